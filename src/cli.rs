@@ -1,0 +1,19 @@
+//! Command-line interface: one subcommand per job, each parsed here and run by its module.
+
+use clap::{Parser, Subcommand};
+
+/// Matchmaking and recommendation service for Jiangsu's 双高协同 programme.
+#[derive(Debug, Parser)]
+#[command(name = "shuanggao", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+/// Runs one parsed command line; the process exit code comes from the returned value.
+pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    match cli.command {}
+}
