@@ -1,5 +1,7 @@
 //! Command-line interface: one subcommand per job, each parsed here and run by its module.
 
+mod validate;
+
 use clap::{Parser, Subcommand};
 
 /// Matchmaking and recommendation service for Jiangsu's 双高协同 programme.
@@ -11,9 +13,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Check a dataset directory against the dataset contract v1.
+    Validate(validate::ValidateArgs),
+}
 
 /// Runs one parsed command line; the process exit code comes from the returned value.
 pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+    }
 }
