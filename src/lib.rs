@@ -2,4 +2,5 @@
 //!
 //! The codemap and the invariants live in `README.md` (section "Architecture").
 
+pub mod analysis;
 pub mod domain;
