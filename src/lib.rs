@@ -4,3 +4,4 @@
 
 pub mod analysis;
 pub mod domain;
+pub mod text_index;
