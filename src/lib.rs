@@ -4,4 +4,5 @@
 
 pub mod analysis;
 pub mod domain;
+pub mod models;
 pub mod text_index;
