@@ -2,5 +2,8 @@
 //!
 //! The codemap and the invariants live in `README.md` (section "Architecture").
 
+pub mod analysis;
 pub mod dataset;
 pub mod domain;
+pub mod models;
+pub mod text_index;
