@@ -4,3 +4,4 @@
 
 pub mod dataset;
 pub mod domain;
+pub mod generator;
