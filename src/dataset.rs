@@ -1037,6 +1037,7 @@ mod tests {
             team_problem(&format!("{{{base},\"id\":\"again\"}}")),
             "id: field appears twice"
         );
+        assert_eq!(team_problem("{\"\""), "\"\": unknown field");
         assert_eq!(
             team_problem("[1]"),
             "-: wrong type: expected an object, found an array"
