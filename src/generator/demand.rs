@@ -30,12 +30,18 @@ const REQUEST_ENDINGS: &[&str] = &[
 
 fn title(rng: &mut Rng, topic: &Topic) -> String {
     let base = clause(pick(rng, &topic.demand.titles));
-    let ends_as_request = REQUEST_ENDINGS.iter().any(|e| base.ends_with(e));
-    match between(rng, 0, 9) {
-        0 if !ends_as_request => format!("{base}技术攻关"),
-        1 if !ends_as_request => format!("寻求{base}解决方案"),
-        2 => format!("{base}产学研合作需求"),
-        3 if !ends_as_request => format!("{base}关键技术合作开发"),
+    let scenario = clause(pick(rng, &topic.demand.scenarios));
+    let request = REQUEST_ENDINGS.iter().any(|e| base.ends_with(e));
+    match between(rng, 0, 19) {
+        9 | 10 if !request => format!("{base}技术攻关"),
+        11 if !request => format!("寻求{base}解决方案"),
+        12 => format!("{base}产学研合作需求"),
+        13 if !request => format!("{base}关键技术合作开发"),
+        14 | 15 if !base.starts_with("面向") && scenario.chars().count() <= 12 => {
+            format!("面向{scenario}的{base}")
+        }
+        16 => format!("关于{base}的技术需求"),
+        17 if !request => format!("{base}联合研发"),
         _ => base.to_owned(),
     }
 }

@@ -86,6 +86,61 @@ pub struct Topic {
     pub disciplines: Vec<String>,
     pub team: TeamMaterial,
     pub demand: DemandMaterial,
+    /// Which direction, method and object each problem–result pair speaks of (computed on load).
+    #[serde(skip)]
+    pub links: Vec<Link>,
+}
+
+/// A problem of a topic with the result written for it (same position in the two lists) and, where their
+/// words overlap, the direction, method and object that go with them: synthesised texts combine parts that
+/// belong together.
+#[derive(Debug, Clone, Default)]
+pub struct Link {
+    pub problem: usize,
+    pub result: usize,
+    pub direction: Option<usize>,
+    pub method: Option<usize>,
+    pub object: Option<usize>,
+}
+
+impl Topic {
+    fn link(&mut self) {
+        let t = &self.team;
+        let pairs = t.problems.len().min(t.results.len());
+        self.links = (0..pairs)
+            .map(|i| {
+                let text = format!("{}{}", t.problems[i], t.results[i]);
+                Link {
+                    problem: i,
+                    result: i,
+                    direction: best_match(&text, &t.directions),
+                    method: best_match(&text, &t.methods),
+                    object: best_match(&text, &t.objects),
+                }
+            })
+            .collect();
+    }
+}
+
+/// Character bigrams of a text, punctuation and spaces left out.
+fn bigrams(text: &str) -> HashSet<(char, char)> {
+    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// The candidate sharing the most character bigrams with `text`, if any shares one.
+fn best_match(text: &str, candidates: &[String]) -> Option<usize> {
+    let words = bigrams(text);
+    let mut best = None;
+    let mut best_score = 0;
+    for (i, candidate) in candidates.iter().enumerate() {
+        let score = bigrams(candidate).intersection(&words).count();
+        if score > best_score {
+            best = Some(i);
+            best_score = score;
+        }
+    }
+    best
 }
 
 /// Everything the generator composes records from.
@@ -122,6 +177,7 @@ impl Material {
             topics.extend(parsed);
         }
         topics.sort_by(|a, b| a.id.cmp(&b.id));
+        topics.iter_mut().for_each(Topic::link);
         let material = Self {
             tracks: records(dataset::TRACKS_FILE, tracks)?,
             zones: records(dataset::ZONES_FILE, zones)?,

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-pub use material::{DemandMaterial, Material, TeamMaterial, Topic, Writing};
+pub use material::{DemandMaterial, Link, Material, TeamMaterial, Topic, Writing};
 
 use crate::dataset::{self, DatasetError};
 use crate::domain::{Track, TrackId, University, Zone};

@@ -273,13 +273,25 @@ fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> 
         }
     });
 
-    let problem = clause(pick(rng, &m.problems));
-    let methods = sample(rng, &m.methods, 2);
-    let (m1, m2) = (
-        methods.first().copied().unwrap_or(""),
-        methods.get(1).copied().unwrap_or(""),
-    );
-    let objects = sample(rng, &m.objects, 2);
+    let Parts {
+        problem,
+        method: m1,
+        object: o1,
+        ..
+    } = parts(rng, topic);
+    let others: Vec<&str> = m
+        .methods
+        .iter()
+        .map(|x| clause(x))
+        .filter(|x| *x != m1)
+        .collect();
+    let m2 = pick(rng, &others);
+    let m2 = if m2.is_empty() { m1 } else { m2 };
+    let mut objects = vec![o1];
+    let other = clause(pick(rng, &m.objects));
+    if other != o1 {
+        objects.push(other);
+    }
     let with_method = chance(rng, 0.8);
     if with_method {
         out.push_str(&match between(rng, 0, 3) {
@@ -310,8 +322,8 @@ fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> 
     }
 
     let mut tail: Vec<String> = Vec::new();
-    if chance(rng, 0.55) {
-        tail.push(match between(rng, 0, 3) {
+    if chance(rng, 0.6) {
+        tail.push(match between(rng, 0, 5) {
             0 => format!(
                 "近五年主持国家自然科学基金、国家重点研发计划课题等纵向项目{}项，承担企业委托项目{}项。",
                 between(rng, 3, 15),
@@ -330,10 +342,20 @@ fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> 
                 between(rng, 5, 40),
                 between(rng, 8, 120) * 50
             ),
-            _ => format!(
+            3 => format!(
                 "团队成员中具有博士学位者占{}%，在读研究生{}人。",
                 between(rng, 60, 100),
                 between(rng, 8, 45)
+            ),
+            4 => format!(
+                "团队近三年到账科研经费{}万元，其中企业横向经费占{}%。",
+                between(rng, 6, 90) * 50,
+                between(rng, 20, 70)
+            ),
+            _ => format!(
+                "团队已培养博士、硕士研究生{}余名，多名毕业生就职于省内{}企业。",
+                between(rng, 3, 15) * 10,
+                short_track_name(p.input.track_name)
             ),
         });
     }
@@ -341,13 +363,14 @@ fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> 
         && chance(rng, 0.6)
     {
         let name = &platform.name;
-        tail.push(match between(rng, 0, 2) {
+        tail.push(match between(rng, 0, 3) {
             0 => format!("团队依托{name}开展工作，可为企业提供技术咨询、联合攻关和中试验证服务。"),
             1 => format!("团队建有{name}，拥有较完善的实验与测试条件。"),
-            _ => format!(
+            2 => format!(
                 "依托{name}，团队已与{}家企业建立联合研发关系。",
                 between(rng, 3, 20)
             ),
+            _ => format!("团队牵头建设{name}，相关条件可对园区企业开放共享。"),
         });
     }
     if let Some(award) = achievements
@@ -441,26 +464,63 @@ fn achievements(rng: &mut Rng, topic: &Topic, fields: &[&str]) -> Vec<Achievemen
     out
 }
 
-fn synthetic_paper(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achievement {
+/// The parts of a topic one synthesised text combines: a problem with its result and, where known, the
+/// direction, method and object that go with them.
+struct Parts<'a> {
+    problem: &'a str,
+    result: &'a str,
+    direction: &'a str,
+    method: &'a str,
+    object: &'a str,
+}
+
+fn parts<'a>(rng: &mut Rng, topic: &'a Topic) -> Parts<'a> {
     let m = &topic.team;
-    let method = clause(pick(rng, &m.methods));
-    let object = clause(pick(rng, &m.objects));
-    let aspect = pick(rng, PAPER_ASPECTS);
-    let direction = clause(pick(rng, &m.directions));
-    let title = match between(rng, 0, 4) {
-        0 => format!("基于{method}的{object}{aspect}研究"),
-        1 => format!("{object}{aspect}的{method}方法"),
-        2 => format!("{method}在{object}{aspect}中的应用"),
-        3 if direction.ends_with("研究") => format!("{direction}进展"),
-        3 => format!("{direction}研究"),
-        _ => format!("{object}{aspect}研究"),
+    let link = pick_ref(rng, &topic.links);
+    let or_pick = |rng: &mut Rng, index: Option<usize>, pool: &'a [String]| -> &'a str {
+        match index.and_then(|i| pool.get(i)) {
+            Some(text) => clause(text),
+            None => clause(pick(rng, pool)),
+        }
     };
-    let problem = clause(pick(rng, &m.problems));
-    let result = clause(pick(rng, &m.results));
-    let summary = match between(rng, 0, 2) {
+    Parts {
+        problem: or_pick(rng, link.map(|l| l.problem), &m.problems),
+        result: or_pick(rng, link.map(|l| l.result), &m.results),
+        direction: or_pick(rng, link.and_then(|l| l.direction), &m.directions),
+        method: or_pick(rng, link.and_then(|l| l.method), &m.methods),
+        object: or_pick(rng, link.and_then(|l| l.object), &m.objects),
+    }
+}
+
+fn synthetic_paper(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achievement {
+    let Parts {
+        problem,
+        result,
+        direction,
+        method,
+        object,
+    } = parts(rng, topic);
+    let core = direction_core(direction);
+    let title = match between(rng, 0, 5) {
+        0 if direction.ends_with("研究") => format!("{direction}进展"),
+        0 => format!("{direction}研究"),
+        1 => format!("{core}的若干关键问题研究"),
+        2 if ["方法", "技术", "工艺", "算法", "控制", "设计"]
+            .iter()
+            .any(|e| core.ends_with(e)) =>
+        {
+            format!("{core}及其应用")
+        }
+        2 => format!("{core}的机理与方法研究"),
+        3 => format!("{core}：方法与实验验证"),
+        4 => format!("基于{method}的{core}"),
+        _ => format!("基于{method}的{object}{}研究", pick(rng, PAPER_ASPECTS)),
+    };
+    let summary = match between(rng, 0, 3) {
         0 => format!("针对{problem}的问题，本文采用{method}开展研究。结果表明，{result}。"),
-        1 => format!("以{object}为对象，采用{method}开展{aspect}研究，{result}。"),
-        _ => format!("本文分析了{problem}的成因，结合{method}提出改进方案，{result}。"),
+        1 => format!("针对{problem}的问题，建立了分析模型并开展实验验证，{result}。"),
+        2 => format!("本文分析了{problem}的成因，结合{method}提出改进方案。{result}。"),
+        _ => format!("以{object}为研究对象，提出了相应的改进方法。实验表明，{result}。"),
     };
     Achievement {
         kind: AchievementKind::Paper,
@@ -476,9 +536,12 @@ fn synthetic_patent(
     fields: &[&str],
     year: Option<i32>,
 ) -> Achievement {
-    let m = &topic.team;
-    let method = clause(pick(rng, &m.methods));
-    let object = clause(pick(rng, &m.objects));
+    let Parts {
+        problem,
+        method,
+        object,
+        ..
+    } = parts(rng, topic);
     let aspect = pick(rng, PATENT_ASPECTS);
     let (title, thing) = match between(rng, 0, 2) {
         0 => (format!("一种基于{method}的{object}{aspect}方法"), "方法"),
@@ -486,8 +549,7 @@ fn synthetic_patent(
         _ => (format!("一种用于{object}的{aspect}系统及方法"), "系统"),
     };
     let field = fields.first().copied().unwrap_or(topic.name.as_str());
-    let problem = clause(pick(rng, &m.problems));
-    let summary = if chance(rng, 0.5) {
+    let summary = if chance(rng, 0.6) {
         format!(
             "本发明涉及{field}技术领域，所述{thing}采用{method}，解决了现有技术中{problem}的问题。"
         )
@@ -504,24 +566,25 @@ fn synthetic_patent(
 }
 
 fn project(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achievement {
-    let m = &topic.team;
-    let direction = direction_core(pick(rng, &m.directions));
-    let object = clause(pick(rng, &m.objects));
+    let Parts {
+        problem,
+        result,
+        direction,
+        object,
+        ..
+    } = parts(rng, topic);
+    let core = direction_core(direction);
     let title = match between(rng, 0, 3) {
-        0 => format!("国家自然科学基金面上项目：{direction}研究"),
-        1 => format!("国家重点研发计划课题：{direction}关键技术"),
-        2 => format!("江苏省重点研发计划（产业前瞻与关键核心技术）项目：{direction}"),
+        0 => format!("国家自然科学基金面上项目：{core}研究"),
+        1 => format!("国家重点研发计划课题：{core}关键技术"),
+        2 => format!("江苏省重点研发计划（产业前瞻与关键核心技术）项目：{core}"),
         _ => format!(
             "企业委托项目：{object}{}技术开发",
             pick(rng, PATENT_ASPECTS)
         ),
     };
     let summary = if chance(rng, 0.5) {
-        format!(
-            "项目针对{}的问题开展研究，{}。",
-            clause(pick(rng, &m.problems)),
-            clause(pick(rng, &m.results))
-        )
+        format!("项目针对{problem}的问题开展研究，{result}。")
     } else {
         String::new()
     };
