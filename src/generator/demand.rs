@@ -7,7 +7,8 @@ use crate::domain::{Demand, DemandId, Enterprise, TrackId, UniversityId, Zone, Z
 use super::material::Topic;
 use super::pools;
 use super::text::{
-    Rng, between, chance, clause, enumerate, pick, sample, sample_between, shuffle, weighted,
+    Rng, between, chance, clause, enumerate, index, pick, sample, sample_between, sample_indices,
+    shuffle, weighted,
 };
 use crate::dataset::days_in_month;
 
@@ -28,8 +29,7 @@ const REQUEST_ENDINGS: &[&str] = &[
     "升级",
 ];
 
-fn title(rng: &mut Rng, topic: &Topic) -> String {
-    let base = clause(pick(rng, &topic.demand.titles));
+fn title(rng: &mut Rng, topic: &Topic, base: &str) -> String {
     let scenario = clause(pick(rng, &topic.demand.scenarios));
     let request = REQUEST_ENDINGS.iter().any(|e| base.ends_with(e));
     match between(rng, 0, 19) {
@@ -67,11 +67,10 @@ fn company_name(rng: &mut Rng, zone: &Zone, track_id: &str, size: &str) -> Strin
     };
     let industry = pick(rng, pools::industry_words(track_id));
     let mut form = weighted(rng, pools::COMPANY_FORMS, "有限公司");
-    // Groups and joint-stock companies are not small; `传感技术科技`, `新材料新材料` repeat the business.
+    // Groups and joint-stock companies are not small; `传感技术科技技术` would repeat the business.
     let small = size == "微型" || size == "小型";
-    let repeats = ((industry.ends_with("科技") || industry.ends_with("技术"))
-        && (form.contains("科技") || form.contains("技术")))
-        || (form.starts_with("新材料") && industry.contains("材料"));
+    let repeats = (industry.ends_with("科技") || industry.ends_with("技术"))
+        && (form.contains("科技") || form.contains("技术"));
     if repeats || (small && (form.starts_with("集团") || form.starts_with("股份"))) {
         form = "有限公司";
     }
@@ -81,6 +80,10 @@ fn company_name(rng: &mut Rng, zone: &Zone, track_id: &str, size: &str) -> Strin
 pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
     let topic = input.topic;
     let m = &topic.demand;
+    let title_index = index(rng, m.titles.len());
+    let base_title = m.titles.get(title_index).map_or("", |t| clause(t));
+    let title = title(rng, topic, base_title);
+    let link = topic.demand_links.get(title_index);
     let kind = clause(pick(rng, &m.enterprise_kinds));
     let size = if ["大型", "集团", "龙头", "主机厂", "央企", "国企"]
         .iter()
@@ -119,7 +122,8 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
         _ => format!("我们是一家{kind}，产品主要用于{}。", enumerate(&scenarios)),
     });
 
-    let pains = sample_between(rng, &m.pains, 1, 2);
+    let pain_count = between(rng, 1, 2);
+    let pains = related(rng, &m.pains, link.map(|l| l.pains.as_slice()), pain_count);
     out.push_str(&match (between(rng, 0, 3), pains.as_slice()) {
         (0, [a, b]) => format!("当前遇到的主要问题：一是{}；二是{}。", clause(a), clause(b)),
         (1, [a, ..]) => format!("生产和应用中发现，{}。", clause(a)),
@@ -132,7 +136,8 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
 
     let mut tail: Vec<String> = Vec::new();
     if chance(rng, 0.85) {
-        let goal = clause(pick(rng, &m.goals));
+        let goals = related(rng, &m.goals, link.map(|l| l.goals.as_slice()), 1);
+        let goal = clause(goals.first().copied().unwrap_or_default());
         tail.push(if goal.starts_with("希望") {
             format!("{goal}。")
         } else {
@@ -144,10 +149,16 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
         });
     }
     if chance(rng, 0.75) {
-        let indicators: Vec<&str> = sample_between(rng, &m.indicators, 2, 3)
-            .into_iter()
-            .map(clause)
-            .collect();
+        let count = between(rng, 2, 3);
+        let indicators: Vec<&str> = related(
+            rng,
+            &m.indicators,
+            link.map(|l| l.indicators.as_slice()),
+            count,
+        )
+        .into_iter()
+        .map(clause)
+        .collect();
         tail.push(match between(rng, 0, 2) {
             0 => format!("主要技术指标：{}。", indicators.join("；")),
             1 => format!("验收要求：{}。", indicators.join("，")),
@@ -244,7 +255,7 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
     Demand {
         id: DemandId(input.id.clone()),
         zone_id: ZoneId(input.zone.id.0.clone()),
-        title: title(rng, topic),
+        title,
         description: out,
         enterprise: Some(Enterprise {
             name: company,
@@ -256,6 +267,33 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
         deadline: chance(rng, 0.8).then(|| deadline(rng)),
         excluded_university_ids,
     }
+}
+
+/// `count` distinct entries of `pool`: mostly those related to the title (best first), the rest at random.
+fn related<'a>(
+    rng: &mut Rng,
+    pool: &'a [String],
+    best: Option<&[usize]>,
+    count: u32,
+) -> Vec<&'a str> {
+    let mut chosen: Vec<usize> = Vec::new();
+    for &i in best.unwrap_or_default() {
+        if chosen.len() < count as usize && chance(rng, 0.75) {
+            chosen.push(i);
+        }
+    }
+    for i in sample_indices(rng, pool.len(), pool.len()) {
+        if chosen.len() >= count as usize {
+            break;
+        }
+        if !chosen.contains(&i) {
+            chosen.push(i);
+        }
+    }
+    chosen
+        .into_iter()
+        .filter_map(|i| pool.get(i).map(String::as_str))
+        .collect()
 }
 
 fn staff(rng: &mut Rng, size: &str) -> u32 {

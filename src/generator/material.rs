@@ -89,6 +89,18 @@ pub struct Topic {
     /// Which direction, method and object each problem–result pair speaks of (computed on load).
     #[serde(skip)]
     pub links: Vec<Link>,
+    /// Per demand title: the pains, goals and indicators that share words with it, best first (computed on
+    /// load).
+    #[serde(skip)]
+    pub demand_links: Vec<DemandLink>,
+}
+
+/// What goes with one demand title.
+#[derive(Debug, Clone, Default)]
+pub struct DemandLink {
+    pub pains: Vec<usize>,
+    pub goals: Vec<usize>,
+    pub indicators: Vec<usize>,
 }
 
 /// A problem of a topic with the result written for it (same position in the two lists) and, where their
@@ -119,7 +131,30 @@ impl Topic {
                 }
             })
             .collect();
+        let d = &self.demand;
+        self.demand_links = d
+            .titles
+            .iter()
+            .map(|title| DemandLink {
+                pains: ranked(title, &d.pains),
+                goals: ranked(title, &d.goals),
+                indicators: ranked(title, &d.indicators),
+            })
+            .collect();
     }
+}
+
+/// Candidates sharing character bigrams with `text`, most shared first.
+fn ranked(text: &str, candidates: &[String]) -> Vec<usize> {
+    let words = bigrams(text);
+    let mut scored: Vec<(usize, usize)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (bigrams(c).intersection(&words).count(), i))
+        .filter(|(score, _)| *score > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Character bigrams of a text, punctuation and spaces left out.

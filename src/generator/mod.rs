@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-pub use material::{DemandMaterial, Link, Material, TeamMaterial, Topic, Writing};
+pub use material::{DemandLink, DemandMaterial, Link, Material, TeamMaterial, Topic, Writing};
 
 use crate::dataset::{self, DatasetError};
 use crate::domain::{Track, TrackId, University, Zone};
@@ -422,7 +422,7 @@ impl<'m> World<'m> {
         if let Some(&zone) = pick_ref(rng, own) {
             return zone;
         }
-        rng_index(rng, self.zones.len())
+        text::index(rng, self.zones.len())
     }
 
     fn team(&self, rng: &mut Rng, id: String, topic_index: usize) -> crate::domain::Team {
@@ -440,7 +440,7 @@ impl<'m> World<'m> {
         }
         let university = match pick_ref(rng, candidates) {
             Some(&u) => u,
-            None => rng_index(rng, self.universities.len()),
+            None => text::index(rng, self.universities.len()),
         };
         let input = team::TeamInput {
             id,
@@ -514,11 +514,6 @@ impl<'m> World<'m> {
         out.flush().map_err(fail)?;
         Ok((sample, lines))
     }
-}
-
-fn rng_index(rng: &mut Rng, len: usize) -> usize {
-    use rand::Rng as _;
-    if len == 0 { 0 } else { rng.gen_range(0..len) }
 }
 
 /// Writes `count` records made by `make(index)` as JSON Lines, composing blocks of them in parallel.

@@ -152,7 +152,6 @@ pub const COMPANY_FORMS: &[(&str, u32)] = &[
     ("有限公司", 12),
     ("智能科技有限公司", 6),
     ("集团有限公司", 4),
-    ("新材料有限公司", 3),
 ];
 
 /// Words naming the business of a company working in a track.

@@ -48,6 +48,11 @@ pub fn pick<'a, S: AsRef<str>>(rng: &mut Rng, items: &'a [S]) -> &'a str {
     pick_ref(rng, items).map_or("", AsRef::as_ref)
 }
 
+/// A uniform position in a slice of length `len` (0 when it is empty).
+pub fn index(rng: &mut Rng, len: usize) -> usize {
+    if len == 0 { 0 } else { rng.gen_range(0..len) }
+}
+
 /// One entry of a slice, `None` when it is empty.
 pub fn pick_ref<'a, T>(rng: &mut Rng, items: &'a [T]) -> Option<&'a T> {
     if items.is_empty() {
