@@ -1,5 +1,6 @@
 //! Command-line interface: one subcommand per job, each parsed here and run by its module.
 
+mod generate;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -16,11 +17,14 @@ pub struct Cli {
 pub enum Command {
     /// Check a dataset directory against the dataset contract v1.
     Validate(validate::ValidateArgs),
+    /// Generate a deterministic synthetic dataset and its planted relevance judgements.
+    Gen(generate::GenArgs),
 }
 
 /// Runs one parsed command line; the process exit code comes from the returned value.
 pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Gen(args) => generate::run(args),
     }
 }

@@ -251,8 +251,9 @@ pub fn parse_record<R: Record>(json: &str) -> Result<R, FieldProblem> {
         return Err(not_an_object(found));
     }
     let mut de = serde_json::Deserializer::from_str(json);
-    let record: R = serde_path_to_error::deserialize(&mut de).map_err(translate_error)?;
-    de.end().map_err(|err| json_problem(&err))?;
+    let record: R =
+        serde_path_to_error::deserialize(&mut de).map_err(|err| translate_error(err, json))?;
+    de.end().map_err(|err| json_problem(&err, json))?;
     Ok(record)
 }
 
@@ -269,7 +270,7 @@ pub fn parse_record_value<R: Record>(value: serde_json::Value) -> Result<R, Fiel
     if let Some(found) = found {
         return Err(not_an_object(found));
     }
-    serde_path_to_error::deserialize(value).map_err(translate_error)
+    serde_path_to_error::deserialize(value).map_err(|err| translate_error(err, ""))
 }
 
 /// Parses one record and checks it against `ds`: the service's entry point for adding or replacing a single
@@ -544,22 +545,25 @@ pub fn write_records<R: Serialize>(path: &Path, records: &[R]) -> Result<(), Dat
 // ---------------------------------------------------------------------------------------------------------
 // Parse errors into field problems.
 
-fn translate_error(err: serde_path_to_error::Error<serde_json::Error>) -> FieldProblem {
+fn translate_error(err: serde_path_to_error::Error<serde_json::Error>, json: &str) -> FieldProblem {
     let path = field_path(err.path());
     let inner = err.into_inner();
     match inner.classify() {
         serde_json::error::Category::Data => {
             translate_data(&path, &message_without_position(&inner))
         }
-        _ => json_problem(&inner),
+        _ => json_problem(&inner, json),
     }
 }
 
-fn json_problem(err: &serde_json::Error) -> FieldProblem {
+/// A syntax problem, located by its column in characters (serde_json counts bytes).
+fn json_problem(err: &serde_json::Error, json: &str) -> FieldProblem {
     let message = message_without_position(err);
+    let byte = err.column().saturating_sub(1);
+    let column = json.char_indices().take_while(|(at, _)| *at < byte).count() + 1;
     FieldProblem::new(
         NO_FIELD,
-        format!("malformed JSON: {message} (column {})", err.column()),
+        format!("malformed JSON: {message} (column {column})"),
     )
 }
 
@@ -588,10 +592,12 @@ fn push_key(path: &mut String, key: &str) {
     if !path.is_empty() {
         path.push('.');
     }
-    path.push_str(key);
+    // An empty key still needs a visible name.
+    path.push_str(if key.is_empty() { "\"\"" } else { key });
 }
 
 fn join_field(path: &str, key: &str) -> String {
+    let key = if key.is_empty() { "\"\"" } else { key };
     let already_there = path == key || path.ends_with(&format!(".{key}"));
     if already_there {
         return path.to_owned();
@@ -1031,6 +1037,7 @@ mod tests {
             team_problem(&format!("{{{base},\"id\":\"again\"}}")),
             "id: field appears twice"
         );
+        assert_eq!(team_problem("{\"\""), "\"\": unknown field");
         assert_eq!(
             team_problem("[1]"),
             "-: wrong type: expected an object, found an array"
@@ -1084,5 +1091,33 @@ mod tests {
             Some("teams.jsonl:1: id: must not be empty")
         );
         assert_eq!(text.lines().last(), Some("... and 3 more problems"));
+    }
+
+    fn check_all<R: Record>(bytes: &[u8]) {
+        let refs = Refs::default();
+        let (records, problems, _) = parse_lines::<R>(bytes);
+        for (_, record) in records {
+            let _ = record.check(&refs);
+        }
+        for (line, problem) in problems {
+            assert!(line >= 1 && !problem.field.is_empty() && !problem.message.is_empty());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            check_all::<Track>(&bytes);
+            check_all::<Zone>(&bytes);
+            check_all::<University>(&bytes);
+            check_all::<Team>(&bytes);
+            check_all::<Demand>(&bytes);
+        }
+
+        #[test]
+        fn json_like_text_never_panics(text in r#"[{}\[\]":,0-9a-z_ .\-\n]{0,120}"#) {
+            check_all::<Team>(text.as_bytes());
+            check_all::<Demand>(text.as_bytes());
+        }
     }
 }

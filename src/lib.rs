@@ -7,3 +7,4 @@ pub mod dataset;
 pub mod domain;
 pub mod models;
 pub mod text_index;
+pub mod generator;
