@@ -2,4 +2,7 @@
 //!
 //! The codemap and the invariants live in `README.md` (section "Architecture").
 
+pub mod auth;
 pub mod domain;
+pub mod review;
+pub mod store;
