@@ -13,6 +13,7 @@ use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 
 use crate::domain::{UniversityId, ZoneId};
+use crate::store::{Store, StoreError};
 
 /// The role a token acts in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -149,6 +150,13 @@ pub fn generate_token() -> String {
 /// The stored form of a token: its SHA-256 digest in hex.
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Creates a token for `role`, stores its digest and returns its id and the token (to show once).
+pub fn create_token(store: &Store, role: &Role, name: &str) -> Result<(i64, String), StoreError> {
+    let token = generate_token();
+    let id = store.insert_token(&hash_token(&token), &role.to_string(), name)?;
+    Ok((id, token))
 }
 
 /// Reads the token out of an `Authorization` header value (`Bearer TOKEN`, scheme case-insensitive).
