@@ -482,6 +482,28 @@ impl Store {
         })
     }
 
+    /// Whether a zone with this id was imported.
+    pub fn zone_exists(&self, id: &ZoneId) -> Result<bool> {
+        self.exists("zones", id.as_str())
+    }
+
+    /// Whether a university with this id was imported.
+    pub fn university_exists(&self, id: &UniversityId) -> Result<bool> {
+        self.exists("universities", id.as_str())
+    }
+
+    fn exists(&self, table: &str, id: &str) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.query_row(
+                &format!("SELECT 1 FROM {table} WHERE id = ?1"),
+                [id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+        })
+    }
+
     /// Inserts a new team; `AlreadyExists` if its id is taken.
     pub fn insert_team(&self, team: &Team) -> Result<()> {
         self.write(|tx| insert_team(tx, team))

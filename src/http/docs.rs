@@ -1,11 +1,10 @@
 //! The OpenAPI 3.1 document (generated with utoipa from the handlers) and the `/docs` page that renders
-//! it with the Scalar reference, whose script is embedded in the binary: the page loads nothing from
-//! outside the server, so it works on a closed network.
+//! it. The page is one self-contained HTML file (`assets/docs.html`, the spec embedded with
+//! utoipa-scalar's templating): no script, style or font comes from outside the server, so the
+//! reference works on a closed network.
 
 use std::sync::Arc;
 
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_scalar::Scalar;
@@ -14,39 +13,8 @@ use super::dto;
 use super::error::ErrorBody;
 use super::handlers;
 
-/// Where the embedded Scalar script is served.
-pub const SCALAR_JS_PATH: &str = "/docs/scalar-api-reference.js";
-
-static SCALAR_JS: &[u8] = include_bytes!("assets/scalar-api-reference.js");
-
-/// The page around the spec: the Scalar script from this server, with its web fonts, telemetry and
-/// request proxy (all external) turned off.
-const DOCS_TEMPLATE: &str = r#"<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$title</title>
-</head>
-<body>
-<div id="api-reference"></div>
-<script src="/docs/scalar-api-reference.js"></script>
-<script>
-Scalar.createApiReference('#api-reference', {
-  content: $spec,
-  withDefaultFonts: false,
-  telemetry: false,
-  hideClientButton: true,
-  showDeveloperTools: 'never',
-  agent: { disabled: true },
-  mcp: { disabled: true },
-  proxyUrl: '',
-  layout: 'modern'
-});
-</script>
-</body>
-</html>
-"#;
+/// The docs page; `$title` and `$spec` are filled in at start-up.
+const DOCS_TEMPLATE: &str = include_str!("assets/docs.html");
 
 struct BearerAuth;
 
@@ -140,16 +108,4 @@ impl Docs {
             html: Arc::new(html),
         }
     }
-}
-
-/// The embedded Scalar script.
-pub async fn scalar_js() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        SCALAR_JS,
-    )
-        .into_response()
 }

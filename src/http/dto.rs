@@ -94,6 +94,7 @@ pub struct PairingsQuery {
 /// A department decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = Decision)]
 pub enum DecisionDto {
     Approve,
     Reject,

@@ -80,8 +80,8 @@ pub async fn docs(State(state): State<AppState>) -> Html<String> {
 /// Industrial tracks (any role).
 #[utoipa::path(get, path = "/v1/tracks", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::Track>),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::Track>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
 pub async fn tracks(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -93,8 +93,8 @@ pub async fn tracks(
 /// High-tech zones (any role).
 #[utoipa::path(get, path = "/v1/zones", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::Zone>),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::Zone>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
 pub async fn zones(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -106,8 +106,8 @@ pub async fn zones(
 /// One zone's profile (any role); its demand list for the department and the zone itself.
 #[utoipa::path(get, path = "/v1/zones/{id}", tag = "catalog",
     params(("id" = String, Path, description = "zone id")), security(("bearer" = [])),
-    responses((status = 200, body = dto::ZoneDetail),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::ZoneDetail),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn zone(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -119,8 +119,8 @@ pub async fn zone(
 /// Universities (any role).
 #[utoipa::path(get, path = "/v1/universities", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::University>),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::University>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
 pub async fn universities(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -132,8 +132,8 @@ pub async fn universities(
 /// One university's profile and teams (any role).
 #[utoipa::path(get, path = "/v1/universities/{id}", tag = "catalog",
     params(("id" = String, Path, description = "university id")), security(("bearer" = [])),
-    responses((status = 200, body = dto::UniversityDetail),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::UniversityDetail),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn university(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -145,8 +145,8 @@ pub async fn university(
 /// One team (any role).
 #[utoipa::path(get, path = "/v1/teams/{id}", tag = "catalog",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 200, body = dto::Team),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Team),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -158,8 +158,8 @@ pub async fn team(
 /// One demand (any role).
 #[utoipa::path(get, path = "/v1/demands/{id}", tag = "catalog",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 200, body = dto::Demand),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Demand),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -174,9 +174,9 @@ pub async fn demand(
 /// the demands they fit, the aggregate score and explanations.
 #[utoipa::path(get, path = "/v1/zones/{id}/candidates", tag = "matching",
     params(("id" = String, Path, description = "zone id"), RankQuery), security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::UniversityCandidate>),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::UniversityCandidate>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn zone_candidates(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -195,9 +195,9 @@ pub async fn zone_candidates(
 /// best team, score and explanation.
 #[utoipa::path(get, path = "/v1/universities/{id}/demands", tag = "matching",
     params(("id" = String, Path, description = "university id"), RankQuery), security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::DemandFit>),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::DemandFit>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn university_demands(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -215,9 +215,9 @@ pub async fn university_demands(
 /// Teams ranked for a demand (department or the demand's zone).
 #[utoipa::path(get, path = "/v1/demands/{id}/teams", tag = "matching",
     params(("id" = String, Path, description = "demand id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::RankedTeam>),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::RankedTeam>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn demand_teams(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -231,9 +231,9 @@ pub async fn demand_teams(
 /// Demands ranked for a team (department or the team's university).
 #[utoipa::path(get, path = "/v1/teams/{id}/demands", tag = "matching",
     params(("id" = String, Path, description = "team id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::RankedDemand>),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::RankedDemand>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn team_demands(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -247,8 +247,8 @@ pub async fn team_demands(
 /// Free-text search over teams or demands with highlighted snippets (any role).
 #[utoipa::path(get, path = "/v1/search", tag = "matching", params(SearchQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::SearchResult>),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::SearchResult>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -267,10 +267,10 @@ pub async fn search(
 /// Adds a team (department, or the university it belongs to). Checked against the dataset contract.
 #[utoipa::path(post, path = "/v1/teams", tag = "writes", request_body = dto::Team,
     security(("bearer" = [])),
-    responses((status = 201, body = dto::Team), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "created", body = dto::Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 409, description = "already_exists", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
 pub async fn create_team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -283,10 +283,10 @@ pub async fn create_team(
 /// Replaces a team (department, or its university).
 #[utoipa::path(put, path = "/v1/teams/{id}", tag = "writes", request_body = dto::Team,
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 200, body = dto::Team), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
 pub async fn update_team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -299,8 +299,8 @@ pub async fn update_team(
 /// Deletes a team (department, or its university).
 #[utoipa::path(delete, path = "/v1/teams/{id}", tag = "writes",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 204, description = "deleted"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "deleted"), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn delete_team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -313,10 +313,10 @@ pub async fn delete_team(
 /// Adds a demand (department, or the zone it belongs to). Checked against the dataset contract.
 #[utoipa::path(post, path = "/v1/demands", tag = "writes", request_body = dto::Demand,
     security(("bearer" = [])),
-    responses((status = 201, body = dto::Demand), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "created", body = dto::Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 409, description = "already_exists", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
 pub async fn create_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -329,10 +329,10 @@ pub async fn create_demand(
 /// Replaces a demand (department, or its zone).
 #[utoipa::path(put, path = "/v1/demands/{id}", tag = "writes", request_body = dto::Demand,
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 200, body = dto::Demand), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
 pub async fn update_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -345,8 +345,8 @@ pub async fn update_demand(
 /// Deletes a demand (department, or its zone).
 #[utoipa::path(delete, path = "/v1/demands/{id}", tag = "writes",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 204, description = "deleted"), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "deleted"), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn delete_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -361,8 +361,8 @@ pub async fn delete_demand(
 /// Pairings: all for the department, those involving the caller for a zone or university.
 #[utoipa::path(get, path = "/v1/pairings", tag = "pairings", params(PairingsQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::Pairing>), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::Pairing>), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody)))]
 pub async fn pairings(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -381,8 +381,8 @@ pub async fn pairings(
 /// One pairing (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}", tag = "pairings",
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 200, body = dto::Pairing), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Pairing), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn pairing(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -395,9 +395,9 @@ pub async fn pairing(
 #[utoipa::path(post, path = "/v1/pairings/{id}/reviews", tag = "pairings",
     request_body = dto::ReviewRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 200, body = dto::ReviewOutcome), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+    responses((status = 200, description = "ok", body = dto::ReviewOutcome), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
         (status = 409, description = "stale version or decision not allowed from the current status", body = ErrorBody)))]
 pub async fn review(
     State(state): State<AppState>,
@@ -415,8 +415,8 @@ pub async fn review(
 /// The review history of a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/history", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::HistoryEntry>), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::HistoryEntry>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -430,8 +430,8 @@ pub async fn history(
 /// Comments on a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/comments", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, body = dto::Page<dto::Comment>), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = dto::Page<dto::Comment>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn comments(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -446,9 +446,9 @@ pub async fn comments(
 #[utoipa::path(post, path = "/v1/pairings/{id}/comments", tag = "pairings",
     request_body = dto::CommentRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 201, body = dto::Comment), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+    responses((status = 201, description = "created", body = dto::Comment), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn comment(
     State(state): State<AppState>,
     Caller(who): Caller,

@@ -78,7 +78,6 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
         .route("/metrics", get(h::metrics))
         .route("/openapi.json", get(h::openapi_json))
         .route("/docs", get(h::docs))
-        .route(docs::SCALAR_JS_PATH, get(docs::scalar_js))
         .route("/v1/tracks", get(h::tracks))
         .route("/v1/zones", get(h::zones))
         .route("/v1/zones/{id}", get(h::zone))
