@@ -1,0 +1,3 @@
+//! The HTTP layer: the only module that knows axum and tower.
+
+pub mod console;
