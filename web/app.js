@@ -168,7 +168,17 @@ onUnauthorized(() => {
 /** Calls GET /v1/me with the stored token; returns the principal or throws. */
 export async function whoAmI(token) {
   const raw = await get('/v1/me', undefined, { token });
-  return normaliseMe(raw);
+  const principal = normaliseMe(raw);
+  if (!principal.orgName && (principal.zoneId || principal.universityId)) {
+    try {
+      const path = principal.zoneId ? `/v1/zones/${encodeURIComponent(principal.zoneId)}` : `/v1/universities/${encodeURIComponent(principal.universityId)}`;
+      const org = await get(path, undefined, { token });
+      principal.orgName = (org && org.name) || '';
+    } catch {
+      // The id is shown instead.
+    }
+  }
+  return principal;
 }
 
 async function signIn(token) {

@@ -2,7 +2,7 @@
 // with its highlighted snippet, shared track and cluster, and the feature contributions as a bar chart.
 
 import { h, highlight, barChart, fmtScore } from './ui.js';
-import { pick } from './refs.js';
+import { pick, label } from './refs.js';
 
 const FEATURE_LABELS = {
   lexical: '文本相关度',
@@ -113,7 +113,8 @@ export function explanation(ex, { context = [], compact = false } = {}) {
   const termTexts = terms.map((t) => t.term);
   const summary = pick(ex, 'summary_zh', 'summary', 'sentence', 'text');
   const ach = pick(ex, 'best_achievement', 'achievement', 'top_achievement');
-  const track = labelOf(pick(ex, 'shared_track', 'track', 'track_name'));
+  const trackRaw = pick(ex, 'shared_track', 'track', 'track_name', 'track_id');
+  const track = typeof trackRaw === 'string' ? label('tracks', trackRaw) : labelOf(trackRaw);
   const cluster = labelOf(pick(ex, 'shared_cluster', 'cluster', 'cluster_label'));
   const rows = contributions(ex);
   return h(

@@ -4,6 +4,8 @@
 import { getAll } from './api.js';
 
 const cache = { tracks: null, zones: null, universities: null };
+/** The maps once loaded, for synchronous look-ups while rendering. */
+const loaded = { tracks: new Map(), zones: new Map(), universities: new Map() };
 
 function byId(rows) {
   const map = new Map();
@@ -13,10 +15,16 @@ function byId(rows) {
 
 async function load(key, path) {
   if (!cache[key]) {
-    cache[key] = getAll(path).then(byId, (err) => {
-      cache[key] = null;
-      throw err;
-    });
+    cache[key] = getAll(path).then(
+      (rows) => {
+        loaded[key] = byId(rows);
+        return loaded[key];
+      },
+      (err) => {
+        cache[key] = null;
+        throw err;
+      },
+    );
   }
   return cache[key];
 }
@@ -37,6 +45,12 @@ export async function all() {
   const settle = (p) => p.catch(() => new Map());
   const [t, z, u] = await Promise.all([settle(tracks()), settle(zones()), settle(universities())]);
   return { tracks: t, zones: z, universities: u };
+}
+
+/** Name of a track, zone or university already loaded, else the value itself. */
+export function label(kind, id) {
+  const row = loaded[kind] && loaded[kind].get(String(id));
+  return row && row.name ? row.name : String(id);
 }
 
 /** Display name from an id and a map, falling back to an embedded name or the id itself. */

@@ -18,7 +18,6 @@ function shade(value) {
 }
 
 function grid(rows, cols, cells, maps, { caption, link }) {
-  const max = Math.max(...[...cells.values()].map((c) => Number(c.value) || 0), 1e-9);
   return h(
     'div',
     { class: 'heat-wrap' },
@@ -42,7 +41,7 @@ function grid(rows, cols, cells, maps, { caption, link }) {
             cols.map((u) => {
               const cell = cells.get(`${z}|${u}`);
               if (!cell) return h('td', { class: 'heat-empty' }, h('span', { class: 'sr-only' }, '无'));
-              const { bg, dark } = shade(Number(cell.value) / max);
+              const { bg, dark } = shade(Number(cell.value));
               const label = `${nameOf(maps.zones, z)} × ${nameOf(maps.universities, u)}：${fmtScore(cell.value)}${cell.status ? `，${STATUS_LABELS[cell.status] || cell.status}` : ''}`;
               const content = [fmtScore(cell.value), cell.status && STATUS_MARK[cell.status] ? h('span', { class: 'heat-mark', 'aria-hidden': 'true' }, STATUS_MARK[cell.status]) : null];
               const td = h(

@@ -36,7 +36,7 @@ export function percent(job) {
   if (isDone(job)) return 100;
   const p = Number(pick(job, 'progress', 'progress_pct', 'percent'));
   if (!Number.isFinite(p)) return 0;
-  return p <= 1 && !Number.isInteger(p) ? p * 100 : p <= 1 && p === 1 ? 100 : p;
+  return p <= 1 ? p * 100 : Math.min(100, p);
 }
 
 /** The batch of a finished job (embedded as batch/result, or the job itself). */

@@ -107,6 +107,8 @@ export async function renderZoneHome(ctx) {
   const filter = h('input', { type: 'search', id: 'demand-filter', placeholder: '按标题、企业或关键词筛选' });
   const trackSelect = h('select', { id: 'demand-track' }, h('option', { value: '' }, '全部赛道'), (zone.track_ids || []).map((id) => h('option', { value: id }, nameOf(maps.tracks, id))));
   const tableBox = h('div');
+  const PAGE = 20;
+  let shown = PAGE;
   const draw = () => {
     const q = filter.value.trim().toLowerCase();
     const t = trackSelect.value;
@@ -129,13 +131,20 @@ export async function renderZoneHome(ctx) {
               { label: '截止日期', cell: (d) => d.deadline || '—' },
               { label: '操作', cell: (d) => h('a', { class: 'btn btn-small', href: `#/demands/${encodeURIComponent(d.id)}/edit`, 'aria-label': `编辑需求：${d.title}` }, '编辑') },
             ],
-            rows.slice(0, 200),
+            rows.slice(0, shown),
           )
         : emptyState({ title: '没有符合筛选条件的需求', body: '请调整筛选关键词或赛道。' }),
+      rows.length > shown
+        ? h('p', { class: 'more' }, h('button', { type: 'button', class: 'btn', onClick: () => { shown += PAGE * 2; draw(); } }, `显示更多（还有 ${rows.length - shown} 条）`))
+        : null,
     );
   };
-  filter.addEventListener('input', draw);
-  trackSelect.addEventListener('change', draw);
+  const reset = () => {
+    shown = PAGE;
+    draw();
+  };
+  filter.addEventListener('input', reset);
+  trackSelect.addEventListener('change', reset);
   mount(
     demandsBox,
     h('div', { class: 'toolbar' }, h('label', { for: 'demand-filter', class: 'sr-only' }, '筛选需求'), filter, h('label', { for: 'demand-track' }, '赛道'), trackSelect),
@@ -146,7 +155,7 @@ export async function renderZoneHome(ctx) {
 
 /** The track <select> of the candidates view: the zone's tracks first, then every other track. */
 function trackSelect(maps, zoneTrackIds, value) {
-  const own = zoneTrackIds.filter((id) => maps.tracks.has(String(id)) || true);
+  const own = zoneTrackIds.map(String);
   const others = [...maps.tracks.values()].filter((t) => !own.includes(String(t.id)));
   return h(
     'select',
@@ -157,7 +166,7 @@ function trackSelect(maps, zoneTrackIds, value) {
   );
 }
 
-function teamLine(team, maps) {
+function teamLine(team) {
   const leader = pick(team, 'leader', 'team.leader');
   const name = pick(team, 'team_name', 'name', 'team.name') || pick(team, 'team_id', 'id');
   return h(
@@ -169,7 +178,6 @@ function teamLine(team, maps) {
       : null,
     leader && (leader.honors || []).length ? h('span', { class: 'tag tag-honor' }, leader.honors[0]) : null,
     pick(team, 'score') !== undefined ? scoreBar(pick(team, 'score'), { label: `${name} 得分` }) : null,
-    maps ? null : null,
   );
 }
 
