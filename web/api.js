@@ -30,6 +30,20 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Endpoints addressed without a record id: a 404 from them means this server does not offer the route
+ * (an older service version), not that a record is missing.
+ */
+const ROUTE_ONLY = [
+  /^\/v1\/(me|dashboard|proposals|pairings|demands|teams|search)$/,
+  /^\/v1\/pairings\/[^/]+\/comments$/,
+  /^\/v1\/proposals\/[^/]+\/(export|revise)$/,
+];
+
+function routeMissing(status, path) {
+  return status === 404 && ROUTE_ONLY.some((re) => re.test(path));
+}
+
 const listeners = new Set();
 
 /** Registers a callback run when the service refuses the token (401), so the app can sign out. */
@@ -102,6 +116,7 @@ export async function request(method, path, { query, body, signal, token } = {})
   }
   if (response.ok) return data;
   let code = data && typeof data.code === 'string' ? data.code : '';
+  if (routeMissing(response.status, new URL(path, window.location.origin).pathname)) code = 'route_missing';
   if (!code) {
     // A body without our error shape means the router itself answered: the endpoint is not there.
     code = response.status === 404 ? 'route_missing' : `http_${response.status}`;
@@ -167,7 +182,8 @@ export async function download(path, query, filename) {
     } catch {
       data = null;
     }
-    const code = (data && data.code) || (response.status === 404 ? 'route_missing' : `http_${response.status}`);
+    const missing = routeMissing(response.status, new URL(path, window.location.origin).pathname);
+    const code = missing ? 'route_missing' : (data && data.code) || (response.status === 404 ? 'route_missing' : `http_${response.status}`);
     throw new ApiError(response.status, code, data && data.message, fieldsOf(data));
   }
   const blob = await response.blob();

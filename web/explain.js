@@ -36,6 +36,8 @@ const FEATURE_LABELS = {
   city: '同城便利',
   capacity: '剩余承接能力',
   capacity_left: '剩余承接能力',
+  token_overlap: '词语重合度',
+  overlap: '词语重合度',
   bias: '基线',
   intercept: '基线',
 };

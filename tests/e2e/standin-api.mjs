@@ -9,30 +9,9 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDataset, ROOT } from './fixture.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..', '..');
-const WEB = path.join(root, 'web');
-const DATA = path.join(root, 'datasets');
-
-const jsonl = (file) =>
-  fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l));
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const WEB = path.join(ROOT, 'web');
 
 export const TOKENS = {
   'dept-token': { role: 'department', name: '省科技厅成果转化处' },
@@ -41,66 +20,7 @@ export const TOKENS = {
 };
 
 export function buildState() {
-  const rand = rng(42);
-  const pickOne = (list) => list[Math.floor(rand() * list.length)];
-  const tracks = jsonl(path.join(DATA, 'jiangsu/tracks.jsonl'));
-  const zones = jsonl(path.join(DATA, 'jiangsu/zones.jsonl'));
-  const universities = jsonl(path.join(DATA, 'jiangsu/universities.jsonl'));
-  const affinity = JSON.parse(fs.readFileSync(path.join(DATA, 'topics/affinity.json'), 'utf8'));
-  const topics = fs
-    .readdirSync(path.join(DATA, 'topics'))
-    .filter((f) => f.startsWith('group-'))
-    .flatMap((f) => JSON.parse(fs.readFileSync(path.join(DATA, 'topics', f), 'utf8')));
-  const surnames = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗';
-  const given = ['建华', '晓明', '志强', '海燕', '立新', '文博', '静怡', '国平', '振宇', '雪梅', '卫东', '思远'];
-  const honors = ['国家杰出青年科学基金获得者', '长江学者特聘教授', '江苏省“双创人才”', '国家优秀青年科学基金获得者', '江苏省“333工程”培养对象'];
-  const teams = [];
-  const demands = [];
-  let tn = 0;
-  let dn = 0;
-  for (const topic of topics) {
-    const unis = Object.entries(affinity).filter(([, ts]) => ts.includes(topic.track_id)).map(([u]) => u);
-    for (let k = 0; k < 2 && unis.length; k += 1) {
-      const u = unis[(tn + k) % unis.length];
-      tn += 1;
-      const t = topic.team;
-      teams.push({
-        id: `t-${String(tn).padStart(4, '0')}`,
-        university_id: u,
-        name: `${t.fields[0]}${['研究团队', '创新团队', '课题组'][tn % 3]}`,
-        leader: { name: pickOne(surnames) + pickOne(given), title: pickOne(['教授', '研究员', '教授', '副教授']), honors: rand() < 0.5 ? [pickOne(honors)] : [] },
-        fields: t.fields.slice(0, 3),
-        description: `团队主要研究方向：${t.directions.slice(0, 2).join('；')}。代表性成果：${t.results[0]}。`,
-        keywords: (t.keywords || t.fields).slice(0, 5),
-        track_ids: [topic.track_id],
-        platforms: (t.platforms || []).slice(0, 1),
-        achievements: [...(t.papers || []).slice(0, 2).map((p) => ({ kind: 'paper', ...p, year: 2021 + (tn % 4) })), ...(t.patents || []).slice(0, 1).map((p) => ({ kind: 'patent', ...p, year: 2023 }))],
-        capacity: 3,
-        members: 8 + (tn % 10),
-        _topic: topic.id,
-      });
-    }
-    const zs = zones.filter((z) => (z.track_ids || []).includes(topic.track_id));
-    for (const z of zs) {
-      for (let k = 0; k < 3; k += 1) {
-        dn += 1;
-        const d = topic.demand;
-        demands.push({
-          id: `d-${String(dn).padStart(5, '0')}`,
-          zone_id: z.id,
-          title: d.titles[(dn + k) % d.titles.length],
-          description: `${d.pains[dn % d.pains.length]}。希望${d.goals[dn % d.goals.length]}，指标要求：${d.indicators[dn % d.indicators.length]}。应用场景：${d.scenarios[dn % d.scenarios.length]}。`,
-          enterprise: { name: `${z.city}${['华芯', '恒润', '中科', '博远', '新锐', '瑞能'][dn % 6]}${d.enterprise_kinds[0].replace(/企业|公司/, '')}有限公司`, size: ['大型', '中型', '小型'][dn % 3] },
-          keywords: d.keywords.slice(0, 4),
-          track_ids: [topic.track_id],
-          budget_wan_yuan: [50, 80, 120, 200, 300][dn % 5],
-          deadline: `2026-${String((dn % 12) + 1).padStart(2, '0')}-30`,
-          _topic: topic.id,
-        });
-      }
-    }
-  }
-  return { tracks, zones, universities, teams, demands, pairings: [], history: [], comments: [], jobs: [], seq: 0 };
+  return { ...buildDataset(), pairings: [], history: [], comments: [], jobs: [], seq: 0 };
 }
 
 function score(team, demand) {
@@ -186,7 +106,17 @@ export function createServer(state = buildState(), { jobDelayMs = 150 } = {}) {
         const ts = [...e.teams.values()].sort((a, b) => b.score - a.score);
         const dsl = [...e.demands.values()].sort((a, b) => b.score - a.score);
         const agg = dsl.slice(0, 10).reduce((a, x) => a + x.score, 0) / 10;
-        return { university_id: u, university_name: uniName(u), score: Number(Math.min(0.99, agg + 0.2).toFixed(3)), teams: ts.slice(0, 3), demands: dsl, explanation: explain(e.best.t, e.best.d, e.best.s) };
+        return {
+          university_id: u,
+          university_name: uniName(u),
+          score: Number(Math.min(0.99, agg + 0.2).toFixed(3)),
+          demands_fit: dsl.length,
+          demands_considered: ds.length,
+          best_teams: ts.slice(0, 3).map((t) => ({ team_id: t.team_id, team_name: t.name, score: t.score, demand_ids: [] })),
+          top_matches: dsl.slice(0, 5).map((d, i) => ({ demand_id: d.demand_id, team_id: ts[i % ts.length].team_id, score: d.score, explanation: i === 0 ? explain(e.best.t, e.best.d, e.best.s) : {} })),
+          _demands: dsl,
+          _teams: ts,
+        };
       })
       .sort((a, b) => b.score - a.score)
       .slice(0, limit);
@@ -208,8 +138,8 @@ export function createServer(state = buildState(), { jobDelayMs = 150 } = {}) {
           uniCount.set(c.university_id, (uniCount.get(c.university_id) || 0) + 1);
           taken += 1;
           const zone = z;
-          const team = S.teams.find((t) => t.id === c.teams[0].team_id);
-          const projects = c.demands.slice(0, 12).map((d, i) => ({ demand_id: d.demand_id, title: d.title, team_id: c.teams[i % c.teams.length].team_id, team_name: c.teams[i % c.teams.length].name, score: d.score }));
+          const team = S.teams.find((t) => t.id === c._teams[0].team_id);
+          const projects = c._demands.slice(0, 12).map((d, i) => ({ demand_id: d.demand_id, title: d.title, team_id: c._teams[i % c._teams.length].team_id, team_name: c._teams[i % c._teams.length].name, score: d.score }));
           out.push({
             zone_id: z.id,
             university_id: c.university_id,
@@ -222,7 +152,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150 } = {}) {
               fund: zone.funds[0] || null,
               projects,
               shortfall: Math.max(0, 10 - projects.length),
-              explanation: { ...c.explanation, runner_up: cands[1] ? `次优候选${cands[1].university_name}的综合得分为 ${cands[1].score.toFixed(2)}，低于本校的 ${c.score.toFixed(2)}，且适配需求更少。` : '该园区在此赛道只有这一所候选高校。' },
+              explanation: { ...c.top_matches[0].explanation, runner_up: cands[1] ? `次优候选${cands[1].university_name}的综合得分为 ${cands[1].score.toFixed(2)}，低于本校的 ${c.score.toFixed(2)}，且适配需求更少。` : '该园区在此赛道只有这一所候选高校。' },
             },
           });
         }
@@ -266,10 +196,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150 } = {}) {
     const q = url.searchParams;
     if (req.method === 'GET' && p === '/') return staticFile(res, 'index.html');
     if (req.method === 'GET' && p.startsWith('/assets/')) return staticFile(res, decodeURIComponent(p.slice(8)));
-    const noRoute = () => {
-      res.writeHead(404);
-      res.end();
-    };
+    const noRoute = () => err(res, 404, 'not_found', `no route for ${req.method} ${p}`);
     if (!p.startsWith('/v1/')) return noRoute();
     const auth = req.headers.authorization || '';
     const token = auth.replace(/^Bearer\s+/i, '');
@@ -296,15 +223,18 @@ export function createServer(state = buildState(), { jobDelayMs = 150 } = {}) {
     if (is('GET', 'universities')) return send(res, 200, page(S.universities, q));
     if (is('GET', 'zones', '*')) {
       const z = S.zones.find((x) => x.id === seg[1]);
-      return z ? send(res, 200, z) : err(res, 404, 'not_found', 'no such zone');
+      const refs = S.demands.filter((d) => d.zone_id === seg[1]).map((d) => ({ id: d.id, name: d.title, track_ids: d.track_ids }));
+      return z ? send(res, 200, { ...z, demands: kind === 'university' ? [] : refs }) : err(res, 404, 'not_found', 'no such zone');
     }
     if (is('GET', 'universities', '*')) {
       const u = S.universities.find((x) => x.id === seg[1]);
-      return u ? send(res, 200, u) : err(res, 404, 'not_found', 'no such university');
+      const refs = S.teams.filter((t) => t.university_id === seg[1]).map((t) => ({ id: t.id, name: t.name, track_ids: t.track_ids }));
+      return u ? send(res, 200, { ...u, teams: refs }) : err(res, 404, 'not_found', 'no such university');
     }
     if (is('GET', 'zones', '*', 'candidates')) {
       if (kind === 'university' || (kind === 'zone' && ownId !== seg[1])) return err(res, 403, 'forbidden', 'not your zone');
-      return send(res, 200, { items: candidates(seg[1], q.get('track') || '', Number(q.get('limit') || 10)) });
+      const rows = candidates(seg[1], q.get('track') || '', Number(q.get('limit') || 10)).map(strip);
+      return send(res, 200, { items: rows, total: rows.length, limit: 10, offset: 0 });
     }
     if (is('GET', 'universities', '*', 'demands')) {
       if (kind === 'zone' || (kind === 'university' && ownId !== seg[1])) return err(res, 403, 'forbidden', 'not your university');
@@ -317,7 +247,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150 } = {}) {
           const s = score(t, d);
           if (!best || s > best.s) best = { s, t };
         }
-        if (best && best.s >= 0.6) rows.push({ demand_id: d.id, title: d.title, zone_id: d.zone_id, zone_name: zoneName(d.zone_id), enterprise: d.enterprise, score: best.s, best_team: { team_id: best.t.id, name: best.t.name, leader: best.t.leader }, explanation: explain(best.t, d, best.s) });
+        if (best && best.s >= 0.6) rows.push({ demand_id: d.id, demand_title: d.title, zone_id: d.zone_id, zone_name: zoneName(d.zone_id), best_team_id: best.t.id, best_team_name: best.t.name, score: best.s, explanation: explain(best.t, d, best.s) });
       }
       rows.sort((a, b) => b.score - a.score);
       return send(res, 200, page(rows, q));
@@ -365,7 +295,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150 } = {}) {
           const text = x.description || '';
           const w = words.find((w2) => text.includes(w2)) || words[0];
           const i = Math.max(0, text.indexOf(w) - 20);
-          return { id: x.id, title: x.title || x.name, university_id: x.university_id, zone_id: x.zone_id, score: 0.8, snippet: text.slice(i, i + 90).split(w).join(`<b>${w}</b>`) };
+          return { kind: q.get('kind') === 'demands' ? 'demands' : 'teams', id: x.id, name: x.title || x.name, score: 0.8, snippet: text.slice(i, i + 90).split(w).join(`<mark>${w}</mark>`) };
         });
       return send(res, 200, { items: rows, total: rows.length });
     }

@@ -23,7 +23,7 @@ function demandCard(d, index, maps) {
   const zoneName = pick(d, 'zone_name', 'zone.name') || nameOf(maps.zones, zoneId);
   const ent = pick(d, 'enterprise.name', 'demand.enterprise.name');
   const team = pick(d, 'best_team', 'team') || (Array.isArray(d.teams) ? d.teams[0] : null);
-  const teamName = team ? pick(team, 'team_name', 'name', 'team.name') || pick(team, 'team_id', 'id') : pick(d, 'team_name');
+  const teamName = team ? pick(team, 'team_name', 'name', 'team.name') || pick(team, 'team_id', 'id') : pick(d, 'best_team_name', 'team_name');
   const leader = team ? pick(team, 'leader', 'team.leader') : null;
   const ex = pick(d, 'explanation') || (team && pick(team, 'explanation'));
   const exEl = explanation(ex, { context: [{ label: '需求', text: title }, teamName ? { label: '团队', text: teamName } : null] });
@@ -141,19 +141,20 @@ export async function renderTeams(ctx) {
     );
     return;
   }
+  const hasDetail = teams.some((t) => t.leader || t.fields || t.achievements);
   mount(
     box,
     h('p', { class: 'count' }, `共 ${teams.length} 个团队`),
     table(
       [
         { label: '团队名称', cell: (t) => h('span', { class: 'cell-title' }, t.name) },
-        { label: '负责人', cell: (t) => (t.leader ? `${t.leader.name}${t.leader.title ? `（${t.leader.title}）` : ''}` : '—') },
-        { label: '研究领域', cell: (t) => (t.fields || []).join('、') || '—' },
+        hasDetail ? { label: '负责人', cell: (t) => (t.leader ? `${t.leader.name}${t.leader.title ? `（${t.leader.title}）` : ''}` : '—') } : null,
+        hasDetail ? { label: '研究领域', cell: (t) => (t.fields || []).join('、') || '—' } : null,
         { label: '赛道', cell: (t) => (t.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
-        { label: '成果数', num: true, cell: (t) => fmtNumber((t.achievements || []).length) },
-        { label: '可承接项目', num: true, cell: (t) => fmtNumber(t.capacity ?? 3) },
-        { label: '操作', cell: (t) => h('a', { class: 'btn btn-small', href: `#/teams/${encodeURIComponent(t.id)}/edit`, 'aria-label': `编辑团队：${t.name}` }, '编辑') },
-      ],
+        hasDetail ? { label: '成果数', num: true, cell: (t) => fmtNumber((t.achievements || []).length) } : null,
+        hasDetail ? { label: '可承接项目', num: true, cell: (t) => fmtNumber(t.capacity ?? 3) } : null,
+        { label: '操作', class: 'actions', cell: (t) => h('a', { class: 'btn btn-small', href: `#/teams/${encodeURIComponent(t.id)}/edit`, 'aria-label': `编辑团队：${t.name}` }, '编辑') },
+      ].filter(Boolean),
       teams,
     ),
   );

@@ -104,9 +104,10 @@ export async function renderZoneHome(ctx) {
     );
     return;
   }
-  const filter = h('input', { type: 'search', id: 'demand-filter', placeholder: '按标题、企业或关键词筛选' });
+  const filter = h('input', { type: 'search', id: 'demand-filter', placeholder: '按需求标题筛选' });
   const trackSelect = h('select', { id: 'demand-track' }, h('option', { value: '' }, '全部赛道'), (zone.track_ids || []).map((id) => h('option', { value: id }, nameOf(maps.tracks, id))));
   const tableBox = h('div');
+  const hasDetail = demands.some((d) => d.enterprise || d.budget_wan_yuan !== undefined || d.deadline);
   const PAGE = 20;
   let shown = PAGE;
   const draw = () => {
@@ -115,7 +116,7 @@ export async function renderZoneHome(ctx) {
     const rows = demands.filter((d) => {
       if (t && !(d.track_ids || []).includes(t)) return false;
       if (!q) return true;
-      const hay = [d.title, d.description, d.enterprise && d.enterprise.name, ...(d.keywords || [])].join(' ').toLowerCase();
+      const hay = [d.title, d.name, d.description, d.enterprise && d.enterprise.name, ...(d.keywords || [])].join(' ').toLowerCase();
       return hay.includes(q);
     });
     mount(
@@ -124,13 +125,13 @@ export async function renderZoneHome(ctx) {
       rows.length
         ? table(
             [
-              { label: '需求标题', cell: (d) => h('span', { class: 'cell-title' }, d.title) },
-              { label: '企业', cell: (d) => (d.enterprise && d.enterprise.name) || '—' },
+              { label: '需求标题', cell: (d) => h('span', { class: 'cell-title' }, d.title || d.name) },
+              hasDetail ? { label: '企业', cell: (d) => (d.enterprise && d.enterprise.name) || '—' } : null,
               { label: '所属赛道', cell: (d) => (d.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
-              { label: '预算（万元）', num: true, cell: (d) => (d.budget_wan_yuan !== undefined && d.budget_wan_yuan !== null ? fmtNumber(d.budget_wan_yuan) : '—') },
-              { label: '截止日期', cell: (d) => d.deadline || '—' },
-              { label: '操作', cell: (d) => h('a', { class: 'btn btn-small', href: `#/demands/${encodeURIComponent(d.id)}/edit`, 'aria-label': `编辑需求：${d.title}` }, '编辑') },
-            ],
+              hasDetail ? { label: '预算（万元）', num: true, cell: (d) => (d.budget_wan_yuan !== undefined && d.budget_wan_yuan !== null ? fmtNumber(d.budget_wan_yuan) : '—') } : null,
+              hasDetail ? { label: '截止日期', cell: (d) => d.deadline || '—' } : null,
+              { label: '操作', class: 'actions', cell: (d) => h('a', { class: 'btn btn-small', href: `#/demands/${encodeURIComponent(d.id)}/edit`, 'aria-label': `编辑需求：${d.title || d.name}` }, '编辑') },
+            ].filter(Boolean),
             rows.slice(0, shown),
           )
         : emptyState({ title: '没有符合筛选条件的需求', body: '请调整筛选关键词或赛道。' }),
@@ -167,8 +168,8 @@ function trackSelect(maps, zoneTrackIds, value) {
 }
 
 function teamLine(team) {
-  const leader = pick(team, 'leader', 'team.leader');
-  const name = pick(team, 'team_name', 'name', 'team.name') || pick(team, 'team_id', 'id');
+  const leader = team.leader;
+  const name = team.name;
   return h(
     'li',
     { class: 'team-line' },
@@ -177,30 +178,53 @@ function teamLine(team) {
       ? h('span', { class: 'muted' }, ` · 负责人 ${leader.name}${leader.title ? `（${leader.title}）` : ''}`)
       : null,
     leader && (leader.honors || []).length ? h('span', { class: 'tag tag-honor' }, leader.honors[0]) : null,
-    pick(team, 'score') !== undefined ? scoreBar(pick(team, 'score'), { label: `${name} 得分` }) : null,
+    team.score !== undefined ? scoreBar(team.score, { label: `${name} 得分` }) : null,
   );
 }
 
-function candidateCard(c, index, maps, trackId) {
-  const uniId = pick(c, 'university_id', 'university.id', 'id');
-  const uniName = pick(c, 'university_name', 'university.name', 'name') || nameOf(maps.universities, uniId);
-  const uni = maps.universities.get(String(uniId));
-  const score = pick(c, 'score', 'aggregate_score', 'total_score');
-  const teams = pick(c, 'teams', 'best_teams') || [];
-  const demands = pick(c, 'demands', 'fitting_demands', 'matched_demands') || [];
-  const firstTeam = teams[0];
-  const firstDemand = demands[0];
-  const ex =
-    pick(c, 'explanation') ||
-    (firstTeam && pick(firstTeam, 'explanation')) ||
-    (firstDemand && pick(firstDemand, 'explanation'));
-  const terms = matchedTerms(ex).map((t) => t.term);
-  const ctxTexts = [
-    firstDemand ? { label: '需求', text: pick(firstDemand, 'title', 'demand_title', 'demand.title') || '' } : null,
-    firstTeam ? { label: '团队', text: pick(firstTeam, 'team_name', 'name', 'team.name') || '' } : null,
-  ].filter((c2) => c2 && c2.text);
+/** Reads one candidate whichever field names the service uses (best_teams/top_matches or teams/demands). */
+function readCandidate(c, demandTitles) {
+  const teams = (pick(c, 'best_teams', 'teams') || []).map((t) => ({
+    id: pick(t, 'team_id', 'id'),
+    name: pick(t, 'team_name', 'name', 'team.name') || pick(t, 'team_id', 'id'),
+    leader: pick(t, 'leader', 'team.leader'),
+    score: pick(t, 'score'),
+    demandIds: pick(t, 'demand_ids') || [],
+  }));
+  const teamName = (id) => (teams.find((t) => String(t.id) === String(id)) || {}).name || id;
+  const matches = (pick(c, 'top_matches', 'demands', 'fitting_demands', 'matched_demands') || []).map((m) => {
+    const demandId = pick(m, 'demand_id', 'id');
+    return {
+      demandId,
+      title: pick(m, 'title', 'demand_title', 'demand.title') || demandTitles.get(String(demandId)) || demandId,
+      teamId: pick(m, 'team_id'),
+      teamName: pick(m, 'team_name') || (pick(m, 'team_id') ? teamName(pick(m, 'team_id')) : ''),
+      score: pick(m, 'score'),
+      explanation: pick(m, 'explanation'),
+    };
+  });
+  return {
+    uniId: pick(c, 'university_id', 'university.id', 'id'),
+    uniName: pick(c, 'university_name', 'university.name', 'name'),
+    score: pick(c, 'score', 'aggregate_score', 'total_score'),
+    fit: pick(c, 'demands_fit'),
+    considered: pick(c, 'demands_considered'),
+    teams,
+    matches,
+    explanation: pick(c, 'explanation') || (matches[0] && matches[0].explanation) || (teams[0] && pick((pick(c, 'best_teams', 'teams') || [])[0], 'explanation')),
+  };
+}
+
+function candidateCard(raw, index, maps, trackId, demandTitles) {
+  const c = readCandidate(raw, demandTitles);
+  const uniName = c.uniName || nameOf(maps.universities, c.uniId);
+  const uni = maps.universities.get(String(c.uniId));
+  const terms = matchedTerms(c.explanation).map((t) => t.term);
+  const top = c.matches[0];
+  const ctxTexts = top ? [{ label: '需求', text: String(top.title || '') }, top.teamName ? { label: '团队', text: String(top.teamName) } : null].filter(Boolean) : [];
   const trackName = trackId ? nameOf(maps.tracks, trackId) : '';
-  const exEl = explanation(ex, { context: ctxTexts });
+  const exEl = explanation(c.explanation, { context: ctxTexts });
+  const fitLine = c.fit !== undefined ? `适配需求 ${c.fit}${c.considered !== undefined ? ` / ${c.considered}` : ''} 条` : `适配需求（${c.matches.length}）`;
   return h(
     'article',
     { class: 'card candidate', 'aria-labelledby': `cand-${index}` },
@@ -214,7 +238,7 @@ function candidateCard(c, index, maps, trackId) {
         h('h3', { id: `cand-${index}` }, uniName),
         h('p', { class: 'muted' }, [uni && uni.city, uni && (uni.kind === 'research' ? '研究型大学' : uni.kind === 'applied' ? '应用型高校' : ''), trackName].filter(Boolean).join(' · ')),
       ),
-      h('div', { class: 'card-score' }, h('span', { class: 'score-label' }, '综合得分'), scoreBar(score, { label: `${uniName} 综合得分` })),
+      h('div', { class: 'card-score' }, h('span', { class: 'score-label' }, '综合得分'), scoreBar(c.score, { label: `${uniName} 综合得分` })),
     ),
     h(
       'div',
@@ -222,23 +246,23 @@ function candidateCard(c, index, maps, trackId) {
       h(
         'div',
         {},
-        h('h4', {}, `最佳团队（${teams.length}）`),
-        teams.length ? h('ul', { class: 'plain team-list' }, teams.slice(0, 3).map((t) => teamLine(t))) : h('p', { class: 'muted' }, '暂无团队明细。'),
+        h('h4', {}, `最佳团队（${c.teams.length}）`),
+        c.teams.length ? h('ul', { class: 'plain team-list' }, c.teams.slice(0, 3).map((t) => teamLine(t))) : h('p', { class: 'muted' }, '暂无团队明细。'),
       ),
       h(
         'div',
         {},
-        h('h4', {}, `适配需求（${demands.length}）`),
-        demands.length
+        h('h4', {}, fitLine),
+        c.matches.length
           ? h(
               'ul',
               { class: 'plain demand-list' },
-              demands.slice(0, 5).map((d) =>
+              c.matches.slice(0, 5).map((m) =>
                 h(
                   'li',
                   {},
-                  h('span', { class: 'demand-title' }, highlight(pick(d, 'title', 'demand_title', 'demand.title') || pick(d, 'demand_id', 'id'), terms)),
-                  pick(d, 'score') !== undefined ? h('span', { class: 'muted num-inline' }, fmtScore(pick(d, 'score'))) : null,
+                  h('span', { class: 'demand-title' }, highlight(m.title, terms), m.teamName ? h('span', { class: 'muted demand-team' }, ` ← ${m.teamName}`) : null),
+                  m.score !== undefined ? h('span', { class: 'muted num-inline' }, fmtScore(m.score)) : null,
                 ),
               ),
             )
@@ -259,14 +283,15 @@ export async function renderCandidates(ctx) {
   let zoneId = isDept ? query.get('zone') || '' : me.zoneId;
   if (isDept && !zoneId) zoneId = maps.zones.size ? [...maps.zones.keys()][0] : '';
   let zone = maps.zones.get(String(zoneId));
-  if (!zone && zoneId) {
-    try {
-      zone = await get(`/v1/zones/${encodeURIComponent(zoneId)}`);
-    } catch (err) {
+  try {
+    if (zoneId) zone = await get(`/v1/zones/${encodeURIComponent(zoneId)}`);
+  } catch (err) {
+    if (!zone) {
       mount(view, pageHeader('候选高校与团队'), failure(err, '园区信息', () => ctx.refresh()));
       return;
     }
   }
+  const demandTitles = new Map(((zone && zone.demands) || []).map((d) => [String(d.id), d.title || d.name]));
   const zoneTracks = (zone && zone.track_ids) || [];
   let trackId = query.get('track') || '';
   const select = trackSelect(maps, zoneTracks, trackId);
@@ -311,7 +336,7 @@ export async function renderCandidates(ctx) {
         );
         return;
       }
-      mount(results, h('p', { class: 'count' }, `共 ${list.length} 所候选高校，按综合得分排序`), list.map((c, i) => candidateCard(c, i, maps, trackId)));
+      mount(results, h('p', { class: 'count' }, `共 ${list.length} 所候选高校，按综合得分排序`), list.map((c, i) => candidateCard(c, i, maps, trackId, demandTitles)));
     } catch (err) {
       if (mine !== seq) return;
       mount(results, failure(err, '候选高校', load));
