@@ -40,8 +40,10 @@ const ROUTE_ONLY = [
   /^\/v1\/proposals\/[^/]+\/(export|revise)$/,
 ];
 
-function routeMissing(status, path) {
-  return status === 404 && ROUTE_ONLY.some((re) => re.test(path));
+function routeMissing(status, path, data) {
+  if (status !== 404) return false;
+  if (data && data.code === 'not_found' && data.message === 'no such route') return true;
+  return ROUTE_ONLY.some((re) => re.test(path));
 }
 
 const listeners = new Set();
@@ -116,7 +118,7 @@ export async function request(method, path, { query, body, signal, token } = {})
   }
   if (response.ok) return data;
   let code = data && typeof data.code === 'string' ? data.code : '';
-  if (routeMissing(response.status, new URL(path, window.location.origin).pathname)) code = 'route_missing';
+  if (routeMissing(response.status, new URL(path, window.location.origin).pathname, data)) code = 'route_missing';
   if (!code) {
     // A body without our error shape means the router itself answered: the endpoint is not there.
     code = response.status === 404 ? 'route_missing' : `http_${response.status}`;
@@ -182,7 +184,7 @@ export async function download(path, query, filename) {
     } catch {
       data = null;
     }
-    const missing = routeMissing(response.status, new URL(path, window.location.origin).pathname);
+    const missing = routeMissing(response.status, new URL(path, window.location.origin).pathname, data);
     const code = missing ? 'route_missing' : (data && data.code) || (response.status === 404 ? 'route_missing' : `http_${response.status}`);
     throw new ApiError(response.status, code, data && data.message, fieldsOf(data));
   }
