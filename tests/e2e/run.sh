@@ -29,4 +29,4 @@ fi
 
 echo "== console end-to-end test (headless Chromium)"
 cd "$here"
-node --test --test-reporter=spec console.test.mjs
+node --test --test-reporter=spec --test-concurrency=1 ui.test.mjs console.test.mjs

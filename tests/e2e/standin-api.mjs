@@ -73,7 +73,7 @@ function staticFile(res, rel) {
 
 const strip = (o) => Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('_')));
 
-export function createServer(state = buildState(), { jobDelayMs = 150 } = {}) {
+export function createServer(state = buildState(), { jobDelayMs = 150, without = [] } = {}) {
   const S = state;
   const zoneName = (id) => (S.zones.find((z) => z.id === id) || {}).name || id;
   const uniName = (id) => (S.universities.find((u) => u.id === id) || {}).name || id;
@@ -215,6 +215,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150 } = {}) {
       }
     }
     const seg = p.split('/').slice(2).map(decodeURIComponent);
+    if (without.includes(seg[0])) return noRoute();
     const is = (m, ...parts) => req.method === m && parts.length === seg.length && parts.every((x, i) => x === '*' || x === seg[i]);
 
     if (is('GET', 'me')) return send(res, 200, { role: who.role, name: who.name, zone_id: kind === 'zone' ? ownId : undefined, university_id: kind === 'university' ? ownId : undefined });
