@@ -155,7 +155,7 @@ export function total(data) {
 }
 
 /** Reads every page of a list endpoint (bounded to `max` rows). */
-export async function getAll(path, query = {}, { pageSize = 200, max = 5000 } = {}) {
+export async function getAll(path, query = {}, { pageSize = 100, max = 5000 } = {}) {
   const rows = [];
   for (let offset = 0; offset < max; offset += pageSize) {
     const data = await get(path, { ...query, limit: pageSize, offset });

@@ -78,7 +78,8 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
   const zoneName = (id) => (S.zones.find((z) => z.id === id) || {}).name || id;
   const uniName = (id) => (S.universities.find((u) => u.id === id) || {}).name || id;
   const page = (list, q) => {
-    const limit = Math.min(Number(q.get('limit') || 50), 500);
+    const limit = Number(q.get('limit') || 20);
+    if (!(limit >= 1 && limit <= 100)) throw Object.assign(new Error('limit'), { limit: true });
     const offset = Number(q.get('offset') || 0);
     return { items: list.slice(offset, offset + limit), total: list.length, limit, offset };
   };
@@ -201,6 +202,13 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
     const auth = req.headers.authorization || '';
     const token = auth.replace(/^Bearer\s+/i, '');
     if (!auth) return err(res, 401, 'missing_token', 'missing bearer token');
+    try {
+      return await handle();
+    } catch (e) {
+      if (e && e.limit) return err(res, 400, 'invalid_parameter', 'limit: must be between 1 and 100', { field: 'limit' });
+      throw e;
+    }
+    async function handle() {
     const who = TOKENS[token];
     if (!who) return err(res, 401, 'invalid_token', 'unknown or revoked token');
     const [kind, ownId] = who.role.split(':');
@@ -374,6 +382,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
       });
     }
     return noRoute();
+    }
   });
 }
 

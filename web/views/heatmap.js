@@ -1,7 +1,7 @@
 // Department: zone × university heatmap of pairing quality for one track, from the proposed and reviewed
 // pairings, or (before any proposal) from the engine's candidate scores per zone.
 
-import { get, items } from '../api.js';
+import { get, getAll, items } from '../api.js';
 import { h, mount, loading, failure, emptyState, pageHeader, progress, fmtScore, STATUS_LABELS } from '../ui.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
@@ -76,7 +76,7 @@ function legend(withStatus) {
 }
 
 async function fromPairings(trackId) {
-  const rows = items(await get('/v1/pairings', { track: trackId, limit: 500 }));
+  const rows = await getAll('/v1/pairings', { track: trackId }, { max: 2000 });
   const cells = new Map();
   for (const p of rows) {
     if (trackId && p.track_id && String(p.track_id) !== trackId) continue;

@@ -1,7 +1,7 @@
 // Department review: the queue of pairings by status and track, and one pairing's five-in-one bundle,
 // explanation, history and comments, with approve / reject / request-changes under optimistic concurrency.
 
-import { get, post, items } from '../api.js';
+import { get, getAll, post, items } from '../api.js';
 import {
   h, mount, loading, failure, emptyState, errorNotice, pageHeader, panel, table, scoreBar, fmtTime,
   fmtNumber, chips, statusBadge, STATUS_LABELS, busy, toast, field, clearFieldErrors, setFieldError,
@@ -74,8 +74,8 @@ export async function renderQueue(ctx) {
     ctx.setQuery({ status, track, batch });
     mount(results, loading());
     try {
-      const data = await get('/v1/pairings', { status, track, batch_id: batch, limit: 200 });
-      const list = items(data);
+      const all = await getAll('/v1/pairings', { status, track }, { max: 1000 });
+      const list = batch ? all.filter((p) => String(p.batch_id) === batch) : all;
       if (!list.length) {
         mount(
           results,

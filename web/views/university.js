@@ -13,7 +13,7 @@ import { checkboxGroup, checkedValues, splitList, joinList, report, ID_PATTERN, 
 
 async function ownTeams(uni, uniId) {
   if (Array.isArray(uni && uni.teams)) return uni.teams;
-  const data = await get('/v1/teams', { university_id: uniId, limit: 500 });
+  const data = await get('/v1/teams', { university_id: uniId, limit: 100 });
   return items(data).filter((t) => !t.university_id || String(t.university_id) === String(uniId));
 }
 

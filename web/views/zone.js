@@ -23,7 +23,7 @@ const PLATFORM_KIND = {
 /** The zone's demands: embedded in the zone, or from the demand list filtered by zone. */
 async function zoneDemands(zone, zoneId) {
   if (Array.isArray(zone && zone.demands)) return zone.demands;
-  const data = await get('/v1/demands', { zone_id: zoneId, limit: 500 });
+  const data = await get('/v1/demands', { zone_id: zoneId, limit: 100 });
   return items(data).filter((d) => !d.zone_id || String(d.zone_id) === String(zoneId));
 }
 
