@@ -85,7 +85,7 @@ export function buildDataset() {
           keywords: d.keywords.slice(0, 4),
           track_ids: [topic.track_id],
           budget_wan_yuan: [50, 80, 120, 200, 300][dn % 5],
-          deadline: `2026-${String((dn % 12) + 1).padStart(2, '0')}-30`,
+          deadline: `2026-${String((dn % 12) + 1).padStart(2, '0')}-28`,
           _topic: topic.id,
         });
       }

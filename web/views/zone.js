@@ -199,6 +199,7 @@ function readCandidate(c, demandTitles) {
       title: pick(m, 'title', 'demand_title', 'demand.title') || demandTitles.get(String(demandId)) || demandId,
       teamId: pick(m, 'team_id'),
       teamName: pick(m, 'team_name') || (pick(m, 'team_id') ? teamName(pick(m, 'team_id')) : ''),
+      teamKnown: Boolean(pick(m, 'team_name')) || teams.some((t) => String(t.id) === String(pick(m, 'team_id'))),
       score: pick(m, 'score'),
       explanation: pick(m, 'explanation'),
     };
@@ -221,7 +222,7 @@ function candidateCard(raw, index, maps, trackId, demandTitles) {
   const uni = maps.universities.get(String(c.uniId));
   const terms = matchedTerms(c.explanation).map((t) => t.term);
   const top = c.matches[0];
-  const ctxTexts = top ? [{ label: '需求', text: String(top.title || '') }, top.teamName ? { label: '团队', text: String(top.teamName) } : null].filter(Boolean) : [];
+  const ctxTexts = top ? [{ label: '需求', text: String(top.title || '') }, top.teamKnown ? { label: '团队', text: String(top.teamName) } : null].filter(Boolean) : [];
   const trackName = trackId ? nameOf(maps.tracks, trackId) : '';
   const exEl = explanation(c.explanation, { context: ctxTexts });
   const fitLine = c.fit !== undefined ? `适配需求 ${c.fit}${c.considered !== undefined ? ` / ${c.considered}` : ''} 条` : `适配需求（${c.matches.length}）`;
@@ -261,7 +262,7 @@ function candidateCard(raw, index, maps, trackId, demandTitles) {
                 h(
                   'li',
                   {},
-                  h('span', { class: 'demand-title' }, highlight(m.title, terms), m.teamName ? h('span', { class: 'muted demand-team' }, ` ← ${m.teamName}`) : null),
+                  h('span', { class: 'demand-title' }, highlight(m.title, terms), m.teamKnown ? h('span', { class: 'muted demand-team' }, ` ← ${m.teamName}`) : null),
                   m.score !== undefined ? h('span', { class: 'muted num-inline' }, fmtScore(m.score)) : null,
                 ),
               ),
