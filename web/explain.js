@@ -51,7 +51,7 @@ export function featureLabel(name) {
 
 /** [{label, value}] from an array of {feature|name, value|contribution} or from an object map. */
 export function contributions(ex) {
-  const raw = pick(ex, 'contributions', 'features', 'breakdown', 'score_breakdown');
+  const raw = pick(ex, 'contributions', 'features', 'score_breakdown');
   if (Array.isArray(raw)) {
     return raw
       .map((r) => ({

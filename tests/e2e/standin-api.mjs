@@ -147,13 +147,22 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
             track_id: trackId,
             quality: c.score,
             bundle: {
-              direction: { track_id: trackId, track_name: (S.tracks.find((t) => t.id === trackId) || {}).name, industries: zone.industries.slice(0, 3) },
-              platform: { university: (team.platforms[0] || {}).name || `${uniName(c.university_id)}${team.fields[0]}研究中心`, zone: (zone.platforms[0] || {}).name },
-              talent: { name: team.leader.name, title: team.leader.title, honors: team.leader.honors, team_name: team.name },
-              fund: zone.funds[0] || null,
-              projects,
-              shortfall: Math.max(0, 10 - projects.length),
-              explanation: { ...c.top_matches[0].explanation, runner_up: cands[1] ? `次优候选${cands[1].university_name}的综合得分为 ${cands[1].score.toFixed(2)}，低于本校的 ${c.score.toFixed(2)}，且适配需求更少。` : '该园区在此赛道只有这一所候选高校。' },
+              industrial_direction: { track_id: trackId, track_name: (S.tracks.find((t) => t.id === trackId) || {}).name, zone_industries: zone.industries.slice(0, 3), zone_track: true },
+              innovation_platform: {
+                university: team.platforms[0] ? { team_id: team.id, team_name: team.name, ...team.platforms[0] } : null,
+                zone: zone.platforms[0] || null,
+              },
+              leading_talent: { name: team.leader.name, title: team.leader.title, honors: team.leader.honors, team_id: team.id, team_name: team.name },
+              transformation_fund: zone.funds[0] || null,
+              benchmark_projects: projects.map((x) => ({ ...x, enterprise: (S.demands.find((d) => d.id === x.demand_id).enterprise || {}).name })),
+              shortfall: projects.length < 10 ? { target: 10, projects: projects.length, zone_demands: c._demands.length, fitting_demands: c._demands.length } : null,
+              explanation: {
+                summary: `${uniName(c.university_id)}的 ${c._teams.length} 个团队可承接${zone.name}在该赛道的 ${projects.length} 项企业需求，平均匹配得分 ${c.score.toFixed(2)}。`,
+                terms: c.top_matches[0].explanation.matched_terms,
+                teams: c._teams.slice(0, 3).map((t) => ({ team_id: t.team_id, team_name: t.name, projects: projects.filter((x) => x.team_id === t.team_id).length, score_sum: t.score, achievements: (S.teams.find((x) => x.id === t.team_id).achievements || []).slice(0, 2).map((a) => a.title) })),
+                breakdown: { target: 10, projects: projects.length, topped_up: 0, score_sum: projects.reduce((a, x) => a + x.score, 0), mean_score: c.score, coverage: Math.min(1, projects.length / 10), quality: c.score },
+                runner_up: cands[1] ? { university_id: cands[1].university_id, university_name: cands[1].university_name, quality: cands[1].score, projects: Math.min(10, cands[1]._demands.length), reason: `次优候选的平均匹配得分低于${uniName(c.university_id)}，可承接的需求也更少。` } : null,
+              },
             },
           });
         }
@@ -169,7 +178,8 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
     let step = 0;
     const tick = () => {
       step += 1;
-      job.progress = Math.min(1, step / 5);
+      job.progress = Math.min(100, step * 20);
+      job.stage = ['scoring', 'bundling', 'solving', 'explaining', 'done'][Math.min(4, step - 1)];
       job.updated_at = new Date().toISOString();
       if (step < 5) {
         setTimeout(tick, jobDelayMs);
@@ -185,7 +195,12 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
         return rec;
       });
       job.state = 'done';
-      job.result = { objective: Number(records.reduce((a, p) => a + p.quality, 0).toFixed(3)), optimal: true, gap: 0, pairings: records.map((r) => ({ ...r, bundle: undefined, project_count: r.bundle.projects.length, shortfall: r.bundle.shortfall })), diagnostics: S.zones.filter((z) => !records.some((r) => r.zone_id === z.id)).slice(0, 3).map((z) => `${z.name}在所选赛道没有企业需求，未参与配对`) };
+      job.result = {
+        objective: Number(records.reduce((a, p) => a + p.quality, 0).toFixed(3)),
+        optimality: { feasible: true, proven_optimal: true, gap: 0, method: 'min_cost_flow' },
+        pairings: records.map((r) => ({ ...r, zone_name: zoneName(r.zone_id), university_name: uniName(r.university_id) })),
+        diagnostics: S.zones.filter((z) => !records.some((r) => r.zone_id === z.id)).slice(0, 3).map((z) => ({ code: 'no_demands', severity: 'warning', message: `${z.name}在所选赛道没有企业需求，未参与配对`, zone_ids: [z.id], university_ids: [], track_ids: trackIds })),
+      };
     };
     setTimeout(tick, jobDelayMs);
     return job;
@@ -354,7 +369,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
     }
     if (is('GET', 'proposals', '*', 'export')) {
       const rows = S.pairings.filter((x) => x.batch_id === job.id);
-      const csv = ['园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明', ...rows.map((r) => [zoneName(r.zone_id), uniName(r.university_id), r.track_id, r.bundle.talent.name, r.bundle.platform.university, (r.bundle.fund || {}).name, r.bundle.projects.length, r.quality, r.status, ''].join(','))].join('\n');
+      const csv = ['园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明', ...rows.map((r) => [zoneName(r.zone_id), uniName(r.university_id), r.track_id, r.bundle.leading_talent.name, (r.bundle.innovation_platform.university || {}).name, (r.bundle.transformation_fund || {}).name, r.bundle.benchmark_projects.length, r.quality, r.status, ''].join(','))].join('\n');
       res.writeHead(200, { 'Content-Type': q.get('format') === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8' });
       return res.end(csv);
     }
@@ -366,19 +381,19 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
         const c = cities.get(city) || { city, pairings: 0, zones: new Set(), projects: 0 };
         c.pairings += 1;
         c.zones.add(x.zone_id);
-        c.projects += x.bundle.projects.length;
+        c.projects += x.bundle.benchmark_projects.length;
         cities.set(city, c);
       }
       return send(res, 200, {
         zones: { covered: new Set(ok.map((x) => x.zone_id)).size, total: S.zones.length },
         universities: { covered: new Set(ok.map((x) => x.university_id)).size, total: S.universities.length },
-        benchmark_projects: ok.reduce((a, x) => a + x.bundle.projects.length, 0),
-        pairings_short: ok.filter((x) => x.bundle.projects.length < 10).map((x) => ({ zone_id: x.zone_id, university_id: x.university_id, track_id: x.track_id, projects: x.bundle.projects.length, shortfall: 10 - x.bundle.projects.length })),
+        benchmark_projects: ok.reduce((a, x) => a + x.bundle.benchmark_projects.length, 0),
+        pairings_short: ok.filter((x) => x.bundle.benchmark_projects.length < 10).map((x) => ({ zone_id: x.zone_id, university_id: x.university_id, track_id: x.track_id, projects: x.bundle.benchmark_projects.length, shortfall: 10 - x.bundle.benchmark_projects.length })),
         approved_pairings: ok.length,
         platforms: ok.length * 2,
         talents: ok.length,
         by_city: [...cities.values()].map((c) => ({ city: c.city, pairings: c.pairings, zones: c.zones.size, projects: c.projects })),
-        by_track: [...new Set(ok.map((x) => x.track_id))].map((t) => ({ track_id: t, pairings: ok.filter((x) => x.track_id === t).length, projects: ok.filter((x) => x.track_id === t).reduce((a, x) => a + x.bundle.projects.length, 0), short: ok.filter((x) => x.track_id === t && x.bundle.projects.length < 10).length })),
+        by_track: [...new Set(ok.map((x) => x.track_id))].map((t) => ({ track_id: t, pairings: ok.filter((x) => x.track_id === t).length, projects: ok.filter((x) => x.track_id === t).reduce((a, x) => a + x.bundle.benchmark_projects.length, 0), short: ok.filter((x) => x.track_id === t && x.bundle.benchmark_projects.length < 10).length })),
       });
     }
     return noRoute();

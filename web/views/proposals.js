@@ -26,6 +26,28 @@ const STATE_LABELS = {
   infeasible: '无可行方案',
 };
 
+const STAGE_LABELS = {
+  scoring: '计算匹配得分',
+  bundling: '组合“五个一”内容',
+  solving: '求解最优方案',
+  explaining: '生成配对说明',
+  done: '完成',
+};
+
+/** Whether a pairing falls short of the 10 benchmark projects. */
+export function isShort(p) {
+  const s = pick(p, 'bundle.shortfall', 'shortfall');
+  if (s && typeof s === 'object') return true;
+  if (Number(s) > 0) return true;
+  return projectCountOf(p) < 10;
+}
+
+export function projectCountOf(p) {
+  const n = pick(p, 'project_count', 'projects_count');
+  if (Number.isFinite(Number(n))) return Number(n);
+  return (pick(p, 'bundle.benchmark_projects', 'bundle.projects', 'projects') || []).length;
+}
+
 export const jobId = (job) => pick(job, 'job_id', 'id', 'batch_id');
 const jobState = (job) => String(pick(job, 'state', 'status') || '').toLowerCase();
 export const isDone = (job) => DONE.includes(jobState(job));
@@ -36,7 +58,7 @@ export function percent(job) {
   if (isDone(job)) return 100;
   const p = Number(pick(job, 'progress', 'progress_pct', 'percent'));
   if (!Number.isFinite(p)) return 0;
-  return p <= 1 ? p * 100 : Math.min(100, p);
+  return Math.max(0, Math.min(100, p));
 }
 
 /** The batch of a finished job (embedded as batch/result, or the job itself). */
@@ -90,10 +112,10 @@ function batchView(job, maps, { onRevise }) {
   const id = jobId(job);
   const pairings = pairingRows(batch);
   const objective = pick(batch, 'objective', 'total_quality');
-  const optimal = pick(batch, 'optimal', 'proven_optimal', 'is_optimal');
-  const gap = pick(batch, 'gap', 'optimality_gap');
+  const optimal = pick(batch, 'optimality.proven_optimal', 'optimal', 'proven_optimal', 'is_optimal');
+  const gap = pick(batch, 'optimality.gap', 'gap', 'optimality_gap');
   const diagnostics = pick(batch, 'diagnostics', 'infeasibilities', 'problems', 'warnings') || [];
-  const shortCount = pairings.filter((p) => Number(pick(p, 'shortfall', 'bundle.shortfall')) > 0).length;
+  const shortCount = pairings.filter(isShort).length;
   return h(
     'div',
     { class: 'batch' },
@@ -115,7 +137,7 @@ function batchView(job, maps, { onRevise }) {
           'div',
           { class: 'notice notice-warn', role: 'status' },
           h('p', {}, h('strong', {}, '约束说明：'), '以下情况限制了方案，详见各条：'),
-          h('ul', {}, diagnostics.map((d) => h('li', {}, typeof d === 'string' ? d : pick(d, 'message_zh', 'message', 'text') || ''))),
+          h('ul', {}, diagnostics.map((d) => h('li', { class: pick(d, 'severity') === 'error' ? 'diag-error' : '' }, typeof d === 'string' ? d : pick(d, 'message_zh', 'message', 'text') || ''))),
         )
       : null,
     h(
@@ -137,8 +159,8 @@ function batchView(job, maps, { onRevise }) {
               label: '标杆项目',
               num: true,
               cell: (p) => {
-                const n = pick(p, 'project_count', 'projects_count') ?? (pick(p, 'projects', 'bundle.projects', 'bundle.benchmark_projects') || []).length;
-                const short = Number(pick(p, 'shortfall', 'bundle.shortfall')) > 0 || n < 10;
+                const n = projectCountOf(p);
+                const short = isShort(p);
                 return h('span', { class: short ? 'warn-text' : '' }, `${n}${short ? '（不足 10）' : ''}`);
               },
             },
@@ -194,7 +216,8 @@ export async function renderProposals(ctx) {
       const job = await pollJob(
         id,
         (j) => {
-          bar.set(percent(j), '方案计算中');
+          const stage = String(pick(j, 'stage', 'progress_stage') || '').toLowerCase();
+          bar.set(percent(j), STAGE_LABELS[stage] || '方案计算中');
           stateLine.textContent = `状态：${STATE_LABELS[jobState(j)] || jobState(j) || '处理中'}`;
         },
         () => alive && !stop(),

@@ -33,7 +33,8 @@ function projectsOf(p) {
 }
 
 function projectCount(p) {
-  return pick(p, 'project_count', 'bundle.project_count') ?? projectsOf(p).length;
+  const n = pick(p, 'project_count', 'bundle.project_count');
+  return Number.isFinite(Number(n)) ? Number(n) : projectsOf(p).length;
 }
 
 export async function renderQueue(ctx) {
@@ -132,15 +133,19 @@ export async function renderQueue(ctx) {
 
 function fiveInOne(p, maps) {
   const b = p.bundle || {};
-  const direction = pick(b, 'direction', 'industrial_direction', 'industry') || {};
-  const platform = pick(b, 'platform', 'innovation_platform', 'platforms') || {};
-  const talent = pick(b, 'talent', 'leading_talent', 'leader') || {};
-  const fund = pick(b, 'fund', 'transformation_fund') || {};
+  const direction = pick(b, 'industrial_direction', 'direction', 'industry') || {};
+  const platform = pick(b, 'innovation_platform', 'platform', 'platforms') || {};
+  const talent = pick(b, 'leading_talent', 'talent', 'leader') || {};
+  const fund = pick(b, 'transformation_fund', 'fund') || {};
   const projects = projectsOf(p);
-  const shortfall = Number(pick(p, 'bundle.shortfall', 'shortfall')) || Math.max(0, 10 - projects.length);
+  const sf = pick(b, 'shortfall') ?? pick(p, 'shortfall');
+  const target = Number(pick(sf, 'target')) || 10;
+  const shortfall = sf && typeof sf === 'object' ? Math.max(0, target - (Number(pick(sf, 'projects')) || projects.length)) : Number(sf) || Math.max(0, 10 - projects.length);
   const textOf = (v, ...keys) => (typeof v === 'string' ? v : pick(v, ...keys));
   const zonePlatform = textOf(pick(platform, 'zone', 'zone_platform'), 'name');
-  const uniPlatform = textOf(pick(platform, 'university', 'university_platform', 'team_platform'), 'name') || textOf(platform, 'name');
+  const uniPlatformObj = pick(platform, 'university', 'university_platform', 'team_platform');
+  const uniPlatform = textOf(uniPlatformObj, 'name') || (typeof platform.name === 'string' ? platform.name : '');
+  const uniPlatformTeam = uniPlatformObj && typeof uniPlatformObj === 'object' ? pick(uniPlatformObj, 'team_name') : '';
   const item = (n, title, ...body) => h('li', { class: 'five-item' }, h('span', { class: 'five-n', 'aria-hidden': 'true' }, n), h('div', {}, h('h3', {}, title), body));
   return h(
     'ol',
@@ -154,7 +159,7 @@ function fiveInOne(p, maps) {
     item(
       '二',
       '创新平台',
-      uniPlatform ? h('p', {}, h('span', { class: 'muted' }, '高校平台：'), uniPlatform) : null,
+      uniPlatform ? h('p', {}, h('span', { class: 'muted' }, '高校平台：'), uniPlatform, uniPlatformTeam ? h('span', { class: 'muted' }, `（${uniPlatformTeam}）`) : null) : null,
       zonePlatform ? h('p', {}, h('span', { class: 'muted' }, '共建园区平台：'), zonePlatform) : null,
       !uniPlatform && !zonePlatform ? h('p', { class: 'muted' }, '未指定平台') : null,
     ),
@@ -182,9 +187,12 @@ function fiveInOne(p, maps) {
       h(
         'p',
         {},
-        h('strong', { class: projects.length < 10 ? 'warn-text' : '' }, `${projects.length} 项`),
-        projects.length < 10 ? h('span', { class: 'warn-text' }, `（按试点要求至少 10 项，缺 ${shortfall} 项）`) : h('span', { class: 'muted' }, '（满足至少 10 项的要求）'),
+        h('strong', { class: shortfall > 0 ? 'warn-text' : '' }, `${projects.length} 项`),
+        shortfall > 0 ? h('span', { class: 'warn-text' }, `（按试点要求至少 ${target} 项，缺 ${shortfall} 项）`) : h('span', { class: 'muted' }, `（满足至少 ${target} 项的要求）`),
       ),
+      sf && typeof sf === 'object' && pick(sf, 'zone_demands') !== undefined
+        ? h('p', { class: 'muted small' }, `园区该赛道需求 ${pick(sf, 'zone_demands')} 项，其中本校团队可承接 ${pick(sf, 'fitting_demands') ?? '—'} 项`)
+        : null,
     ),
   );
 }
@@ -196,6 +204,7 @@ function projectTable(p, maps) {
     [
       { label: '序号', num: true, cell: (_r, i) => String(i + 1) },
       { label: '企业需求', cell: (d) => h('span', { class: 'cell-title' }, pick(d, 'title', 'demand_title', 'demand.title') || pick(d, 'demand_id')) },
+      { label: '企业', cell: (d) => (typeof d.enterprise === 'string' ? d.enterprise : pick(d, 'enterprise.name')) || '—' },
       { label: '承接团队', cell: (d) => pick(d, 'team_name', 'team.name') || pick(d, 'team_id') || '—' },
       { label: '匹配得分', cell: (d) => scoreBar(pick(d, 'score', 'quality')) },
     ],
@@ -272,23 +281,79 @@ export async function renderPairing(ctx) {
   loadComments(p, commentsBox);
 }
 
+const BREAKDOWN_LABELS = [
+  ['quality', '配对质量'],
+  ['mean_score', '项目平均匹配得分'],
+  ['coverage', '标杆项目覆盖率'],
+  ['projects', '标杆项目数'],
+  ['target', '目标项目数'],
+  ['topped_up', '补足的项目数'],
+  ['score_sum', '匹配得分合计'],
+];
+
+function breakdownBlock(b) {
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return null;
+  const rows = BREAKDOWN_LABELS.filter(([k]) => b[k] !== undefined && b[k] !== null);
+  if (!rows.length) return null;
+  const fmt = (k, v) => (['projects', 'target', 'topped_up'].includes(k) ? String(v) : k === 'coverage' ? `${Math.round(Number(v) * 100)}%` : Number(v).toFixed(3));
+  return h(
+    'div',
+    { class: 'explain-block' },
+    h('h4', {}, '得分构成'),
+    h('dl', { class: 'breakdown' }, rows.map(([k, label]) => h('div', {}, h('dt', {}, label), h('dd', {}, fmt(k, b[k]))))),
+  );
+}
+
 function explanationBlock(ex) {
   if (!ex) return h('p', { class: 'muted' }, '该配对未附匹配说明。');
   const runnerUp = pick(ex, 'runner_up', 'why_not_runner_up', 'vs_runner_up');
   const teams = pick(ex, 'teams') || [];
+  const breakdown = pick(ex, 'breakdown');
+  const teamText = (t) => {
+    if (typeof t === 'string') return t;
+    const name = pick(t, 'team_name', 'name') || '';
+    const projects = pick(t, 'projects');
+    return `${name}${projects !== undefined ? ` · 承接 ${projects} 项` : ''}`;
+  };
   return h(
     'div',
     {},
     explanation(ex),
-    teams.length
-      ? h('div', { class: 'explain-block' }, h('h4', {}, '支撑团队'), h('ul', { class: 'plain' }, teams.slice(0, 5).map((t) => h('li', {}, typeof t === 'string' ? t : `${pick(t, 'name', 'team_name') || ''}${pick(t, 'leader.name', 'leader') && typeof pick(t, 'leader.name', 'leader') === 'string' ? ` · ${pick(t, 'leader.name', 'leader')}` : ''}`))))
-      : null,
+    h(
+      'div',
+      { class: 'explain-grid' },
+      teams.length
+        ? h(
+            'div',
+            { class: 'explain-block' },
+            h('h4', {}, '支撑团队与成果'),
+            h(
+              'ul',
+              { class: 'plain' },
+              teams.slice(0, 5).map((t) =>
+                h(
+                  'li',
+                  {},
+                  h('strong', {}, teamText(t)),
+                  (pick(t, 'achievements') || []).length ? h('p', { class: 'muted small' }, `代表成果：${pick(t, 'achievements').slice(0, 3).join('；')}`) : null,
+                ),
+              ),
+            ),
+          )
+        : null,
+      breakdownBlock(breakdown),
+    ),
     runnerUp
       ? h(
           'div',
           { class: 'explain-block runner-up' },
           h('h4', {}, '为何优于次优高校'),
-          h('p', {}, typeof runnerUp === 'string' ? runnerUp : pick(runnerUp, 'reason_zh', 'reason', 'summary', 'text') || `次优：${pick(runnerUp, 'university_name', 'name') || ''}，质量 ${pick(runnerUp, 'quality', 'score') ?? '—'}`),
+          typeof runnerUp === 'string'
+            ? h('p', {}, runnerUp)
+            : [
+                h('p', {}, `次优：${pick(runnerUp, 'university_name', 'name') || '—'}（质量 ${pick(runnerUp, 'quality') !== undefined ? Number(pick(runnerUp, 'quality')).toFixed(3) : '—'}${pick(runnerUp, 'projects') !== undefined ? `，可承接 ${pick(runnerUp, 'projects')} 项` : ''}）`),
+                pick(runnerUp, 'reason_zh', 'reason', 'summary') ? h('p', {}, pick(runnerUp, 'reason_zh', 'reason', 'summary')) : null,
+              ],
         )
       : null,
   );
