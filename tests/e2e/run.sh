@@ -11,7 +11,7 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium chromium-driver)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
-fc-list 2>/dev/null | grep -qi "cjk\|wenquanyi\|droid sans fallback" || need_apt+=(fonts-noto-cjk)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "== installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
