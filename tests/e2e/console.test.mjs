@@ -300,6 +300,18 @@ test('a stale review is refused and the conflict is said in a sentence', async (
   await page.locator('.page-head .badge-changes_requested').waitFor();
 });
 
+test('department sees the pairings of the track on the zone × university heatmap', async (t) => {
+  if (!reviewedId) {
+    t.skip('no pairing was reviewed');
+    return;
+  }
+  const { page } = browser;
+  await page.goto(`${base}/#/heatmap?track=${encodeURIComponent(tokens.track)}`);
+  await page.locator('table.heat').waitFor();
+  assert.ok((await page.locator('td.heat-cell.st-approved').count()) >= 1, 'the approved pairing is marked');
+  await shot(page, 'department-heatmap');
+});
+
 test('zone manager sees the zone candidates with an explanation and no review buttons', async () => {
   const { page } = browser;
   await signIn(page, base, tokens.zone);
