@@ -3,3 +3,4 @@
 //! The codemap and the invariants live in `README.md` (section "Architecture").
 
 pub mod domain;
+pub mod pairing;
