@@ -1,10 +1,11 @@
 //! Command-line interface: one subcommand per job, each parsed here and run by its module.
 
 mod generate;
-mod validate;
-
+mod propose;
 mod serve;
+mod synth;
 mod token;
+mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -36,6 +37,12 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Create, revoke and list access tokens.
     Token(token::TokenArgs),
+    /// Propose zone–university pairings with five-in-one bundles for the given tracks.
+    Propose(propose::ProposeArgs),
+    /// Solve a synthetic dataset or a random instance and write INSTANCE.json and BATCH.json
+    /// (benchmarks and external-solver checks).
+    #[command(hide = true)]
+    SynthPropose(synth::SynthArgs),
 }
 
 /// Runs one parsed command line; the process exit code comes from the returned value.
@@ -45,5 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Gen(args) => generate::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Token(args) => token::run(args),
+        Command::Propose(args) => propose::run(args),
+        Command::SynthPropose(args) => synth::run(args),
     }
 }

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod generator;
 pub mod http;
 pub mod models;
+pub mod pairing;
 pub mod review;
 pub mod store;
 pub mod text_index;

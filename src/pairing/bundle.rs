@@ -1,0 +1,601 @@
+//! Candidate pairings and their five-in-one bundles.
+//!
+//! For every (zone, track) group and every university whose teams fit some of the zone's demands in the
+//! track, a candidate carries the benchmark projects: the zone's demands in the track (a demand is in a
+//! track when its `track_ids` contain it; demands excluding the university are skipped), best score
+//! first, each given to the best-scoring team of the university that still has capacity for this
+//! candidate (see the module docs of `pairing` for how capacity is shared), at most `benchmark_target`
+//! of them. The other four elements are picked only for the pairings a batch selects.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+use super::batch::{Progress, Stage};
+use super::config::{PairingConfig, Triple};
+use super::instance::round_quality;
+use super::scorer::PairScorer;
+use super::PairingError;
+use crate::domain::{Dataset, DemandId, Fund, Platform, TeamId, TrackId};
+
+/// Id → position maps over a dataset.
+pub(crate) struct Lookup<'a> {
+    pub data: &'a Dataset,
+    pub zone: HashMap<&'a str, usize>,
+    pub university: HashMap<&'a str, usize>,
+    pub team: HashMap<&'a str, usize>,
+    pub track: HashMap<&'a str, usize>,
+}
+
+impl<'a> Lookup<'a> {
+    pub fn new(data: &'a Dataset) -> Self {
+        Self {
+            data,
+            zone: data.zones.iter().enumerate().map(|(i, z)| (z.id.as_str(), i)).collect(),
+            university: data
+                .universities
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.id.as_str(), i))
+                .collect(),
+            team: data.teams.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect(),
+            track: data.tracks.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect(),
+        }
+    }
+
+    /// Resolves a triple to (zone, university, track) positions.
+    pub fn resolve(&self, t: &Triple) -> Result<(usize, usize, usize), PairingError> {
+        let z = *self
+            .zone
+            .get(t.zone_id.as_str())
+            .ok_or_else(|| PairingError::UnknownZone(t.zone_id.clone()))?;
+        let u = *self
+            .university
+            .get(t.university_id.as_str())
+            .ok_or_else(|| PairingError::UnknownUniversity(t.university_id.clone()))?;
+        let k = *self
+            .track
+            .get(t.track_id.as_str())
+            .ok_or_else(|| PairingError::UnknownTrack(t.track_id.clone()))?;
+        Ok((z, u, k))
+    }
+}
+
+/// One (demand, team) fit with its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Fit {
+    pub demand: u32,
+    pub team: u32,
+    pub score: f32,
+}
+
+/// A (zone, track) with the zone's demands in the track.
+#[derive(Debug, Clone)]
+pub(crate) struct Group {
+    pub zone: usize,
+    pub track: usize,
+    pub demands: Vec<u32>,
+}
+
+/// A candidate pairing: zone × university × track with its benchmark projects and quality.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub group: usize,
+    pub university: usize,
+    /// Range of this candidate's fits in [`Candidates::fits`], best score first.
+    pub fits: Range<usize>,
+    /// Assigned projects, best score first.
+    pub projects: Vec<Fit>,
+    /// Projects that came from capacity left after the solve.
+    pub topped_up: u32,
+    /// Distinct demands of the zone in the track that this university's teams fit.
+    pub fitting_demands: u32,
+    pub quality: f64,
+}
+
+/// All candidates of a proposal, with the data needed to explain and top them up.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Candidates {
+    pub groups: Vec<Group>,
+    pub list: Vec<Candidate>,
+    pub fits: Vec<Fit>,
+    /// Groups of the selected tracks that no university's teams fit at all.
+    pub empty_groups: Vec<usize>,
+}
+
+/// Quality of a list of project scores: the sum of the best `target` scores divided by `target`.
+pub fn quality_of(scores: impl IntoIterator<Item = f32>, target: u32) -> f64 {
+    let mut s: Vec<f64> = scores
+        .into_iter()
+        .filter(|x| x.is_finite())
+        .map(|x| f64::from(x).clamp(0.0, 1.0))
+        .collect();
+    s.sort_by(|a, b| b.total_cmp(a));
+    s.truncate(target as usize);
+    round_quality(s.iter().sum::<f64>() / f64::from(target.max(1)))
+}
+
+/// Builds every candidate of the selected tracks (plus the forced triples), calling the scorer once per
+/// demand in scope.
+pub(crate) fn build_candidates(
+    lk: &Lookup<'_>,
+    scorer: &dyn PairScorer,
+    tracks: &[usize],
+    forced: &[(usize, usize, usize)],
+    cfg: &PairingConfig,
+    progress: &mut dyn FnMut(Progress),
+) -> Candidates {
+    let data = lk.data;
+    let selected: HashSet<usize> = tracks.iter().copied().collect();
+    // Groups: (zone, selected track) with demands, plus the forced triples' groups.
+    let mut group_map: BTreeMap<(usize, usize), Vec<u32>> = BTreeMap::new();
+    for &(z, _, t) in forced {
+        group_map.entry((z, t)).or_default();
+    }
+    for (di, d) in data.demands.iter().enumerate() {
+        let Some(&z) = lk.zone.get(d.zone_id.as_str()) else {
+            continue;
+        };
+        let mut seen_tracks = Vec::new();
+        for tid in &d.track_ids {
+            let Some(&t) = lk.track.get(tid.as_str()) else {
+                continue;
+            };
+            if seen_tracks.contains(&t) {
+                continue;
+            }
+            seen_tracks.push(t);
+            if selected.contains(&t) {
+                group_map.entry((z, t)).or_default().push(di as u32);
+            } else if let Some(v) = group_map.get_mut(&(z, t)) {
+                v.push(di as u32);
+            }
+        }
+    }
+    let groups: Vec<Group> = group_map
+        .into_iter()
+        .map(|((zone, track), demands)| Group {
+            zone,
+            track,
+            demands,
+        })
+        .collect();
+
+    // Score every demand in scope once.
+    let mut in_scope: Vec<u32> = groups.iter().flat_map(|g| g.demands.iter().copied()).collect();
+    in_scope.sort_unstable();
+    in_scope.dedup();
+    let mut scores: HashMap<u32, Vec<(u32, f32)>> = HashMap::with_capacity(in_scope.len());
+    let total = in_scope.len() as u64;
+    progress(Progress::new(Stage::Scoring, 0, total));
+    for (n, chunk) in in_scope.chunks(512).enumerate() {
+        let ids: Vec<DemandId> = chunk.iter().map(|&d| data.demands[d as usize].id.clone()).collect();
+        let lists = scorer.teams_for_demands(&ids, cfg.teams_per_demand);
+        for (&d, list) in chunk.iter().zip(lists) {
+            let mut v: Vec<(u32, f32)> = list
+                .into_iter()
+                .filter(|(_, s)| s.is_finite())
+                .filter_map(|(tid, s)| lk.team.get(tid.as_str()).map(|&t| (t as u32, s.clamp(0.0, 1.0))))
+                .collect();
+            v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            v.dedup_by_key(|x| x.0);
+            scores.insert(d, v);
+        }
+        let done = ((n + 1) * 512).min(in_scope.len()) as u64;
+        progress(Progress::new(Stage::Scoring, done, total));
+    }
+
+    // Candidates per group, one per university with fits (and forced ones even without).
+    let team_univ: Vec<Option<usize>> = data
+        .teams
+        .iter()
+        .map(|t| lk.university.get(t.university_id.as_str()).copied())
+        .collect();
+    let forced_set: HashSet<(usize, usize, usize)> = forced.iter().copied().collect();
+    let mut out = Candidates {
+        groups,
+        ..Candidates::default()
+    };
+    let ng = out.groups.len() as u64;
+    let mut buf: Vec<(usize, Fit)> = Vec::new();
+    for gi in 0..out.groups.len() {
+        let g = &out.groups[gi];
+        buf.clear();
+        for &d in &g.demands {
+            let demand = &data.demands[d as usize];
+            for &(team, score) in scores.get(&d).map(Vec::as_slice).unwrap_or(&[]) {
+                let Some(u) = team_univ[team as usize] else {
+                    continue;
+                };
+                let uid = &data.universities[u].id;
+                if demand.excluded_university_ids.contains(uid) {
+                    continue;
+                }
+                buf.push((u, Fit { demand: d, team, score }));
+            }
+        }
+        buf.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(b.1.score.total_cmp(&a.1.score))
+                .then(a.1.demand.cmp(&b.1.demand))
+                .then(a.1.team.cmp(&b.1.team))
+        });
+        let mut group_cands: Vec<Candidate> = Vec::new();
+        let mut i = 0;
+        while i < buf.len() {
+            let u = buf[i].0;
+            let start = out.fits.len();
+            let mut demands_seen = HashSet::new();
+            while i < buf.len() && buf[i].0 == u {
+                demands_seen.insert(buf[i].1.demand);
+                out.fits.push(buf[i].1);
+                i += 1;
+            }
+            group_cands.push(Candidate {
+                group: gi,
+                university: u,
+                fits: start..out.fits.len(),
+                projects: Vec::new(),
+                topped_up: 0,
+                fitting_demands: demands_seen.len() as u32,
+                quality: 0.0,
+            });
+        }
+        for &(z, u, t) in forced {
+            if (z, t) == (g.zone, g.track) && !group_cands.iter().any(|c| c.university == u) {
+                let at = out.fits.len();
+                group_cands.push(Candidate {
+                    group: gi,
+                    university: u,
+                    fits: at..at,
+                    projects: Vec::new(),
+                    topped_up: 0,
+                    fitting_demands: 0,
+                    quality: 0.0,
+                });
+            }
+        }
+        if cfg.candidates_per_group > 0 && group_cands.len() > cfg.candidates_per_group {
+            let optimistic = |c: &Candidate| {
+                let mut best: HashMap<u32, f32> = HashMap::new();
+                for f in &out.fits[c.fits.clone()] {
+                    best.entry(f.demand).or_insert(f.score);
+                }
+                quality_of(best.into_values(), cfg.benchmark_target)
+            };
+            let mut ranked: Vec<(f64, usize)> =
+                group_cands.iter().map(|c| (optimistic(c), c.university)).collect();
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            let keep: HashSet<usize> = ranked
+                .iter()
+                .take(cfg.candidates_per_group)
+                .map(|r| r.1)
+                .collect();
+            group_cands.retain(|c| {
+                keep.contains(&c.university) || forced_set.contains(&(g.zone, c.university, g.track))
+            });
+        }
+        if group_cands.is_empty() && selected.contains(&g.track) {
+            out.empty_groups.push(gi);
+        }
+        out.list.extend(group_cands);
+        if gi % 64 == 0 {
+            progress(Progress::new(Stage::Bundling, gi as u64, ng));
+        }
+    }
+
+    assign_projects(&mut out, data, cfg);
+    progress(Progress::new(Stage::Bundling, ng, ng));
+    out
+}
+
+/// Shares each team's capacity among the candidates of its university and assigns projects greedily.
+fn assign_projects(c: &mut Candidates, data: &Dataset, cfg: &PairingConfig) {
+    let umax = cfg.university_max.max(1);
+    // For every team, the candidates it fits with its best score there.
+    let mut team_cands: HashMap<u32, Vec<(f32, u32)>> = HashMap::new();
+    for (ci, cand) in c.list.iter().enumerate() {
+        let mut seen = HashSet::new();
+        for f in &c.fits[cand.fits.clone()] {
+            if seen.insert(f.team) {
+                team_cands.entry(f.team).or_default().push((f.score, ci as u32));
+            }
+        }
+    }
+    let mut extra: HashSet<(u32, u32)> = HashSet::new();
+    for (&team, list) in team_cands.iter_mut() {
+        let n_extra = (data.teams[team as usize].capacity % umax) as usize;
+        if n_extra == 0 {
+            continue;
+        }
+        list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, ci) in list.iter().take(n_extra) {
+            extra.insert((ci, team));
+        }
+    }
+    let target = cfg.benchmark_target as usize;
+    for (ci, cand) in c.list.iter_mut().enumerate() {
+        let mut used: Vec<(u32, u32)> = Vec::new();
+        let mut projects: Vec<Fit> = Vec::new();
+        for f in &c.fits[cand.fits.clone()] {
+            if projects.len() >= target {
+                break;
+            }
+            if projects.iter().any(|p| p.demand == f.demand) {
+                continue;
+            }
+            let share = data.teams[f.team as usize].capacity / umax
+                + u32::from(extra.contains(&(ci as u32, f.team)));
+            let slot = match used.iter_mut().find(|(t, _)| *t == f.team) {
+                Some(s) => s,
+                None => {
+                    used.push((f.team, 0));
+                    used.last_mut().expect("just pushed")
+                }
+            };
+            if slot.1 < share {
+                slot.1 += 1;
+                projects.push(*f);
+            }
+        }
+        cand.quality = quality_of(projects.iter().map(|p| p.score), cfg.benchmark_target);
+        cand.projects = projects;
+    }
+}
+
+/// Gives capacity left after the solve to the selected candidates short of `benchmark_target` projects,
+/// best quality first; raises their qualities.
+pub(crate) fn top_up(c: &mut Candidates, selected: &[usize], data: &Dataset, cfg: &PairingConfig) {
+    let target = cfg.benchmark_target as usize;
+    let mut used: HashMap<u32, u32> = HashMap::new();
+    for &ci in selected {
+        for p in &c.list[ci].projects {
+            *used.entry(p.team).or_default() += 1;
+        }
+    }
+    let mut order: Vec<usize> = selected.to_vec();
+    order.sort_by(|&a, &b| c.list[b].quality.total_cmp(&c.list[a].quality).then(a.cmp(&b)));
+    for ci in order {
+        let cand = &c.list[ci];
+        if cand.projects.len() >= target {
+            continue;
+        }
+        let mut projects = cand.projects.clone();
+        let mut added = 0;
+        for f in &c.fits[cand.fits.clone()] {
+            if projects.len() >= target {
+                break;
+            }
+            if projects.iter().any(|p| p.demand == f.demand) {
+                continue;
+            }
+            let u = used.entry(f.team).or_default();
+            if *u < data.teams[f.team as usize].capacity {
+                *u += 1;
+                projects.push(*f);
+                added += 1;
+            }
+        }
+        if added > 0 {
+            projects.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.demand.cmp(&b.demand)));
+            let cand = &mut c.list[ci];
+            cand.quality = quality_of(projects.iter().map(|p| p.score), cfg.benchmark_target);
+            cand.projects = projects;
+            cand.topped_up = added;
+        }
+    }
+}
+
+/// The five-in-one bundle of a selected pairing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    pub industrial_direction: IndustrialDirection,
+    pub innovation_platform: InnovationPlatform,
+    pub leading_talent: Option<LeadingTalent>,
+    pub transformation_fund: Option<Fund>,
+    pub benchmark_projects: Vec<BenchmarkProject>,
+    /// Set when the pairing has fewer benchmark projects than the target.
+    pub shortfall: Option<Shortfall>,
+}
+
+/// The track, tied to the zone's featured industries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndustrialDirection {
+    pub track_id: TrackId,
+    pub track_name: String,
+    /// The zone's featured industries that relate to the track.
+    pub zone_industries: Vec<String>,
+    /// Whether the zone lists the track among its own.
+    pub zone_track: bool,
+}
+
+/// The university-side platform and the zone platform to co-build with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InnovationPlatform {
+    pub university: Option<TeamPlatform>,
+    pub zone: Option<Platform>,
+}
+
+/// A platform of one of the pairing's teams.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamPlatform {
+    pub team_id: TeamId,
+    pub team_name: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// The leader of the best-fitting team.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadingTalent {
+    pub name: String,
+    pub title: String,
+    pub honors: Vec<String>,
+    pub team_id: TeamId,
+    pub team_name: String,
+}
+
+/// One demand of the zone, assigned to one team of the university.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchmarkProject {
+    pub demand_id: DemandId,
+    pub title: String,
+    pub enterprise: Option<String>,
+    pub team_id: TeamId,
+    pub team_name: String,
+    pub score: f64,
+}
+
+/// How far a pairing falls short of the benchmark-project target, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shortfall {
+    pub target: u32,
+    pub projects: u32,
+    /// The zone's demands in the track.
+    pub zone_demands: u32,
+    /// Of those, the ones the university's teams fit.
+    pub fitting_demands: u32,
+}
+
+fn bigrams(s: &str) -> HashSet<(char, char)> {
+    let chars: Vec<char> = s
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+fn overlap(a: &HashSet<(char, char)>, b: &HashSet<(char, char)>) -> usize {
+    a.intersection(b).count()
+}
+
+/// Teams of a candidate's projects with their summed scores, best first.
+pub(crate) fn team_ranking(cand: &Candidate) -> Vec<(u32, f64, u32)> {
+    let mut m: BTreeMap<u32, (f64, u32)> = BTreeMap::new();
+    for p in &cand.projects {
+        let e = m.entry(p.team).or_default();
+        e.0 += f64::from(p.score);
+        e.1 += 1;
+    }
+    let mut v: Vec<(u32, f64, u32)> = m.into_iter().map(|(t, (s, n))| (t, s, n)).collect();
+    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+/// Picks the four other elements of the bundle for a candidate.
+pub(crate) fn make_bundle(lk: &Lookup<'_>, c: &Candidates, ci: usize, cfg: &PairingConfig) -> Bundle {
+    let data = lk.data;
+    let cand = &c.list[ci];
+    let g = &c.groups[cand.group];
+    let zone = &data.zones[g.zone];
+    let track = &data.tracks[g.track];
+    let mut track_text = track.name.clone();
+    for k in &track.keywords {
+        track_text.push(' ');
+        track_text.push_str(k);
+    }
+    let track_bg = bigrams(&track_text);
+
+    let mut industries: Vec<(usize, &String)> = zone
+        .industries
+        .iter()
+        .map(|i| (overlap(&bigrams(i), &track_bg), i))
+        .filter(|(o, _)| *o > 0)
+        .collect();
+    industries.sort_by(|a, b| b.0.cmp(&a.0));
+    let industrial_direction = IndustrialDirection {
+        track_id: track.id.clone(),
+        track_name: track.name.clone(),
+        zone_industries: industries.into_iter().take(3).map(|(_, i)| i.clone()).collect(),
+        zone_track: zone.track_ids.contains(&track.id),
+    };
+
+    let ranking = team_ranking(cand);
+    let best_platform = |platforms: &[Platform]| -> Option<Platform> {
+        platforms
+            .iter()
+            .enumerate()
+            .max_by(|a, b| {
+                overlap(&bigrams(&a.1.name), &track_bg)
+                    .cmp(&overlap(&bigrams(&b.1.name), &track_bg))
+                    .then(b.0.cmp(&a.0))
+            })
+            .map(|(_, p)| p.clone())
+    };
+    let university_platform = ranking.iter().find_map(|&(t, _, _)| {
+        let team = &data.teams[t as usize];
+        best_platform(&team.platforms).map(|p| TeamPlatform {
+            team_id: team.id.clone(),
+            team_name: team.name.clone(),
+            name: p.name,
+            kind: p.kind,
+        })
+    });
+    let innovation_platform = InnovationPlatform {
+        university: university_platform,
+        zone: best_platform(&zone.platforms),
+    };
+    let leading_talent = ranking.iter().find_map(|&(t, _, _)| {
+        let team = &data.teams[t as usize];
+        team.leader.as_ref().map(|l| LeadingTalent {
+            name: l.name.clone(),
+            title: l.title.clone(),
+            honors: l.honors.clone(),
+            team_id: team.id.clone(),
+            team_name: team.name.clone(),
+        })
+    });
+    let transformation_fund = zone
+        .funds
+        .iter()
+        .max_by(|a, b| {
+            overlap(&bigrams(&a.name), &track_bg)
+                .cmp(&overlap(&bigrams(&b.name), &track_bg))
+                .then(a.size_wan_yuan.total_cmp(&b.size_wan_yuan))
+        })
+        .cloned();
+    let benchmark_projects = cand
+        .projects
+        .iter()
+        .map(|p| {
+            let d = &data.demands[p.demand as usize];
+            let team = &data.teams[p.team as usize];
+            BenchmarkProject {
+                demand_id: d.id.clone(),
+                title: d.title.clone(),
+                enterprise: d.enterprise.as_ref().map(|e| e.name.clone()),
+                team_id: team.id.clone(),
+                team_name: team.name.clone(),
+                score: round_quality(f64::from(p.score)),
+            }
+        })
+        .collect();
+    let n = cand.projects.len() as u32;
+    let shortfall = (n < cfg.benchmark_target).then(|| Shortfall {
+        target: cfg.benchmark_target,
+        projects: n,
+        zone_demands: g.demands.len() as u32,
+        fitting_demands: cand.fitting_demands,
+    });
+    Bundle {
+        industrial_direction,
+        innovation_platform,
+        leading_talent,
+        transformation_fund,
+        benchmark_projects,
+        shortfall,
+    }
+}
+
+/// The zone and university ids of a candidate, for reports.
+pub(crate) fn triple_of(lk: &Lookup<'_>, c: &Candidates, ci: usize) -> Triple {
+    let cand = &c.list[ci];
+    let g = &c.groups[cand.group];
+    Triple {
+        zone_id: lk.data.zones[g.zone].id.clone(),
+        university_id: lk.data.universities[cand.university].id.clone(),
+        track_id: lk.data.tracks[g.track].id.clone(),
+    }
+}
