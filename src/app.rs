@@ -9,7 +9,9 @@
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 
 pub mod contract;
+pub mod dashboard;
 pub mod overlap;
+pub mod proposals;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -114,6 +116,16 @@ pub enum AppError {
     Matcher(#[from] MatcherError),
     #[error("background task failed: {0}")]
     Task(String),
+    #[error("{source}")]
+    Pairing {
+        source: crate::pairing::PairingError,
+        /// The request field at fault, when the request was at fault.
+        field: Option<String>,
+    },
+    #[error("proposal job {id} is {state}, not done")]
+    JobNotDone { id: String, state: String },
+    #[error("pairing {id} was superseded by batch {by} and can no longer be reviewed")]
+    Superseded { id: String, by: String },
 }
 
 impl From<StoreError> for AppError {
@@ -122,6 +134,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound { what, id } => AppError::NotFound { what, id },
             StoreError::AlreadyExists { what, id } => AppError::AlreadyExists { what, id },
             StoreError::Review(err) => AppError::Review(err),
+            StoreError::Superseded { id, by } => AppError::Superseded { id, by },
             other => AppError::Store(other),
         }
     }
@@ -141,6 +154,9 @@ impl AppError {
             AppError::Store(err) => err.code(),
             AppError::Matcher(_) => "matcher_failed",
             AppError::Task(_) => "task_failed",
+            AppError::Pairing { source, .. } => source.code(),
+            AppError::JobNotDone { .. } => "job_not_done",
+            AppError::Superseded { .. } => "pairing_superseded",
         }
     }
 
@@ -149,6 +165,7 @@ impl AppError {
         match self {
             AppError::Contract(v) => Some(&v.field),
             AppError::InvalidParameter { name, .. } => Some(name),
+            AppError::Pairing { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -351,6 +368,7 @@ pub struct PairingQuery {
     pub track_id: Option<TrackId>,
     pub zone_id: Option<ZoneId>,
     pub university_id: Option<UniversityId>,
+    pub batch_id: Option<String>,
 }
 
 /// The catalog kept in memory for reads, ordered as imported.
@@ -493,6 +511,7 @@ struct Inner {
     catalog: RwLock<Catalog>,
     write_lane: Mutex<()>,
     cache: Mutex<HashMap<String, (u64, Cached)>>,
+    jobs: proposals::Jobs,
 }
 
 /// The service facade. Cheap to clone; every clone shares one store, catalog and matcher.
@@ -516,18 +535,22 @@ fn actor(who: &Principal) -> Actor {
 
 impl App {
     /// Builds the facade over an opened store (whose catalog is loaded into memory) and a matcher built
-    /// from the same catalog.
+    /// from the same catalog, starts the proposal worker and queues the jobs left unfinished.
     pub fn new(store: Store, matcher: Arc<dyn Matcher>) -> Result<App> {
         let data = store.load_dataset()?;
-        Ok(App {
+        let (jobs, queue) = proposals::Jobs::new();
+        let app = App {
             inner: Arc::new(Inner {
                 store,
                 matcher,
                 catalog: RwLock::new(Catalog::new(data)),
                 write_lane: Mutex::new(()),
                 cache: Mutex::new(HashMap::new()),
+                jobs,
             }),
-        })
+        };
+        proposals::start_worker(&app, queue)?;
+        Ok(app)
     }
 
     /// The underlying store (for the CLI and tests that seed pairings).
@@ -1295,7 +1318,7 @@ impl App {
             track_id: query.track_id,
             zone_id: query.zone_id,
             university_id: query.university_id,
-            batch_id: None,
+            batch_id: query.batch_id,
         };
         match &who.role {
             Role::Department => {}

@@ -110,6 +110,16 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX comments_pairing ON comments (pairing_id, id);
     "#,
+    // 2: proposal jobs carry their kind (propose or revise), the job they revise, the stage they are at
+    // and a summary of their batch; a re-proposal supersedes the open pairings of the batch it revises.
+    r#"
+    ALTER TABLE proposal_jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'propose';
+    ALTER TABLE proposal_jobs ADD COLUMN parent_id TEXT REFERENCES proposal_jobs (id);
+    ALTER TABLE proposal_jobs ADD COLUMN stage TEXT;
+    ALTER TABLE proposal_jobs ADD COLUMN summary TEXT;
+    ALTER TABLE pairings ADD COLUMN superseded_by TEXT REFERENCES proposal_jobs (id);
+    CREATE INDEX pairings_batch ON pairings (batch_id);
+    "#,
 ];
 
 /// The schema version this binary writes.
@@ -140,6 +150,8 @@ pub enum StoreError {
     AlreadyExists { what: &'static str, id: String },
     #[error(transparent)]
     Review(#[from] ReviewError),
+    #[error("pairing {id} was superseded by batch {by}")]
+    Superseded { id: String, by: String },
 }
 
 impl StoreError {
@@ -153,6 +165,7 @@ impl StoreError {
             StoreError::NotFound { .. } => "not_found",
             StoreError::AlreadyExists { .. } => "already_exists",
             StoreError::Review(err) => err.code(),
+            StoreError::Superseded { .. } => "pairing_superseded",
         }
     }
 }
@@ -202,9 +215,13 @@ pub struct PairingRecord {
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// The re-proposal batch that replaced this pairing while it was still open; it can no longer be
+    /// reviewed and leaves the lists unless they ask for its batch.
+    pub superseded_by: Option<String>,
 }
 
-/// Which pairings to list. `None` fields do not filter.
+/// Which pairings to list. `None` fields do not filter; superseded pairings are listed only when
+/// `batch_id` is given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PairingFilter {
     pub status: Option<PairingStatus>,
@@ -243,14 +260,45 @@ pub struct CommentRecord {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobRecord {
     pub id: String,
+    /// `propose` or `revise`.
+    pub kind: String,
+    /// The job a `revise` job re-solves.
+    pub parent_id: Option<String>,
     pub state: String,
+    /// Where the job is (set while it runs).
+    pub stage: Option<String>,
     pub progress: f64,
     pub request: serde_json::Value,
+    /// The batch; not loaded by [`Store::jobs`].
     pub result: Option<serde_json::Value>,
+    /// A few headline figures of the batch, for lists.
+    pub summary: Option<serde_json::Value>,
     pub error: Option<String>,
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// A proposal job to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub id: String,
+    pub kind: String,
+    pub parent_id: Option<String>,
+    pub request: serde_json::Value,
+    pub created_by: String,
+}
+
+/// What a finished proposal job writes in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinishedJob {
+    pub id: String,
+    pub result: serde_json::Value,
+    pub summary: serde_json::Value,
+    /// New pairings, entered into review as `proposed`.
+    pub pairings: Vec<NewPairing>,
+    /// A batch whose still-open pairings (`proposed`, `changes_requested`) this job supersedes.
+    pub supersedes: Option<String>,
 }
 
 /// How many rows an import wrote per table.
@@ -624,45 +672,7 @@ impl Store {
 
     /// Inserts a pairing as `proposed` at version 1 and records its first history entry.
     pub fn insert_pairing(&self, new: &NewPairing, actor: &Actor) -> Result<PairingRecord> {
-        self.write(|tx| {
-            let n = tx.execute(
-                &format!(
-                    "INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle,
-                        quality, status, version, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'proposed', 1, {NOW}, {NOW})
-                     ON CONFLICT (id) DO NOTHING"
-                ),
-                params![
-                    new.id,
-                    new.batch_id,
-                    new.zone_id.as_str(),
-                    new.university_id.as_str(),
-                    new.track_id.as_str(),
-                    to_json(&new.bundle)?,
-                    new.quality,
-                ],
-            )?;
-            if n == 0 {
-                return Err(StoreError::AlreadyExists {
-                    what: "pairing",
-                    id: new.id.clone(),
-                });
-            }
-            append_history(
-                tx,
-                &new.id,
-                actor,
-                Action::Propose,
-                None,
-                PairingStatus::Proposed,
-                1,
-                "",
-            )?;
-            get_pairing(tx, &new.id)?.ok_or_else(|| StoreError::NotFound {
-                what: "pairing",
-                id: new.id.clone(),
-            })
-        })
+        self.write(|tx| insert_pairing(tx, new, actor))
     }
 
     /// One pairing.
@@ -694,6 +704,9 @@ impl Store {
                 filter.university_id.as_ref().map(UniversityId::as_str),
             );
             add("batch_id", filter.batch_id.as_deref());
+            if filter.batch_id.is_none() {
+                clauses.push("superseded_by IS NULL".to_owned());
+            }
             let condition = if clauses.is_empty() {
                 String::from("1")
             } else {
@@ -755,17 +768,23 @@ impl Store {
         decide: impl FnOnce(PairingStatus, i64) -> Result<Transition, ReviewError>,
     ) -> Result<(PairingRecord, HistoryEntry)> {
         self.write(|tx| {
-            let (status, version): (String, i64) = tx
+            let (status, version, superseded_by): (String, i64, Option<String>) = tx
                 .query_row(
-                    "SELECT status, version FROM pairings WHERE id = ?1",
+                    "SELECT status, version, superseded_by FROM pairings WHERE id = ?1",
                     [id],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
                 .optional()?
                 .ok_or_else(|| StoreError::NotFound {
                     what: "pairing",
                     id: id.to_owned(),
                 })?;
+            if let Some(by) = superseded_by {
+                return Err(StoreError::Superseded {
+                    id: id.to_owned(),
+                    by,
+                });
+            }
             let t = decide(parse_status(&status)?, version)?;
             let n = match revision {
                 None => tx.execute(
@@ -880,25 +899,49 @@ impl Store {
         })
     }
 
-    /// Records a new proposal job in state `queued`.
+    /// Records a new `propose` job in state `queued`.
     pub fn insert_job(
         &self,
         id: &str,
         request: &serde_json::Value,
         created_by: &str,
     ) -> Result<JobRecord> {
+        self.insert_proposal_job(&NewJob {
+            id: id.to_owned(),
+            kind: "propose".to_owned(),
+            parent_id: None,
+            request: request.clone(),
+            created_by: created_by.to_owned(),
+        })
+    }
+
+    /// Records a new proposal job in state `queued`; `AlreadyExists` if its id is taken.
+    pub fn insert_proposal_job(&self, job: &NewJob) -> Result<JobRecord> {
         self.write(|tx| {
-            tx.execute(
+            let n = tx.execute(
                 &format!(
-                    "INSERT INTO proposal_jobs (id, state, progress, request, created_by, created_at,
-                        updated_at)
-                     VALUES (?1, 'queued', 0, ?2, ?3, {NOW}, {NOW})"
+                    "INSERT INTO proposal_jobs (id, kind, parent_id, state, progress, request,
+                        created_by, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'queued', 0, ?4, ?5, {NOW}, {NOW})
+                     ON CONFLICT (id) DO NOTHING"
                 ),
-                params![id, to_json(request)?, created_by],
+                params![
+                    job.id,
+                    job.kind,
+                    job.parent_id,
+                    to_json(&job.request)?,
+                    job.created_by
+                ],
             )?;
-            get_job(tx, id)?.ok_or_else(|| StoreError::NotFound {
+            if n == 0 {
+                return Err(StoreError::AlreadyExists {
+                    what: "proposal job",
+                    id: job.id.clone(),
+                });
+            }
+            get_job(tx, &job.id)?.ok_or_else(|| StoreError::NotFound {
                 what: "proposal job",
-                id: id.to_owned(),
+                id: job.id.clone(),
             })
         })
     }
@@ -926,18 +969,90 @@ impl Store {
         })
     }
 
-    /// One proposal job.
+    /// Records where a job is: its state, progress (0–100) and stage.
+    pub fn set_job_progress(
+        &self,
+        id: &str,
+        state: &str,
+        progress: f64,
+        stage: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            let n = tx.execute(
+                &format!(
+                    "UPDATE proposal_jobs SET state = ?2, progress = ?3, stage = ?4, updated_at = {NOW}
+                     WHERE id = ?1"
+                ),
+                params![id, state, progress, stage],
+            )?;
+            found(n, "proposal job", id)
+        })
+    }
+
+    /// Marks a job `failed` with an error text.
+    pub fn fail_job(&self, id: &str, error: &str) -> Result<()> {
+        self.write(|tx| {
+            let n = tx.execute(
+                &format!(
+                    "UPDATE proposal_jobs SET state = 'failed', stage = 'failed', error = ?2,
+                        updated_at = {NOW}
+                     WHERE id = ?1"
+                ),
+                params![id, error],
+            )?;
+            found(n, "proposal job", id)
+        })
+    }
+
+    /// Finishes a job in one transaction: its new pairings enter review as `proposed` (each with its
+    /// first history entry), the open pairings of the batch it supersedes are marked, and the job
+    /// becomes `done` with its batch and summary. Nothing is written if any step fails.
+    pub fn finish_job(&self, job: &FinishedJob, actor: &Actor) -> Result<Vec<PairingRecord>> {
+        self.write(|tx| {
+            if let Some(parent) = &job.supersedes {
+                tx.execute(
+                    &format!(
+                        "UPDATE pairings SET superseded_by = ?1, updated_at = {NOW}
+                         WHERE batch_id = ?2 AND superseded_by IS NULL
+                           AND status IN ('proposed', 'changes_requested')"
+                    ),
+                    params![job.id, parent],
+                )?;
+            }
+            let mut out = Vec::with_capacity(job.pairings.len());
+            for p in &job.pairings {
+                out.push(insert_pairing(tx, p, actor)?);
+            }
+            let n = tx.execute(
+                &format!(
+                    "UPDATE proposal_jobs SET state = 'done', stage = 'done', progress = 100,
+                        result = ?2, summary = ?3, error = NULL, updated_at = {NOW}
+                     WHERE id = ?1"
+                ),
+                params![job.id, to_json(&job.result)?, to_json(&job.summary)?],
+            )?;
+            found(n, "proposal job", &job.id)?;
+            Ok(out)
+        })
+    }
+
+    /// Puts a job that was interrupted (queued or running when the process stopped) back in the queue.
+    pub fn requeue_job(&self, id: &str) -> Result<()> {
+        self.set_job_progress(id, "queued", 0.0, None)
+    }
+
+    /// One proposal job, with its batch.
     pub fn job(&self, id: &str) -> Result<Option<JobRecord>> {
         self.read(|c| get_job(c, id))
     }
 
-    /// A page of proposal jobs, newest first, and how many there are.
+    /// A page of proposal jobs, newest first (without their batches), and how many there are.
     pub fn jobs(&self, limit: u32, offset: u64) -> Result<(Vec<JobRecord>, u64)> {
         self.read(|c| {
             let total: i64 = c.query_row("SELECT COUNT(*) FROM proposal_jobs", [], |r| r.get(0))?;
             let mut stmt = c.prepare(&format!(
-                "SELECT {JOB_COLUMNS} FROM proposal_jobs
-                 ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
+                "SELECT {JOB_LIST_COLUMNS} FROM proposal_jobs
+                 ORDER BY rowid DESC LIMIT {limit} OFFSET {offset}"
             ))?;
             let rows = stmt.query_map([], raw_job)?;
             let mut out = Vec::new();
@@ -945,6 +1060,56 @@ impl Store {
                 out.push(row?.decode()?);
             }
             Ok((out, total.max(0) as u64))
+        })
+    }
+
+    /// Jobs still `queued` or `running`, oldest first (without their batches).
+    pub fn unfinished_jobs(&self) -> Result<Vec<JobRecord>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {JOB_LIST_COLUMNS} FROM proposal_jobs
+                 WHERE state IN ('queued', 'running') ORDER BY rowid"
+            ))?;
+            let rows = stmt.query_map([], raw_job)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row?.decode()?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// The pairings with these ids that exist, in no particular order.
+    pub fn pairings_by_id(&self, ids: &[String]) -> Result<Vec<PairingRecord>> {
+        self.read(|c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(500) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let mut stmt = c.prepare(&format!(
+                    "SELECT {PAIRING_COLUMNS} FROM pairings WHERE id IN ({marks})"
+                ))?;
+                let rows = stmt.query_map(rusqlite::params_from_iter(chunk.iter()), raw_pairing)?;
+                for row in rows {
+                    out.push(row?.decode()?);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Every pairing in a status (superseded ones excluded), best quality first.
+    pub fn pairings_with_status(&self, status: PairingStatus) -> Result<Vec<PairingRecord>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {PAIRING_COLUMNS} FROM pairings
+                 WHERE status = ?1 AND superseded_by IS NULL ORDER BY quality DESC, id"
+            ))?;
+            let rows = stmt.query_map([status.as_str()], raw_pairing)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row?.decode()?);
+            }
+            Ok(out)
         })
     }
 }
@@ -975,6 +1140,46 @@ fn found(n: usize, what: &'static str, id: &str) -> Result<()> {
     } else {
         Ok(())
     }
+}
+
+fn insert_pairing(tx: &Transaction<'_>, new: &NewPairing, actor: &Actor) -> Result<PairingRecord> {
+    let n = tx.execute(
+        &format!(
+            "INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle,
+                quality, status, version, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'proposed', 1, {NOW}, {NOW})
+             ON CONFLICT (id) DO NOTHING"
+        ),
+        params![
+            new.id,
+            new.batch_id,
+            new.zone_id.as_str(),
+            new.university_id.as_str(),
+            new.track_id.as_str(),
+            to_json(&new.bundle)?,
+            new.quality,
+        ],
+    )?;
+    if n == 0 {
+        return Err(StoreError::AlreadyExists {
+            what: "pairing",
+            id: new.id.clone(),
+        });
+    }
+    append_history(
+        tx,
+        &new.id,
+        actor,
+        Action::Propose,
+        None,
+        PairingStatus::Proposed,
+        1,
+        "",
+    )?;
+    get_pairing(tx, &new.id)?.ok_or_else(|| StoreError::NotFound {
+        what: "pairing",
+        id: new.id.clone(),
+    })
 }
 
 fn insert_team(tx: &Transaction<'_>, team: &Team) -> Result<()> {
@@ -1043,7 +1248,7 @@ fn comment_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CommentRecord> {
 }
 
 const PAIRING_COLUMNS: &str = "id, batch_id, zone_id, university_id, track_id, bundle, quality, \
-                               status, version, created_at, updated_at";
+                               status, version, created_at, updated_at, superseded_by";
 
 /// A pairing row before its JSON and status columns are decoded.
 struct RawPairing {
@@ -1058,6 +1263,7 @@ struct RawPairing {
     version: i64,
     created_at: String,
     updated_at: String,
+    superseded_by: Option<String>,
 }
 
 fn raw_pairing(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawPairing> {
@@ -1073,6 +1279,7 @@ fn raw_pairing(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawPairing> {
         version: row.get(8)?,
         created_at: row.get(9)?,
         updated_at: row.get(10)?,
+        superseded_by: row.get(11)?,
     })
 }
 
@@ -1090,6 +1297,7 @@ impl RawPairing {
             version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            superseded_by: self.superseded_by,
         })
     }
 }
@@ -1196,15 +1404,22 @@ fn append_history(
     .decode()
 }
 
-const JOB_COLUMNS: &str =
-    "id, state, progress, request, result, error, created_by, created_at, updated_at";
+const JOB_COLUMNS: &str = "id, kind, parent_id, state, stage, progress, request, result, summary, \
+                           error, created_by, created_at, updated_at";
+/// The job columns without the batch.
+const JOB_LIST_COLUMNS: &str = "id, kind, parent_id, state, stage, progress, request, NULL, \
+                                summary, error, created_by, created_at, updated_at";
 
 struct RawJob {
     id: String,
+    kind: String,
+    parent_id: Option<String>,
     state: String,
+    stage: Option<String>,
     progress: f64,
     request: String,
     result: Option<String>,
+    summary: Option<String>,
     error: Option<String>,
     created_by: String,
     created_at: String,
@@ -1214,14 +1429,18 @@ struct RawJob {
 fn raw_job(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawJob> {
     Ok(RawJob {
         id: row.get(0)?,
-        state: row.get(1)?,
-        progress: row.get(2)?,
-        request: row.get(3)?,
-        result: row.get(4)?,
-        error: row.get(5)?,
-        created_by: row.get(6)?,
-        created_at: row.get(7)?,
-        updated_at: row.get(8)?,
+        kind: row.get(1)?,
+        parent_id: row.get(2)?,
+        state: row.get(3)?,
+        stage: row.get(4)?,
+        progress: row.get(5)?,
+        request: row.get(6)?,
+        result: row.get(7)?,
+        summary: row.get(8)?,
+        error: row.get(9)?,
+        created_by: row.get(10)?,
+        created_at: row.get(11)?,
+        updated_at: row.get(12)?,
     })
 }
 
@@ -1234,8 +1453,16 @@ impl RawJob {
                 .as_deref()
                 .map(|r| from_json("job result", r))
                 .transpose()?,
+            summary: self
+                .summary
+                .as_deref()
+                .map(|r| from_json("job summary", r))
+                .transpose()?,
             id: self.id,
+            kind: self.kind,
+            parent_id: self.parent_id,
             state: self.state,
+            stage: self.stage,
             progress: self.progress,
             error: self.error,
             created_by: self.created_by,
@@ -1356,6 +1583,34 @@ mod tests {
             .unwrap();
         assert_eq!(mode, "wal");
         assert_eq!(sync, 2, "synchronous=FULL");
+    }
+
+    #[test]
+    fn a_version_1_database_migrates_with_its_jobs_and_pairings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATIONS[0]).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            c.execute_batch(
+                "INSERT INTO proposal_jobs (id, state, progress, request, created_by, created_at,
+                    updated_at) VALUES ('j0', 'done', 100, '{}', 'x', 'then', 'then');
+                 INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle, quality,
+                    status, version, created_at, updated_at)
+                 VALUES ('p0', 'j0', 'z', 'u', 't', '{}', 0.5, 'approved', 2, 'then', 'then');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let job = store.job("j0").unwrap().unwrap();
+        assert_eq!(
+            (job.kind.as_str(), job.stage, job.summary),
+            ("propose", None, None)
+        );
+        let p = store.pairing("p0").unwrap().unwrap();
+        assert_eq!((p.status, p.superseded_by), (PairingStatus::Approved, None));
     }
 
     #[test]
@@ -1607,5 +1862,148 @@ mod tests {
         let job = store.job("j1").unwrap().unwrap();
         assert_eq!(job.result, Some(serde_json::json!({"objective": 1.5})));
         assert_eq!(store.jobs(10, 0).unwrap().1, 1);
+    }
+
+    fn new_pairing(id: &str, batch: &str) -> NewPairing {
+        NewPairing {
+            id: id.into(),
+            batch_id: Some(batch.into()),
+            zone_id: "z1".into(),
+            university_id: "u1".into(),
+            track_id: "t1".into(),
+            bundle: serde_json::json!({"benchmark_projects": []}),
+            quality: 0.4,
+        }
+    }
+
+    fn job(store: &Store, id: &str, parent: Option<&str>) {
+        store
+            .insert_proposal_job(&NewJob {
+                id: id.into(),
+                kind: if parent.is_some() {
+                    "revise"
+                } else {
+                    "propose"
+                }
+                .into(),
+                parent_id: parent.map(Into::into),
+                request: serde_json::json!({"track_ids": ["t1"]}),
+                created_by: "处长".into(),
+            })
+            .unwrap();
+    }
+
+    fn finish(store: &Store, id: &str, pairings: Vec<NewPairing>, parent: Option<&str>) {
+        store
+            .finish_job(
+                &FinishedJob {
+                    id: id.into(),
+                    result: serde_json::json!({"pairings": pairings.len()}),
+                    summary: serde_json::json!({"objective": 1.0}),
+                    pairings,
+                    supersedes: parent.map(Into::into),
+                },
+                &actor(),
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn finishing_a_job_enters_its_pairings_and_supersedes_open_ones() {
+        let (_dir, store) = open();
+        store.import_dataset(&dataset(), "fixture").unwrap();
+        job(&store, "j1", None);
+        assert_eq!(store.unfinished_jobs().unwrap().len(), 1);
+        store
+            .set_job_progress("j1", "running", 40.0, Some("solving"))
+            .unwrap();
+        let j = store.job("j1").unwrap().unwrap();
+        assert_eq!(
+            (j.state.as_str(), j.stage.as_deref(), j.progress),
+            ("running", Some("solving"), 40.0)
+        );
+        let three = ["j1-001", "j1-002", "j1-003"]
+            .map(|id| new_pairing(id, "j1"))
+            .to_vec();
+        finish(&store, "j1", three, None);
+        let j = store.job("j1").unwrap().unwrap();
+        assert_eq!((j.state.as_str(), j.progress), ("done", 100.0));
+        assert_eq!(j.summary, Some(serde_json::json!({"objective": 1.0})));
+        assert!(store.unfinished_jobs().unwrap().is_empty());
+        assert_eq!(store.history("j1-001").unwrap().len(), 1);
+        store
+            .review_pairing("j1-001", &actor(), Decision::Approve, "", 1)
+            .unwrap();
+        store
+            .review_pairing("j1-002", &actor(), Decision::Reject, "不合适", 1)
+            .unwrap();
+
+        job(&store, "j2", Some("j1"));
+        finish(&store, "j2", vec![new_pairing("j2-001", "j2")], Some("j1"));
+        // Only the open pairing of j1 is superseded; approved and rejected ones keep their state.
+        let by_id = |id: &str| store.pairing(id).unwrap().unwrap();
+        assert_eq!(by_id("j1-003").superseded_by.as_deref(), Some("j2"));
+        assert_eq!(by_id("j1-001").superseded_by, None);
+        assert_eq!(by_id("j1-002").superseded_by, None);
+        assert_eq!(
+            store
+                .review_pairing("j1-003", &actor(), Decision::Approve, "", 1)
+                .unwrap_err()
+                .code(),
+            "pairing_superseded"
+        );
+        // Lists leave superseded pairings out unless their batch is asked for.
+        let (all, total) = store.pairings(&PairingFilter::default(), 10, 0).unwrap();
+        assert_eq!(total, 3);
+        assert!(all.iter().all(|p| p.id != "j1-003"));
+        let of_j1 = PairingFilter {
+            batch_id: Some("j1".into()),
+            ..Default::default()
+        };
+        assert_eq!(store.pairings(&of_j1, 10, 0).unwrap().1, 3);
+        let ids = vec!["j1-001".to_owned(), "j2-001".to_owned(), "nope".to_owned()];
+        assert_eq!(store.pairings_by_id(&ids).unwrap().len(), 2);
+        assert_eq!(
+            store
+                .pairings_with_status(PairingStatus::Proposed)
+                .unwrap()
+                .len(),
+            1
+        );
+        let (jobs, total) = store.jobs(10, 0).unwrap();
+        assert_eq!(total, 2);
+        assert_eq!(jobs[0].id, "j2", "newest first");
+        assert_eq!(jobs[0].parent_id.as_deref(), Some("j1"));
+        assert!(jobs.iter().all(|j| j.result.is_none()));
+    }
+
+    #[test]
+    fn a_failed_finish_writes_nothing() {
+        let (_dir, store) = open();
+        store.import_dataset(&dataset(), "fixture").unwrap();
+        pairing(&store, "taken");
+        job(&store, "j1", None);
+        let err = store
+            .finish_job(
+                &FinishedJob {
+                    id: "j1".into(),
+                    result: serde_json::json!({}),
+                    summary: serde_json::json!({}),
+                    pairings: vec![new_pairing("j1-001", "j1"), new_pairing("taken", "j1")],
+                    supersedes: None,
+                },
+                &actor(),
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "already_exists");
+        assert!(store.pairing("j1-001").unwrap().is_none());
+        assert_eq!(store.job("j1").unwrap().unwrap().state, "queued");
+        store.requeue_job("j1").unwrap();
+        store.fail_job("j1", "boom").unwrap();
+        let j = store.job("j1").unwrap().unwrap();
+        assert_eq!(
+            (j.state.as_str(), j.error.as_deref()),
+            ("failed", Some("boom"))
+        );
     }
 }

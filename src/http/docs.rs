@@ -12,6 +12,7 @@ use utoipa_scalar::Scalar;
 use super::dto;
 use super::error::ErrorBody;
 use super::handlers;
+use super::proposals;
 
 /// The docs page; `$title` and `$spec` are filled in at start-up.
 const DOCS_TEMPLATE: &str = include_str!("assets/docs.html");
@@ -41,7 +42,8 @@ impl Modify for BearerAuth {
     info(
         title = "shuanggao",
         description = "Matchmaking between Jiangsu high-tech zones and universities (双高协同): \
-                       catalog, rankings with explanations, and the department's pairing review. \
+                       catalog, rankings with explanations, pairing proposals with five-in-one bundles, \
+                       the department's review, exports and the programme dashboard. \
                        Errors are `{\"code\", \"message\", \"field\"?}` with stable codes.",
     ),
     paths(
@@ -75,6 +77,12 @@ impl Modify for BearerAuth {
         handlers::history,
         handlers::comments,
         handlers::comment,
+        proposals::create,
+        proposals::list,
+        proposals::get_one,
+        proposals::revise,
+        proposals::export,
+        proposals::dashboard,
     ),
     components(schemas(ErrorBody, dto::Health)),
     modifiers(&BearerAuth),
@@ -84,6 +92,8 @@ impl Modify for BearerAuth {
         (name = "matching", description = "rankings with explanations, and search"),
         (name = "writes", description = "adding, changing and deleting teams and demands"),
         (name = "pairings", description = "pairings, the review workflow and comments"),
+        (name = "proposals", description = "pairing proposals (background jobs), re-proposals, \
+                                             exports and the programme dashboard"),
     )
 )]
 pub struct ApiDoc;

@@ -85,6 +85,8 @@ pub struct PairingsQuery {
     pub track: Option<String>,
     pub zone_id: Option<String>,
     pub university_id: Option<String>,
+    /// Only the pairings a proposal batch created (superseded ones included).
+    pub batch_id: Option<String>,
     /// Page size, 1–100 (default 20).
     pub limit: Option<u32>,
     /// Items to skip (default 0).
@@ -483,6 +485,9 @@ pub struct Pairing {
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// The re-proposal batch that replaced this pairing while it was open; it can no longer be
+    /// reviewed (409 `pairing_superseded`) and is listed only when its batch is asked for.
+    pub superseded_by: Option<String>,
     pub zone_name: String,
     pub university_name: String,
     pub track_name: String,
@@ -618,6 +623,7 @@ mod tests {
                 version: 2,
                 created_at: "now".into(),
                 updated_at: "now".into(),
+                superseded_by: Some("b2".into()),
             },
             zone_name: "z".into(),
             university_name: "u".into(),

@@ -24,10 +24,14 @@ pub fn status_for(code: &str) -> StatusCode {
         "not_found" => StatusCode::NOT_FOUND,
         "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
         "request_timeout" => StatusCode::REQUEST_TIMEOUT,
-        "version_conflict" | "invalid_transition" | "already_exists" => StatusCode::CONFLICT,
+        "version_conflict" | "invalid_transition" | "already_exists" | "job_not_done"
+        | "pairing_superseded" => StatusCode::CONFLICT,
         "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
         "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "contract_violation" => StatusCode::UNPROCESSABLE_ENTITY,
+        "contract_violation" | "no_tracks" | "unknown_track" | "unknown_zone"
+        | "unknown_university" | "invalid_config" | "conflicting_triple" => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         "not_ready" | "overloaded" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -141,6 +145,12 @@ mod tests {
             ("payload_too_large", 413),
             ("unsupported_media_type", 415),
             ("contract_violation", 422),
+            ("unknown_track", 422),
+            ("invalid_config", 422),
+            ("conflicting_triple", 422),
+            ("job_not_done", 409),
+            ("pairing_superseded", 409),
+            ("export_failed", 500),
             ("not_ready", 503),
             ("overloaded", 503),
             ("store_sqlite", 500),

@@ -395,6 +395,7 @@ pub async fn pairings(
         track_id: q.track.map(TrackId),
         zone_id: q.zone_id.map(ZoneId),
         university_id: q.university_id.map(UniversityId),
+        batch_id: q.batch_id,
     };
     Ok(Json(state.app.pairings(&who, query, p).await?).into_response())
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod metrics;
+pub mod proposals;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -110,6 +111,17 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
             "/v1/pairings/{id}/comments",
             get(h::comments).post(h::comment),
         )
+        .route(
+            "/v1/proposals",
+            get(proposals::list).post(proposals::create),
+        )
+        .route("/v1/proposals/{job_id}", get(proposals::get_one))
+        .route(
+            "/v1/proposals/{job_id}/revise",
+            axum::routing::post(proposals::revise),
+        )
+        .route("/v1/proposals/{job_id}/export", get(proposals::export))
+        .route("/v1/dashboard", get(proposals::dashboard))
         .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);

@@ -37,7 +37,7 @@ fn status_label(p: &ProposedPairing) -> String {
     }
 }
 
-fn row(p: &ProposedPairing) -> Row {
+fn row(p: &ProposedPairing, status: String) -> Row {
     let b = &p.bundle;
     let talent = b.leading_talent.as_ref().map_or(String::new(), |l| {
         let mut s = l.name.clone();
@@ -75,7 +75,7 @@ fn row(p: &ProposedPairing) -> Row {
         fund,
         projects: b.benchmark_projects.len() as u32,
         score: p.quality,
-        status: status_label(p),
+        status,
         note,
     }
 }
@@ -90,11 +90,16 @@ fn csv_field(s: &str) -> String {
 
 /// The batch as CSV bytes (UTF-8 with BOM, CRLF line ends as RFC 4180 asks).
 pub fn export_csv(batch: &Batch) -> Vec<u8> {
+    export_csv_with(batch, &status_label)
+}
+
+/// [`export_csv`] with the 状态 column written by `status` (e.g. from the review workflow).
+pub fn export_csv_with(batch: &Batch, status: &dyn Fn(&ProposedPairing) -> String) -> Vec<u8> {
     let mut out = String::from("\u{feff}");
     out.push_str(&HEADERS.join(","));
     out.push_str("\r\n");
     for p in &batch.pairings {
-        let r = row(p);
+        let r = row(p, status(p));
         let cells = [
             csv_field(&r.zone),
             csv_field(&r.university),
@@ -115,6 +120,14 @@ pub fn export_csv(batch: &Batch) -> Vec<u8> {
 
 /// The batch as XLSX bytes: sheet "双高协同配对" with the pairings, sheet "诊断" with the diagnostics.
 pub fn export_xlsx(batch: &Batch) -> Result<Vec<u8>, PairingError> {
+    export_xlsx_with(batch, &status_label)
+}
+
+/// [`export_xlsx`] with the 状态 column written by `status` (e.g. from the review workflow).
+pub fn export_xlsx_with(
+    batch: &Batch,
+    status: &dyn Fn(&ProposedPairing) -> String,
+) -> Result<Vec<u8>, PairingError> {
     let err = |e: rust_xlsxwriter::XlsxError| PairingError::Export(e.to_string().to_lowercase());
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -125,7 +138,7 @@ pub fn export_xlsx(batch: &Batch) -> Result<Vec<u8>, PairingError> {
         ws.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
     }
     for (i, p) in batch.pairings.iter().enumerate() {
-        let r = row(p);
+        let r = row(p, status(p));
         let n = (i + 1) as u32;
         ws.write_string(n, 0, &r.zone).map_err(err)?;
         ws.write_string(n, 1, &r.university).map_err(err)?;

@@ -1,0 +1,490 @@
+//! The programme dashboard: what the approved pairings cover against the programme's own targets
+//! (every pilot zone paired, at least 10 benchmark projects per pairing, platforms and leading talents
+//! involved), overall, per track and per city (a pairing counts in its zone's city).
+//!
+//! Figures come from the approved pairings' stored bundles, read leniently: a bundle without a field
+//! simply does not count towards it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{App, Result};
+use crate::auth::Principal;
+use crate::domain::{TrackId, UniversityId, ZoneId};
+use crate::review::PairingStatus;
+use crate::store::{PairingFilter, PairingRecord};
+
+/// Benchmark projects the programme asks of each pairing.
+pub const BENCHMARK_TARGET: u32 = 10;
+
+/// The dashboard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dashboard {
+    /// Pairings in each review status (superseded ones left out).
+    pub pairings: StatusCounts,
+    pub zones: Coverage,
+    pub universities: Coverage,
+    pub benchmark_projects: Projects,
+    /// Approved pairings with fewer benchmark projects than their target, largest gap first.
+    pub pairings_short: Vec<ShortPairing>,
+    pub platforms: Platforms,
+    pub talents: Talents,
+    pub funds: Funds,
+    pub by_track: Vec<TrackRow>,
+    pub by_city: Vec<CityRow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    pub proposed: u64,
+    pub approved: u64,
+    pub rejected: u64,
+    pub changes_requested: u64,
+}
+
+/// How many of all zones (or universities) have an approved pairing, and which have none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub covered: usize,
+    pub total: usize,
+    pub uncovered: Vec<Uncovered>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Uncovered {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Projects {
+    /// Benchmark projects planned by the approved pairings.
+    pub planned: u64,
+    /// What the programme asks of each pairing.
+    pub target_per_pairing: u32,
+    /// Approved pairings short of their target.
+    pub short_pairings: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShortPairing {
+    pub pairing_id: String,
+    pub zone_id: ZoneId,
+    pub zone_name: String,
+    pub university_id: UniversityId,
+    pub university_name: String,
+    pub track_id: TrackId,
+    pub track_name: String,
+    pub projects: u32,
+    pub target: u32,
+    pub shortfall: u32,
+}
+
+/// Distinct innovation platforms named by approved pairings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Platforms {
+    pub total: usize,
+    /// University or team platforms.
+    pub university: usize,
+    /// Zone platforms to co-build with.
+    pub zone: usize,
+}
+
+/// Distinct leading talents named by approved pairings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Talents {
+    pub total: usize,
+    /// Of them, with at least one honour.
+    pub with_honors: usize,
+}
+
+/// Distinct transformation funds named by approved pairings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Funds {
+    pub total: usize,
+    pub size_wan_yuan: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackRow {
+    pub track_id: TrackId,
+    pub track_name: String,
+    pub pairings: usize,
+    pub zones: usize,
+    pub universities: usize,
+    pub projects: u64,
+    /// Pairings short of their benchmark target.
+    pub short: usize,
+    pub platforms: usize,
+    pub talents: usize,
+}
+
+/// One city (of the zones): its zones, and the approved pairings of those zones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CityRow {
+    pub city: String,
+    pub zones_total: usize,
+    pub zones_covered: usize,
+    pub universities: usize,
+    pub pairings: usize,
+    pub projects: u64,
+    pub short: usize,
+    pub platforms: usize,
+    pub talents: usize,
+}
+
+/// What one approved pairing contributes, read from its bundle.
+struct Contribution<'a> {
+    record: &'a PairingRecord,
+    projects: u32,
+    target: u32,
+    university_platform: Option<String>,
+    zone_platform: Option<String>,
+    talent: Option<(String, bool)>,
+    fund: Option<(String, f64)>,
+}
+
+fn text(v: &Value, path: &[&str]) -> Option<String> {
+    let mut cur = v;
+    for k in path {
+        cur = cur.get(k)?;
+    }
+    cur.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+fn contribution(record: &PairingRecord) -> Contribution<'_> {
+    let b = &record.bundle;
+    let projects = ["benchmark_projects", "projects"]
+        .iter()
+        .find_map(|k| b.get(*k).and_then(Value::as_array))
+        .map_or(0, |a| a.len() as u32);
+    let target = b
+        .get("shortfall")
+        .and_then(|s| s.get("target"))
+        .and_then(Value::as_u64)
+        .map_or(BENCHMARK_TARGET, |t| t.clamp(1, u64::from(u32::MAX)) as u32);
+    let uni = record.university_id.as_str();
+    let zone = record.zone_id.as_str();
+    let university_platform = text(b, &["innovation_platform", "university", "name"])
+        .map(|name| format!("{uni}\u{1}{name}"));
+    let zone_platform =
+        text(b, &["innovation_platform", "zone", "name"]).map(|name| format!("{zone}\u{1}{name}"));
+    let talent = text(b, &["leading_talent", "name"]).map(|name| {
+        let team = text(b, &["leading_talent", "team_id"]).unwrap_or_default();
+        let honoured = b
+            .get("leading_talent")
+            .and_then(|t| t.get("honors"))
+            .and_then(Value::as_array)
+            .is_some_and(|h| !h.is_empty());
+        (format!("{uni}\u{1}{team}\u{1}{name}"), honoured)
+    });
+    let fund = text(b, &["transformation_fund", "name"]).map(|name| {
+        let size = b
+            .get("transformation_fund")
+            .and_then(|f| f.get("size_wan_yuan"))
+            .and_then(Value::as_f64)
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .unwrap_or(0.0);
+        (format!("{zone}\u{1}{name}"), size)
+    });
+    Contribution {
+        record,
+        projects,
+        target,
+        university_platform,
+        zone_platform,
+        talent,
+        fund,
+    }
+}
+
+/// Distinct platforms and talents of a set of contributions.
+fn distinct(items: &[&Contribution<'_>]) -> (usize, usize) {
+    let platforms: BTreeSet<&String> = items
+        .iter()
+        .flat_map(|c| [c.university_platform.as_ref(), c.zone_platform.as_ref()])
+        .flatten()
+        .collect();
+    let talents: BTreeSet<&String> = items
+        .iter()
+        .filter_map(|c| c.talent.as_ref().map(|t| &t.0))
+        .collect();
+    (platforms.len(), talents.len())
+}
+
+impl App {
+    /// The programme dashboard (department only: it names every zone's and university's pairings).
+    pub async fn dashboard(&self, who: &Principal) -> Result<Dashboard> {
+        if !who.role.is_department() {
+            return Err(who.role.forbidden("see the programme dashboard").into());
+        }
+        let (approved, counts) = self
+            .blocking(|app| {
+                let store = &app.inner.store;
+                let count = |status| -> Result<u64> {
+                    let filter = PairingFilter {
+                        status: Some(status),
+                        ..PairingFilter::default()
+                    };
+                    Ok(store.pairings(&filter, 1, 0)?.1)
+                };
+                let counts = StatusCounts {
+                    proposed: count(PairingStatus::Proposed)?,
+                    approved: count(PairingStatus::Approved)?,
+                    rejected: count(PairingStatus::Rejected)?,
+                    changes_requested: count(PairingStatus::ChangesRequested)?,
+                };
+                Ok((store.pairings_with_status(PairingStatus::Approved)?, counts))
+            })
+            .await?;
+        Ok(self.summarise(&approved, counts))
+    }
+
+    fn summarise(&self, approved: &[PairingRecord], counts: StatusCounts) -> Dashboard {
+        let c = self.catalog();
+        let contributions: Vec<Contribution<'_>> = approved.iter().map(contribution).collect();
+        let all: Vec<&Contribution<'_>> = contributions.iter().collect();
+
+        let zones_covered: BTreeSet<&ZoneId> = approved.iter().map(|p| &p.zone_id).collect();
+        let unis_covered: BTreeSet<&UniversityId> =
+            approved.iter().map(|p| &p.university_id).collect();
+        let zones = Coverage {
+            covered: c
+                .zones
+                .iter()
+                .filter(|z| zones_covered.contains(&z.id))
+                .count(),
+            total: c.zones.len(),
+            uncovered: c
+                .zones
+                .iter()
+                .filter(|z| !zones_covered.contains(&z.id))
+                .map(|z| Uncovered {
+                    id: z.id.to_string(),
+                    name: z.name.clone(),
+                    city: z.city.clone(),
+                })
+                .collect(),
+        };
+        let universities = Coverage {
+            covered: c
+                .universities
+                .iter()
+                .filter(|u| unis_covered.contains(&u.id))
+                .count(),
+            total: c.universities.len(),
+            uncovered: c
+                .universities
+                .iter()
+                .filter(|u| !unis_covered.contains(&u.id))
+                .map(|u| Uncovered {
+                    id: u.id.to_string(),
+                    name: u.name.clone(),
+                    city: u.city.clone(),
+                })
+                .collect(),
+        };
+
+        let mut pairings_short: Vec<ShortPairing> = contributions
+            .iter()
+            .filter(|k| k.projects < k.target)
+            .map(|k| {
+                let p = k.record;
+                ShortPairing {
+                    pairing_id: p.id.clone(),
+                    zone_name: c.zone_name(&p.zone_id),
+                    zone_id: p.zone_id.clone(),
+                    university_name: c.university_name(&p.university_id),
+                    university_id: p.university_id.clone(),
+                    track_name: c
+                        .track(&p.track_id)
+                        .map(|t| t.name.clone())
+                        .unwrap_or_default(),
+                    track_id: p.track_id.clone(),
+                    projects: k.projects,
+                    target: k.target,
+                    shortfall: k.target - k.projects,
+                }
+            })
+            .collect();
+        pairings_short.sort_by(|a, b| {
+            b.shortfall
+                .cmp(&a.shortfall)
+                .then(a.pairing_id.cmp(&b.pairing_id))
+        });
+
+        let (platform_total, talent_total) = distinct(&all);
+        let uni_platforms: BTreeSet<&String> = contributions
+            .iter()
+            .filter_map(|k| k.university_platform.as_ref())
+            .collect();
+        let zone_platforms: BTreeSet<&String> = contributions
+            .iter()
+            .filter_map(|k| k.zone_platform.as_ref())
+            .collect();
+        let talents: BTreeMap<&String, bool> = contributions
+            .iter()
+            .filter_map(|k| k.talent.as_ref().map(|(key, h)| (key, *h)))
+            .collect();
+        let funds: BTreeMap<&String, f64> = contributions
+            .iter()
+            .filter_map(|k| k.fund.as_ref().map(|(key, size)| (key, *size)))
+            .collect();
+
+        let mut per_track: BTreeMap<&TrackId, Vec<&Contribution<'_>>> = BTreeMap::new();
+        for k in &contributions {
+            per_track.entry(&k.record.track_id).or_default().push(k);
+        }
+        let mut by_track: Vec<TrackRow> = per_track
+            .into_iter()
+            .map(|(track, items)| {
+                let (platforms, talents) = distinct(&items);
+                TrackRow {
+                    track_id: track.clone(),
+                    track_name: c.track(track).map(|t| t.name.clone()).unwrap_or_default(),
+                    pairings: items.len(),
+                    zones: items
+                        .iter()
+                        .map(|k| &k.record.zone_id)
+                        .collect::<BTreeSet<_>>()
+                        .len(),
+                    universities: items
+                        .iter()
+                        .map(|k| &k.record.university_id)
+                        .collect::<BTreeSet<_>>()
+                        .len(),
+                    projects: items.iter().map(|k| u64::from(k.projects)).sum(),
+                    short: items.iter().filter(|k| k.projects < k.target).count(),
+                    platforms,
+                    talents,
+                }
+            })
+            .collect();
+        by_track.sort_by(|a, b| {
+            b.pairings
+                .cmp(&a.pairings)
+                .then(a.track_id.cmp(&b.track_id))
+        });
+
+        // Cities in the order their zones are listed, each with every zone it has.
+        let mut cities: Vec<&str> = Vec::new();
+        for z in &c.zones {
+            if !cities.contains(&z.city.as_str()) {
+                cities.push(&z.city);
+            }
+        }
+        let by_city: Vec<CityRow> = cities
+            .into_iter()
+            .map(|city| {
+                let zone_ids: BTreeSet<&ZoneId> = c
+                    .zones
+                    .iter()
+                    .filter(|z| z.city == city)
+                    .map(|z| &z.id)
+                    .collect();
+                let items: Vec<&Contribution<'_>> = contributions
+                    .iter()
+                    .filter(|k| zone_ids.contains(&k.record.zone_id))
+                    .collect();
+                let (platforms, talents) = distinct(&items);
+                CityRow {
+                    city: city.to_owned(),
+                    zones_total: zone_ids.len(),
+                    zones_covered: items
+                        .iter()
+                        .map(|k| &k.record.zone_id)
+                        .collect::<BTreeSet<_>>()
+                        .len(),
+                    universities: items
+                        .iter()
+                        .map(|k| &k.record.university_id)
+                        .collect::<BTreeSet<_>>()
+                        .len(),
+                    pairings: items.len(),
+                    projects: items.iter().map(|k| u64::from(k.projects)).sum(),
+                    short: items.iter().filter(|k| k.projects < k.target).count(),
+                    platforms,
+                    talents,
+                }
+            })
+            .collect();
+
+        Dashboard {
+            pairings: counts,
+            zones,
+            universities,
+            benchmark_projects: Projects {
+                planned: contributions.iter().map(|k| u64::from(k.projects)).sum(),
+                target_per_pairing: BENCHMARK_TARGET,
+                short_pairings: pairings_short.len(),
+            },
+            pairings_short,
+            platforms: Platforms {
+                total: platform_total,
+                university: uni_platforms.len(),
+                zone: zone_platforms.len(),
+            },
+            talents: Talents {
+                total: talent_total,
+                with_honors: talents.values().filter(|h| **h).count(),
+            },
+            funds: Funds {
+                total: funds.len(),
+                size_wan_yuan: funds.values().sum(),
+            },
+            by_track,
+            by_city,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(bundle: Value) -> PairingRecord {
+        PairingRecord {
+            id: "p".into(),
+            batch_id: None,
+            zone_id: "z".into(),
+            university_id: "u".into(),
+            track_id: "t".into(),
+            bundle,
+            quality: 0.5,
+            status: PairingStatus::Approved,
+            version: 2,
+            created_at: String::new(),
+            updated_at: String::new(),
+            superseded_by: None,
+        }
+    }
+
+    #[test]
+    fn a_bundle_contributes_what_it_names() {
+        let r = record(json!({
+            "benchmark_projects": [{}, {}, {}],
+            "shortfall": {"target": 10, "projects": 3},
+            "innovation_platform": {"university": {"name": "储能实验室"}, "zone": {"name": "中试基地"}},
+            "leading_talent": {"name": "王教授", "team_id": "t1", "honors": ["杰青"]},
+            "transformation_fund": {"name": "科创基金", "size_wan_yuan": 5000.0}
+        }));
+        let k = contribution(&r);
+        assert_eq!((k.projects, k.target), (3, 10));
+        assert!(k.university_platform.is_some() && k.zone_platform.is_some());
+        assert_eq!(k.talent.as_ref().map(|t| t.1), Some(true));
+        assert_eq!(k.fund.as_ref().map(|f| f.1), Some(5000.0));
+    }
+
+    #[test]
+    fn a_bare_bundle_contributes_nothing_but_its_shortfall() {
+        let r = record(json!({"fund": "x"}));
+        let k = contribution(&r);
+        assert_eq!((k.projects, k.target), (0, BENCHMARK_TARGET));
+        assert!(k.university_platform.is_none() && k.talent.is_none() && k.fund.is_none());
+        assert_eq!(distinct(&[&k]), (0, 0));
+    }
+}

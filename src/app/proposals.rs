@@ -1,0 +1,1046 @@
+//! Pairing proposals as background jobs: the department asks for a batch, a worker thread solves it
+//! with the pairing module over the service's [`Matcher`], and the batch's pairings enter the review
+//! workflow as `proposed`.
+//!
+//! Invariants:
+//! - jobs run one at a time on the `proposal-worker` thread, never on the async runtime; the worker
+//!   holds only a weak reference to the app, so it ends when the last [`App`] clone is dropped;
+//! - a job is recorded before it is queued, and finishing it (new pairings, superseded pairings, the
+//!   batch) is one store transaction, so a job interrupted by a restart is simply run again;
+//! - a batch on disk is the pairing module's [`Batch`] plus the review-workflow id of each of its
+//!   pairings; statuses are always read live from the review workflow;
+//! - a re-proposal keeps every approved pairing (the same review record, not a copy), never proposes a
+//!   rejected one again, and supersedes the open pairings of the batch it revises.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, Weak};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tracing::{error, info, warn};
+
+use super::{App, AppError, Inner, Matcher, MatcherError, Page, PageRequest, Result};
+use crate::auth::Principal;
+use crate::domain::{Dataset, DemandId, TeamId, TrackId};
+use crate::pairing::batch::Timings;
+use crate::pairing::bundle::Bundle;
+use crate::pairing::{
+    self, Batch, Diagnostic, Explanation, Optimality, PairEvidence, PairScorer, PairingConfig,
+    PairingError, Progress, ProposedPairing, Severity, Stage, Triple,
+};
+use crate::review::PairingStatus;
+use crate::store::{Actor, FinishedJob, JobRecord, NewJob, NewPairing, PairingRecord};
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// A batch for the requested tracks and constraints.
+    Propose,
+    /// A batch re-solved from an earlier one after review.
+    Revise,
+}
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+/// What a job is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStage {
+    Queued,
+    Scoring,
+    Bundling,
+    Solving,
+    Explaining,
+    /// Writing the batch and entering its pairings into review.
+    Saving,
+    Done,
+    Failed,
+}
+
+impl JobStage {
+    fn as_str(self) -> &'static str {
+        match self {
+            JobStage::Queued => "queued",
+            JobStage::Scoring => "scoring",
+            JobStage::Bundling => "bundling",
+            JobStage::Solving => "solving",
+            JobStage::Explaining => "explaining",
+            JobStage::Saving => "saving",
+            JobStage::Done => "done",
+            JobStage::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<JobStage> {
+        [
+            JobStage::Queued,
+            JobStage::Scoring,
+            JobStage::Bundling,
+            JobStage::Solving,
+            JobStage::Explaining,
+            JobStage::Saving,
+            JobStage::Done,
+            JobStage::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    fn of(stage: Stage) -> JobStage {
+        match stage {
+            Stage::Scoring => JobStage::Scoring,
+            Stage::Bundling => JobStage::Bundling,
+            Stage::Solving => JobStage::Solving,
+            Stage::Explaining => JobStage::Explaining,
+            Stage::Done => JobStage::Saving,
+        }
+    }
+}
+
+/// A proposal request: the tracks and the department's constraints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposalRequest {
+    pub track_ids: Vec<TrackId>,
+    pub config: PairingConfig,
+}
+
+/// What a stored job request holds (a revise job names no config: it takes its parent's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct StoredRequest {
+    track_ids: Vec<TrackId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    config: Option<PairingConfig>,
+}
+
+/// The batch as stored: the pairing module's batch and the review id of each of its pairings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct StoredBatch {
+    batch: Batch,
+    /// Parallel to `batch.pairings`.
+    pairing_ids: Vec<String>,
+}
+
+/// Headline figures of a finished batch, for lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchSummary {
+    pub objective: f64,
+    pub pairing_count: usize,
+    pub feasible: bool,
+    pub proven_optimal: bool,
+    pub gap: f64,
+    /// Selected pairings with fewer benchmark projects than the target.
+    pub short_pairings: usize,
+    /// Diagnostics of severity `infeasible`.
+    pub infeasibilities: usize,
+}
+
+/// Why a job failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobError {
+    pub code: String,
+    pub message: String,
+}
+
+/// A proposal job as clients see it; `batch` only once it is done, and only for one job.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProposalJob {
+    pub job_id: String,
+    pub kind: JobKind,
+    /// The job a `revise` job re-solves.
+    pub revises: Option<String>,
+    pub state: JobState,
+    pub stage: JobStage,
+    /// 0–100.
+    pub progress: u8,
+    pub track_ids: Vec<TrackId>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub summary: Option<BatchSummary>,
+    pub error: Option<JobError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchView>,
+}
+
+/// A finished batch with the live review state of its pairings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BatchView {
+    pub track_ids: Vec<TrackId>,
+    pub config: PairingConfig,
+    /// Pairings kept fixed because they were approved.
+    pub approved: Vec<Triple>,
+    /// Pairings left out because they were rejected.
+    pub rejected: Vec<Triple>,
+    pub objective: f64,
+    pub optimality: Optimality,
+    pub pairings: Vec<BatchPairing>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub timings_ms: Timings,
+}
+
+/// One pairing of a batch: its review record and its five-in-one bundle with the explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BatchPairing {
+    /// Its id in the review workflow (`/v1/pairings/{id}`).
+    pub pairing_id: String,
+    pub status: PairingStatus,
+    pub version: i64,
+    pub superseded_by: Option<String>,
+    pub zone_id: crate::domain::ZoneId,
+    pub zone_name: String,
+    pub university_id: crate::domain::UniversityId,
+    pub university_name: String,
+    pub track_id: TrackId,
+    pub track_name: String,
+    pub quality: f64,
+    /// Set by the department (a forced triple or an approval).
+    pub forced: bool,
+    pub bundle: Bundle,
+    pub explanation: Explanation,
+}
+
+/// Export formats of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        }
+    }
+}
+
+/// An exported batch file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFile {
+    pub bytes: Vec<u8>,
+    pub format: ExportFormat,
+    /// Suggested file name (Chinese; ASCII-safe apart from the Chinese prefix).
+    pub filename: String,
+    /// The same name in ASCII, for clients that cannot read an encoded one.
+    pub ascii_filename: String,
+}
+
+/// The job queue and the progress of the running job.
+pub(crate) struct Jobs {
+    queue: Mutex<mpsc::Sender<String>>,
+    live: Mutex<HashMap<String, (u8, JobStage)>>,
+}
+
+impl Jobs {
+    /// A queue and the receiving end its worker reads.
+    pub(crate) fn new() -> (Jobs, mpsc::Receiver<String>) {
+        let (tx, rx) = mpsc::channel();
+        (
+            Jobs {
+                queue: Mutex::new(tx),
+                live: Mutex::new(HashMap::new()),
+            },
+            rx,
+        )
+    }
+
+    fn enqueue(&self, id: &str) -> Result<()> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .send(id.to_owned())
+            .map_err(|_| AppError::Task("the proposal worker has stopped".into()))
+    }
+
+    fn set_live(&self, id: &str, progress: u8, stage: JobStage) {
+        self.live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_owned(), (progress, stage));
+    }
+
+    fn live(&self, id: &str) -> Option<(u8, JobStage)> {
+        self.live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .copied()
+    }
+
+    fn clear_live(&self, id: &str) {
+        self.live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+    }
+}
+
+/// Starts the worker thread of an app and queues the jobs a previous process left unfinished.
+pub(crate) fn start_worker(app: &App, rx: mpsc::Receiver<String>) -> Result<()> {
+    let weak: Weak<Inner> = Arc::downgrade(&app.inner);
+    std::thread::Builder::new()
+        .name("proposal-worker".into())
+        .spawn(move || {
+            while let Ok(id) = rx.recv() {
+                let Some(inner) = weak.upgrade() else { break };
+                let app = App { inner };
+                let run =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.run_job(&id)));
+                if run.is_err() {
+                    error!(job = %id, "proposal job panicked");
+                    app.fail(&id, "job_panicked", "the proposal job stopped unexpectedly");
+                }
+            }
+        })
+        .map_err(|err| AppError::Task(format!("cannot start the proposal worker: {err}")))?;
+    for job in app.inner.store.unfinished_jobs()? {
+        info!(job = %job.id, "queueing a proposal job left unfinished");
+        app.inner.store.requeue_job(&job.id)?;
+        app.inner.jobs.enqueue(&job.id)?;
+    }
+    Ok(())
+}
+
+/// [`PairScorer`] over the service's [`Matcher`]: pair scores from `teams_for_demand`, and the matched
+/// terms and best achievement of its explanations as evidence.
+pub struct MatcherScorer {
+    matcher: Arc<dyn Matcher>,
+    evidence: Mutex<HashMap<(DemandId, TeamId), PairEvidence>>,
+    failure: Mutex<Option<MatcherError>>,
+}
+
+impl std::fmt::Debug for MatcherScorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatcherScorer").finish_non_exhaustive()
+    }
+}
+
+impl MatcherScorer {
+    pub fn new(matcher: Arc<dyn Matcher>) -> Self {
+        MatcherScorer {
+            matcher,
+            evidence: Mutex::new(HashMap::new()),
+            failure: Mutex::new(None),
+        }
+    }
+
+    /// The first matcher failure met while scoring (unknown demands are not failures).
+    pub fn failure(&self) -> Option<MatcherError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// Matched terms and best achievement from an engine explanation, whichever of the usual shapes it
+/// takes (`matched_terms` or `terms` as strings or `{term, weight}`; `best_achievement` as a string or
+/// `{title}`).
+fn evidence_of(explanation: &serde_json::Value) -> PairEvidence {
+    let terms = ["matched_terms", "terms"]
+        .iter()
+        .find_map(|k| explanation.get(*k).and_then(|v| v.as_array()))
+        .map(|list| {
+            list.iter()
+                .filter_map(|t| match t {
+                    serde_json::Value::String(s) => Some((s.clone(), 1.0)),
+                    serde_json::Value::Object(o) => {
+                        let term = o.get("term").and_then(|v| v.as_str())?.to_owned();
+                        let w = o.get("weight").and_then(|v| v.as_f64()).unwrap_or(1.0);
+                        Some((term, w as f32))
+                    }
+                    _ => None,
+                })
+                .take(10)
+                .collect()
+        })
+        .unwrap_or_default();
+    let achievement = ["best_achievement", "achievement"]
+        .iter()
+        .find_map(|k| explanation.get(*k))
+        .and_then(|a| match a {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Object(o) => {
+                o.get("title").and_then(|v| v.as_str()).map(str::to_owned)
+            }
+            _ => None,
+        })
+        .filter(|s| !s.is_empty());
+    PairEvidence { terms, achievement }
+}
+
+impl PairScorer for MatcherScorer {
+    fn teams_for_demand(&self, demand: &DemandId, limit: usize) -> Vec<(TeamId, f32)> {
+        match self.matcher.teams_for_demand(demand, limit) {
+            Ok(matches) => {
+                let mut evidence = Vec::with_capacity(matches.len());
+                let out = matches
+                    .into_iter()
+                    .map(|m| {
+                        let ev = evidence_of(&m.explanation);
+                        if !ev.terms.is_empty() || ev.achievement.is_some() {
+                            evidence.push(((demand.clone(), m.team_id.clone()), ev));
+                        }
+                        (m.team_id, m.score)
+                    })
+                    .collect();
+                self.evidence
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(evidence);
+                out
+            }
+            Err(MatcherError::Unknown(_)) => Vec::new(),
+            Err(err) => {
+                self.failure
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert(err);
+                Vec::new()
+            }
+        }
+    }
+
+    fn teams_for_demands(&self, demands: &[DemandId], limit: usize) -> Vec<Vec<(TeamId, f32)>> {
+        demands
+            .par_iter()
+            .map(|d| self.teams_for_demand(d, limit))
+            .collect()
+    }
+
+    fn explain(&self, demand: &DemandId, team: &TeamId) -> Option<PairEvidence> {
+        self.evidence
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(demand.clone(), team.clone()))
+            .cloned()
+    }
+}
+
+fn triple_of(r: &PairingRecord) -> Triple {
+    Triple {
+        zone_id: r.zone_id.clone(),
+        university_id: r.university_id.clone(),
+        track_id: r.track_id.clone(),
+    }
+}
+
+fn new_job_id() -> String {
+    format!("pj-{:016x}", rand::random::<u64>())
+}
+
+fn summary_of(batch: &Batch) -> BatchSummary {
+    BatchSummary {
+        objective: batch.objective,
+        pairing_count: batch.pairings.len(),
+        feasible: batch.optimality.feasible,
+        proven_optimal: batch.optimality.proven_optimal,
+        gap: batch.optimality.gap,
+        short_pairings: batch
+            .pairings
+            .iter()
+            .filter(|p| p.bundle.shortfall.is_some())
+            .count(),
+        infeasibilities: batch
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Infeasible)
+            .count(),
+    }
+}
+
+/// The stored bundle of a pairing: the five-in-one bundle with the explanation beside it.
+fn stored_bundle(p: &ProposedPairing) -> serde_json::Value {
+    let mut bundle = serde_json::to_value(&p.bundle).unwrap_or(serde_json::Value::Null);
+    if let serde_json::Value::Object(map) = &mut bundle {
+        map.insert(
+            "explanation".into(),
+            serde_json::to_value(&p.explanation).unwrap_or(serde_json::Value::Null),
+        );
+        map.insert("forced".into(), serde_json::Value::Bool(p.forced));
+    }
+    bundle
+}
+
+fn state_of(text: &str) -> Result<JobState> {
+    match text {
+        "queued" => Ok(JobState::Queued),
+        "running" => Ok(JobState::Running),
+        "done" => Ok(JobState::Done),
+        "failed" => Ok(JobState::Failed),
+        other => Err(AppError::Task(format!("unknown job state {other}"))),
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, value: serde_json::Value) -> Result<T> {
+    serde_json::from_value(value).map_err(|err| AppError::Task(format!("stored {what}: {err}")))
+}
+
+fn job_error(text: &str) -> JobError {
+    serde_json::from_str(text).unwrap_or_else(|_| JobError {
+        code: "job_failed".into(),
+        message: text.to_owned(),
+    })
+}
+
+fn department_only(who: &Principal, action: &str) -> Result<()> {
+    if who.role.is_department() {
+        Ok(())
+    } else {
+        Err(who.role.forbidden(action.to_owned()).into())
+    }
+}
+
+fn label(status: PairingStatus, superseded: bool, forced: bool) -> String {
+    if superseded {
+        return "已由新方案取代".to_owned();
+    }
+    match status {
+        PairingStatus::Proposed if forced => "拟推荐（部门指定）".to_owned(),
+        PairingStatus::Proposed => "拟推荐".to_owned(),
+        PairingStatus::Approved => "已批准".to_owned(),
+        PairingStatus::Rejected => "已驳回".to_owned(),
+        PairingStatus::ChangesRequested => "需修改".to_owned(),
+    }
+}
+
+impl App {
+    /// Starts a proposal (department): checks the request, records the job and queues it.
+    pub async fn propose(&self, who: &Principal, request: ProposalRequest) -> Result<ProposalJob> {
+        department_only(who, "propose pairings")?;
+        let request = self.check_request(request)?;
+        let stored = StoredRequest {
+            track_ids: request.track_ids,
+            config: Some(request.config),
+        };
+        self.queue_job(who, "propose", None, &stored).await
+    }
+
+    /// Re-solves a finished batch (department): approved pairings are kept, rejected ones left out.
+    pub async fn revise_proposal(&self, who: &Principal, id: &str) -> Result<ProposalJob> {
+        department_only(who, "revise proposals")?;
+        let parent = self.job_record(id).await?;
+        if parent.state != "done" {
+            return Err(AppError::JobNotDone {
+                id: id.to_owned(),
+                state: parent.state,
+            });
+        }
+        let track_ids = decode::<StoredRequest>("job request", parent.request)?.track_ids;
+        let stored = StoredRequest {
+            track_ids,
+            config: None,
+        };
+        self.queue_job(who, "revise", Some(id.to_owned()), &stored)
+            .await
+    }
+
+    /// One proposal job with its batch once done (department).
+    pub async fn proposal(&self, who: &Principal, id: &str) -> Result<ProposalJob> {
+        department_only(who, "see proposals")?;
+        let record = self.job_record(id).await?;
+        let batch = match (&record.result, record.state.as_str()) {
+            (Some(result), "done") => {
+                let stored: StoredBatch = decode("batch", result.clone())?;
+                Some(self.batch_view(stored).await?)
+            }
+            _ => None,
+        };
+        let mut job = self.job_view(record)?;
+        job.batch = batch;
+        Ok(job)
+    }
+
+    /// Proposal jobs, newest first (department).
+    pub async fn proposals(&self, who: &Principal, page: PageRequest) -> Result<Page<ProposalJob>> {
+        department_only(who, "list proposals")?;
+        let (records, total) = self
+            .blocking(move |app| Ok(app.inner.store.jobs(page.limit, page.offset)?))
+            .await?;
+        Ok(Page {
+            items: records
+                .into_iter()
+                .map(|r| self.job_view(r))
+                .collect::<Result<_>>()?,
+            total,
+            limit: page.limit,
+            offset: page.offset,
+        })
+    }
+
+    /// A finished batch as CSV or XLSX with the review status of each pairing (department).
+    pub async fn export_proposal(
+        &self,
+        who: &Principal,
+        id: &str,
+        format: ExportFormat,
+    ) -> Result<ExportFile> {
+        department_only(who, "export proposals")?;
+        let record = self.job_record(id).await?;
+        let Some(result) = record.result.filter(|_| record.state == "done") else {
+            return Err(AppError::JobNotDone {
+                id: id.to_owned(),
+                state: record.state,
+            });
+        };
+        let stored: StoredBatch = decode("batch", result)?;
+        let id = id.to_owned();
+        self.blocking(move |app| {
+            let records = app.inner.store.pairings_by_id(&stored.pairing_ids)?;
+            let by_id: HashMap<&str, &PairingRecord> =
+                records.iter().map(|r| (r.id.as_str(), r)).collect();
+            let labels: HashMap<Triple, String> = stored
+                .batch
+                .pairings
+                .iter()
+                .zip(&stored.pairing_ids)
+                .map(|(p, pid)| {
+                    let text = match by_id.get(pid.as_str()) {
+                        Some(r) => label(r.status, r.superseded_by.is_some(), p.forced),
+                        None => label(PairingStatus::Proposed, false, p.forced),
+                    };
+                    (p.triple(), text)
+                })
+                .collect();
+            let status = |p: &ProposedPairing| labels.get(&p.triple()).cloned().unwrap_or_default();
+            let bytes =
+                match format {
+                    ExportFormat::Csv => pairing::export_csv_with(&stored.batch, &status),
+                    ExportFormat::Xlsx => pairing::export_xlsx_with(&stored.batch, &status)
+                        .map_err(|source| AppError::Pairing {
+                            source,
+                            field: None,
+                        })?,
+                };
+            let ext = format.extension();
+            Ok(ExportFile {
+                bytes,
+                format,
+                filename: format!("双高协同配对方案-{id}.{ext}"),
+                ascii_filename: format!("shuanggao-pairings-{id}.{ext}"),
+            })
+        })
+        .await
+    }
+
+    fn check_request(&self, request: ProposalRequest) -> Result<ProposalRequest> {
+        let invalid = |source: PairingError, field: &str| AppError::Pairing {
+            source,
+            field: Some(field.to_owned()),
+        };
+        if request.track_ids.is_empty() {
+            return Err(invalid(PairingError::NoTracks, "track_ids"));
+        }
+        let c = self.catalog();
+        let mut track_ids: Vec<TrackId> = Vec::new();
+        for t in request.track_ids {
+            if c.track(&t).is_none() {
+                return Err(invalid(PairingError::UnknownTrack(t), "track_ids"));
+            }
+            if !track_ids.contains(&t) {
+                track_ids.push(t);
+            }
+        }
+        request
+            .config
+            .validate()
+            .map_err(|err| invalid(err, "config"))?;
+        for (name, list) in [
+            ("config.forced", &request.config.forced),
+            ("config.forbidden", &request.config.forbidden),
+        ] {
+            for t in list {
+                if c.zone(&t.zone_id).is_none() {
+                    return Err(invalid(PairingError::UnknownZone(t.zone_id.clone()), name));
+                }
+                if c.university(&t.university_id).is_none() {
+                    return Err(invalid(
+                        PairingError::UnknownUniversity(t.university_id.clone()),
+                        name,
+                    ));
+                }
+                if c.track(&t.track_id).is_none() {
+                    return Err(invalid(
+                        PairingError::UnknownTrack(t.track_id.clone()),
+                        name,
+                    ));
+                }
+            }
+        }
+        Ok(ProposalRequest {
+            track_ids,
+            config: request.config,
+        })
+    }
+
+    async fn queue_job(
+        &self,
+        who: &Principal,
+        kind: &str,
+        parent_id: Option<String>,
+        request: &StoredRequest,
+    ) -> Result<ProposalJob> {
+        let job = NewJob {
+            id: new_job_id(),
+            kind: kind.to_owned(),
+            parent_id,
+            request: serde_json::to_value(request)
+                .map_err(|err| AppError::Task(format!("job request: {err}")))?,
+            created_by: who.name.clone(),
+        };
+        let record = self
+            .blocking(move |app| Ok(app.inner.store.insert_proposal_job(&job)?))
+            .await?;
+        self.inner.jobs.enqueue(&record.id)?;
+        info!(job = %record.id, kind, "proposal job queued");
+        self.job_view(record)
+    }
+
+    async fn job_record(&self, id: &str) -> Result<JobRecord> {
+        let key = id.to_owned();
+        self.blocking(move |app| Ok(app.inner.store.job(&key)?))
+            .await?
+            .ok_or_else(|| AppError::not_found("proposal job", id))
+    }
+
+    fn job_view(&self, r: JobRecord) -> Result<ProposalJob> {
+        let state = state_of(&r.state)?;
+        let stored_stage = r.stage.as_deref().and_then(JobStage::parse);
+        let (progress, stage) = match state {
+            JobState::Queued => (0, JobStage::Queued),
+            JobState::Done => (100, JobStage::Done),
+            JobState::Failed => (r.progress.clamp(0.0, 100.0) as u8, JobStage::Failed),
+            JobState::Running => self.inner.jobs.live(&r.id).unwrap_or((
+                r.progress.clamp(0.0, 99.0) as u8,
+                stored_stage.unwrap_or(JobStage::Scoring),
+            )),
+        };
+        let track_ids = decode::<StoredRequest>("job request", r.request)?.track_ids;
+        let kind = if r.kind == "revise" {
+            JobKind::Revise
+        } else {
+            JobKind::Propose
+        };
+        Ok(ProposalJob {
+            job_id: r.id,
+            kind,
+            revises: r.parent_id,
+            state,
+            stage,
+            progress,
+            track_ids,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            summary: r.summary.map(|s| decode("batch summary", s)).transpose()?,
+            error: r.error.as_deref().map(job_error),
+            batch: None,
+        })
+    }
+
+    async fn batch_view(&self, stored: StoredBatch) -> Result<BatchView> {
+        let ids = stored.pairing_ids.clone();
+        let records = self
+            .blocking(move |app| Ok(app.inner.store.pairings_by_id(&ids)?))
+            .await?;
+        let by_id: HashMap<String, PairingRecord> =
+            records.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let b = stored.batch;
+        let pairings = b
+            .pairings
+            .into_iter()
+            .zip(stored.pairing_ids)
+            .map(|(p, pairing_id)| {
+                let record = by_id.get(&pairing_id);
+                BatchPairing {
+                    status: record.map_or(PairingStatus::Proposed, |r| r.status),
+                    version: record.map_or(1, |r| r.version),
+                    superseded_by: record.and_then(|r| r.superseded_by.clone()),
+                    pairing_id,
+                    zone_id: p.zone_id,
+                    zone_name: p.zone_name,
+                    university_id: p.university_id,
+                    university_name: p.university_name,
+                    track_id: p.track_id,
+                    track_name: p.track_name,
+                    quality: p.quality,
+                    forced: p.forced,
+                    bundle: p.bundle,
+                    explanation: p.explanation,
+                }
+            })
+            .collect();
+        Ok(BatchView {
+            track_ids: b.track_ids,
+            config: b.config,
+            approved: b.approved,
+            rejected: b.rejected,
+            objective: b.objective,
+            optimality: b.optimality,
+            pairings,
+            diagnostics: b.diagnostics,
+            timings_ms: b.timings_ms,
+        })
+    }
+
+    /// A snapshot of the catalog as a dataset, teams and demands ordered by id (so a batch does not
+    /// depend on hash order).
+    fn dataset_snapshot(&self) -> Dataset {
+        let c = self.catalog();
+        let mut teams: Vec<_> = c
+            .teams
+            .values()
+            .map(|t| crate::domain::Team::clone(t))
+            .collect();
+        teams.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut demands: Vec<_> = c
+            .demands
+            .values()
+            .map(|d| crate::domain::Demand::clone(d))
+            .collect();
+        demands.sort_by(|a, b| a.id.cmp(&b.id));
+        Dataset {
+            tracks: c.tracks.clone(),
+            zones: c.zones.clone(),
+            universities: c.universities.clone(),
+            teams,
+            demands,
+        }
+    }
+
+    fn fail(&self, id: &str, code: &str, message: &str) {
+        self.inner.jobs.clear_live(id);
+        let text = serde_json::to_string(&JobError {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        })
+        .unwrap_or_else(|_| message.to_owned());
+        if let Err(err) = self.inner.store.fail_job(id, &text) {
+            error!(job = %id, %err, "cannot record a failed proposal job");
+        }
+    }
+
+    /// Runs one queued job to its end on the calling (worker) thread.
+    fn run_job(&self, id: &str) {
+        match self.try_run_job(id) {
+            Ok(()) => {}
+            Err(err) => {
+                warn!(job = %id, code = err.code(), %err, "proposal job failed");
+                let message = match &err {
+                    AppError::Store(_) | AppError::Task(_) => "internal error".to_owned(),
+                    other => other.to_string(),
+                };
+                self.fail(id, err.code(), &message);
+            }
+        }
+    }
+
+    fn try_run_job(&self, id: &str) -> Result<()> {
+        let store = &self.inner.store;
+        let Some(record) = store.job(id)? else {
+            return Ok(());
+        };
+        if record.state != "queued" {
+            return Ok(());
+        }
+        store.set_job_progress(id, "running", 0.0, Some(JobStage::Scoring.as_str()))?;
+        self.inner.jobs.set_live(id, 0, JobStage::Scoring);
+        let request: StoredRequest = decode("job request", record.request)?;
+        let data = self.dataset_snapshot();
+        let scorer = MatcherScorer::new(self.inner.matcher.clone());
+
+        let mut last_stage = JobStage::Scoring;
+        let mut on_progress = |p: Progress| {
+            let stage = JobStage::of(p.stage);
+            let percent = p.percent().clamp(0.0, 99.0) as u8;
+            self.inner.jobs.set_live(id, percent, stage);
+            if stage != last_stage {
+                last_stage = stage;
+                if let Err(err) =
+                    store.set_job_progress(id, "running", f64::from(percent), Some(stage.as_str()))
+                {
+                    warn!(job = %id, %err, "cannot record proposal progress");
+                }
+            }
+        };
+        let pairing_err = |source| AppError::Pairing {
+            source,
+            field: None,
+        };
+
+        // The batch, and for a re-proposal the review records of the batch it revises.
+        let (proposal, parent_records) = match (&record.parent_id, request.config) {
+            (Some(parent_id), _) => {
+                let parent = store
+                    .job(parent_id)?
+                    .ok_or_else(|| AppError::not_found("proposal job", parent_id))?;
+                let parent_result = parent.result.ok_or_else(|| AppError::JobNotDone {
+                    id: parent_id.clone(),
+                    state: parent.state.clone(),
+                })?;
+                let previous: StoredBatch = decode("batch", parent_result)?;
+                let records = store.pairings_by_id(&previous.pairing_ids)?;
+                let with_status = |s: PairingStatus| -> Vec<Triple> {
+                    records
+                        .iter()
+                        .filter(|r| r.status == s)
+                        .map(triple_of)
+                        .collect()
+                };
+                let approved = with_status(PairingStatus::Approved);
+                let rejected = with_status(PairingStatus::Rejected);
+                let proposal = pairing::revise(
+                    &data,
+                    &scorer,
+                    &previous.batch,
+                    &approved,
+                    &rejected,
+                    &mut on_progress,
+                )
+                .map_err(pairing_err)?;
+                (proposal, records)
+            }
+            (None, Some(config)) => {
+                let proposal = pairing::propose(
+                    &data,
+                    &scorer,
+                    &request.track_ids,
+                    &config,
+                    &mut on_progress,
+                )
+                .map_err(pairing_err)?;
+                (proposal, Vec::new())
+            }
+            (None, None) => {
+                return Err(AppError::Task("a proposal job without a config".into()));
+            }
+        };
+        if let Some(err) = scorer.failure() {
+            return Err(err.into());
+        }
+        self.inner.jobs.set_live(id, 99, JobStage::Saving);
+
+        // Approved pairings keep their review record; every other pairing is new and `proposed`.
+        let approved_ids: HashMap<Triple, String> = parent_records
+            .iter()
+            .filter(|r| r.status == PairingStatus::Approved)
+            .map(|r| (triple_of(r), r.id.clone()))
+            .collect();
+        let batch = proposal.batch;
+        let rejected: HashSet<&Triple> = batch.rejected.iter().collect();
+        let mut pairing_ids = Vec::with_capacity(batch.pairings.len());
+        let mut new_pairings = Vec::new();
+        for (i, p) in batch.pairings.iter().enumerate() {
+            let triple = p.triple();
+            if rejected.contains(&triple) {
+                return Err(AppError::Task(format!(
+                    "the re-proposal selected the rejected pairing {triple}"
+                )));
+            }
+            if let Some(existing) = approved_ids.get(&triple) {
+                pairing_ids.push(existing.clone());
+                continue;
+            }
+            let pid = format!("{id}-{:03}", i + 1);
+            new_pairings.push(NewPairing {
+                id: pid.clone(),
+                batch_id: Some(id.to_owned()),
+                zone_id: p.zone_id.clone(),
+                university_id: p.university_id.clone(),
+                track_id: p.track_id.clone(),
+                bundle: stored_bundle(p),
+                quality: p.quality,
+            });
+            pairing_ids.push(pid);
+        }
+        let summary = summary_of(&batch);
+        let finished = FinishedJob {
+            id: id.to_owned(),
+            result: serde_json::to_value(StoredBatch { batch, pairing_ids })
+                .map_err(|err| AppError::Task(format!("batch: {err}")))?,
+            summary: serde_json::to_value(&summary)
+                .map_err(|err| AppError::Task(format!("batch summary: {err}")))?,
+            pairings: new_pairings,
+            supersedes: record.parent_id.clone(),
+        };
+        let actor = Actor {
+            name: record.created_by,
+            role: "department".into(),
+        };
+        store.finish_job(&finished, &actor)?;
+        self.inner.jobs.clear_live(id);
+        info!(
+            job = %id,
+            pairings = summary.pairing_count,
+            objective = summary.objective,
+            proven_optimal = summary.proven_optimal,
+            "proposal job done"
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn evidence_reads_the_usual_explanation_shapes() {
+        let ev = evidence_of(&json!({"matched_terms": ["电池", "储能"], "summary": "x"}));
+        assert_eq!(ev.terms, vec![("电池".into(), 1.0), ("储能".into(), 1.0)]);
+        assert_eq!(ev.achievement, None);
+        let ev = evidence_of(&json!({
+            "terms": [{"term": "氢能", "weight": 0.5}, {"nope": 1}],
+            "best_achievement": {"title": "质子交换膜", "year": 2023}
+        }));
+        assert_eq!(ev.terms, vec![("氢能".into(), 0.5)]);
+        assert_eq!(ev.achievement.as_deref(), Some("质子交换膜"));
+        assert_eq!(evidence_of(&json!(null)), PairEvidence::default());
+    }
+
+    #[test]
+    fn stages_round_trip_and_labels_follow_the_review_state() {
+        for s in [JobStage::Queued, JobStage::Saving, JobStage::Failed] {
+            assert_eq!(JobStage::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(JobStage::of(Stage::Done), JobStage::Saving);
+        assert_eq!(label(PairingStatus::Approved, false, true), "已批准");
+        assert_eq!(label(PairingStatus::Rejected, false, false), "已驳回");
+        assert_eq!(
+            label(PairingStatus::Proposed, false, true),
+            "拟推荐（部门指定）"
+        );
+        assert_eq!(
+            label(PairingStatus::Proposed, true, false),
+            "已由新方案取代"
+        );
+    }
+
+    #[test]
+    fn job_errors_read_json_or_plain_text() {
+        let e = job_error(r#"{"code":"matcher_failed","message":"down"}"#);
+        assert_eq!(e.code, "matcher_failed");
+        assert_eq!(job_error("boom").code, "job_failed");
+    }
+}
