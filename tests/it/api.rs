@@ -98,6 +98,15 @@ async fn role_endpoint_matrix() {
             |_| json!({"body": "意见"}),
             [401, 403, 403, 201],
         ),
+        row(M::GET, "/v1/proposals", [401, 403, 403, 200]),
+        row(M::GET, "/v1/proposals/pj-nope", [401, 403, 403, 404]),
+        row(M::GET, "/v1/dashboard", [401, 403, 403, 200]),
+        with_body(
+            M::POST,
+            "/v1/proposals",
+            |_| json!({"track_ids": ["f-storage"]}),
+            [401, 403, 403, 202],
+        ),
         with_body(
             M::POST,
             "/v1/pairings/p-z1-u1/reviews",
@@ -816,6 +825,12 @@ async fn openapi_documents_every_route() {
         ("get", "/v1/pairings/{id}/history"),
         ("get", "/v1/pairings/{id}/comments"),
         ("post", "/v1/pairings/{id}/comments"),
+        ("post", "/v1/proposals"),
+        ("get", "/v1/proposals"),
+        ("get", "/v1/proposals/{job_id}"),
+        ("post", "/v1/proposals/{job_id}/revise"),
+        ("get", "/v1/proposals/{job_id}/export"),
+        ("get", "/v1/dashboard"),
     ];
     let mut count = 0;
     for (method, path) in routes {

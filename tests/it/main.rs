@@ -5,5 +5,6 @@ mod console;
 mod dataset;
 mod durability;
 mod generator;
+mod proposals;
 mod review_race;
 mod support;
