@@ -39,6 +39,16 @@ const BY_CODE = {
   internal: '服务内部出错，错误已记录。请稍后重试，或联系系统管理员。',
   internal_error: '服务内部出错，错误已记录。请稍后重试，或联系系统管理员。',
   job_failed: '方案计算失败。请调整约束条件后重新发起。',
+  no_tracks: '请至少选择一条赛道。',
+  unknown_zone: '指定或禁止的配对中有不存在的高新区，请重新选择。',
+  unknown_university: '指定或禁止的配对中有不存在的高校，请重新选择。',
+  invalid_config: '约束条件不合理（例如“至多”小于“至少”），请按字段旁的提示修改。',
+  conflicting_triple: '同一组合不能既被指定又被禁止。',
+  job_not_done: '该方案尚未计算完成（或计算失败），暂不能导出或重新提议。',
+  pairing_superseded: '这条配对已由重新提议的新方案取代，不再审核。请在新方案中审核对应的配对。',
+  matcher_failed: '匹配引擎暂时不可用，方案未能计算。请稍后重新发起。',
+  job_panicked: '方案计算意外中止，错误已记录。请重新发起，或联系系统管理员。',
+  export_failed: '导出文件生成失败，请稍后重试。',
   infeasible: '在当前约束条件下找不到满足要求的配对方案。请放宽约束后重试。',
 };
 
@@ -96,4 +106,11 @@ export const FIELD_NAMES = {
   platforms: '平台',
   excluded_university_ids: '回避高校',
   comment: '审核意见',
+  config: '约束条件',
+  'config.zone_track_min': '每园区每赛道至少',
+  'config.zone_track_max': '每园区每赛道至多',
+  'config.university_max': '每所高校至多',
+  'config.min_quality': '最低配对质量',
+  'config.forced': '指定配对',
+  'config.forbidden': '禁止配对',
 };

@@ -503,6 +503,26 @@ fn job_error(text: &str) -> JobError {
     })
 }
 
+/// The request field a config error is about: `invalid_config` messages start with the field's name.
+fn config_field(err: &PairingError) -> String {
+    const FIELDS: [&str; 6] = [
+        "zone_track_min",
+        "zone_track_max",
+        "university_max",
+        "min_quality",
+        "benchmark_target",
+        "teams_per_demand",
+    ];
+    match err {
+        PairingError::ConflictingTriple(_) => "config.forbidden".to_owned(),
+        PairingError::InvalidConfig(message) => FIELDS
+            .iter()
+            .find(|f| message.split_whitespace().next() == Some(**f))
+            .map_or_else(|| "config".to_owned(), |f| format!("config.{f}")),
+        _ => "config".to_owned(),
+    }
+}
+
 fn department_only(who: &Principal, action: &str) -> Result<()> {
     if who.role.is_department() {
         Ok(())
@@ -661,10 +681,10 @@ impl App {
                 track_ids.push(t);
             }
         }
-        request
-            .config
-            .validate()
-            .map_err(|err| invalid(err, "config"))?;
+        request.config.validate().map_err(|err| {
+            let field = config_field(&err);
+            invalid(err, &field)
+        })?;
         for (name, list) in [
             ("config.forced", &request.config.forced),
             ("config.forbidden", &request.config.forbidden),
@@ -1035,6 +1055,30 @@ mod tests {
             label(PairingStatus::Proposed, true, false),
             "已由新方案取代"
         );
+    }
+
+    #[test]
+    fn config_errors_name_their_field() {
+        let too_many = PairingConfig {
+            university_max: 0,
+            ..PairingConfig::default()
+        };
+        let err = too_many.validate().unwrap_err();
+        assert_eq!(config_field(&err), "config.university_max");
+        let bad_quality = PairingConfig {
+            min_quality: Some(2.0),
+            ..PairingConfig::default()
+        };
+        assert_eq!(
+            config_field(&bad_quality.validate().unwrap_err()),
+            "config.min_quality"
+        );
+        let t = Triple::new("z", "u", "t");
+        assert_eq!(
+            config_field(&PairingError::ConflictingTriple(t)),
+            "config.forbidden"
+        );
+        assert_eq!(config_field(&PairingError::NoTracks), "config");
     }
 
     #[test]

@@ -140,7 +140,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
           taken += 1;
           const zone = z;
           const team = S.teams.find((t) => t.id === c._teams[0].team_id);
-          const projects = c._demands.slice(0, 12).map((d, i) => ({ demand_id: d.demand_id, title: d.title, team_id: c._teams[i % c._teams.length].team_id, team_name: c._teams[i % c._teams.length].name, score: d.score }));
+          const projects = c._demands.slice(0, 10).map((d, i) => ({ demand_id: d.demand_id, title: d.title, team_id: c._teams[i % c._teams.length].team_id, team_name: c._teams[i % c._teams.length].name, score: d.score }));
           out.push({
             zone_id: z.id,
             university_id: c.university_id,
@@ -171,40 +171,79 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
     return out;
   }
 
+  // Jobs mirror the service's ProposalJob: {job_id, kind, revises, state, stage, progress (0–100),
+  // track_ids, created_by, created_at, updated_at, summary, error}, plus `batch` on GET of one done job.
   function startJob(trackIds, config, by, revise) {
     S.seq += 1;
-    const job = { id: `b-${String(S.seq).padStart(3, '0')}`, state: 'running', progress: 0, request: { track_ids: trackIds, config }, created_by: by, created_at: new Date().toISOString(), updated_at: new Date().toISOString() };
+    const now = new Date().toISOString();
+    const job = { job_id: `pj-${String(S.seq).padStart(16, '0')}`, kind: revise ? 'revise' : 'propose', revises: revise, state: 'queued', stage: 'queued', progress: 0, track_ids: trackIds, created_by: by, created_at: now, updated_at: now, summary: null, error: null, _config: config, _batch: null };
     S.jobs.unshift(job);
+    const stages = ['scoring', 'bundling', 'solving', 'explaining', 'saving'];
     let step = 0;
     const tick = () => {
       step += 1;
-      job.progress = Math.min(100, step * 20);
-      job.stage = ['scoring', 'bundling', 'solving', 'explaining', 'done'][Math.min(4, step - 1)];
       job.updated_at = new Date().toISOString();
-      if (step < 5) {
+      if (step <= stages.length) {
+        job.state = 'running';
+        job.stage = stages[step - 1];
+        job.progress = Math.min(99, (step - 1) * 22);
         setTimeout(tick, jobDelayMs);
         return;
       }
-      const fixed = revise ? S.pairings.filter((p) => p.batch_id === revise && p.status === 'approved').map((p) => [p.zone_id, p.university_id, p.track_id]) : [];
-      const forbidden = revise ? S.pairings.filter((p) => p.batch_id === revise && p.status === 'rejected').map((p) => [p.zone_id, p.university_id, p.track_id]) : [];
+      const parent = revise ? S.jobs.find((j) => j.job_id === revise) : null;
+      const parentRecords = parent ? parent._batch.pairing_ids.map((id) => S.pairings.find((p) => p.id === id)).filter(Boolean) : [];
+      const triple = (p) => [p.zone_id, p.university_id, p.track_id];
+      const approvedRecs = parentRecords.filter((p) => p.status === 'approved');
+      const fixed = [...approvedRecs.map(triple)];
+      const forbidden = [...(parent ? parent._batch.rejected : []), ...parentRecords.filter((p) => p.status === 'rejected').map(triple)];
       const proposed = propose(trackIds, config, fixed, forbidden);
-      const records = proposed.map((p, i) => {
-        const rec = { id: `${job.id}-p${String(i + 1).padStart(2, '0')}`, batch_id: job.id, ...p, status: 'proposed', version: 1, created_at: job.updated_at, updated_at: job.updated_at };
+      for (const rec of S.pairings) {
+        if (revise && rec.batch_id === revise && !rec.superseded_by && ['proposed', 'changes_requested'].includes(rec.status)) rec.superseded_by = job.job_id;
+      }
+      const ids = approvedRecs.map((r) => r.id);
+      proposed.forEach((p, i) => {
+        const rec = { id: `${job.job_id}-${String(i + 1).padStart(3, '0')}`, batch_id: job.job_id, ...p, status: 'proposed', version: 1, created_at: job.updated_at, updated_at: job.updated_at, superseded_by: null };
         S.pairings.push(rec);
         S.history.push({ id: S.history.length + 1, pairing_id: rec.id, at: rec.created_at, actor: { name: by, role: 'department' }, action: 'propose', from: null, to: 'proposed', version: 1, comment: '' });
-        return rec;
+        ids.push(rec.id);
       });
+      job._batch = { pairing_ids: ids, approved: fixed, rejected: forbidden, config };
+      const recs = ids.map((id) => S.pairings.find((p) => p.id === id));
+      const objective = Number(recs.reduce((a, p) => a + p.quality, 0).toFixed(6));
+      const diagnostics = S.zones
+        .filter((z) => !recs.some((r) => r.zone_id === z.id))
+        .slice(0, 3)
+        .map((z) => ({ code: 'no_candidates', severity: 'info', message: `${z.name} has no demand that a university team fits in the selected tracks`, zone_ids: [z.id], university_ids: [], track_ids: trackIds }));
+      job._diagnostics = diagnostics;
+      job.summary = { objective, pairing_count: recs.length, feasible: true, proven_optimal: true, gap: 0, short_pairings: recs.filter((r) => r.bundle.shortfall).length, infeasibilities: 0 };
       job.state = 'done';
-      job.result = {
-        objective: Number(records.reduce((a, p) => a + p.quality, 0).toFixed(3)),
-        optimality: { feasible: true, proven_optimal: true, gap: 0, method: 'min_cost_flow' },
-        pairings: records.map((r) => ({ ...r, zone_name: zoneName(r.zone_id), university_name: uniName(r.university_id) })),
-        diagnostics: S.zones.filter((z) => !records.some((r) => r.zone_id === z.id)).slice(0, 3).map((z) => ({ code: 'no_demands', severity: 'warning', message: `${z.name}在所选赛道没有企业需求，未参与配对`, zone_ids: [z.id], university_ids: [], track_ids: trackIds })),
-      };
+      job.stage = 'done';
+      job.progress = 100;
     };
     setTimeout(tick, jobDelayMs);
     return job;
   }
+
+  const jobView = (job, withBatch) => {
+    const view = Object.fromEntries(Object.entries(job).filter(([k]) => !k.startsWith('_')));
+    if (!withBatch || job.state !== 'done') return view;
+    const recs = job._batch.pairing_ids.map((id) => S.pairings.find((p) => p.id === id));
+    view.batch = {
+      track_ids: job.track_ids,
+      config: { zone_track_min: 1, zone_track_max: 2, university_max: 3, min_quality: null, forced: [], forbidden: [], benchmark_target: 10, require_full_bundle: false, teams_per_demand: 30, candidates_per_group: 0, ...job._config },
+      approved: job._batch.approved,
+      rejected: job._batch.rejected,
+      objective: job.summary.objective,
+      optimality: { feasible: true, proven_optimal: true, gap: 0, method: 'min_cost_flow', unmet_minimums: 0, groups: recs.length, candidates: recs.length },
+      pairings: recs.map((r) => {
+        const { explanation, ...bundle } = r.bundle;
+        return { pairing_id: r.id, status: r.status, version: r.version, superseded_by: r.superseded_by, zone_id: r.zone_id, zone_name: zoneName(r.zone_id), university_id: r.university_id, university_name: uniName(r.university_id), track_id: r.track_id, track_name: (S.tracks.find((t) => t.id === r.track_id) || {}).name, quality: r.quality, forced: job._batch.approved.some((t) => t[0] === r.zone_id && t[1] === r.university_id && t[2] === r.track_id), bundle, explanation };
+      }),
+      diagnostics: job._diagnostics,
+      timings_ms: { candidates: 1, solve: 1, explain: 1, total: 3 },
+    };
+    return view;
+  };
 
   return http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
@@ -325,7 +364,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
     }
     const visible = (pr) => kind === 'department' || (kind === 'zone' && pr.zone_id === ownId) || (kind === 'university' && pr.university_id === ownId);
     if (is('GET', 'pairings')) {
-      const rows = S.pairings.filter((x) => visible(x) && (!q.get('status') || x.status === q.get('status')) && (!q.get('track') || x.track_id === q.get('track')) && (!q.get('batch_id') || x.batch_id === q.get('batch_id')));
+      const rows = S.pairings.filter((x) => visible(x) && (!q.get('status') || x.status === q.get('status')) && (!q.get('track') || x.track_id === q.get('track')) && (q.get('batch_id') ? x.batch_id === q.get('batch_id') : !x.superseded_by));
       return send(res, 200, page(rows, q));
     }
     const pairing = seg[0] === 'pairings' && seg[1] ? S.pairings.find((x) => x.id === seg[1]) : null;
@@ -343,6 +382,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
       if (kind !== 'department') return err(res, 403, 'forbidden', 'only the department reviews');
       const map = { approve: 'approved', reject: 'rejected', request_changes: 'changes_requested' };
       if (!body || !map[body.decision]) return err(res, 422, 'validation', 'decision: unknown', { field: 'decision' });
+      if (pairing.superseded_by) return err(res, 409, 'pairing_superseded', `pairing ${pairing.id} was superseded by batch ${pairing.superseded_by} and can no longer be reviewed`);
       if (body.version !== pairing.version) return err(res, 409, 'version_conflict', `version ${body.version} is stale: the pairing is at version ${pairing.version}`);
       if (pairing.status !== 'proposed') return err(res, 409, 'invalid_transition', `cannot ${body.decision} a pairing that is ${pairing.status}`);
       if (body.decision !== 'approve' && !String(body.comment || '').trim()) return err(res, 422, 'comment_required', `${body.decision} needs a comment`, { field: 'comment' });
@@ -353,47 +393,89 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
       S.history.push({ id: S.history.length + 1, pairing_id: pairing.id, at: pairing.updated_at, actor: { name: who.name, role: who.role }, action: body.decision, from, to: pairing.status, version: pairing.version, comment: String(body.comment || '') });
       return send(res, 200, pairing);
     }
+    const proposalRoute = seg[0] === 'proposals' || seg[0] === 'dashboard';
+    if (proposalRoute && kind !== 'department') return err(res, 403, 'forbidden', `the ${who.role} role may not work with proposals`);
     if (is('POST', 'proposals')) {
-      if (kind !== 'department') return err(res, 403, 'forbidden', 'only the department proposes');
-      if (!body || !Array.isArray(body.track_ids) || !body.track_ids.length) return err(res, 422, 'validation', 'track_ids: at least one', { field: 'track_ids' });
-      const job = startJob(body.track_ids, body.config || {}, who.name, null);
-      return send(res, 202, { job_id: job.id, state: job.state });
+      if (!body || typeof body !== 'object') return err(res, 400, 'bad_request', 'expected an object');
+      const trackIds = Array.isArray(body.track_ids) ? body.track_ids : [];
+      if (!trackIds.length) return err(res, 422, 'no_tracks', 'no track selected', { field: 'track_ids' });
+      const unknown = trackIds.find((t) => !S.tracks.some((x) => x.id === t));
+      if (unknown) return err(res, 422, 'unknown_track', `unknown track ${unknown}`, { field: 'track_ids' });
+      const config = body.config || {};
+      if ((config.zone_track_min ?? 1) > (config.zone_track_max ?? 2)) return err(res, 422, 'invalid_config', `invalid config: zone_track_min (${config.zone_track_min ?? 1}) exceeds zone_track_max (${config.zone_track_max ?? 2})`, { field: 'config.zone_track_min' });
+      const job = startJob(trackIds, config, who.name, null);
+      return send(res, 202, jobView(job, false), { Location: `/v1/proposals/${job.job_id}` });
     }
-    if (is('GET', 'proposals')) return send(res, 200, page(S.jobs, q));
-    const job = seg[0] === 'proposals' && seg[1] ? S.jobs.find((j) => j.id === seg[1]) : null;
-    if (seg[0] === 'proposals' && seg[1] && !job) return err(res, 404, 'not_found', 'no such proposal');
-    if (is('GET', 'proposals', '*')) return send(res, 200, { job_id: job.id, ...job });
+    if (is('GET', 'proposals')) return send(res, 200, page(S.jobs.map((j) => jobView(j, false)), q));
+    const job = seg[0] === 'proposals' && seg[1] ? S.jobs.find((j) => j.job_id === seg[1]) : null;
+    if (seg[0] === 'proposals' && seg[1] && !job) return err(res, 404, 'not_found', `proposal job ${seg[1]} not found`);
+    if (is('GET', 'proposals', '*')) return send(res, 200, jobView(job, true));
     if (is('POST', 'proposals', '*', 'revise')) {
-      const next = startJob(job.request.track_ids, job.request.config, who.name, job.id);
-      return send(res, 202, { job_id: next.id, state: next.state });
+      if (job.state !== 'done') return err(res, 409, 'job_not_done', `proposal job ${job.job_id} is ${job.state}, not done`);
+      const next = startJob(job.track_ids, job._config, who.name, job.job_id);
+      return send(res, 202, jobView(next, false), { Location: `/v1/proposals/${next.job_id}` });
     }
     if (is('GET', 'proposals', '*', 'export')) {
-      const rows = S.pairings.filter((x) => x.batch_id === job.id);
-      const csv = ['园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明', ...rows.map((r) => [zoneName(r.zone_id), uniName(r.university_id), r.track_id, r.bundle.leading_talent.name, (r.bundle.innovation_platform.university || {}).name, (r.bundle.transformation_fund || {}).name, r.bundle.benchmark_projects.length, r.quality, r.status, ''].join(','))].join('\n');
-      res.writeHead(200, { 'Content-Type': q.get('format') === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8' });
-      return res.end(csv);
+      if (job.state !== 'done') return err(res, 409, 'job_not_done', `proposal job ${job.job_id} is ${job.state}, not done`);
+      const format = q.get('format') || 'csv';
+      if (!['csv', 'xlsx'].includes(format)) return err(res, 400, 'invalid_parameter', 'format: unknown variant', { field: 'format' });
+      const LABEL = { proposed: '拟推荐', approved: '已批准', rejected: '已驳回', changes_requested: '需修改' };
+      const rows = jobView(job, true).batch.pairings;
+      const cell = (v) => (/[",\n\r]/.test(String(v ?? '')) ? `"${String(v).replace(/"/g, '""')}"` : String(v ?? ''));
+      const csv = ['园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明', ...rows.map((r) => [r.zone_name, r.university_name, r.track_name, (r.bundle.leading_talent || {}).name, (r.bundle.innovation_platform.university || {}).name, (r.bundle.transformation_fund || {}).name, r.bundle.benchmark_projects.length, r.quality.toFixed(3), r.superseded_by ? '已由新方案取代' : LABEL[r.status], r.explanation.summary].map(cell).join(','))].join('\r\n');
+      res.writeHead(200, {
+        'Content-Type': format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="shuanggao-pairings-${job.job_id}.${format}"; filename*=UTF-8''${encodeURIComponent(`双高协同配对方案-${job.job_id}.${format}`)}`,
+      });
+      return res.end(`\ufeff${csv}\r\n`);
     }
     if (is('GET', 'dashboard')) {
-      const ok = S.pairings.filter((x) => x.status === 'approved');
-      const cities = new Map();
-      for (const x of ok) {
-        const city = (S.zones.find((z) => z.id === x.zone_id) || {}).city;
-        const c = cities.get(city) || { city, pairings: 0, zones: new Set(), projects: 0 };
-        c.pairings += 1;
-        c.zones.add(x.zone_id);
-        c.projects += x.bundle.benchmark_projects.length;
-        cities.set(city, c);
-      }
+      // Mirrors the service's Dashboard, counting approved pairings (superseded ones never are).
+      const live = S.pairings.filter((x) => !x.superseded_by);
+      const ok = live.filter((x) => x.status === 'approved');
+      const projects = (x) => x.bundle.benchmark_projects.length;
+      const target = (x) => (x.bundle.shortfall && x.bundle.shortfall.target) || 10;
+      const isShort = (x) => projects(x) < target(x);
+      const distinct = (list) => {
+        const platforms = new Set();
+        const talents = new Set();
+        for (const x of list) {
+          const p = x.bundle.innovation_platform || {};
+          if (p.university) platforms.add(`u|${x.university_id}|${p.university.name}`);
+          if (p.zone) platforms.add(`z|${x.zone_id}|${p.zone.name}`);
+          if (x.bundle.leading_talent) talents.add(`${x.university_id}|${x.bundle.leading_talent.team_id}|${x.bundle.leading_talent.name}`);
+        }
+        return { platforms, talents };
+      };
+      const all = distinct(ok);
+      const count = (status) => live.filter((x) => x.status === status).length;
+      const coverage = (list, key) => {
+        const covered = new Set(ok.map((x) => x[key]));
+        return { covered: list.filter((r) => covered.has(r.id)).length, total: list.length, uncovered: list.filter((r) => !covered.has(r.id)).map((r) => ({ id: r.id, name: r.name, city: r.city })) };
+      };
+      const funds = new Map(ok.filter((x) => x.bundle.transformation_fund).map((x) => [`${x.zone_id}|${x.bundle.transformation_fund.name}`, x.bundle.transformation_fund.size_wan_yuan || 0]));
+      const cities = [...new Set(S.zones.map((z) => z.city))];
+      const short = ok.filter(isShort).map((x) => ({ pairing_id: x.id, zone_id: x.zone_id, zone_name: zoneName(x.zone_id), university_id: x.university_id, university_name: uniName(x.university_id), track_id: x.track_id, track_name: (S.tracks.find((t) => t.id === x.track_id) || {}).name || '', projects: projects(x), target: target(x), shortfall: target(x) - projects(x) }));
       return send(res, 200, {
-        zones: { covered: new Set(ok.map((x) => x.zone_id)).size, total: S.zones.length },
-        universities: { covered: new Set(ok.map((x) => x.university_id)).size, total: S.universities.length },
-        benchmark_projects: ok.reduce((a, x) => a + x.bundle.benchmark_projects.length, 0),
-        pairings_short: ok.filter((x) => x.bundle.benchmark_projects.length < 10).map((x) => ({ zone_id: x.zone_id, university_id: x.university_id, track_id: x.track_id, projects: x.bundle.benchmark_projects.length, shortfall: 10 - x.bundle.benchmark_projects.length })),
-        approved_pairings: ok.length,
-        platforms: ok.length * 2,
-        talents: ok.length,
-        by_city: [...cities.values()].map((c) => ({ city: c.city, pairings: c.pairings, zones: c.zones.size, projects: c.projects })),
-        by_track: [...new Set(ok.map((x) => x.track_id))].map((t) => ({ track_id: t, pairings: ok.filter((x) => x.track_id === t).length, projects: ok.filter((x) => x.track_id === t).reduce((a, x) => a + x.bundle.benchmark_projects.length, 0), short: ok.filter((x) => x.track_id === t && x.bundle.benchmark_projects.length < 10).length })),
+        pairings: { proposed: count('proposed'), approved: count('approved'), rejected: count('rejected'), changes_requested: count('changes_requested') },
+        zones: coverage(S.zones, 'zone_id'),
+        universities: coverage(S.universities, 'university_id'),
+        benchmark_projects: { planned: ok.reduce((a, x) => a + projects(x), 0), target_per_pairing: 10, short_pairings: short.length },
+        pairings_short: short.sort((a, b) => b.shortfall - a.shortfall),
+        platforms: { total: all.platforms.size, university: [...all.platforms].filter((k) => k.startsWith('u|')).length, zone: [...all.platforms].filter((k) => k.startsWith('z|')).length },
+        talents: { total: all.talents.size, with_honors: ok.filter((x) => x.bundle.leading_talent && x.bundle.leading_talent.honors.length).length },
+        funds: { total: funds.size, size_wan_yuan: [...funds.values()].reduce((a, b) => a + b, 0) },
+        by_track: [...new Set(ok.map((x) => x.track_id))].map((t) => {
+          const list = ok.filter((x) => x.track_id === t);
+          const d = distinct(list);
+          return { track_id: t, track_name: (S.tracks.find((x) => x.id === t) || {}).name || '', pairings: list.length, zones: new Set(list.map((x) => x.zone_id)).size, universities: new Set(list.map((x) => x.university_id)).size, projects: list.reduce((a, x) => a + projects(x), 0), short: list.filter(isShort).length, platforms: d.platforms.size, talents: d.talents.size };
+        }),
+        by_city: cities.map((city) => {
+          const zoneIds = new Set(S.zones.filter((z) => z.city === city).map((z) => z.id));
+          const list = ok.filter((x) => zoneIds.has(x.zone_id));
+          const d = distinct(list);
+          return { city, zones_total: zoneIds.size, zones_covered: new Set(list.map((x) => x.zone_id)).size, universities: new Set(list.map((x) => x.university_id)).size, pairings: list.length, projects: list.reduce((a, x) => a + projects(x), 0), short: list.filter(isShort).length, platforms: d.platforms.size, talents: d.talents.size };
+        }),
       });
     }
     return noRoute();

@@ -301,13 +301,13 @@ async fn bad_proposals_and_unknown_jobs_have_stable_codes() {
             json!({"track_ids": ["f-storage"], "config": {"zone_track_min": 3, "zone_track_max": 2}}),
             422,
             "invalid_config",
-            Some("config"),
+            Some("config.zone_track_min"),
         ),
         (
             json!({"track_ids": ["f-storage"], "config": {"min_quality": 1.5}}),
             422,
             "invalid_config",
-            Some("config"),
+            Some("config.min_quality"),
         ),
         (
             json!({"track_ids": ["f-storage"], "config": {"forced": [["z9", "u1", "f-storage"]]}}),
@@ -326,7 +326,7 @@ async fn bad_proposals_and_unknown_jobs_have_stable_codes() {
                 "forced": [["z1", "u1", "f-storage"]], "forbidden": [["z1", "u1", "f-storage"]]}}),
             422,
             "conflicting_triple",
-            Some("config"),
+            Some("config.forbidden"),
         ),
         (
             json!({"track_ids": ["f-storage"], "config": {"zone_track_mni": 1}}),

@@ -59,8 +59,13 @@ export async function renderDashboard(ctx) {
   const shortRaw = pick(d, 'pairings_short', 'short_pairings', 'pairings_short_of_10', 'short_of_10', 'benchmark_projects.short_pairings');
   const shortCount = countOf(shortRaw) ?? 0;
   const approved = countOf(pick(d, 'pairings.approved', 'approved_pairings', 'pairings_approved')) ?? undefined;
-  const platforms = countOf(pick(d, 'platforms', 'platforms_involved', 'platforms.count'));
-  const talents = countOf(pick(d, 'talents', 'talents_involved', 'talents.count'));
+  const platforms = countOf(pick(d, 'platforms.total', 'platforms_involved', 'platforms'));
+  const talents = countOf(pick(d, 'talents.total', 'talents_involved', 'talents'));
+  const honoured = countOf(pick(d, 'talents.with_honors'));
+  const funds = countOf(pick(d, 'funds.total'));
+  const fundSize = countOf(pick(d, 'funds.size_wan_yuan'));
+  const uniPlatforms = countOf(pick(d, 'platforms.university'));
+  const zonePlatforms = countOf(pick(d, 'platforms.zone'));
   const byCity = rowsOf(pick(d, 'by_city', 'cities', 'per_city'), 'city');
   const byTrack = rowsOf(pick(d, 'by_track', 'tracks', 'per_track'), 'track_id');
   const cityName = (r) => pick(r, 'city', 'name') || '—';
@@ -76,8 +81,13 @@ export async function renderDashboard(ctx) {
       kpi('高校覆盖', `${unisCovered} / ${unisTotal || '—'}`, { bar: meter(unisCovered, unisTotal || 1) }),
       kpi('规划标杆项目', fmtNumber(projects), { sub: approved !== undefined ? `来自 ${approved} 个已通过配对` : null }),
       kpi('不足 10 项的配对', fmtNumber(shortCount), { warn: shortCount > 0, sub: shortCount > 0 ? '需补充需求或调整配对' : '全部满足要求' }),
-      platforms !== undefined ? kpi('涉及创新平台', fmtNumber(platforms), { sub: '2027 年目标：80 个以上共建平台' }) : null,
-      talents !== undefined ? kpi('涉及领军人才', fmtNumber(talents)) : null,
+      platforms !== undefined
+        ? kpi('涉及创新平台', fmtNumber(platforms), {
+            sub: `${uniPlatforms !== undefined && zonePlatforms !== undefined ? `高校平台 ${uniPlatforms} 个、园区平台 ${zonePlatforms} 个；` : ''}2027 年目标：80 个以上共建平台`,
+          })
+        : null,
+      talents !== undefined ? kpi('涉及领军人才', fmtNumber(talents), { sub: honoured !== undefined ? `其中 ${honoured} 位有人才称号` : null }) : null,
+      funds !== undefined ? kpi('涉及转化基金', fmtNumber(funds), { sub: fundSize ? `合计 ${fmtNumber(fundSize)} 万元` : null }) : null,
     ),
     Array.isArray(shortRaw) && shortRaw.length
       ? panel(
@@ -104,8 +114,17 @@ export async function renderDashboard(ctx) {
               [
                 { label: '城市', cell: (r) => cityName(r) },
                 { label: '配对数', num: true, cell: (r) => num(r, 'pairings', 'approved', 'pairings_approved') },
-                { label: '覆盖高新区', num: true, cell: (r) => num(r, 'zones', 'zones_covered') },
+                {
+                  label: '覆盖高新区',
+                  num: true,
+                  cell: (r) => {
+                    const all = countOf(pick(r, 'zones_total'));
+                    return `${num(r, 'zones_covered', 'zones')}${all !== undefined ? ` / ${fmtNumber(all)}` : ''}`;
+                  },
+                },
+                { label: '结对高校', num: true, cell: (r) => num(r, 'universities') },
                 { label: '标杆项目', num: true, cell: (r) => num(r, 'projects', 'benchmark_projects') },
+                { label: '不足 10 项', num: true, cell: (r) => num(r, 'short', 'pairings_short') },
               ],
               byCity,
             )

@@ -9,6 +9,7 @@ import {
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { checkboxGroup, checkedValues, report } from './forms.js';
+import { sentence } from '../errors.js';
 
 const DONE = ['done', 'succeeded', 'success', 'completed', 'complete', 'finished', 'solved'];
 const FAILED = ['failed', 'error', 'errored', 'cancelled', 'canceled'];
@@ -27,12 +28,17 @@ const STATE_LABELS = {
 };
 
 const STAGE_LABELS = {
+  queued: '排队等待计算',
   scoring: '计算匹配得分',
   bundling: '组合“五个一”内容',
   solving: '求解最优方案',
   explaining: '生成配对说明',
+  saving: '保存方案并提交审核',
   done: '完成',
+  failed: '失败',
 };
+
+const SEVERITY_LABELS = { infeasible: '无法满足', shortfall: '项目不足', info: '提示' };
 
 /** Whether a pairing falls short of the 10 benchmark projects. */
 export function isShort(p) {
@@ -59,6 +65,18 @@ export function percent(job) {
   const p = Number(pick(job, 'progress', 'progress_pct', 'percent'));
   if (!Number.isFinite(p)) return 0;
   return Math.max(0, Math.min(100, p));
+}
+
+/** Headline figure of a job from its summary (lists) or its batch (one job). */
+function summaryOf(job, key) {
+  return pick(job, `summary.${key}`, key, `batch.${key}`);
+}
+
+/** The failure text of a job: the service's message (`error` is `{code, message}`). */
+function jobError(job) {
+  const e = pick(job, 'error');
+  if (!e) return '';
+  return typeof e === 'string' ? e : pick(e, 'message', 'code') || '';
 }
 
 /** The batch of a finished job (embedded as batch/result, or the job itself). */
@@ -113,6 +131,7 @@ function batchView(job, maps, { onRevise }) {
   const pairings = pairingRows(batch);
   const objective = pick(batch, 'objective', 'total_quality');
   const optimal = pick(batch, 'optimality.proven_optimal', 'optimal', 'proven_optimal', 'is_optimal');
+  const feasible = pick(batch, 'optimality.feasible', 'feasible');
   const gap = pick(batch, 'optimality.gap', 'gap', 'optimality_gap');
   const diagnostics = pick(batch, 'diagnostics', 'infeasibilities', 'problems', 'warnings') || [];
   const shortCount = pairings.filter(isShort).length;
@@ -129,6 +148,7 @@ function batchView(job, maps, { onRevise }) {
         { class: 'kpi' },
         h('dt', {}, '最优性'),
         h('dd', {}, optimal === true ? '已证明最优' : optimal === false ? `未证明最优${gap !== undefined ? `（差距 ${(Number(gap) * 100).toFixed(1)}%）` : ''}` : '—'),
+        feasible === false ? h('p', { class: 'kpi-sub' }, '约束无法全部满足，此为最优的部分方案') : null,
       ),
       h('div', { class: ['kpi', shortCount ? 'kpi-warn' : ''] }, h('dt', {}, '标杆项目不足 10 项'), h('dd', {}, `${shortCount} 个配对`)),
     ),
@@ -137,7 +157,16 @@ function batchView(job, maps, { onRevise }) {
           'div',
           { class: 'notice notice-warn', role: 'status' },
           h('p', {}, h('strong', {}, '约束说明：'), '以下情况限制了方案，详见各条：'),
-          h('ul', {}, diagnostics.map((d) => h('li', { class: pick(d, 'severity') === 'error' ? 'diag-error' : '' }, typeof d === 'string' ? d : pick(d, 'message_zh', 'message', 'text') || ''))),
+          h(
+            'ul',
+            {},
+            diagnostics.map((d) => {
+              if (typeof d === 'string') return h('li', {}, d);
+              const severity = pick(d, 'severity');
+              const tag = SEVERITY_LABELS[severity];
+              return h('li', { class: ['infeasible', 'error'].includes(severity) ? 'diag-error' : '' }, tag ? h('span', { class: 'tag' }, tag) : null, pick(d, 'message_zh', 'message', 'text') || '');
+            }),
+          ),
         )
       : null,
     h(
@@ -164,7 +193,21 @@ function batchView(job, maps, { onRevise }) {
                 return h('span', { class: short ? 'warn-text' : '' }, `${n}${short ? '（不足 10）' : ''}`);
               },
             },
-            { label: '状态', cell: (p) => (pick(p, 'status') ? statusBadge(pick(p, 'status')) : '—') },
+            {
+              label: '状态',
+              cell: (p) => {
+                if (pick(p, 'superseded_by')) return h('span', { class: 'muted' }, '已由新方案取代');
+                return pick(p, 'status') ? statusBadge(pick(p, 'status')) : '—';
+              },
+            },
+            {
+              label: '说明',
+              cell: (p) => {
+                const id = pick(p, 'pairing_id', 'id');
+                const summary = pick(p, 'explanation.summary', 'bundle.explanation.summary') || '';
+                return h('span', {}, summary, id ? [' ', h('a', { href: `#/review/${encodeURIComponent(id)}` }, '详情')] : null);
+              },
+            },
           ],
           pairings,
         )
@@ -224,11 +267,16 @@ export async function renderProposals(ctx) {
       );
       if (!job || stop()) return;
       if (isFailed(job)) {
-        const msg = pick(job, 'error_zh', 'error', 'message');
+        const msg = jobError(job);
         mount(
           current,
           h('h2', {}, title),
-          h('div', { class: 'notice notice-error', role: 'alert' }, h('p', {}, '方案计算失败。请检查赛道和约束条件后重新发起。'), msg ? h('p', { class: 'notice-code' }, `服务说明：${msg}`) : null),
+          h(
+            'div',
+            { class: 'notice notice-error', role: 'alert' },
+            h('p', {}, pick(job, 'error.code') ? sentence({ code: pick(job, 'error.code') }) : '方案计算失败。请检查赛道和约束条件后重新发起。'),
+            msg ? h('p', { class: 'notice-code' }, `服务说明：${msg}`) : null,
+          ),
         );
         const batch = batchOf(job);
         if (batch && batch !== job && pairingRows(batch).length) current.append(h('h3', {}, '可行的部分方案'), batchView(job, maps, { onRevise: revise }));
@@ -351,8 +399,9 @@ export async function renderProposals(ctx) {
             { label: '赛道', cell: (j) => trackNames(maps, pick(j, 'track_ids', 'request.track_ids', 'batch.track_ids')) },
             { label: '发起时间', cell: (j) => fmtTime(pick(j, 'created_at')) },
             { label: '状态', cell: (j) => STATE_LABELS[jobState(j)] || jobState(j) || '—' },
-            { label: '配对数', num: true, cell: (j) => fmtNumber(pick(j, 'pairing_count', 'pairings_count') ?? pairingRows(batchOf(j)).length) },
-            { label: '目标值', num: true, cell: (j) => { const o = pick(j, 'objective', 'batch.objective', 'result.objective'); return o !== undefined ? fmtScore(o) : '—'; } },
+            { label: '类型', cell: (j) => (pick(j, 'kind') === 'revise' ? `重新提议（基于 ${pick(j, 'revises') || '—'}）` : '新方案') },
+            { label: '配对数', num: true, cell: (j) => { const n = summaryOf(j, 'pairing_count'); return n !== undefined ? fmtNumber(n) : '—'; } },
+            { label: '目标值', num: true, cell: (j) => { const o = summaryOf(j, 'objective'); return o !== undefined ? fmtScore(o) : '—'; } },
             {
               label: '操作',
               cell: (j) =>

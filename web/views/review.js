@@ -75,7 +75,7 @@ export async function renderQueue(ctx) {
     ctx.setQuery({ status, track, batch });
     mount(results, loading());
     try {
-      const all = await getAll('/v1/pairings', { status, track }, { max: 1000 });
+      const all = await getAll('/v1/pairings', { status, track, batch_id: batch || undefined }, { max: 1000 });
       const list = batch ? all.filter((p) => String(p.batch_id) === batch) : all;
       if (!list.length) {
         mount(
@@ -105,12 +105,12 @@ export async function renderQueue(ctx) {
                 return h('span', { class: n < 10 ? 'warn-text' : '' }, n < 10 ? `${n}（不足 10）` : String(n));
               },
             },
-            { label: '状态', cell: (p) => statusBadge(p.status) },
+            { label: '状态', cell: (p) => (p.superseded_by ? h('span', { class: 'muted' }, '已由新方案取代') : statusBadge(p.status)) },
             { label: '更新时间', cell: (p) => fmtTime(p.updated_at) },
             {
               label: '操作',
               cell: (p) =>
-                h('a', { class: 'btn btn-small btn-primary', href: `#/review/${encodeURIComponent(p.id)}`, 'aria-label': `审核：${nameOf(maps.zones, p.zone_id)} × ${nameOf(maps.universities, p.university_id)}` }, p.status === 'proposed' ? '审核' : '查看'),
+                h('a', { class: 'btn btn-small btn-primary', href: `#/review/${encodeURIComponent(p.id)}`, 'aria-label': `审核：${nameOf(maps.zones, p.zone_id)} × ${nameOf(maps.universities, p.university_id)}` }, p.status === 'proposed' && !p.superseded_by ? '审核' : '查看'),
             },
           ],
           list,
@@ -414,7 +414,7 @@ function commentForm(p, listBox) {
 }
 
 function reviewForm(p, ctx) {
-  const isOpen = p.status === 'proposed';
+  const isOpen = p.status === 'proposed' && !p.superseded_by;
   const comment = h('textarea', { name: 'comment', rows: '4', maxlength: '2000', placeholder: '审核意见将记入审核记录，园区和高校可见。' });
   const notice = h('div', { class: 'form-notice', tabindex: '-1', 'aria-live': 'assertive' });
   const buttons = [
@@ -425,7 +425,15 @@ function reviewForm(p, ctx) {
   const form = h(
     'form',
     { class: 'form review-form', novalidate: true },
-    isOpen ? null : h('p', { class: 'notice notice-info' }, `该配对当前为“${STATUS_LABELS[p.status] || p.status}”，只有待审核的配对可以审核。`),
+    isOpen
+      ? null
+      : h(
+          'p',
+          { class: 'notice notice-info' },
+          p.superseded_by
+            ? ['该配对已由重新提议的方案（批次 ', h('a', { href: `#/proposals?job=${encodeURIComponent(p.superseded_by)}` }, p.superseded_by), '）取代，不再审核。']
+            : `该配对当前为“${STATUS_LABELS[p.status] || p.status}”，只有待审核的配对可以审核。`,
+        ),
     field('审核意见', comment, { hint: '通过时可不填；驳回或要求修改时必须填写。' }),
     notice,
     h('div', { class: 'review-actions' }, buttons),
