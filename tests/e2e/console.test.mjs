@@ -1,12 +1,10 @@
 // End-to-end test of the web console in real headless Chromium against a real `shuanggao serve`:
-// the department runs a proposal for one track, approves one pairing with a comment, reloads and sees it
-// approved, and the API confirms it persisted; a stale review is refused with a clear sentence; a zone
-// manager sees the zone's candidates with an explanation and no review buttons. Screenshots of each
-// role's main view go to tests/artifacts/. Any request leaving 127.0.0.1 fails the run.
-//
-// While the server does not offer the proposal API (issue 5) yet, the proposal step is skipped with a
-// message and the review steps run on two pairings seeded into the running server's database
-// (through the `sqlite3` shell, as the store would write them); set E2E_STRICT=1 to fail instead.
+// the department runs a proposal for one track through the proposal API, follows its progress to the
+// batch, downloads the CSV export, approves one pairing with a comment, reloads and sees it approved, and
+// the API confirms it persisted; a stale review is refused with a clear sentence; the dashboard counts the
+// approved pairing; a re-proposal keeps it approved; a zone manager sees the zone's candidates with an
+// explanation and no review buttons. Screenshots of each role's main view go to tests/artifacts/. Any
+// request leaving 127.0.0.1 fails the run.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +16,6 @@ import path from 'node:path';
 import { launch, signIn, shot } from './browser.mjs';
 import { writeDataset, ROOT } from './fixture.mjs';
 
-const STRICT = process.env.E2E_STRICT === '1';
 const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
 const BIN = process.env.SHUANGGAO_BIN || path.join(TARGET, 'debug', 'shuanggao');
 const TOKEN_RE = /\b[0-9a-f]{64}\b/;
@@ -30,8 +27,7 @@ let work;
 let data;
 let tokens = {};
 let browser;
-let proposalApi = false;
-let seeded = false;
+let jobId = null;
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -103,40 +99,6 @@ function pickTrackAndZone(dir) {
   return { track, zone, university };
 }
 
-/** Two proposed pairings in `track` (two zones × the university with most teams there), as the store writes them. */
-function seedPairings(db, dir, track) {
-  const zones = readJsonl(path.join(dir, 'zones.jsonl'));
-  const trackName = (readJsonl(path.join(dir, 'tracks.jsonl')).find((t) => t.id === track) || {}).name || track;
-  const demands = readJsonl(path.join(dir, 'demands.jsonl')).filter((d) => (d.track_ids || []).includes(track));
-  const teams = readJsonl(path.join(dir, 'teams.jsonl')).filter((t) => (t.track_ids || []).includes(track));
-  const perUni = new Map();
-  for (const t of teams) perUni.set(t.university_id, [...(perUni.get(t.university_id) || []), t]);
-  const [uni, uniTeams] = [...perUni.entries()].sort((a, b) => b[1].length - a[1].length)[0];
-  const zoneIds = [...new Set(demands.map((d) => d.zone_id))].slice(0, 2);
-  const rows = zoneIds.map((zoneId, i) => {
-    const zone = zones.find((z) => z.id === zoneId);
-    const lead = uniTeams[0];
-    const projects = demands
-      .filter((d) => d.zone_id === zoneId)
-      .slice(0, 10)
-      .map((d, k) => ({ demand_id: d.id, title: d.title, enterprise: d.enterprise ? d.enterprise.name : null, team_id: uniTeams[k % uniTeams.length].id, team_name: uniTeams[k % uniTeams.length].name, score: 0.6 }));
-    const bundle = {
-      industrial_direction: { track_id: track, track_name: trackName, zone_industries: zone.industries.slice(0, 3), zone_track: true },
-      innovation_platform: { university: null, zone: (zone.platforms || [])[0] || null },
-      leading_talent: lead.leader ? { ...lead.leader, honors: lead.leader.honors || [], title: lead.leader.title || '', team_id: lead.id, team_name: lead.name } : null,
-      transformation_fund: (zone.funds || [])[0] || null,
-      benchmark_projects: projects,
-      shortfall: projects.length < 10 ? { target: 10, projects: projects.length, zone_demands: projects.length, fitting_demands: projects.length } : null,
-      explanation: { summary: '端到端测试预置的配对', terms: [], teams: [], breakdown: { quality: 0.6, projects: projects.length, target: 10 }, runner_up: null },
-    };
-    const q = (v) => `'${String(v).replace(/'/g, "''")}'`;
-    const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-    return `INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle, quality, status, version, created_at, updated_at)
-      VALUES (${q(`e2e-p${i + 1}`)}, NULL, ${q(zoneId)}, ${q(uni)}, ${q(track)}, ${q(JSON.stringify(bundle))}, 0.6, 'proposed', 1, ${now}, ${now});`;
-  });
-  execFileSync('sqlite3', [db], { input: rows.join('\n'), stdio: ['pipe', 'pipe', 'pipe'] });
-}
-
 function cli(args) {
   return execFileSync(BIN, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -163,7 +125,6 @@ before(async () => {
   tokens.department = createToken('department', 'e2e 管理部门');
   tokens.zone = createToken(`zone:${zone}`, 'e2e 高新区');
   tokens.university = createToken(`university:${university}`, 'e2e 高校');
-  seeded = false;
   const args = ['serve', '--data', data, '--addr', `127.0.0.1:${port}`, '--db', db, '--index', path.join(work, 'index'), '--models', path.join(work, 'models')];
   server = spawn(BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } });
   server.stdout.on('data', (c) => (serverLog += c));
@@ -181,11 +142,7 @@ before(async () => {
     await sleep(250);
   }
   const probe = await api('department', 'GET', '/v1/proposals');
-  proposalApi = probe.status !== 404 && probe.status !== 405;
-  if (!proposalApi && !STRICT) {
-    seedPairings(db, data, track);
-    seeded = true;
-  }
+  assert.equal(probe.status, 200, `the server offers the proposal API: ${JSON.stringify(probe.json)}`);
   browser = await launch();
 });
 
@@ -206,14 +163,6 @@ after(async () => {
   }
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
-
-function needsProposals(t) {
-  if (proposalApi) return false;
-  const why = 'the server does not offer the proposal API (POST/GET /v1/proposals) yet';
-  if (STRICT) assert.fail(why);
-  t.skip(why);
-  return true;
-}
 
 test('the console is served by the binary with its assets', async () => {
   const page = await fetch(`${base}/`);
@@ -236,8 +185,7 @@ test('department signs in and sees the programme dashboard', async () => {
 
 let reviewedId = null;
 
-test('department runs a proposal for one track and sees its progress and batch', async (t) => {
-  if (needsProposals(t)) return;
+test('department runs a proposal for one track and sees its progress and batch', async () => {
   const { page } = browser;
   await page.goto(`${base}/#/proposals`);
   await page.getByRole('heading', { level: 1, name: '配对方案' }).waitFor();
@@ -246,11 +194,37 @@ test('department runs a proposal for one track and sees its progress and batch',
   await page.locator('.progress, .batch').first().waitFor();
   await page.locator('.batch, .notice-error').first().waitFor({ timeout: 120_000 });
   assert.equal(await page.locator('.batch').count(), 1, `the proposal finished with a batch: ${await page.locator('main').innerText()}`);
+  jobId = new URL(page.url()).hash.match(/[?&]job=([^&]+)/)[1];
+  const job = await api('department', 'GET', `/v1/proposals/${jobId}`);
+  assert.equal(job.status, 200);
+  assert.equal(job.json.state, 'done');
+  assert.equal(job.json.progress, 100);
+  const pairings = job.json.batch.pairings;
+  assert.ok(pairings.length >= 1, 'the batch has pairings');
+  assert.equal(await page.locator('.batch table.data tbody tr').count(), pairings.length, 'one row per pairing');
+  assert.match(await page.locator('.batch .kpis').innerText(), /已证明最优/);
+  for (const p of pairings) {
+    assert.equal(p.status, 'proposed');
+    const rec = await api('department', 'GET', `/v1/pairings/${encodeURIComponent(p.pairing_id)}`);
+    assert.equal(rec.json.batch_id, jobId, 'the pairing entered review from this batch');
+  }
   await shot(page, 'department-proposal');
 });
 
-test('department approves one pairing with a comment; it stays approved after reload and in the API', async (t) => {
-  if (!seeded && needsProposals(t)) return;
+test('department downloads the batch as CSV with the Chinese headers', async () => {
+  const { page } = browser;
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.batch').getByRole('button', { name: '导出 CSV' }).click()]);
+  const file = await download.path();
+  const text = fs.readFileSync(file, 'utf8').replace(/^\ufeff/, '');
+  assert.equal(text.split('\r\n')[0], '园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明');
+  assert.match(download.suggestedFilename(), new RegExp(`${jobId}\\.csv$`));
+  const res = await fetch(`${base}/v1/proposals/${jobId}/export?format=xlsx`, { headers: { Authorization: `Bearer ${tokens.department}` } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  assert.match(res.headers.get('content-disposition'), /^attachment; filename="/);
+});
+
+test('department approves one pairing with a comment; it stays approved after reload and in the API', async () => {
   const { page } = browser;
   await page.goto(`${base}/#/review?status=proposed&track=${encodeURIComponent(tokens.track)}`);
   await page.getByRole('heading', { level: 1, name: '审核队列' }).waitFor();
@@ -280,7 +254,6 @@ test('department approves one pairing with a comment; it stays approved after re
 });
 
 test('a stale review is refused and the conflict is said in a sentence', async (t) => {
-  if (!seeded && needsProposals(t)) return;
   const { page } = browser;
   const list = await api('department', 'GET', `/v1/pairings?status=proposed&track=${encodeURIComponent(tokens.track)}`);
   const other = itemsOf(list.json).find((p) => p.id !== reviewedId);
@@ -310,6 +283,50 @@ test('department sees the pairings of the track on the zone × university heatma
   await page.locator('table.heat').waitFor();
   assert.ok((await page.locator('td.heat-cell.st-approved').count()) >= 1, 'the approved pairing is marked');
   await shot(page, 'department-heatmap');
+});
+
+test('the dashboard counts the approved pairing', async (t) => {
+  if (!reviewedId) {
+    t.skip('no pairing was reviewed');
+    return;
+  }
+  const { page } = browser;
+  const d = await api('department', 'GET', '/v1/dashboard');
+  assert.equal(d.status, 200);
+  assert.equal(d.json.pairings.approved, 1);
+  assert.equal(d.json.zones.covered, 1);
+  await page.goto(`${base}/#/dashboard`);
+  await page.getByRole('heading', { level: 1, name: '项目看板' }).waitFor();
+  const zones = page.locator('.kpi', { hasText: '高新区覆盖' }).locator('dd');
+  assert.equal(await zones.innerText(), `1 / ${d.json.zones.total}`);
+  assert.match(await page.locator('.kpi', { hasText: '规划标杆项目' }).locator('dd').innerText(), new RegExp(`^${d.json.benchmark_projects.planned}$`));
+  await shot(page, 'department-dashboard-approved');
+});
+
+test('a re-proposal keeps the approved pairing and supersedes the open ones', async (t) => {
+  if (!reviewedId) {
+    t.skip('no pairing was reviewed');
+    return;
+  }
+  const { page } = browser;
+  await page.goto(`${base}/#/proposals?job=${jobId}`);
+  await page.locator('.batch').waitFor({ timeout: 60_000 });
+  await page.locator('.batch').getByRole('button', { name: '重新提议' }).click();
+  await page.waitForFunction((old) => /[?&]job=/.test(location.hash) && !location.hash.includes(old), jobId);
+  await page.locator('.batch').waitFor({ timeout: 120_000 });
+  const revised = new URL(page.url()).hash.match(/[?&]job=([^&]+)/)[1];
+  const job = await api('department', 'GET', `/v1/proposals/${revised}`);
+  assert.equal(job.json.kind, 'revise');
+  assert.equal(job.json.revises, jobId);
+  const kept = job.json.batch.pairings.find((p) => p.pairing_id === reviewedId);
+  assert.ok(kept, 'the approved pairing is in the new batch');
+  assert.equal(kept.status, 'approved');
+  assert.ok((await page.locator('.batch .badge-approved').count()) >= 1, 'the batch shows it approved');
+  const old = await api('department', 'GET', `/v1/proposals/${jobId}`);
+  for (const p of old.json.batch.pairings.filter((x) => x.pairing_id !== reviewedId)) {
+    assert.equal(p.superseded_by, revised, `${p.pairing_id} is superseded`);
+  }
+  await shot(page, 'department-revised');
 });
 
 test('zone manager sees the zone candidates with an explanation and no review buttons', async () => {

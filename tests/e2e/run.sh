@@ -9,7 +9,6 @@ root="$(cd "$here/../.." && pwd)"
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium chromium-driver)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
-command -v sqlite3 >/dev/null 2>&1 || need_apt+=(sqlite3)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 if [ "${#need_apt[@]}" -gt 0 ]; then
