@@ -1,1 +1,3 @@
 //! The one integration-test binary: every end-to-end test of the CLI, the engine and the service.
+
+mod pairing;
