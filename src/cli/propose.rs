@@ -55,7 +55,11 @@ pub fn run(args: ProposeArgs) -> anyhow::Result<ExitCode> {
         },
         None => PairingConfig::default(),
     };
-    let tracks: Vec<TrackId> = args.tracks.iter().map(|t| TrackId(t.trim().to_owned())).collect();
+    let tracks: Vec<TrackId> = args
+        .tracks
+        .iter()
+        .map(|t| TrackId(t.trim().to_owned()))
+        .collect();
     // The pair scores come from the lexical fallback until the matching engine is wired in.
     let scorer = FallbackLexicalScorer::new(&data);
     let bar = ProgressBar::new(100);
@@ -88,7 +92,8 @@ pub fn run(args: ProposeArgs) -> anyhow::Result<ExitCode> {
         write_json(p, &proposal.instance)?;
     }
     if let Some(p) = &args.csv {
-        std::fs::write(p, pairing::export_csv(batch)).with_context(|| format!("writing {}", p.display()))?;
+        std::fs::write(p, pairing::export_csv(batch))
+            .with_context(|| format!("writing {}", p.display()))?;
     }
     if let Some(p) = &args.xlsx {
         let bytes = pairing::export_xlsx(batch)?;
@@ -108,14 +113,19 @@ pub fn run(args: ProposeArgs) -> anyhow::Result<ExitCode> {
         batch.diagnostics.len(),
         batch.timings_ms.total
     );
-    for d in batch.diagnostics.iter().filter(|d| d.severity == pairing::Severity::Infeasible) {
+    for d in batch
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == pairing::Severity::Infeasible)
+    {
         println!("infeasible: {}", d.message);
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn read_config(path: &Path) -> anyhow::Result<PairingConfig> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let config: PairingConfig = if path.extension().is_some_and(|e| e == "json") {
         serde_json::from_str(&text).with_context(|| format!("{}", path.display()))?
     } else {
@@ -138,7 +148,8 @@ pub(crate) fn load_dataset(dir: &Path) -> anyhow::Result<Dataset> {
         if !path.exists() && !required {
             return Ok(Vec::new());
         }
-        let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{}: cannot read", path.display()))?;
         let mut out = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {

@@ -229,7 +229,11 @@ pub fn revise(
         return Err(PairingError::ConflictingTriple(t.clone()));
     }
     let merge = |old: &[Triple], add: &[Triple], remove: &[Triple]| -> Vec<Triple> {
-        let mut v: Vec<Triple> = old.iter().filter(|t| !remove.contains(t)).cloned().collect();
+        let mut v: Vec<Triple> = old
+            .iter()
+            .filter(|t| !remove.contains(t))
+            .cloned()
+            .collect();
         for t in add {
             if !v.contains(t) {
                 v.push(t.clone());
@@ -378,8 +382,13 @@ fn run(
     for &i in &solution.selected {
         *per_university.entry(cands.list[i].university).or_default() += 1;
     }
+    let mut by_group: Vec<Vec<usize>> = vec![Vec::new(); cands.groups.len()];
+    for (i, c) in cands.list.iter().enumerate() {
+        by_group[c.group].push(i);
+    }
     let ctx = ExplainCtx {
         lk: &lk,
+        by_group: &by_group,
         cands: &cands,
         scorer,
         config,
@@ -449,6 +458,7 @@ fn run(
 
 struct ExplainCtx<'a> {
     lk: &'a Lookup<'a>,
+    by_group: &'a [Vec<usize>],
     cands: &'a Candidates,
     scorer: &'a dyn PairScorer,
     config: &'a PairingConfig,
@@ -496,7 +506,11 @@ impl ExplainCtx<'_> {
                 let team = &data.teams[t as usize];
                 let mut achievements = team_achievements.remove(&t).unwrap_or_default();
                 if achievements.is_empty() {
-                    let mut own: Vec<_> = team.achievements.iter().filter(|a| !a.title.is_empty()).collect();
+                    let mut own: Vec<_> = team
+                        .achievements
+                        .iter()
+                        .filter(|a| !a.title.is_empty())
+                        .collect();
                     own.sort_by_key(|a| std::cmp::Reverse(a.year.unwrap_or(0)));
                     achievements = own.into_iter().take(2).map(|a| a.title.clone()).collect();
                 }
@@ -513,7 +527,11 @@ impl ExplainCtx<'_> {
 
         let n = cand.projects.len() as u32;
         let score_sum: f64 = cand.projects.iter().map(|p| f64::from(p.score)).sum();
-        let mean_score = if n == 0 { 0.0 } else { score_sum / f64::from(n) };
+        let mean_score = if n == 0 {
+            0.0
+        } else {
+            score_sum / f64::from(n)
+        };
         let breakdown = ScoreBreakdown {
             target,
             projects: n,
@@ -560,14 +578,10 @@ impl ExplainCtx<'_> {
     fn runner_up(&self, i: usize, mean: f64) -> Option<RunnerUp> {
         let data = self.lk.data;
         let cand = &self.cands.list[i];
-        let best = self
-            .cands
-            .list
+        let best = self.by_group[cand.group]
             .iter()
-            .enumerate()
-            .filter(|&(j, c)| {
-                c.group == cand.group && !self.selected.contains(&j) && self.ineligible[j].is_none()
-            })
+            .map(|&j| (j, &self.cands.list[j]))
+            .filter(|&(j, _)| !self.selected.contains(&j) && self.ineligible[j].is_none())
             .max_by(|a, b| {
                 a.1.quality
                     .total_cmp(&b.1.quality)

@@ -10,14 +10,18 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::PairingError;
 use super::batch::{Progress, Stage};
 use super::config::{PairingConfig, Triple};
 use super::instance::round_quality;
 use super::scorer::PairScorer;
-use super::PairingError;
 use crate::domain::{Dataset, DemandId, Fund, Platform, TeamId, TrackId};
+
+/// Demands scored per call of the scorer (and per progress report).
+const CHUNK: usize = 2048;
 
 /// Id → position maps over a dataset.
 pub(crate) struct Lookup<'a> {
@@ -32,15 +36,30 @@ impl<'a> Lookup<'a> {
     pub fn new(data: &'a Dataset) -> Self {
         Self {
             data,
-            zone: data.zones.iter().enumerate().map(|(i, z)| (z.id.as_str(), i)).collect(),
+            zone: data
+                .zones
+                .iter()
+                .enumerate()
+                .map(|(i, z)| (z.id.as_str(), i))
+                .collect(),
             university: data
                 .universities
                 .iter()
                 .enumerate()
                 .map(|(i, u)| (u.id.as_str(), i))
                 .collect(),
-            team: data.teams.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect(),
-            track: data.tracks.iter().enumerate().map(|(i, t)| (t.id.as_str(), i)).collect(),
+            team: data
+                .teams
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.id.as_str(), i))
+                .collect(),
+            track: data
+                .tracks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.id.as_str(), i))
+                .collect(),
         }
     }
 
@@ -163,26 +182,41 @@ pub(crate) fn build_candidates(
         .collect();
 
     // Score every demand in scope once.
-    let mut in_scope: Vec<u32> = groups.iter().flat_map(|g| g.demands.iter().copied()).collect();
+    let mut in_scope: Vec<u32> = groups
+        .iter()
+        .flat_map(|g| g.demands.iter().copied())
+        .collect();
     in_scope.sort_unstable();
     in_scope.dedup();
     let mut scores: HashMap<u32, Vec<(u32, f32)>> = HashMap::with_capacity(in_scope.len());
     let total = in_scope.len() as u64;
     progress(Progress::new(Stage::Scoring, 0, total));
-    for (n, chunk) in in_scope.chunks(512).enumerate() {
-        let ids: Vec<DemandId> = chunk.iter().map(|&d| data.demands[d as usize].id.clone()).collect();
+    for (n, chunk) in in_scope.chunks(CHUNK).enumerate() {
+        let ids: Vec<DemandId> = chunk
+            .iter()
+            .map(|&d| data.demands[d as usize].id.clone())
+            .collect();
         let lists = scorer.teams_for_demands(&ids, cfg.teams_per_demand);
-        for (&d, list) in chunk.iter().zip(lists) {
-            let mut v: Vec<(u32, f32)> = list
-                .into_iter()
-                .filter(|(_, s)| s.is_finite())
-                .filter_map(|(tid, s)| lk.team.get(tid.as_str()).map(|&t| (t as u32, s.clamp(0.0, 1.0))))
-                .collect();
-            v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            v.dedup_by_key(|x| x.0);
-            scores.insert(d, v);
-        }
-        let done = ((n + 1) * 512).min(in_scope.len()) as u64;
+        let converted: Vec<Vec<(u32, f32)>> = lists
+            .into_par_iter()
+            .map(|list| {
+                let mut v: Vec<(u32, f32)> = list
+                    .into_iter()
+                    .filter(|(_, s)| s.is_finite())
+                    .filter_map(|(tid, s)| {
+                        lk.team
+                            .get(tid.as_str())
+                            .map(|&t| (t as u32, s.clamp(0.0, 1.0)))
+                    })
+                    .collect();
+                v.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+                v.dedup_by_key(|x| x.0);
+                v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                v
+            })
+            .collect();
+        scores.extend(chunk.iter().copied().zip(converted));
+        let done = ((n + 1) * CHUNK).min(in_scope.len()) as u64;
         progress(Progress::new(Stage::Scoring, done, total));
     }
 
@@ -212,7 +246,14 @@ pub(crate) fn build_candidates(
                 if demand.excluded_university_ids.contains(uid) {
                     continue;
                 }
-                buf.push((u, Fit { demand: d, team, score }));
+                buf.push((
+                    u,
+                    Fit {
+                        demand: d,
+                        team,
+                        score,
+                    },
+                ));
             }
         }
         buf.sort_by(|a, b| {
@@ -264,8 +305,10 @@ pub(crate) fn build_candidates(
                 }
                 quality_of(best.into_values(), cfg.benchmark_target)
             };
-            let mut ranked: Vec<(f64, usize)> =
-                group_cands.iter().map(|c| (optimistic(c), c.university)).collect();
+            let mut ranked: Vec<(f64, usize)> = group_cands
+                .iter()
+                .map(|c| (optimistic(c), c.university))
+                .collect();
             ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             let keep: HashSet<usize> = ranked
                 .iter()
@@ -273,7 +316,8 @@ pub(crate) fn build_candidates(
                 .map(|r| r.1)
                 .collect();
             group_cands.retain(|c| {
-                keep.contains(&c.university) || forced_set.contains(&(g.zone, c.university, g.track))
+                keep.contains(&c.university)
+                    || forced_set.contains(&(g.zone, c.university, g.track))
             });
         }
         if group_cands.is_empty() && selected.contains(&g.track) {
@@ -299,7 +343,10 @@ fn assign_projects(c: &mut Candidates, data: &Dataset, cfg: &PairingConfig) {
         let mut seen = HashSet::new();
         for f in &c.fits[cand.fits.clone()] {
             if seen.insert(f.team) {
-                team_cands.entry(f.team).or_default().push((f.score, ci as u32));
+                team_cands
+                    .entry(f.team)
+                    .or_default()
+                    .push((f.score, ci as u32));
             }
         }
     }
@@ -355,7 +402,12 @@ pub(crate) fn top_up(c: &mut Candidates, selected: &[usize], data: &Dataset, cfg
         }
     }
     let mut order: Vec<usize> = selected.to_vec();
-    order.sort_by(|&a, &b| c.list[b].quality.total_cmp(&c.list[a].quality).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        c.list[b]
+            .quality
+            .total_cmp(&c.list[a].quality)
+            .then(a.cmp(&b))
+    });
     for ci in order {
         let cand = &c.list[ci];
         if cand.projects.len() >= target {
@@ -467,6 +519,30 @@ fn bigrams(s: &str) -> HashSet<(char, char)> {
     chars.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
+/// Bigrams too generic to tie an industry to a track on their own.
+const GENERIC_BIGRAMS: [&str; 10] = [
+    "产业", "技术", "赛道", "制造", "装备", "系统", "新型", "高端", "智能", "工程",
+];
+
+/// How strongly a zone industry relates to a track: 3 when one names the other (or a keyword), else the
+/// number of shared non-generic character bigrams when at least 2, else 0.
+fn industry_affinity(industry: &str, track_name: &str, keywords: &[String]) -> usize {
+    let names = std::iter::once(track_name).chain(keywords.iter().map(String::as_str));
+    for n in names.filter(|n| n.chars().count() >= 2) {
+        if industry.contains(n) || n.contains(industry) {
+            return 3;
+        }
+    }
+    let generic: HashSet<(char, char)> = GENERIC_BIGRAMS.iter().flat_map(|g| bigrams(g)).collect();
+    let ib: HashSet<(char, char)> = bigrams(industry).difference(&generic).copied().collect();
+    let mut tb = bigrams(track_name);
+    for k in keywords {
+        tb.extend(bigrams(k));
+    }
+    let shared = ib.intersection(&tb).count();
+    if shared >= 2 { shared } else { 0 }
+}
+
 fn overlap(a: &HashSet<(char, char)>, b: &HashSet<(char, char)>) -> usize {
     a.intersection(b).count()
 }
@@ -485,7 +561,12 @@ pub(crate) fn team_ranking(cand: &Candidate) -> Vec<(u32, f64, u32)> {
 }
 
 /// Picks the four other elements of the bundle for a candidate.
-pub(crate) fn make_bundle(lk: &Lookup<'_>, c: &Candidates, ci: usize, cfg: &PairingConfig) -> Bundle {
+pub(crate) fn make_bundle(
+    lk: &Lookup<'_>,
+    c: &Candidates,
+    ci: usize,
+    cfg: &PairingConfig,
+) -> Bundle {
     let data = lk.data;
     let cand = &c.list[ci];
     let g = &c.groups[cand.group];
@@ -501,14 +582,18 @@ pub(crate) fn make_bundle(lk: &Lookup<'_>, c: &Candidates, ci: usize, cfg: &Pair
     let mut industries: Vec<(usize, &String)> = zone
         .industries
         .iter()
-        .map(|i| (overlap(&bigrams(i), &track_bg), i))
+        .map(|i| (industry_affinity(i, &track.name, &track.keywords), i))
         .filter(|(o, _)| *o > 0)
         .collect();
     industries.sort_by(|a, b| b.0.cmp(&a.0));
     let industrial_direction = IndustrialDirection {
         track_id: track.id.clone(),
         track_name: track.name.clone(),
-        zone_industries: industries.into_iter().take(3).map(|(_, i)| i.clone()).collect(),
+        zone_industries: industries
+            .into_iter()
+            .take(3)
+            .map(|(_, i)| i.clone())
+            .collect(),
         zone_track: zone.track_ids.contains(&track.id),
     };
 

@@ -10,7 +10,10 @@ use crate::domain::{TrackId, UniversityId, ZoneId};
 
 /// A pairing's key: zone × university × track. Written as a JSON array `[zone, university, track]`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(from = "(ZoneId, UniversityId, TrackId)", into = "(ZoneId, UniversityId, TrackId)")]
+#[serde(
+    from = "(ZoneId, UniversityId, TrackId)",
+    into = "(ZoneId, UniversityId, TrackId)"
+)]
 pub struct Triple {
     pub zone_id: ZoneId,
     pub university_id: UniversityId,
@@ -49,7 +52,11 @@ impl From<Triple> for (ZoneId, UniversityId, TrackId) {
 
 impl fmt::Display for Triple {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "({}, {}, {})", self.zone_id, self.university_id, self.track_id)
+        write!(
+            f,
+            "({}, {}, {})",
+            self.zone_id, self.university_id, self.track_id
+        )
     }
 }
 
@@ -92,7 +99,7 @@ impl Default for PairingConfig {
             benchmark_target: 10,
             require_full_bundle: false,
             teams_per_demand: 30,
-            candidates_per_group: 0,
+            candidates_per_group: 40,
         }
     }
 }

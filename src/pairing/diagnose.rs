@@ -1,6 +1,8 @@
 //! Plain-words diagnostics of a proposal: which minimum could not be met and who is involved, which
 //! forced pairing broke a limit, which pairing falls short of its benchmark projects.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::bundle::{Candidates, Lookup};
@@ -65,8 +67,13 @@ pub(crate) enum Ineligible {
     TooFewProjects,
 }
 
+/// Names joined by commas; beyond 8 names, the first 6 and a count of the rest.
 fn join(names: &[String]) -> String {
-    names.join(", ")
+    if names.len() <= 8 {
+        names.join(", ")
+    } else {
+        format!("{} and {} more", names[..6].join(", "), names.len() - 6)
+    }
 }
 
 /// Builds every diagnostic of a solved proposal.
@@ -97,15 +104,25 @@ pub(crate) fn diagnose(
     let mut out = Vec::new();
 
     // Unmet minimums with no eligible candidate: say which rule removed them.
+    let group_index: HashMap<(&ZoneId, &TrackId), usize> = c
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| ((&data.zones[g.zone].id, &data.tracks[g.track].id), i))
+        .collect();
+    let mut by_group: Vec<Vec<usize>> = vec![Vec::new(); c.groups.len()];
+    for (i, cand) in c.list.iter().enumerate() {
+        by_group[cand.group].push(i);
+    }
     for un in sol.unmet.iter().filter(|u| u.eligible == 0) {
-        let Some(gi) = c.groups.iter().position(|g| {
-            data.zones[g.zone].id == un.zone_id && data.tracks[g.track].id == un.track_id
-        }) else {
+        let Some(&gi) = group_index.get(&(&un.zone_id, &un.track_id)) else {
             continue;
         };
         let g = &c.groups[gi];
-        let cands: Vec<usize> = (0..c.list.len())
-            .filter(|&i| c.list[i].group == gi && ineligible[i].is_some())
+        let cands: Vec<usize> = by_group[gi]
+            .iter()
+            .copied()
+            .filter(|&i| ineligible[i].is_some())
             .collect();
         let (zn, tn) = (zname(&un.zone_id), tname(&un.track_id));
         let count = |r: Ineligible| cands.iter().filter(|&&i| ineligible[i] == Some(r)).count();
@@ -120,7 +137,12 @@ pub(crate) fn diagnose(
             .collect();
         let best = cands
             .iter()
-            .max_by(|&&a, &&b| c.list[a].quality.total_cmp(&c.list[b].quality).then(b.cmp(&a)))
+            .max_by(|&&a, &&b| {
+                c.list[a]
+                    .quality
+                    .total_cmp(&c.list[b].quality)
+                    .then(b.cmp(&a))
+            })
             .copied();
         let best_name = best.map_or(String::new(), |i| {
             data.universities[c.list[i].university].name.clone()
@@ -215,7 +237,13 @@ pub(crate) fn diagnose(
             });
             continue;
         }
-        let zones: Vec<String> = b.groups.iter().map(|(z, _)| zname(z)).collect();
+        let mut zones: Vec<String> = Vec::new();
+        for (z, _) in &b.groups {
+            let n = zname(z);
+            if !zones.contains(&n) {
+                zones.push(n);
+            }
+        }
         let mut tracks: Vec<&TrackId> = b.groups.iter().map(|(_, t)| t).collect();
         tracks.sort();
         tracks.dedup();
@@ -231,9 +259,14 @@ pub(crate) fn diagnose(
             let parts: Vec<String> = b
                 .groups
                 .iter()
+                .take(9)
                 .map(|(z, t)| format!("{} in {}", zname(z), tname(t)))
                 .collect();
-            format!("{} each need a partner", join(&parts))
+            let mut list = join(&parts);
+            if b.groups.len() > 8 {
+                list = format!("{} and {} more", parts[..6].join(", "), b.groups.len() - 6);
+            }
+            format!("{list} each need a partner")
         };
         let only = if univs.len() == 1 {
             format!("only university {} has candidates left", univs[0])
@@ -241,7 +274,7 @@ pub(crate) fn diagnose(
             format!("only universities {} have candidates left", join(&univs))
         };
         let mut message = format!(
-            "{who} but {only} and university_max = {} ({} more pairings needed, {} available)",
+            "{who} but {only} and university_max = {} ({} pairings needed, {} available)",
             cfg.university_max, b.required, b.capacity
         );
         if b.forced_on_universities > 0 {
@@ -251,6 +284,7 @@ pub(crate) fn diagnose(
             ));
         }
         let mut zone_ids: Vec<ZoneId> = b.groups.iter().map(|(z, _)| z.clone()).collect();
+        zone_ids.sort();
         zone_ids.dedup();
         out.push(Diagnostic {
             code: DiagnosticCode::UniversityCapacity,
@@ -296,7 +330,11 @@ pub(crate) fn diagnose(
             continue;
         }
         let g = &c.groups[cand.group];
-        let (z, u, t) = (&data.zones[g.zone], &data.universities[cand.university], &data.tracks[g.track]);
+        let (z, u, t) = (
+            &data.zones[g.zone],
+            &data.universities[cand.university],
+            &data.tracks[g.track],
+        );
         let message = if (g.demands.len() as u32) < cfg.benchmark_target {
             format!(
                 "{} has {} demands in {}; a pairing needs {} ({} takes {})",

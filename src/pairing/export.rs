@@ -8,7 +8,16 @@ use super::batch::{Batch, PairingStatus, ProposedPairing};
 
 /// Column headers of the export, in order.
 pub const HEADERS: [&str; 10] = [
-    "园区", "高校", "赛道", "领军人才", "平台", "基金", "标杆项目数", "得分", "状态", "说明",
+    "园区",
+    "高校",
+    "赛道",
+    "领军人才",
+    "平台",
+    "基金",
+    "标杆项目数",
+    "得分",
+    "状态",
+    "说明",
 ];
 
 /// One exported row: text cells plus the two numeric ones.
@@ -58,13 +67,15 @@ fn row(p: &ProposedPairing, status: String) -> Row {
     if let Some(z) = &b.innovation_platform.zone {
         platform.push(format!("共建：{}", z.name));
     }
-    let fund = b
-        .transformation_fund
-        .as_ref()
-        .map_or(String::new(), |f| format!("{}（{}万元）", f.name, f.size_wan_yuan));
+    let fund = b.transformation_fund.as_ref().map_or(String::new(), |f| {
+        format!("{}（{}万元）", f.name, f.size_wan_yuan)
+    });
     let mut note = p.explanation.summary.clone();
     if let Some(r) = &p.explanation.runner_up {
-        note.push_str(&format!(" 次选：{}（{:.3}）。", r.university_name, r.quality));
+        note.push_str(&format!(
+            " 次选：{}（{:.3}）。",
+            r.university_name, r.quality
+        ));
     }
     Row {
         zone: p.zone_name.clone(),
@@ -135,7 +146,8 @@ pub fn export_xlsx_with(
     let ws = wb.add_worksheet();
     ws.set_name("双高协同配对").map_err(err)?;
     for (c, h) in HEADERS.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(err)?;
     }
     for (i, p) in batch.pairings.iter().enumerate() {
         let r = row(p, status(p));
@@ -147,17 +159,22 @@ pub fn export_xlsx_with(
         ws.write_string(n, 4, &r.platform).map_err(err)?;
         ws.write_string(n, 5, &r.fund).map_err(err)?;
         ws.write_number(n, 6, f64::from(r.projects)).map_err(err)?;
-        ws.write_number_with_format(n, 7, r.score, &score).map_err(err)?;
+        ws.write_number_with_format(n, 7, r.score, &score)
+            .map_err(err)?;
         ws.write_string(n, 8, &r.status).map_err(err)?;
         ws.write_string(n, 9, &r.note).map_err(err)?;
     }
-    for (c, w) in [16.0, 16.0, 12.0, 28.0, 36.0, 28.0, 10.0, 8.0, 10.0, 60.0].into_iter().enumerate() {
+    for (c, w) in [16.0, 16.0, 12.0, 28.0, 36.0, 28.0, 10.0, 8.0, 10.0, 60.0]
+        .into_iter()
+        .enumerate()
+    {
         ws.set_column_width(c as u16, w).map_err(err)?;
     }
     let ws = wb.add_worksheet();
     ws.set_name("诊断").map_err(err)?;
     for (c, h) in ["类别", "代码", "说明"].iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(err)?;
     }
     for (i, d) in batch.diagnostics.iter().enumerate() {
         let n = (i + 1) as u32;

@@ -39,7 +39,13 @@ fn bigrams(s: &str) -> Vec<(char, char)> {
 }
 
 fn team_text(t: &Team) -> String {
-    let mut s = format!("{} {} {} {}", t.name, t.fields.join(" "), t.keywords.join(" "), t.description);
+    let mut s = format!(
+        "{} {} {} {}",
+        t.name,
+        t.fields.join(" "),
+        t.keywords.join(" "),
+        t.description
+    );
     for a in &t.achievements {
         s.push(' ');
         s.push_str(&a.title);
@@ -88,8 +94,11 @@ impl FallbackLexicalScorer {
                 by_track.entry(k.0.clone()).or_default().push(ti as u32);
             }
         }
-        let track_keywords: HashMap<&str, &Vec<String>> =
-            data.tracks.iter().map(|t| (t.id.as_str(), &t.keywords)).collect();
+        let track_keywords: HashMap<&str, &Vec<String>> = data
+            .tracks
+            .iter()
+            .map(|t| (t.id.as_str(), &t.keywords))
+            .collect();
         let demands = data
             .demands
             .iter()

@@ -87,6 +87,11 @@ impl MinCostFlow {
                 if d > dist[v] {
                     continue;
                 }
+                if v == t {
+                    // Nodes not settled yet are at least as far as t; min(dist, dist[t]) below
+                    // keeps every reduced cost non-negative.
+                    break;
+                }
                 for &e in &self.adj[v] {
                     if self.cap[e] <= 0 {
                         continue;
@@ -100,6 +105,7 @@ impl MinCostFlow {
                     }
                 }
             }
+            heap.clear();
             if dist[t] >= INF {
                 break;
             }

@@ -97,6 +97,8 @@ pub struct DroppedForced {
 pub struct BlockingSet {
     /// Groups that need partners from `universities`, the unmet ones first.
     pub groups: Vec<(ZoneId, TrackId)>,
+    /// How many of `groups` (at the front) have an unmet minimum.
+    pub unmet_groups: usize,
     pub universities: Vec<UniversityId>,
     /// Partners the groups still need beyond their forced triples.
     pub required: u32,
@@ -214,10 +216,11 @@ pub fn solve_instance(inst: &Instance) -> Result<Solution, PairingError> {
         .map(|p| (p.quality * QUALITY_SCALE).round() as i64)
         .collect();
     let free = |i: usize| !forbidden.contains(&i) && !seen.contains(&i);
-    let big_m: i64 = 1 + (0..inst.pairs.len())
-        .filter(|&i| free(i))
-        .map(|i| q_int[i].abs())
-        .sum::<i64>();
+    let big_m: i64 = 1
+        + (0..inst.pairs.len())
+            .filter(|&i| free(i))
+            .map(|i| q_int[i].abs())
+            .sum::<i64>();
 
     // Nodes: 0 source, 1 sink, groups, universities.
     let (s, t) = (0usize, 1usize);
@@ -242,7 +245,9 @@ pub fn solve_instance(inst: &Instance) -> Result<Solution, PairingError> {
     net.min_cost_flow(s, t);
 
     let mut selected: Vec<usize> = forced_kept.clone();
-    selected.extend((0..inst.pairs.len()).filter(|&i| pair_arc[i] != usize::MAX && net.flow(pair_arc[i]) > 0));
+    selected.extend(
+        (0..inst.pairs.len()).filter(|&i| pair_arc[i] != usize::MAX && net.flow(pair_arc[i]) > 0),
+    );
     selected.sort_unstable();
     let objective: f64 = selected.iter().map(|&i| inst.pairs[i].quality).sum();
 
@@ -271,60 +276,95 @@ pub fn solve_instance(inst: &Instance) -> Result<Solution, PairingError> {
         }
     }
 
-    // Hall violators: from each unmet group with eligible pairs, walk alternating paths (unused pair
-    // arcs forward, used ones backward); every university reached is full, else the flow would not be
-    // optimal.
-    let mut blocking: Vec<BlockingSet> = Vec::new();
-    for g in 0..ng {
-        if chosen_g[g] >= inst.zone_track_min || eligible_g[g] == 0 {
-            continue;
+    // Hall violators: from the unmet groups with eligible pairs, walk alternating paths (unused pair
+    // arcs forward, used ones backward). Every university reached is full (else the flow would not be
+    // optimal) and takes flow only from reached groups at their minimums, so each connected part of
+    // what is reached needs more partners than its universities can give.
+    let mut parent: Vec<usize> = (0..ng + nu).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
         }
-        let mut seen_g = vec![false; ng];
-        let mut seen_u = vec![false; nu];
-        let mut order_g = vec![g];
-        seen_g[g] = true;
-        let mut queue = VecDeque::from([gnode(g)]);
-        while let Some(v) = queue.pop_front() {
-            for &e in net.edges_from(v) {
-                let w = net.head(e);
-                let is_group = w >= 2 && w < 2 + ng;
-                let is_univ = w >= 2 + ng;
-                if is_univ && e % 2 == 0 && net.residual(e) > 0 && !seen_u[w - 2 - ng] {
-                    seen_u[w - 2 - ng] = true;
-                    queue.push_back(w);
-                } else if is_group && e % 2 == 1 && net.residual(e) > 0 && !seen_g[w - 2] {
-                    seen_g[w - 2] = true;
-                    order_g.push(w - 2);
+        x
+    }
+    let mut reached_g = vec![false; ng];
+    let mut reached_u = vec![false; nu];
+    let mut queue = VecDeque::new();
+    for g in 0..ng {
+        if chosen_g[g] < inst.zone_track_min && eligible_g[g] > 0 {
+            reached_g[g] = true;
+            queue.push_back(gnode(g));
+        }
+    }
+    while let Some(v) = queue.pop_front() {
+        let vi = v - 2;
+        for &e in net.edges_from(v) {
+            let w = net.head(e);
+            if w < 2 || net.residual(e) <= 0 {
+                continue;
+            }
+            let is_univ = w >= 2 + ng;
+            let forward = e % 2 == 0;
+            if is_univ && forward || !is_univ && !forward {
+                let wi = w - 2;
+                let (ra, rb) = (find(&mut parent, vi), find(&mut parent, wi));
+                parent[ra] = rb;
+                let fresh = if is_univ {
+                    !std::mem::replace(&mut reached_u[wi - ng], true)
+                } else {
+                    !std::mem::replace(&mut reached_g[wi], true)
+                };
+                if fresh {
                     queue.push_back(w);
                 }
             }
         }
-        let us: Vec<usize> = (0..nu).filter(|&u| seen_u[u]).collect();
-        let mut gs = order_g;
-        gs[1..].sort_unstable();
-        let set = BlockingSet {
+    }
+    let mut parts: BTreeMap<usize, (Vec<usize>, Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    let mut root_order: Vec<usize> = Vec::new();
+    for g in 0..ng {
+        if !reached_g[g] {
+            continue;
+        }
+        let r = find(&mut parent, g);
+        let unmet_here = chosen_g[g] < inst.zone_track_min;
+        let entry = parts.entry(r).or_insert_with(|| {
+            root_order.push(r);
+            Default::default()
+        });
+        if unmet_here {
+            entry.0.push(g);
+        } else {
+            entry.1.push(g);
+        }
+    }
+    for u in 0..nu {
+        if reached_u[u] {
+            let r = find(&mut parent, ng + u);
+            if let Some(entry) = parts.get_mut(&r) {
+                entry.2.push(u);
+            }
+        }
+    }
+    let mut blocking: Vec<BlockingSet> = Vec::new();
+    for r in root_order {
+        let (unmet_gs, other_gs, us) = &parts[&r];
+        let gs: Vec<usize> = unmet_gs.iter().chain(other_gs).copied().collect();
+        blocking.push(BlockingSet {
             groups: gs
                 .iter()
                 .map(|&g| (group_keys[g].0.clone(), group_keys[g].1.clone()))
                 .collect(),
+            unmet_groups: unmet_gs.len(),
             universities: us.iter().map(|&u| univ_keys[u].clone()).collect(),
             required: gs
                 .iter()
                 .map(|&g| inst.zone_track_min.saturating_sub(forced_g[g]))
                 .sum(),
-            capacity: us
-                .iter()
-                .map(|&u| inst.university_max - forced_u[u])
-                .sum(),
+            capacity: us.iter().map(|&u| inst.university_max - forced_u[u]).sum(),
             forced_on_universities: us.iter().map(|&u| forced_u[u]).sum(),
-        };
-        let same = |b: &BlockingSet| {
-            b.universities == set.universities
-                && b.groups.iter().collect::<BTreeSet<_>>() == set.groups.iter().collect()
-        };
-        if !blocking.iter().any(same) {
-            blocking.push(set);
-        }
+        });
     }
 
     Ok(Solution {
@@ -490,7 +530,12 @@ mod tests {
 
     #[test]
     fn bad_instances_are_errors() {
-        let i = inst(vec![pair("z", "u", "t", 0.5), pair("z", "u", "t", 0.4)], 1, 1, 1);
+        let i = inst(
+            vec![pair("z", "u", "t", 0.5), pair("z", "u", "t", 0.4)],
+            1,
+            1,
+            1,
+        );
         assert_eq!(solve_instance(&i).unwrap_err().code(), "invalid_instance");
         let mut i = inst(vec![pair("z", "u", "t", 0.5)], 1, 1, 1);
         i.forced = vec![Triple::new("z", "x", "t")];

@@ -57,8 +57,9 @@ impl SyntheticScorer {
         let Some((di, tracks)) = self.demand_index.get(demand.as_str()) else {
             return Vec::new();
         };
-        let mut rng =
-            Xoshiro256PlusPlus::seed_from_u64(self.seed ^ (u64::from(*di) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(
+            self.seed ^ (u64::from(*di) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
         let mut cand: Vec<(u32, f32)> = Vec::new();
         for &t in tracks {
             let pool = &self.track_teams[t as usize];
@@ -87,7 +88,10 @@ impl PairScorer for SyntheticScorer {
     }
 
     fn teams_for_demands(&self, demands: &[DemandId], limit: usize) -> Vec<Vec<(TeamId, f32)>> {
-        demands.par_iter().map(|d| self.score_one(d, limit)).collect()
+        demands
+            .par_iter()
+            .map(|d| self.score_one(d, limit))
+            .collect()
     }
 
     fn explain(&self, demand: &DemandId, team: &TeamId) -> Option<PairEvidence> {
@@ -95,7 +99,12 @@ impl PairScorer for SyntheticScorer {
         let t = *self.team_index.get(team.as_str())?;
         let terms = tracks
             .iter()
-            .map(|&k| (format!("{}关键技术", self.track_names[k as usize]), self.strength[t as usize]))
+            .map(|&k| {
+                (
+                    format!("{}关键技术", self.track_names[k as usize]),
+                    self.strength[t as usize],
+                )
+            })
             .collect();
         Some(PairEvidence {
             terms,
@@ -213,7 +222,10 @@ pub fn synthetic(spec: &SyntheticSpec) -> (Dataset, SyntheticScorer) {
     let demands: Vec<Demand> = (0..spec.demands)
         .map(|i| {
             let z = rng.gen_range(0..spec.zones.max(1));
-            let zt = &zones.get(z).map(|z| z.track_ids.clone()).unwrap_or_default();
+            let zt = &zones
+                .get(z)
+                .map(|z| z.track_ids.clone())
+                .unwrap_or_default();
             let t = if rng.gen_bool(0.85) && !zt.is_empty() {
                 let id = zt.choose(&mut rng).expect("non-empty");
                 id.0[1..].parse::<usize>().unwrap_or(0)
@@ -233,7 +245,10 @@ pub fn synthetic(spec: &SyntheticSpec) -> (Dataset, SyntheticScorer) {
                 vec![]
             };
             let id = DemandId(format!("d{i:06}"));
-            demand_index.insert(id.0.clone(), (i as u32, ts.iter().map(|&t| t as u32).collect()));
+            demand_index.insert(
+                id.0.clone(),
+                (i as u32, ts.iter().map(|&t| t as u32).collect()),
+            );
             Demand {
                 id,
                 zone_id: zones

@@ -5,6 +5,7 @@ mod console;
 mod dataset;
 mod durability;
 mod generator;
+mod pairing;
 mod proposals;
 mod review_race;
 mod support;
