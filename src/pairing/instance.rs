@@ -238,8 +238,8 @@ pub fn solve_instance(inst: &Instance) -> Result<Solution, PairingError> {
     for i in (0..inst.pairs.len()).filter(|&i| free(i)) {
         pair_arc[i] = net.add_edge(gnode(group_of[i]), unode(univ_of[i]), 1, -q_int[i]);
     }
-    for u in 0..nu {
-        let left = inst.university_max.saturating_sub(forced_u[u]);
+    for (u, &forced) in forced_u.iter().enumerate().take(nu) {
+        let left = inst.university_max.saturating_sub(forced);
         net.add_edge(unode(u), t, i64::from(left), 0);
     }
     net.min_cost_flow(s, t);
@@ -321,7 +321,9 @@ pub fn solve_instance(inst: &Instance) -> Result<Solution, PairingError> {
             }
         }
     }
-    let mut parts: BTreeMap<usize, (Vec<usize>, Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    /// Per component: unmet groups, other groups, universities.
+    type Part = (Vec<usize>, Vec<usize>, Vec<usize>);
+    let mut parts: BTreeMap<usize, Part> = BTreeMap::new();
     let mut root_order: Vec<usize> = Vec::new();
     for g in 0..ng {
         if !reached_g[g] {
@@ -339,8 +341,8 @@ pub fn solve_instance(inst: &Instance) -> Result<Solution, PairingError> {
             entry.1.push(g);
         }
     }
-    for u in 0..nu {
-        if reached_u[u] {
+    for (u, &reached) in reached_u.iter().enumerate().take(nu) {
+        if reached {
             let r = find(&mut parent, ng + u);
             if let Some(entry) = parts.get_mut(&r) {
                 entry.2.push(u);
