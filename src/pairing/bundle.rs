@@ -585,7 +585,7 @@ pub(crate) fn make_bundle(
         .map(|i| (industry_affinity(i, &track.name, &track.keywords), i))
         .filter(|(o, _)| *o > 0)
         .collect();
-    industries.sort_by(|a, b| b.0.cmp(&a.0));
+    industries.sort_by_key(|x| std::cmp::Reverse(x.0));
     let industrial_direction = IndustrialDirection {
         track_id: track.id.clone(),
         track_name: track.name.clone(),
@@ -658,7 +658,7 @@ pub(crate) fn make_bundle(
         })
         .collect();
     let n = cand.projects.len() as u32;
-    let shortfall = (n < cfg.benchmark_target).then(|| Shortfall {
+    let shortfall = (n < cfg.benchmark_target).then_some(Shortfall {
         target: cfg.benchmark_target,
         projects: n,
         zone_demands: g.demands.len() as u32,

@@ -279,11 +279,14 @@ fn h2_track() -> Track {
     }
 }
 
+/// A team as (id, capacity, score against every demand).
+type TeamSpec<'a> = (&'a str, u32, f32);
+
 /// `zones` zones with `demands_per_zone` hydrogen demands each; every team of every university fits
 /// every demand with a score that depends on the team.
 fn world(
     zones: usize,
-    univs: &[(&str, &[(&str, u32, f32)])],
+    univs: &[(&str, &[TeamSpec])],
     demands_per_zone: usize,
 ) -> (Dataset, TableScorer) {
     let mut data = Dataset {
