@@ -10,6 +10,7 @@ use shuanggao::domain::{
     Achievement, AchievementKind, Dataset, Demand, DemandId, Fund, Leader, Platform, Team, TeamId,
     Track, TrackId, TrackKind, University, Zone,
 };
+use shuanggao::pairing::bundle::quality_of;
 use shuanggao::pairing::synthetic::{SyntheticSpec, synthetic};
 use shuanggao::pairing::{
     Batch, DiagnosticCode, Instance, InstancePair, PairEvidence, PairScorer, PairingConfig,
@@ -172,6 +173,21 @@ proptest! {
         for b in &sol.blocking {
             prop_assert!(b.required > b.capacity || b.universities.is_empty());
         }
+    }
+}
+
+proptest! {
+    #[test]
+    fn quality_is_in_unit_range_and_monotone(
+        scores in proptest::collection::vec(0.0f32..=1.0, 0..15),
+        extra in 0.0f32..=1.0,
+        target in 1u32..=12,
+    ) {
+        let q = quality_of(scores.iter().copied(), target);
+        prop_assert!((0.0..=1.0).contains(&q));
+        let mut more = scores.clone();
+        more.push(extra);
+        prop_assert!(quality_of(more, target) >= q);
     }
 }
 
