@@ -54,6 +54,9 @@ pub struct SynthArgs {
     /// Write a bare random instance (zones × tracks groups, given density) instead of a dataset.
     #[arg(long)]
     pub instance_density: Option<f64>,
+    /// Also write the synthetic dataset as JSON Lines into this directory.
+    #[arg(long)]
+    pub write_dataset: Option<PathBuf>,
 }
 
 pub fn run(a: SynthArgs) -> anyhow::Result<ExitCode> {
@@ -103,6 +106,14 @@ pub fn run(a: SynthArgs) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let (data, scorer) = synthetic(&spec);
     let gen_ms = t.elapsed().as_millis();
+    if let Some(dir) = &a.write_dataset {
+        std::fs::create_dir_all(dir)?;
+        write_jsonl(&dir.join("tracks.jsonl"), &data.tracks)?;
+        write_jsonl(&dir.join("zones.jsonl"), &data.zones)?;
+        write_jsonl(&dir.join("universities.jsonl"), &data.universities)?;
+        write_jsonl(&dir.join("teams.jsonl"), &data.teams)?;
+        write_jsonl(&dir.join("demands.jsonl"), &data.demands)?;
+    }
     let n = a.select.unwrap_or(data.tracks.len()).min(data.tracks.len());
     let tracks: Vec<_> = data.tracks[..n].iter().map(|t| t.id.clone()).collect();
     let mut config = PairingConfig::default();
@@ -168,4 +179,14 @@ pub fn run(a: SynthArgs) -> anyhow::Result<ExitCode> {
         b.optimality.unmet_minimums
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn write_jsonl<T: serde::Serialize>(path: &std::path::Path, rows: &[T]) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for r in rows {
+        text.push_str(&serde_json::to_string(r)?);
+        text.push('\n');
+    }
+    std::fs::write(path, text)?;
+    Ok(())
 }

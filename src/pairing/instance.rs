@@ -227,19 +227,18 @@ pub fn solve_instance(inst: &Instance) -> Result<Solution, PairingError> {
     let gnode = |g: usize| 2 + g;
     let unode = |u: usize| 2 + ng + u;
     let mut net = MinCostFlow::new(2 + ng + nu);
-    let mut lower_arc = vec![usize::MAX; ng];
-    for g in 0..ng {
-        let min_left = inst.zone_track_min.saturating_sub(forced_g[g]);
-        let max_left = inst.zone_track_max.saturating_sub(forced_g[g]);
-        lower_arc[g] = net.add_edge(s, gnode(g), i64::from(min_left), -big_m);
+    for (g, &f) in forced_g.iter().enumerate() {
+        let min_left = inst.zone_track_min.saturating_sub(f);
+        let max_left = inst.zone_track_max.saturating_sub(f);
+        net.add_edge(s, gnode(g), i64::from(min_left), -big_m);
         net.add_edge(s, gnode(g), i64::from(max_left - min_left), 0);
     }
     let mut pair_arc = vec![usize::MAX; inst.pairs.len()];
     for i in (0..inst.pairs.len()).filter(|&i| free(i)) {
         pair_arc[i] = net.add_edge(gnode(group_of[i]), unode(univ_of[i]), 1, -q_int[i]);
     }
-    for (u, &forced) in forced_u.iter().enumerate().take(nu) {
-        let left = inst.university_max.saturating_sub(forced);
+    for (u, &f) in forced_u.iter().enumerate() {
+        let left = inst.university_max.saturating_sub(f);
         net.add_edge(unode(u), t, i64::from(left), 0);
     }
     net.min_cost_flow(s, t);
@@ -321,7 +320,7 @@ pub fn solve_instance(inst: &Instance) -> Result<Solution, PairingError> {
             }
         }
     }
-    /// Per component: unmet groups, other groups, universities.
+    // Per component: unmet groups, other groups, universities.
     type Part = (Vec<usize>, Vec<usize>, Vec<usize>);
     let mut parts: BTreeMap<usize, Part> = BTreeMap::new();
     let mut root_order: Vec<usize> = Vec::new();
@@ -341,12 +340,10 @@ pub fn solve_instance(inst: &Instance) -> Result<Solution, PairingError> {
             entry.1.push(g);
         }
     }
-    for (u, &reached) in reached_u.iter().enumerate().take(nu) {
-        if reached {
-            let r = find(&mut parent, ng + u);
-            if let Some(entry) = parts.get_mut(&r) {
-                entry.2.push(u);
-            }
+    for (u, _) in reached_u.iter().enumerate().filter(|(_, r)| **r) {
+        let r = find(&mut parent, ng + u);
+        if let Some(entry) = parts.get_mut(&r) {
+            entry.2.push(u);
         }
     }
     let mut blocking: Vec<BlockingSet> = Vec::new();

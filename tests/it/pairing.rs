@@ -10,6 +10,7 @@ use shuanggao::domain::{
     Achievement, AchievementKind, Dataset, Demand, DemandId, Fund, Leader, Platform, Team, TeamId,
     Track, TrackId, TrackKind, University, Zone,
 };
+use shuanggao::pairing::bundle::quality_of;
 use shuanggao::pairing::synthetic::{SyntheticSpec, synthetic};
 use shuanggao::pairing::{
     Batch, DiagnosticCode, Instance, InstancePair, PairEvidence, PairScorer, PairingConfig,
@@ -175,6 +176,21 @@ proptest! {
     }
 }
 
+proptest! {
+    #[test]
+    fn quality_is_in_unit_range_and_monotone(
+        scores in proptest::collection::vec(0.0f32..=1.0, 0..15),
+        extra in 0.0f32..=1.0,
+        target in 1u32..=12,
+    ) {
+        let q = quality_of(scores.iter().copied(), target);
+        prop_assert!((0.0..=1.0).contains(&q));
+        let mut more = scores.clone();
+        more.push(extra);
+        prop_assert!(quality_of(more, target) >= q);
+    }
+}
+
 // ---------- a tiny dataset and a table scorer ----------
 
 struct TableScorer(HashMap<String, Vec<(TeamId, f32)>>);
@@ -279,14 +295,14 @@ fn h2_track() -> Track {
     }
 }
 
-/// A team as (id, capacity, score on every demand).
+/// A team as (id, capacity, score against every demand).
 type TeamSpec<'a> = (&'a str, u32, f32);
 
 /// `zones` zones with `demands_per_zone` hydrogen demands each; every team of every university fits
 /// every demand with a score that depends on the team.
 fn world(
     zones: usize,
-    univs: &[(&str, &[TeamSpec<'_>])],
+    univs: &[(&str, &[TeamSpec])],
     demands_per_zone: usize,
 ) -> (Dataset, TableScorer) {
     let mut data = Dataset {
