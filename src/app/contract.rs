@@ -76,7 +76,7 @@ fn read_jsonl<T: DeserializeOwned>(
         }
         Err(source) => {
             return Err(LoadError::Io {
-                file: path.display().to_string(),
+                file: name.to_owned(),
                 source,
             });
         }

@@ -66,7 +66,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let data = match load_dataset(&args.data) {
             Ok(data) => data,
             Err(err) => {
-                eprintln!("error: dataset {}: {err}", args.data.display());
+                eprintln!("error: cannot load dataset {}: {err}", args.data.display());
                 return Ok(ExitCode::from(2));
             }
         };
