@@ -519,7 +519,12 @@ impl App {
     /// from the same catalog.
     pub fn new(store: Store, matcher: Arc<dyn Matcher>) -> Result<App> {
         let data = store.load_dataset()?;
-        Ok(App {
+        Ok(App::with_catalog(store, data, matcher))
+    }
+
+    /// Like [`App::new`] with the catalog already read from `store` (saves reading it twice at start-up).
+    pub fn with_catalog(store: Store, data: Dataset, matcher: Arc<dyn Matcher>) -> App {
+        App {
             inner: Arc::new(Inner {
                 store,
                 matcher,
@@ -527,7 +532,7 @@ impl App {
                 write_lane: Mutex::new(()),
                 cache: Mutex::new(HashMap::new()),
             }),
-        })
+        }
     }
 
     /// The underlying store (for the CLI and tests that seed pairings).

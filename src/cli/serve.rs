@@ -86,8 +86,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let data = store.load_dataset()?;
     let matcher = build_matcher(&data, &args.index, &args.models)?;
-    drop(data);
-    let app = App::new(store, matcher)?;
+    let app = App::with_catalog(store, data, matcher);
     let config = HttpConfig {
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         concurrency_limit: args.concurrency_limit.max(1),
