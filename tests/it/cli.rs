@@ -98,10 +98,13 @@ fn token_create_list_revoke() {
     );
 }
 
-/// Runs `serve` until it prints its address, returns what it printed before, then kills it.
+/// Runs `serve` until it prints its address, returns what it printed before, then kills it. The index
+/// and models go next to the database, never into the repository's folders.
 fn first_lines_of_serve(data: &str, db: &str) -> Vec<String> {
+    let (index, models) = (format!("{db}.index"), format!("{db}.models"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_shuanggao"))
         .args(["serve", "--addr", "127.0.0.1:0", "--data", data, "--db", db])
+        .args(["--index", &index, "--models", &models])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -162,8 +165,43 @@ fn serve_refuses_an_invalid_dataset_with_exit_2() {
         data.to_str().unwrap(),
         "--db",
         db.to_str().unwrap(),
+        "--index",
+        dir.path().join("index").to_str().unwrap(),
+        "--models",
+        dir.path().join("models").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("teams.jsonl:1: university_id"), "{err}");
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write_dataset(&data, &dataset());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shuanggao"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .arg("--data")
+        .arg(&data)
+        .arg("--db")
+        .arg(dir.path().join("db.sqlite"))
+        .arg("--index")
+        .arg(dir.path().join("index"))
+        .arg("--models")
+        .arg(dir.path().join("models"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.unwrap().starts_with("listening on ")));
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a graceful stop exits 0");
 }
