@@ -1,11 +1,28 @@
-//! The `shuanggao` binary: parses the command line and hands it to `cli::run`.
+//! The `shuanggao` binary: parses the command line, sets up logging and hands it to `cli::run`.
 
 mod cli;
 
 use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn init_tracing(format: cli::LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        cli::LogFormat::Text => builder.init(),
+        cli::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+    }
+}
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
+    init_tracing(cli.log_format);
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -1,4 +1,8 @@
 //! The one integration-test binary: every end-to-end test of the CLI, the engine and the service.
 
+mod api;
 mod dataset;
+mod durability;
 mod generator;
+mod review_race;
+mod support;

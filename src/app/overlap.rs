@@ -1,0 +1,347 @@
+//! A deterministic token-overlap [`Matcher`]: the test double the service's own tests run against.
+//!
+//! It scores a pair by the cosine of two token sets (lower-cased Latin words and Chinese character
+//! bigrams). It exists so that the HTTP layer, auth and persistence can be tested with predictable
+//! rankings; it is not a relevance model.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::RwLock;
+
+use serde_json::json;
+
+use super::{DocKind, Matcher, MatcherError, PairMatch, SearchHit};
+use crate::domain::{Dataset, Demand, DemandId, Team, TeamId};
+
+type Tokens = BTreeSet<String>;
+
+#[derive(Default)]
+struct Docs {
+    teams: HashMap<TeamId, (Tokens, String)>,
+    demands: HashMap<DemandId, (Tokens, String)>,
+}
+
+/// Token-overlap matcher over an in-memory copy of the teams and demands.
+#[derive(Default)]
+pub struct OverlapMatcher {
+    docs: RwLock<Docs>,
+}
+
+impl std::fmt::Debug for OverlapMatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OverlapMatcher").finish_non_exhaustive()
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// Lower-cased alphanumeric words, and every pair of adjacent CJK characters.
+pub fn tokens(text: &str) -> Tokens {
+    let mut out = Tokens::new();
+    let mut word = String::new();
+    let mut prev_cjk: Option<char> = None;
+    for c in text.chars() {
+        if is_cjk(c) {
+            if !word.is_empty() {
+                out.insert(std::mem::take(&mut word));
+            }
+            if let Some(p) = prev_cjk {
+                out.insert(format!("{p}{c}"));
+            }
+            prev_cjk = Some(c);
+        } else {
+            prev_cjk = None;
+            if c.is_alphanumeric() {
+                word.extend(c.to_lowercase());
+            } else if !word.is_empty() {
+                out.insert(std::mem::take(&mut word));
+            }
+        }
+    }
+    if !word.is_empty() {
+        out.insert(word);
+    }
+    out
+}
+
+fn team_text(team: &Team) -> String {
+    let mut parts = vec![team.name.clone(), team.description.clone()];
+    parts.extend(team.fields.iter().cloned());
+    parts.extend(team.keywords.iter().cloned());
+    for a in &team.achievements {
+        parts.push(a.title.clone());
+        parts.push(a.r#abstract.clone());
+    }
+    parts.join(" ")
+}
+
+fn demand_text(demand: &Demand) -> String {
+    let mut parts = vec![demand.title.clone(), demand.description.clone()];
+    parts.extend(demand.keywords.iter().cloned());
+    parts.join(" ")
+}
+
+fn cosine(a: &Tokens, b: &Tokens) -> (f32, Vec<String>) {
+    if a.is_empty() || b.is_empty() {
+        return (0.0, Vec::new());
+    }
+    let shared: Vec<String> = a.intersection(b).cloned().collect();
+    let score = shared.len() as f32 / ((a.len() * b.len()) as f32).sqrt();
+    (score.min(1.0), shared)
+}
+
+fn explanation(score: f32, shared: &[String]) -> serde_json::Value {
+    let terms: Vec<&String> = shared.iter().take(10).collect();
+    json!({
+        "summary": format!("{} shared terms", shared.len()),
+        "matched_terms": terms,
+        "contributions": [{"feature": "token_overlap", "value": score}],
+    })
+}
+
+/// Marks, in the first 120 characters of `text`, every character inside a matched token.
+fn snippet(text: &str, query: &Tokens) -> String {
+    let chars: Vec<char> = text.chars().take(120).collect();
+    let mut marked = vec![false; chars.len()];
+    for i in 0..chars.len() {
+        if i + 1 < chars.len() && query.contains(&format!("{}{}", chars[i], chars[i + 1])) {
+            marked[i] = true;
+            marked[i + 1] = true;
+        }
+    }
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_alphanumeric() && !is_cjk(chars[i]) {
+            let start = i;
+            while i < chars.len() && chars[i].is_alphanumeric() && !is_cjk(chars[i]) {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
+            if query.contains(&word) {
+                marked[start..i].iter_mut().for_each(|m| *m = true);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = String::new();
+    let mut open = false;
+    for (c, m) in chars.iter().zip(&marked) {
+        if *m && !open {
+            out.push_str("<mark>");
+            open = true;
+        } else if !*m && open {
+            out.push_str("</mark>");
+            open = false;
+        }
+        out.push(*c);
+    }
+    if open {
+        out.push_str("</mark>");
+    }
+    out
+}
+
+fn rank<K: Clone + Ord>(
+    mut scored: Vec<(K, f32, Vec<String>)>,
+    limit: usize,
+) -> Vec<(K, f32, Vec<String>)> {
+    scored.retain(|(_, s, _)| *s > 0.0);
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    scored.truncate(limit);
+    scored
+}
+
+impl OverlapMatcher {
+    /// Indexes every team and demand of `data`.
+    pub fn new(data: &Dataset) -> Self {
+        let m = OverlapMatcher::default();
+        {
+            let mut docs = m.docs.write().unwrap_or_else(|p| p.into_inner());
+            for t in &data.teams {
+                let text = team_text(t);
+                docs.teams.insert(t.id.clone(), (tokens(&text), text));
+            }
+            for d in &data.demands {
+                let text = demand_text(d);
+                docs.demands.insert(d.id.clone(), (tokens(&text), text));
+            }
+        }
+        m
+    }
+
+    fn docs(&self) -> std::sync::RwLockReadGuard<'_, Docs> {
+        self.docs.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn docs_mut(&self) -> std::sync::RwLockWriteGuard<'_, Docs> {
+        self.docs.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Matcher for OverlapMatcher {
+    fn teams_for_demand(
+        &self,
+        id: &DemandId,
+        limit: usize,
+    ) -> Result<Vec<PairMatch>, MatcherError> {
+        let docs = self.docs();
+        let (query, _) = docs
+            .demands
+            .get(id)
+            .ok_or_else(|| MatcherError::Unknown(id.to_string()))?;
+        let scored = docs
+            .teams
+            .iter()
+            .map(|(tid, (toks, _))| {
+                let (s, shared) = cosine(query, toks);
+                (tid.clone(), s, shared)
+            })
+            .collect();
+        Ok(rank(scored, limit)
+            .into_iter()
+            .map(|(team_id, score, shared)| PairMatch {
+                demand_id: id.clone(),
+                team_id,
+                score,
+                explanation: explanation(score, &shared),
+            })
+            .collect())
+    }
+
+    fn demands_for_team(&self, id: &TeamId, limit: usize) -> Result<Vec<PairMatch>, MatcherError> {
+        let docs = self.docs();
+        let (query, _) = docs
+            .teams
+            .get(id)
+            .ok_or_else(|| MatcherError::Unknown(id.to_string()))?;
+        let scored = docs
+            .demands
+            .iter()
+            .map(|(did, (toks, _))| {
+                let (s, shared) = cosine(query, toks);
+                (did.clone(), s, shared)
+            })
+            .collect();
+        Ok(rank(scored, limit)
+            .into_iter()
+            .map(|(demand_id, score, shared)| PairMatch {
+                demand_id,
+                team_id: id.clone(),
+                score,
+                explanation: explanation(score, &shared),
+            })
+            .collect())
+    }
+
+    fn search(
+        &self,
+        text: &str,
+        kind: DocKind,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, MatcherError> {
+        let query = tokens(text);
+        let docs = self.docs();
+        let score = |toks: &Tokens| {
+            if query.is_empty() {
+                0.0
+            } else {
+                query.intersection(toks).count() as f32 / query.len() as f32
+            }
+        };
+        let scored: Vec<(String, f32, Vec<String>)> = match kind {
+            DocKind::Teams => docs
+                .teams
+                .iter()
+                .map(|(id, (toks, _))| (id.to_string(), score(toks), Vec::new()))
+                .collect(),
+            DocKind::Demands => docs
+                .demands
+                .iter()
+                .map(|(id, (toks, _))| (id.to_string(), score(toks), Vec::new()))
+                .collect(),
+        };
+        Ok(rank(scored, limit)
+            .into_iter()
+            .map(|(id, score, _)| {
+                let body = match kind {
+                    DocKind::Teams => docs.teams.get(&TeamId(id.clone())).map(|d| &d.1),
+                    DocKind::Demands => docs.demands.get(&DemandId(id.clone())).map(|d| &d.1),
+                };
+                SearchHit {
+                    snippet: body.map(|b| snippet(b, &query)).unwrap_or_default(),
+                    id,
+                    score,
+                }
+            })
+            .collect())
+    }
+
+    fn upsert_team(&self, team: &Team) -> Result<(), MatcherError> {
+        let text = team_text(team);
+        self.docs_mut()
+            .teams
+            .insert(team.id.clone(), (tokens(&text), text));
+        Ok(())
+    }
+
+    fn delete_team(&self, id: &TeamId) -> Result<(), MatcherError> {
+        self.docs_mut().teams.remove(id);
+        Ok(())
+    }
+
+    fn upsert_demand(&self, demand: &Demand) -> Result<(), MatcherError> {
+        let text = demand_text(demand);
+        self.docs_mut()
+            .demands
+            .insert(demand.id.clone(), (tokens(&text), text));
+        Ok(())
+    }
+
+    fn delete_demand(&self, id: &DemandId) -> Result<(), MatcherError> {
+        self.docs_mut().demands.remove(id);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_words_and_cjk_bigrams() {
+        let t: Vec<String> = tokens("锂电池 SiC-GaN 5G").into_iter().collect();
+        assert_eq!(t, vec!["5g", "gan", "sic", "电池", "锂电"]);
+    }
+
+    #[test]
+    fn snippet_marks_matched_terms() {
+        let q = tokens("电池 sic");
+        assert_eq!(
+            snippet("动力电池与SiC器件", &q),
+            "动力<mark>电池</mark>与<mark>SiC</mark>器件"
+        );
+    }
+
+    #[test]
+    fn ranking_is_by_overlap_then_id() {
+        let data = Dataset {
+            teams: vec![
+                serde_json::from_value(serde_json::json!({"id": "b", "university_id": "u", "name": "电池安全", "description": "热失控"})).unwrap(),
+                serde_json::from_value(serde_json::json!({"id": "a", "university_id": "u", "name": "电池安全", "description": "热失控"})).unwrap(),
+                serde_json::from_value(serde_json::json!({"id": "c", "university_id": "u", "name": "农业", "description": "育种"})).unwrap(),
+            ],
+            demands: vec![serde_json::from_value(serde_json::json!({"id": "d", "zone_id": "z", "title": "电池热失控"})).unwrap()],
+            ..Dataset::default()
+        };
+        let m = OverlapMatcher::new(&data);
+        let ranked = m.teams_for_demand(&"d".into(), 10).unwrap();
+        let ids: Vec<&str> = ranked.iter().map(|p| p.team_id.as_str()).collect();
+        assert_eq!(ids, vec!["a", "b"]);
+        assert!(ranked[0].score > 0.0 && ranked[0].score <= 1.0);
+        assert!(m.teams_for_demand(&"zz".into(), 10).is_err());
+        m.delete_team(&"a".into()).unwrap();
+        assert_eq!(m.teams_for_demand(&"d".into(), 10).unwrap().len(), 1);
+    }
+}

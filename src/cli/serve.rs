@@ -1,0 +1,137 @@
+//! `shuanggao serve`: opens (or creates) the database, imports the dataset on first start, prepares the
+//! matcher, creates a first department token when there is none, and serves the HTTP API until
+//! SIGTERM or ctrl-c.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tracing::{info, warn};
+
+use shuanggao::app::overlap::OverlapMatcher;
+use shuanggao::app::{App, Matcher, contract};
+use shuanggao::auth::{self, Role};
+use shuanggao::domain::Dataset;
+use shuanggao::http::{self, HttpConfig};
+use shuanggao::store::Store;
+
+/// Serve the HTTP API (the system of record is a SQLite file).
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Dataset folder imported into the database on first start.
+    #[arg(long, default_value = "datasets/jiangsu")]
+    pub data: PathBuf,
+    /// Address to listen on (port 0 picks a free port; the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// SQLite database file (created if missing).
+    #[arg(long, default_value = "var/shuanggao.db")]
+    pub db: PathBuf,
+    /// Text index folder.
+    #[arg(long, default_value = "index")]
+    pub index: PathBuf,
+    /// Models folder.
+    #[arg(long, default_value = "models")]
+    pub models: PathBuf,
+    /// Seconds after which a request is answered 408.
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Requests handled at once.
+    #[arg(long, default_value_t = 512)]
+    pub concurrency_limit: usize,
+}
+
+/// Reads the dataset folder imported on first start.
+fn load_dataset(dir: &Path) -> Result<Dataset, contract::LoadError> {
+    contract::load_dataset(dir)
+}
+
+/// The matcher the service ranks with, built from the catalog held in the database.
+fn build_matcher(
+    data: &Dataset,
+    _index: &Path,
+    _models: &Path,
+) -> anyhow::Result<Arc<dyn Matcher>> {
+    warn!("ranking with the token-overlap matcher");
+    Ok(Arc::new(OverlapMatcher::new(data)))
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let store = Store::open(&args.db)
+        .with_context(|| format!("cannot open database {}", args.db.display()))?;
+    if !store.is_imported()? {
+        let data = match load_dataset(&args.data) {
+            Ok(data) => data,
+            Err(err) => {
+                eprintln!("error: dataset {}: {err}", args.data.display());
+                return Ok(ExitCode::from(2));
+            }
+        };
+        let counts = store.import_dataset(&data, &args.data.display().to_string())?;
+        info!(
+            tracks = counts.tracks,
+            zones = counts.zones,
+            universities = counts.universities,
+            teams = counts.teams,
+            demands = counts.demands,
+            "dataset imported"
+        );
+    }
+    if store.active_token_count()? == 0 {
+        let (_, token) = auth::create_token(&store, &Role::Department, "bootstrap")?;
+        println!("department token (shown once, keep it safe): {token}");
+    }
+    let data = store.load_dataset()?;
+    let matcher = build_matcher(&data, &args.index, &args.models)?;
+    drop(data);
+    let app = App::new(store, matcher)?;
+    let config = HttpConfig {
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        concurrency_limit: args.concurrency_limit.max(1),
+        ..HttpConfig::default()
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let addr = listener.local_addr()?;
+        info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "serving");
+        println!("listening on http://{addr}");
+        http::serve(listener, app, config, shutdown_signal()).await?;
+        info!("stopped");
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on ctrl-c or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => info!("ctrl-c: shutting down"),
+        _ = term => info!("SIGTERM: shutting down"),
+    }
+}

@@ -1,0 +1,111 @@
+//! The OpenAPI 3.1 document (generated with utoipa from the handlers) and the `/docs` page that renders
+//! it. The page is one self-contained HTML file (`assets/docs.html`, the spec embedded with
+//! utoipa-scalar's templating): no script, style or font comes from outside the server, so the
+//! reference works on a closed network.
+
+use std::sync::Arc;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_scalar::Scalar;
+
+use super::dto;
+use super::error::ErrorBody;
+use super::handlers;
+
+/// The docs page; `$title` and `$spec` are filled in at start-up.
+const DOCS_TEMPLATE: &str = include_str!("assets/docs.html");
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "a token from `shuanggao token create --role ROLE`; roles are department, \
+                         zone:<zone_id> and university:<university_id>",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "shuanggao",
+        description = "Matchmaking between Jiangsu high-tech zones and universities (双高协同): \
+                       catalog, rankings with explanations, and the department's pairing review. \
+                       Errors are `{\"code\", \"message\", \"field\"?}` with stable codes.",
+    ),
+    paths(
+        handlers::healthz,
+        handlers::readyz,
+        handlers::metrics,
+        handlers::openapi_json,
+        handlers::docs,
+        handlers::tracks,
+        handlers::zones,
+        handlers::zone,
+        handlers::universities,
+        handlers::university,
+        handlers::team,
+        handlers::demand,
+        handlers::zone_candidates,
+        handlers::university_demands,
+        handlers::demand_teams,
+        handlers::team_demands,
+        handlers::search,
+        handlers::create_team,
+        handlers::update_team,
+        handlers::delete_team,
+        handlers::create_demand,
+        handlers::update_demand,
+        handlers::delete_demand,
+        handlers::pairings,
+        handlers::pairing,
+        handlers::review,
+        handlers::history,
+        handlers::comments,
+        handlers::comment,
+    ),
+    components(schemas(ErrorBody, dto::Health)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "health, metrics and documentation (no token)"),
+        (name = "catalog", description = "tracks, zones, universities, teams and demands"),
+        (name = "matching", description = "rankings with explanations, and search"),
+        (name = "writes", description = "adding, changing and deleting teams and demands"),
+        (name = "pairings", description = "pairings, the review workflow and comments"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The rendered OpenAPI document and docs page, built once at start-up.
+#[derive(Debug, Clone)]
+pub struct Docs {
+    pub openapi_json: Arc<String>,
+    pub html: Arc<String>,
+}
+
+impl Docs {
+    pub fn build() -> Docs {
+        let mut openapi = ApiDoc::openapi();
+        openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        let html = Scalar::new(openapi.clone())
+            .title("shuanggao API")
+            .custom_html(DOCS_TEMPLATE)
+            .to_html();
+        let json = serde_json::to_string_pretty(&openapi).unwrap_or_else(|_| String::from("{}"));
+        Docs {
+            openapi_json: Arc::new(json),
+            html: Arc::new(html),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Request extractors whose rejections go through [`ApiError`]: the authenticated caller, query
+//! strings, JSON bodies, and contract-checked bodies (teams and demands) that name the bad field.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::StatusCode;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::auth::Principal;
+
+/// The caller behind the request's bearer token. Records the role (never the token) on the request
+/// span.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = match parts.headers.get(AUTHORIZATION) {
+            None => None,
+            Some(value) => Some(
+                value
+                    .to_str()
+                    .map_err(|_| ApiError::new("invalid_token", "unknown or revoked token"))?,
+            ),
+        };
+        let principal = state.app.authenticate(header).await?;
+        tracing::Span::current().record("role", principal.role.kind());
+        Ok(Caller(principal))
+    }
+}
+
+/// A query string; unknown or malformed parameters are `invalid_parameter`.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(query_error(&rejection)),
+        }
+    }
+}
+
+fn query_error(rejection: &QueryRejection) -> ApiError {
+    let text = rejection.body_text();
+    let detail = text
+        .strip_prefix("Failed to deserialize query string: ")
+        .unwrap_or(&text)
+        .to_owned();
+    let field = detail
+        .split_once(": ")
+        .map(|(f, _)| f.to_owned())
+        .or_else(|| quoted(&detail, "unknown field `"));
+    let err = ApiError::new("invalid_parameter", lower_first(&detail));
+    match field {
+        Some(f) => err.with_field(f),
+        None => err,
+    }
+}
+
+/// One path parameter; an undecodable one is `bad_request`.
+#[derive(Debug, Clone)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(ApiError::new(
+                "bad_request",
+                lower_first(&rejection.body_text()),
+            )),
+        }
+    }
+}
+
+/// A JSON body; syntax errors are `invalid_json`, wrong shapes `bad_request`.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_error(&rejection)),
+        }
+    }
+}
+
+fn json_error(rejection: &JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonSyntaxError(_) => {
+            ApiError::new("invalid_json", lower_first(&rejection.body_text()))
+        }
+        JsonRejection::JsonDataError(_) => {
+            ApiError::new("bad_request", lower_first(&rejection.body_text()))
+        }
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            "unsupported_media_type",
+            "expected a body with content-type application/json",
+        ),
+        JsonRejection::BytesRejection(inner) => bytes_error(inner),
+        _ => ApiError::new("bad_request", lower_first(&rejection.body_text())),
+    }
+}
+
+fn bytes_error(rejection: &BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new("payload_too_large", "request body is over 1 MiB")
+    } else {
+        ApiError::new("bad_request", "cannot read the request body")
+    }
+}
+
+/// A body checked against the dataset contract: not JSON is `invalid_json`; JSON that breaks the
+/// contract (unknown, missing or mistyped field) is `contract_violation` naming the field.
+#[derive(Debug, Clone)]
+pub struct ContractJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ContractJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || mime.ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::new(
+                "unsupported_media_type",
+                "expected a body with content-type application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| bytes_error(&r))?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|err| ApiError::new("invalid_json", format!("invalid json: {err}")))?;
+        serde_path_to_error::deserialize(value)
+            .map(ContractJson)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let message = err.into_inner().to_string();
+                let named = quoted(&message, "unknown field `")
+                    .or_else(|| quoted(&message, "missing field `"));
+                let field = match (path.as_str(), named) {
+                    (".", Some(name)) => name,
+                    (".", None) => String::new(),
+                    (p, Some(name)) if message.starts_with("missing field") => {
+                        format!("{p}.{name}")
+                    }
+                    (p, _) => p.to_owned(),
+                };
+                let err = ApiError::new("contract_violation", message);
+                if field.is_empty() {
+                    err
+                } else {
+                    err.with_field(field)
+                }
+            })
+    }
+}
+
+/// The text between `prefix` and the next backtick.
+fn quoted(text: &str, prefix: &str) -> Option<String> {
+    let start = text.find(prefix)? + prefix.len();
+    let len = text[start..].find('`')?;
+    Some(text[start..start + len].to_owned())
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_finds_field_names() {
+        assert_eq!(
+            quoted(
+                "unknown field `nmae`, expected one of `id`",
+                "unknown field `"
+            ),
+            Some("nmae".into())
+        );
+        assert_eq!(quoted("missing field `title`", "unknown field `"), None);
+        assert_eq!(lower_first("Failed"), "failed");
+    }
+}

@@ -1,0 +1,460 @@
+//! Route handlers: each parses its request, calls one [`App`](crate::app::App) method with the caller,
+//! and serializes the answer. The `#[utoipa::path]` on each is its OpenAPI entry.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::AppState;
+use super::dto::{self, PageQuery, PairingsQuery, RankQuery, SearchQuery};
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ContractJson};
+use crate::app::{DocKind, PageRequest, PairingQuery};
+use crate::domain::{Demand, DemandId, Team, TeamId, TrackId, UniversityId, ZoneId};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn page(limit: Option<u32>, offset: Option<u64>) -> ApiResult<PageRequest> {
+    Ok(PageRequest::new(limit, offset)?)
+}
+
+// ---- Operations ----
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "alive", body = dto::Health)))]
+pub async fn healthz() -> Json<dto::Health> {
+    Json(dto::Health {
+        status: "ok".into(),
+    })
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "ready", body = dto::Health),
+        (status = 503, description = "not ready", body = ErrorBody)))]
+pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<dto::Health>> {
+    state
+        .app
+        .ready()
+        .await
+        .map_err(|_| ApiError::new("not_ready", "the database does not answer"))?;
+    Ok(Json(dto::Health {
+        status: "ready".into(),
+    }))
+}
+
+/// Request counts and latency histograms per route, in the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// This OpenAPI 3.1 document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1 document", body = Object)))]
+pub async fn openapi_json(State(state): State<AppState>) -> Response {
+    (
+        [(CONTENT_TYPE, "application/json")],
+        state.docs.openapi_json.as_ref().clone(),
+    )
+        .into_response()
+}
+
+/// The API reference, rendered from the OpenAPI document with assets served by this binary.
+#[utoipa::path(get, path = "/docs", tag = "operations",
+    responses((status = 200, description = "HTML page", body = String, content_type = "text/html")))]
+pub async fn docs(State(state): State<AppState>) -> Html<String> {
+    Html(state.docs.html.as_ref().clone())
+}
+
+// ---- Catalog ----
+
+/// Industrial tracks (any role).
+#[utoipa::path(get, path = "/v1/tracks", tag = "catalog", params(PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::Track>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+pub async fn tracks(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.tracks(&who, page(q.limit, q.offset)?)).into_response())
+}
+
+/// High-tech zones (any role).
+#[utoipa::path(get, path = "/v1/zones", tag = "catalog", params(PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::Zone>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+pub async fn zones(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.zones(&who, page(q.limit, q.offset)?)).into_response())
+}
+
+/// One zone's profile (any role); its demand list for the department and the zone itself.
+#[utoipa::path(get, path = "/v1/zones/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "zone id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::ZoneDetail),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn zone(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.zone(&who, &ZoneId(id))?).into_response())
+}
+
+/// Universities (any role).
+#[utoipa::path(get, path = "/v1/universities", tag = "catalog", params(PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::University>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+pub async fn universities(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.universities(&who, page(q.limit, q.offset)?)).into_response())
+}
+
+/// One university's profile and teams (any role).
+#[utoipa::path(get, path = "/v1/universities/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "university id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::UniversityDetail),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn university(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.university(&who, &UniversityId(id))?).into_response())
+}
+
+/// One team (any role).
+#[utoipa::path(get, path = "/v1/teams/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Team),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn team(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.team(&who, &TeamId(id))?).into_response())
+}
+
+/// One demand (any role).
+#[utoipa::path(get, path = "/v1/demands/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Demand),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn demand(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.demand(&who, &DemandId(id))?).into_response())
+}
+
+// ---- Rankings ----
+
+/// Candidate universities for a zone's demands (department or that zone), each with its best teams,
+/// the demands they fit, the aggregate score and explanations.
+#[utoipa::path(get, path = "/v1/zones/{id}/candidates", tag = "matching",
+    params(("id" = String, Path, description = "zone id"), RankQuery), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::UniversityCandidate>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn zone_candidates(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<RankQuery>,
+) -> ApiResult<Response> {
+    let p = page(q.limit, q.offset)?;
+    let out = state
+        .app
+        .zone_candidates(&who, &ZoneId(id), q.track.map(TrackId), p)
+        .await?;
+    Ok(Json(out).into_response())
+}
+
+/// Enterprise demands that fit a university's teams (department or that university), each with the
+/// best team, score and explanation.
+#[utoipa::path(get, path = "/v1/universities/{id}/demands", tag = "matching",
+    params(("id" = String, Path, description = "university id"), RankQuery), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::DemandFit>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn university_demands(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<RankQuery>,
+) -> ApiResult<Response> {
+    let p = page(q.limit, q.offset)?;
+    let out = state
+        .app
+        .university_demands(&who, &UniversityId(id), q.track.map(TrackId), p)
+        .await?;
+    Ok(Json(out).into_response())
+}
+
+/// Teams ranked for a demand (department or the demand's zone).
+#[utoipa::path(get, path = "/v1/demands/{id}/teams", tag = "matching",
+    params(("id" = String, Path, description = "demand id"), PageQuery), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::RankedTeam>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn demand_teams(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Response> {
+    let p = page(q.limit, q.offset)?;
+    Ok(Json(state.app.demand_teams(&who, &DemandId(id), p).await?).into_response())
+}
+
+/// Demands ranked for a team (department or the team's university).
+#[utoipa::path(get, path = "/v1/teams/{id}/demands", tag = "matching",
+    params(("id" = String, Path, description = "team id"), PageQuery), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::RankedDemand>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn team_demands(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Response> {
+    let p = page(q.limit, q.offset)?;
+    Ok(Json(state.app.team_demands(&who, &TeamId(id), p).await?).into_response())
+}
+
+/// Free-text search over teams or demands with highlighted snippets (any role).
+#[utoipa::path(get, path = "/v1/search", tag = "matching", params(SearchQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::SearchResult>),
+        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+pub async fn search(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> ApiResult<Response> {
+    let p = page(q.limit, q.offset)?;
+    let kind = match q.kind {
+        dto::SearchKind::Teams => DocKind::Teams,
+        dto::SearchKind::Demands => DocKind::Demands,
+    };
+    Ok(Json(state.app.search(&who, q.q, kind, p).await?).into_response())
+}
+
+// ---- Writes ----
+
+/// Adds a team (department, or the university it belongs to). Checked against the dataset contract.
+#[utoipa::path(post, path = "/v1/teams", tag = "writes", request_body = dto::Team,
+    security(("bearer" = [])),
+    responses((status = 201, description = "created", body = dto::Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 409, description = "already_exists", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+pub async fn create_team(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ContractJson(team): ContractJson<Team>,
+) -> ApiResult<Response> {
+    let team = state.app.create_team(&who, team).await?;
+    Ok((StatusCode::CREATED, Json(team)).into_response())
+}
+
+/// Replaces a team (department, or its university).
+#[utoipa::path(put, path = "/v1/teams/{id}", tag = "writes", request_body = dto::Team,
+    params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+pub async fn update_team(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+    ContractJson(team): ContractJson<Team>,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.update_team(&who, &TeamId(id), team).await?).into_response())
+}
+
+/// Deletes a team (department, or its university).
+#[utoipa::path(delete, path = "/v1/teams/{id}", tag = "writes",
+    params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
+    responses((status = 204, description = "deleted"), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn delete_team(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    state.app.delete_team(&who, &TeamId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Adds a demand (department, or the zone it belongs to). Checked against the dataset contract.
+#[utoipa::path(post, path = "/v1/demands", tag = "writes", request_body = dto::Demand,
+    security(("bearer" = [])),
+    responses((status = 201, description = "created", body = dto::Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 409, description = "already_exists", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+pub async fn create_demand(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ContractJson(demand): ContractJson<Demand>,
+) -> ApiResult<Response> {
+    let demand = state.app.create_demand(&who, demand).await?;
+    Ok((StatusCode::CREATED, Json(demand)).into_response())
+}
+
+/// Replaces a demand (department, or its zone).
+#[utoipa::path(put, path = "/v1/demands/{id}", tag = "writes", request_body = dto::Demand,
+    params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
+        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+pub async fn update_demand(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+    ContractJson(demand): ContractJson<Demand>,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.update_demand(&who, &DemandId(id), demand).await?).into_response())
+}
+
+/// Deletes a demand (department, or its zone).
+#[utoipa::path(delete, path = "/v1/demands/{id}", tag = "writes",
+    params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
+    responses((status = 204, description = "deleted"), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn delete_demand(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    state.app.delete_demand(&who, &DemandId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- Pairings and review ----
+
+/// Pairings: all for the department, those involving the caller for a zone or university.
+#[utoipa::path(get, path = "/v1/pairings", tag = "pairings", params(PairingsQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::Pairing>), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody)))]
+pub async fn pairings(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(q): ApiQuery<PairingsQuery>,
+) -> ApiResult<Response> {
+    let p = page(q.limit, q.offset)?;
+    let query = PairingQuery {
+        status: q.status.map(Into::into),
+        track_id: q.track.map(TrackId),
+        zone_id: q.zone_id.map(ZoneId),
+        university_id: q.university_id.map(UniversityId),
+    };
+    Ok(Json(state.app.pairings(&who, query, p).await?).into_response())
+}
+
+/// One pairing (department, or a party to it).
+#[utoipa::path(get, path = "/v1/pairings/{id}", tag = "pairings",
+    params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Pairing), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn pairing(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.pairing(&who, &id).await?).into_response())
+}
+
+/// Reviews a pairing (department only): approve, reject or request changes, naming the version seen.
+#[utoipa::path(post, path = "/v1/pairings/{id}/reviews", tag = "pairings",
+    request_body = dto::ReviewRequest,
+    params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::ReviewOutcome), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody),
+        (status = 409, description = "stale version or decision not allowed from the current status", body = ErrorBody)))]
+pub async fn review(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<dto::ReviewRequest>,
+) -> ApiResult<Response> {
+    let out = state
+        .app
+        .review(&who, &id, body.decision.into(), body.comment, body.version)
+        .await?;
+    Ok(Json(out).into_response())
+}
+
+/// The review history of a pairing, oldest first (department, or a party to it).
+#[utoipa::path(get, path = "/v1/pairings/{id}/history", tag = "pairings",
+    params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::HistoryEntry>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Response> {
+    let p = page(q.limit, q.offset)?;
+    Ok(Json(state.app.history(&who, &id, p).await?).into_response())
+}
+
+/// Comments on a pairing, oldest first (department, or a party to it).
+#[utoipa::path(get, path = "/v1/pairings/{id}/comments", tag = "pairings",
+    params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Page<dto::Comment>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn comments(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Response> {
+    let p = page(q.limit, q.offset)?;
+    Ok(Json(state.app.comments(&who, &id, p).await?).into_response())
+}
+
+/// Comments on a pairing (department, or a party to it).
+#[utoipa::path(post, path = "/v1/pairings/{id}/comments", tag = "pairings",
+    request_body = dto::CommentRequest,
+    params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
+    responses((status = 201, description = "created", body = dto::Comment), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
+        (status = 404, description = "not_found", body = ErrorBody)))]
+pub async fn comment(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<dto::CommentRequest>,
+) -> ApiResult<Response> {
+    let out = state.app.comment(&who, &id, body.body).await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}

@@ -1,0 +1,196 @@
+//! The HTTP transport, and the only module that imports axum and tower: routing, authentication of
+//! requests, conversion between wire types and the app, limits, tracing, metrics and the API docs.
+//!
+//! Invariants: every failure leaves as an [`error::ErrorBody`] with a stable code (JSON rejections,
+//! unknown routes, wrong methods, timeouts and panics included); a request span carries the matched
+//! route, status, latency and the caller's role kind, never the token.
+
+pub mod docs;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod handlers;
+pub mod metrics;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::timeout::TimeoutLayer;
+use tower::timeout::error::Elapsed;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+use tracing::{Span, field, info, info_span};
+
+use crate::app::App;
+use error::ApiError;
+use metrics::Metrics;
+
+/// Limits of the HTTP server.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest accepted request body.
+    pub body_limit: usize,
+    /// A request still running after this is answered 408 `request_timeout`.
+    pub request_timeout: Duration,
+    /// Requests handled at once; more wait for a slot (within the timeout).
+    pub concurrency_limit: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            concurrency_limit: 512,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub app: App,
+    pub metrics: Arc<Metrics>,
+    pub docs: docs::Docs,
+}
+
+/// All routes with their middleware.
+pub fn router(app: App, config: &HttpConfig) -> Router {
+    let state = AppState {
+        app,
+        metrics: Arc::new(Metrics::default()),
+        docs: docs::Docs::build(),
+    };
+    use handlers as h;
+    let routes = Router::new()
+        .route("/healthz", get(h::healthz))
+        .route("/readyz", get(h::readyz))
+        .route("/metrics", get(h::metrics))
+        .route("/openapi.json", get(h::openapi_json))
+        .route("/docs", get(h::docs))
+        .route("/v1/tracks", get(h::tracks))
+        .route("/v1/zones", get(h::zones))
+        .route("/v1/zones/{id}", get(h::zone))
+        .route("/v1/zones/{id}/candidates", get(h::zone_candidates))
+        .route("/v1/universities", get(h::universities))
+        .route("/v1/universities/{id}", get(h::university))
+        .route("/v1/universities/{id}/demands", get(h::university_demands))
+        .route("/v1/teams", axum::routing::post(h::create_team))
+        .route(
+            "/v1/teams/{id}",
+            get(h::team).put(h::update_team).delete(h::delete_team),
+        )
+        .route("/v1/teams/{id}/demands", get(h::team_demands))
+        .route("/v1/demands", axum::routing::post(h::create_demand))
+        .route(
+            "/v1/demands/{id}",
+            get(h::demand)
+                .put(h::update_demand)
+                .delete(h::delete_demand),
+        )
+        .route("/v1/demands/{id}/teams", get(h::demand_teams))
+        .route("/v1/search", get(h::search))
+        .route("/v1/pairings", get(h::pairings))
+        .route("/v1/pairings/{id}", get(h::pairing))
+        .route("/v1/pairings/{id}/reviews", axum::routing::post(h::review))
+        .route("/v1/pairings/{id}/history", get(h::history))
+        .route(
+            "/v1/pairings/{id}/comments",
+            get(h::comments).post(h::comment),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+
+    let limits = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|err: tower::BoxError| async move {
+            if err.is::<Elapsed>() {
+                ApiError::new("request_timeout", "the request took too long")
+            } else {
+                ApiError::new("overloaded", "the server is overloaded")
+            }
+        }))
+        .layer(TimeoutLayer::new(config.request_timeout))
+        .layer(GlobalConcurrencyLimitLayer::new(config.concurrency_limit));
+
+    routes
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(limits)
+        .layer(CatchPanicLayer::custom(|_panic| {
+            ApiError::internal("panic", "a handler panicked").into_response()
+        }))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", |p| p.as_str());
+                    info_span!(
+                        "request",
+                        method = %req.method(),
+                        route,
+                        status = field::Empty,
+                        latency_ms = field::Empty,
+                        role = field::Empty,
+                    )
+                })
+                .on_request(())
+                .on_response(|res: &Response, latency: Duration, span: &Span| {
+                    span.record("status", res.status().as_u16());
+                    span.record("latency_ms", latency.as_secs_f64() * 1000.0);
+                    info!("response");
+                })
+                .on_failure(()),
+        )
+        .with_state(state)
+}
+
+async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let res = next.run(req).await;
+    state
+        .metrics
+        .observe(&method, &route, res.status().as_u16(), start.elapsed());
+    res
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new("method_not_allowed", "method not allowed on this route")
+}
+
+/// Serves `app` on an already bound listener until `shutdown` completes, then finishes the requests
+/// in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    config: HttpConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router(app, &config);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,264 @@
+//! Test support: a tiny inline dataset, and `spawn_app`, which serves the real HTTP stack on
+//! 127.0.0.1:0 over a temporary SQLite file with tokens for each role and a few seeded pairings.
+//! Set `TEST_LOG=1` to see the server's logs.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Once};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use shuanggao::app::App;
+use shuanggao::app::overlap::OverlapMatcher;
+use shuanggao::auth::{self, Role};
+use shuanggao::domain::Dataset;
+use shuanggao::http::{self, HttpConfig};
+use shuanggao::store::{Actor, NewPairing, Store};
+use tokio::sync::oneshot;
+
+/// Two tracks, two zones, two universities, four teams and four demands.
+pub fn dataset() -> Dataset {
+    let tracks = json!([
+        {"id": "f-storage", "name": "新型储能", "kind": "future", "keywords": ["储能", "电池"]},
+        {"id": "c-bio", "name": "生物医药", "kind": "cluster", "keywords": ["药物"]}
+    ]);
+    let zones = json!([
+        {"id": "z1", "name": "苏州高新区", "city": "苏州", "industries": ["新型储能"], "track_ids": ["f-storage"],
+         "platforms": [{"name": "储能中试平台", "kind": "pilot"}], "funds": [{"name": "科创基金", "size_wan_yuan": 5000.0}]},
+        {"id": "z2", "name": "泰州医药高新区", "city": "泰州", "industries": ["生物医药"], "track_ids": ["c-bio"]}
+    ]);
+    let universities = json!([
+        {"id": "u1", "name": "南京大学", "city": "南京", "kind": "research", "disciplines": ["化学"]},
+        {"id": "u2", "name": "中国药科大学", "city": "南京", "kind": "research", "disciplines": ["药学"]}
+    ]);
+    let teams = json!([
+        {"id": "t1", "university_id": "u1", "name": "锂电池安全团队", "track_ids": ["f-storage"],
+         "description": "锂离子电池安全状态在线监测与热失控预警",
+         "achievements": [{"kind": "paper", "title": "电池热失控早期预警方法", "year": 2023}]},
+        {"id": "t2", "university_id": "u1", "name": "固态电池团队", "track_ids": ["f-storage"],
+         "description": "固态电解质与储能电池材料"},
+        {"id": "t3", "university_id": "u2", "name": "药物制剂团队", "track_ids": ["c-bio"],
+         "description": "缓释药物制剂与质量控制"},
+        {"id": "t4", "university_id": "u2", "name": "储能药物交叉团队", "track_ids": ["f-storage", "c-bio"],
+         "description": "电池材料与药物载体"}
+    ]);
+    let demands = json!([
+        {"id": "d1", "zone_id": "z1", "title": "动力电池热失控预警", "track_ids": ["f-storage"],
+         "description": "需要电池安全在线监测方案"},
+        {"id": "d2", "zone_id": "z1", "title": "储能电池材料降本", "track_ids": ["f-storage"]},
+        {"id": "d3", "zone_id": "z2", "title": "缓释药物制剂工艺", "track_ids": ["c-bio"]},
+        {"id": "d4", "zone_id": "z2", "title": "药物质量控制", "track_ids": ["c-bio"],
+         "excluded_university_ids": ["u1"]}
+    ]);
+    fn parse<T: serde::de::DeserializeOwned>(v: Value) -> T {
+        serde_json::from_value(v).expect("fixture parses")
+    }
+    Dataset {
+        tracks: parse(tracks),
+        zones: parse(zones),
+        universities: parse(universities),
+        teams: parse(teams),
+        demands: parse(demands),
+    }
+}
+
+/// Writes the dataset as JSON Lines files into `dir`.
+pub fn write_dataset(dir: &Path, data: &Dataset) {
+    fn lines<T: serde::Serialize>(items: &[T]) -> String {
+        items
+            .iter()
+            .map(|i| serde_json::to_string(i).unwrap() + "\n")
+            .collect()
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("tracks.jsonl"), lines(&data.tracks)).unwrap();
+    std::fs::write(dir.join("zones.jsonl"), lines(&data.zones)).unwrap();
+    std::fs::write(dir.join("universities.jsonl"), lines(&data.universities)).unwrap();
+    std::fs::write(dir.join("teams.jsonl"), lines(&data.teams)).unwrap();
+    std::fs::write(dir.join("demands.jsonl"), lines(&data.demands)).unwrap();
+}
+
+pub fn seed_actor() -> Actor {
+    Actor {
+        name: "seed".into(),
+        role: "department".into(),
+    }
+}
+
+/// Inserts a proposed pairing through the store.
+pub fn seed_pairing(store: &Store, id: &str, zone: &str, university: &str, track: &str) {
+    store
+        .insert_pairing(
+            &NewPairing {
+                id: id.into(),
+                batch_id: None,
+                zone_id: zone.into(),
+                university_id: university.into(),
+                track_id: track.into(),
+                bundle: json!({"benchmark_projects": ["d1", "d2"], "fund": "科创基金"}),
+                quality: 0.5,
+            },
+            &seed_actor(),
+        )
+        .expect("seed pairing");
+}
+
+/// A database at `path` with the fixture imported.
+pub fn seeded_store(path: &Path) -> Store {
+    let store = Store::open(path).expect("open store");
+    store.import_dataset(&dataset(), "fixture").expect("import");
+    store
+}
+
+fn init_logs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt()
+                .with_env_filter("info")
+                .with_test_writer()
+                .init();
+        }
+    });
+}
+
+/// A running server and tokens for each role.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub app: App,
+    pub department: String,
+    pub zone1: String,
+    pub university1: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A response's status and JSON body (`Null` when the body is not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+/// Pairings seeded by `spawn_app`: (id, zone, university, track).
+pub const PAIRINGS: [(&str, &str, &str, &str); 4] = [
+    ("p-z1-u1", "z1", "u1", "f-storage"),
+    ("p-z1-u2", "z1", "u2", "f-storage"),
+    ("p-z2-u2", "z2", "u2", "c-bio"),
+    ("p-z2-u1", "z2", "u1", "c-bio"),
+];
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(HttpConfig::default()).await
+}
+
+pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("var/test.db");
+    let store = seeded_store(&db_path);
+    let token = |role: Role, name: &str| auth::create_token(&store, &role, name).unwrap().1;
+    let department = token(Role::Department, "处长");
+    let zone1 = token(Role::Zone("z1".into()), "苏州园区");
+    let university1 = token(Role::University("u1".into()), "南大科研院");
+    for (id, zone, university, track) in PAIRINGS {
+        seed_pairing(&store, id, zone, university, track);
+    }
+    let matcher = Arc::new(OverlapMatcher::new(&store.load_dataset().unwrap()));
+    let app = App::new(store, matcher).expect("app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let served = app.clone();
+    tokio::spawn(async move {
+        http::serve(listener, served, config, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("serve");
+    });
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        app,
+        department,
+        zone1,
+        university1,
+        shutdown: Some(tx),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.expect("request");
+        reply(res).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    /// Sends raw bytes with a content type.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let res = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        reply(res).await
+    }
+}
+
+pub async fn reply(res: reqwest::Response) -> Reply {
+    let status = res.status();
+    let text = res.text().await.unwrap_or_default();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply { status, body, text }
+}
