@@ -1,5 +1,8 @@
 //! Command-line interface: one subcommand per job, each parsed here and run by its module.
 
+mod generate;
+mod validate;
+
 mod serve;
 mod token;
 
@@ -25,6 +28,10 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check a dataset directory against the dataset contract v1.
+    Validate(validate::ValidateArgs),
+    /// Generate a deterministic synthetic dataset and its planted relevance judgements.
+    Gen(generate::GenArgs),
     /// Serve the HTTP API.
     Serve(serve::ServeArgs),
     /// Create, revoke and list access tokens.
@@ -34,6 +41,8 @@ pub enum Command {
 /// Runs one parsed command line; the process exit code comes from the returned value.
 pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Gen(args) => generate::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Token(args) => token::run(args),
     }

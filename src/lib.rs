@@ -2,9 +2,14 @@
 //!
 //! The codemap and the invariants live in `README.md` (section "Architecture").
 
+pub mod analysis;
 pub mod app;
 pub mod auth;
+pub mod dataset;
 pub mod domain;
+pub mod generator;
 pub mod http;
+pub mod models;
 pub mod review;
 pub mod store;
+pub mod text_index;

@@ -50,6 +50,7 @@ impl Modify for BearerAuth {
         handlers::metrics,
         handlers::openapi_json,
         handlers::docs,
+        handlers::me,
         handlers::tracks,
         handlers::zones,
         handlers::zone,

@@ -131,6 +131,22 @@ pub struct CommentRequest {
     pub body: String,
 }
 
+/// `GET /v1/me`: who the bearer token acts as.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Me {
+    /// The full role: `department`, `zone:<zone_id>` or `university:<university_id>`.
+    pub role: String,
+    /// The role without its id: `department`, `zone` or `university`.
+    pub kind: String,
+    /// The note given when the token was created (who holds it).
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub university_id: Option<String>,
+}
+
 /// `GET /healthz`, `GET /readyz`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Health {

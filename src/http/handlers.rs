@@ -12,6 +12,7 @@ use super::dto::{self, PageQuery, PairingsQuery, RankQuery, SearchQuery};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ContractJson};
 use crate::app::{DocKind, PageRequest, PairingQuery};
+use crate::auth::Role;
 use crate::domain::{Demand, DemandId, Team, TeamId, TrackId, UniversityId, ZoneId};
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -76,6 +77,26 @@ pub async fn docs(State(state): State<AppState>) -> Html<String> {
 }
 
 // ---- Catalog ----
+
+/// The caller: its role, the token's name and the zone or university it acts for (any role).
+#[utoipa::path(get, path = "/v1/me", tag = "catalog",
+    security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = dto::Me),
+        (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+pub async fn me(Caller(who): Caller) -> Json<dto::Me> {
+    let (zone_id, university_id) = match &who.role {
+        Role::Department => (None, None),
+        Role::Zone(id) => (Some(id.to_string()), None),
+        Role::University(id) => (None, Some(id.to_string())),
+    };
+    Json(dto::Me {
+        role: who.role.to_string(),
+        kind: who.role.kind().to_owned(),
+        name: who.name,
+        zone_id,
+        university_id,
+    })
+}
 
 /// Industrial tracks (any role).
 #[utoipa::path(get, path = "/v1/tracks", tag = "catalog", params(PageQuery),

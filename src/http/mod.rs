@@ -5,6 +5,7 @@
 //! unknown routes, wrong methods, timeouts and panics included); a request span carries the matched
 //! route, status, latency and the caller's role kind, never the token.
 
+pub mod console;
 pub mod docs;
 pub mod dto;
 pub mod error;
@@ -78,6 +79,7 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
         .route("/metrics", get(h::metrics))
         .route("/openapi.json", get(h::openapi_json))
         .route("/docs", get(h::docs))
+        .route("/v1/me", get(h::me))
         .route("/v1/tracks", get(h::tracks))
         .route("/v1/zones", get(h::zones))
         .route("/v1/zones/{id}", get(h::zone))
@@ -108,6 +110,7 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
             "/v1/pairings/{id}/comments",
             get(h::comments).post(h::comment),
         )
+        .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
 

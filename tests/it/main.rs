@@ -2,6 +2,9 @@
 
 mod api;
 mod cli;
+mod console;
+mod dataset;
 mod durability;
+mod generator;
 mod review_race;
 mod support;

@@ -1,0 +1,650 @@
+//! Composes one synthetic research team from a topic: a fictional leader, a name, fields, an academic
+//! profile in varied sentence frames, achievements drawn from the topic's pools and synthesised from its
+//! methods, objects, problems and results, platforms, capacity and keywords.
+
+use crate::domain::{
+    Achievement, AchievementKind, Leader, Platform, Team, TeamId, TrackId, University,
+    UniversityId, UniversityKind,
+};
+
+use super::material::Topic;
+use super::pools;
+use super::text::{
+    Rng, between, chance, clause, direction_core, enumerate, one_discipline, pick, pick_ref,
+    sample, sample_between, sample_indices, short_track_name, shuffle, similar, weighted,
+};
+
+/// What a team is composed from.
+pub struct TeamInput<'a> {
+    pub id: String,
+    pub topic: &'a Topic,
+    pub track_name: &'a str,
+    pub university: &'a University,
+}
+
+/// A fictional person's name: common surname, one or two given-name characters.
+pub fn person_name(rng: &mut Rng) -> String {
+    let surname = weighted(rng, pools::SURNAMES, "王");
+    let mut name = surname.to_owned();
+    name.push_str(pick(rng, pools::GIVEN));
+    if chance(rng, 0.7) {
+        name.push_str(pick(rng, pools::GIVEN));
+    }
+    name
+}
+
+fn leader(rng: &mut Rng, applied: bool) -> Leader {
+    let titles: &[(&str, u32)] = if applied {
+        &[
+            ("教授", 45),
+            ("副教授", 40),
+            ("研究员", 5),
+            ("高级工程师", 10),
+        ]
+    } else {
+        &[("教授", 60), ("研究员", 17), ("副教授", 23)]
+    };
+    let title = weighted(rng, titles, "教授");
+    let scale = if applied { 0.4 } else { 1.0 };
+    let senior = title != "副教授" && title != "高级工程师";
+    let mut honors = Vec::new();
+    for &(honor, per_mille) in pools::HONORS {
+        let national = !honor.starts_with("江苏省");
+        let p = f64::from(per_mille) / 1000.0 * scale * if national && !senior { 0.2 } else { 1.0 };
+        // One national talent title at most, one provincial youth title at most, three honours at most.
+        let clash = honors.iter().any(|h: &String| {
+            (h.contains("科学基金") && honor.contains("科学基金"))
+                || (h.contains("长江") && honor.contains("长江"))
+        });
+        if honors.len() < 3 && !clash && chance(rng, p) {
+            honors.push(honor.to_owned());
+        }
+    }
+    Leader {
+        name: person_name(rng),
+        title: title.to_owned(),
+        honors,
+    }
+}
+
+fn team_name(rng: &mut Rng, leader: &Leader, fields: &[&str], topic: &Topic) -> String {
+    let f1 = fields.first().copied().unwrap_or(topic.name.as_str());
+    let f2 = fields.get(1).copied().unwrap_or(f1);
+    match between(rng, 0, 9) {
+        0 | 1 => format!("{}{}团队", leader.name, leader.title),
+        2 => format!("{}课题组", leader.name),
+        3..=5 => format!("{f1}创新团队"),
+        6 | 7 => format!("{f1}研究团队"),
+        8 if f1.chars().count() + f2.chars().count() <= 12
+            && !f1.contains('与')
+            && !f2.contains('与') =>
+        {
+            format!("{f1}与{f2}交叉研究团队")
+        }
+        8 => format!("{f1}研究团队"),
+        _ => format!(
+            "{}科研团队",
+            direction_core(pick(rng, &topic.team.directions))
+        ),
+    }
+}
+
+/// The team's discipline: one the topic needs and the university is strong in, else one the topic needs.
+fn discipline<'a>(rng: &mut Rng, topic: &'a Topic, university: &'a University) -> &'a str {
+    let shared: Vec<&'a str> = topic
+        .disciplines
+        .iter()
+        .filter(|d| {
+            d.split('/')
+                .any(|p| university.disciplines.iter().any(|u| u.contains(p)))
+        })
+        .map(String::as_str)
+        .collect();
+    let chosen: &'a str = if shared.is_empty() {
+        pick(rng, &topic.disciplines)
+    } else {
+        pick_ref(rng, &shared).copied().unwrap_or_default()
+    };
+    let chosen = one_discipline(rng, chosen);
+    if chosen.is_empty() {
+        pick(rng, &university.disciplines)
+    } else {
+        chosen
+    }
+}
+
+pub fn compose(input: &TeamInput<'_>, rng: &mut Rng) -> Team {
+    let topic = input.topic;
+    let m = &topic.team;
+    let university = input.university;
+    let applied = university.kind == Some(UniversityKind::Applied);
+    let leader = leader(rng, applied);
+    let members = between(rng, 5, if applied { 14 } else { 26 });
+    let field_count = between(rng, 2, 4) as usize;
+    let fields = sample(rng, &m.fields, field_count);
+    let name = team_name(rng, &leader, &fields, topic);
+    let discipline = discipline(rng, topic, university);
+    let platforms = platforms(rng, topic, university);
+    let achievements = achievements(rng, topic, &fields);
+    let description = description(
+        rng,
+        &Profile {
+            input,
+            leader: &leader,
+            fields: &fields,
+            discipline,
+            members,
+            platforms: &platforms,
+        },
+        &achievements,
+    );
+    let mut keywords: Vec<String> = sample_between(rng, &m.keywords, 4, 7)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    if chance(rng, 0.3)
+        && let Some(field) = fields.last()
+        && !keywords.iter().any(|k| k == field)
+    {
+        keywords.push((*field).to_owned());
+    }
+    let mut track_ids = vec![TrackId(topic.track_id.clone())];
+    track_ids.extend(topic.also_tracks.iter().map(|t| TrackId(t.clone())));
+    let mut team_fields: Vec<String> = fields.iter().map(|f| (*f).to_owned()).collect();
+    if chance(rng, 0.3) && !team_fields.iter().any(|f| f == discipline) && !discipline.is_empty() {
+        team_fields.push(discipline.to_owned());
+    }
+    Team {
+        id: TeamId(input.id.clone()),
+        university_id: UniversityId(university.id.0.clone()),
+        name,
+        leader: Some(leader),
+        fields: team_fields,
+        description,
+        keywords,
+        track_ids,
+        platforms,
+        achievements,
+        capacity: between(rng, 2, 5),
+        members: Some(members),
+    }
+}
+
+fn platforms(rng: &mut Rng, topic: &Topic, university: &University) -> Vec<Platform> {
+    let count = weighted(rng, &[(0usize, 2), (1, 5), (2, 3)], 1);
+    sample_indices(rng, topic.team.platforms.len(), count)
+        .into_iter()
+        .map(|i| {
+            let platform = &topic.team.platforms[i];
+            // A provincial centre named in the topic becomes, for some teams, their university's own.
+            let name = match platform.name.strip_prefix("江苏省") {
+                Some(rest) if chance(rng, 0.5) => format!("{}{rest}", university.name),
+                _ => platform.name.clone(),
+            };
+            Platform {
+                name,
+                kind: platform.kind.clone(),
+            }
+        })
+        .collect()
+}
+
+struct Profile<'a> {
+    input: &'a TeamInput<'a>,
+    leader: &'a Leader,
+    fields: &'a [&'a str],
+    discipline: &'a str,
+    members: u32,
+    platforms: &'a [Platform],
+}
+
+fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> String {
+    let topic = p.input.topic;
+    let m = &topic.team;
+    let university = &p.input.university.name;
+    let f1 = p.fields.first().copied().unwrap_or(topic.name.as_str());
+    let f2 = p.fields.get(1).copied().unwrap_or(f1);
+    let mut out = String::with_capacity(600);
+
+    out.push_str(&match between(rng, 0, 4) {
+        0 => format!(
+            "团队依托{university}{}学科，长期从事{f1}与{f2}研究。",
+            p.discipline
+        ),
+        1 => format!(
+            "团队现有固定成员{}人，其中高级职称{}人，主要从事{}等方向的研究工作。",
+            p.members,
+            (p.members / 3).max(2),
+            enumerate(p.fields)
+        ),
+        2 => format!(
+            "团队面向{}产业需求，聚焦{}开展应用基础研究和关键技术攻关。",
+            short_track_name(p.input.track_name),
+            topic.name
+        ),
+        3 => format!(
+            "{}{}领衔的团队扎根{f1}领域多年，近年来围绕{}持续开展研究。",
+            p.leader.name, p.leader.title, topic.name
+        ),
+        _ => {
+            let rest = p.fields.get(1..).unwrap_or_default();
+            let others = if rest.is_empty() {
+                f2.to_owned()
+            } else {
+                enumerate(rest)
+            };
+            format!(
+                "本团队隶属{university}{}学院，研究工作以{f1}为主线，兼顾{others}。",
+                p.discipline
+            )
+        }
+    });
+
+    let directions: Vec<&str> = sample_between(rng, &m.directions, 2, 3)
+        .into_iter()
+        .map(clause)
+        .collect();
+    out.push_str(&match (between(rng, 0, 3), directions.as_slice()) {
+        (0, ds) => {
+            let items: Vec<String> = ds
+                .iter()
+                .enumerate()
+                .map(|(i, d)| format!("（{}）{d}", i + 1))
+                .collect();
+            format!("主要研究方向包括：{}。", items.join("；"))
+        }
+        (1, [a, rest @ ..]) if !rest.is_empty() => {
+            format!("目前的研究方向涵盖{a}、{}。", rest.join("以及"))
+        }
+        (2, [a, b, ..]) => {
+            format!(
+                "近年来重点围绕{}和{}等方向开展工作。",
+                direction_core(a),
+                direction_core(b)
+            )
+        }
+        (_, ds) => {
+            let (last, init) = ds.split_last().unwrap_or((&"", &[]));
+            if init.is_empty() {
+                format!("研究内容主要包括{last}。")
+            } else {
+                format!("研究内容主要包括{}，以及{last}。", init.join("、"))
+            }
+        }
+    });
+
+    let Parts {
+        problem,
+        method: m1,
+        object: o1,
+        ..
+    } = parts(rng, topic);
+    let others: Vec<&str> = m
+        .methods
+        .iter()
+        .map(|x| clause(x))
+        .filter(|x| *x != m1)
+        .collect();
+    let m2 = pick(rng, &others);
+    let m2 = if m2.is_empty() { m1 } else { m2 };
+    let mut objects = vec![o1];
+    let other = clause(pick(rng, &m.objects));
+    if other != o1 {
+        objects.push(other);
+    }
+    let with_method = chance(rng, 0.8);
+    if with_method {
+        out.push_str(&match between(rng, 0, 3) {
+            0 => format!("针对{problem}的问题，团队综合运用{m1}、{m2}等手段开展系统研究。"),
+            1 => format!("围绕“{problem}”这一难题，团队发展了以{m1}和{m2}为核心的技术路线。"),
+            2 => format!(
+                "在方法上，团队注重{m1}与{m2}的结合，研究对象涵盖{}等。",
+                objects.join("、")
+            ),
+            _ => format!(
+                "团队以{}为主要研究对象，形成了以{m1}、{m2}为代表的研究手段。",
+                enumerate(&objects)
+            ),
+        });
+    }
+
+    if !with_method || chance(rng, 0.8) {
+        let results: Vec<&str> = sample_between(rng, &m.results, 1, 3)
+            .into_iter()
+            .map(clause)
+            .collect();
+        out.push_str(&match (between(rng, 0, 3), results.as_slice()) {
+            (0, [one]) => format!("相关技术已在合作企业完成验证，{one}。"),
+            (1, [one]) => format!("经实验验证，{one}。"),
+            (2, rs) if rs.len() >= 2 => format!("取得的主要进展有：{}。", rs.join("；")),
+            (_, rs) => format!("代表性成果包括：{}。", rs.join("；")),
+        });
+    }
+
+    let mut tail: Vec<String> = Vec::new();
+    if chance(rng, 0.6) {
+        tail.push(match between(rng, 0, 5) {
+            0 => format!(
+                "近五年主持国家自然科学基金、国家重点研发计划课题等纵向项目{}项，承担企业委托项目{}项。",
+                between(rng, 3, 15),
+                between(rng, 4, 30)
+            ),
+            1 => {
+                let granted = between(rng, 6, 60);
+                format!(
+                    "团队累计发表学术论文{}余篇，授权发明专利{granted}件，其中{}件已实现转让或许可。",
+                    between(rng, 3, 20) * 10,
+                    between(rng, 1, (granted / 4).max(1))
+                )
+            }
+            2 => format!(
+                "近年来承担横向课题{}项，合同经费累计{}万元。",
+                between(rng, 5, 40),
+                between(rng, 8, 120) * 50
+            ),
+            3 => format!(
+                "团队成员中具有博士学位者占{}%，在读研究生{}人。",
+                between(rng, 60, 100),
+                between(rng, 8, 45)
+            ),
+            4 => format!(
+                "团队近三年到账科研经费{}万元，其中企业横向经费占{}%。",
+                between(rng, 6, 90) * 50,
+                between(rng, 20, 70)
+            ),
+            _ => format!(
+                "团队已培养博士、硕士研究生{}余名，多名毕业生就职于省内{}企业。",
+                between(rng, 3, 15) * 10,
+                short_track_name(p.input.track_name)
+            ),
+        });
+    }
+    if let Some(platform) = pick_ref(rng, p.platforms)
+        && chance(rng, 0.6)
+    {
+        let name = &platform.name;
+        tail.push(match between(rng, 0, 3) {
+            0 => format!("团队依托{name}开展工作，可为企业提供技术咨询、联合攻关和中试验证服务。"),
+            1 => format!("团队建有{name}，拥有较完善的实验与测试条件。"),
+            2 => format!(
+                "依托{name}，团队已与{}家企业建立联合研发关系。",
+                between(rng, 3, 20)
+            ),
+            _ => format!("团队牵头建设{name}，相关条件可对园区企业开放共享。"),
+        });
+    }
+    if let Some(award) = achievements
+        .iter()
+        .find(|a| a.kind == AchievementKind::Award)
+        && chance(rng, 0.7)
+    {
+        tail.push(format!("相关成果获{}。", award.title));
+    }
+    if chance(rng, 0.3) {
+        tail.push(match between(rng, 0, 2) {
+            0 => format!("团队希望与园区企业在{f2}方向开展联合攻关和成果转化。"),
+            1 => format!(
+                "目前正推进{}的工程化应用，欢迎相关企业洽谈合作。",
+                direction_core(pick(rng, &m.directions))
+            ),
+            _ => format!(
+                "团队长期与{}及周边企业保持合作，熟悉产业一线的技术需求。",
+                p.input.university.city
+            ),
+        });
+    }
+    shuffle(rng, &mut tail);
+    for sentence in tail {
+        out.push_str(&sentence);
+    }
+    out
+}
+
+const PAPER_ASPECTS: &[&str] = &[
+    "失效机理",
+    "建模与仿真",
+    "特性分析",
+    "性能优化",
+    "在线监测",
+    "关键工艺",
+    "设计优化",
+    "表征与评价",
+    "寿命预测",
+];
+const PATENT_ASPECTS: &[&str] = &["检测", "在线监测", "评估", "优化", "质量控制"];
+const PATENT_EFFECTS: &[&str] = &[
+    "操作简便、结果稳定",
+    "可在工程现场快速实施",
+    "较现有方法精度更高、成本更低",
+    "便于在生产线上推广应用",
+    "显著缩短了处理周期",
+];
+
+fn achievements(rng: &mut Rng, topic: &Topic, fields: &[&str]) -> Vec<Achievement> {
+    let m = &topic.team;
+    let count = between(rng, 3, 6) as usize;
+    let mut papers = sample_indices(rng, m.papers.len(), m.papers.len());
+    let mut patents = sample_indices(rng, m.patents.len(), m.patents.len());
+    let mut out: Vec<Achievement> = Vec::with_capacity(count);
+    let mut seen_titles: Vec<String> = Vec::new();
+    let mut attempts = 0;
+    while out.len() < count && attempts < 4 * count + 8 {
+        attempts += 1;
+        let roll = between(rng, 0, 99);
+        let year = Some(2015 + between(rng, 0, 11) as i32);
+        let achievement = match roll {
+            0..=29 => papers.pop().map(|i| Achievement {
+                kind: AchievementKind::Paper,
+                title: m.papers[i].title.clone(),
+                r#abstract: m.papers[i].r#abstract.clone(),
+                year,
+            }),
+            30..=49 => patents.pop().map(|i| Achievement {
+                kind: AchievementKind::Patent,
+                title: m.patents[i].title.clone(),
+                r#abstract: m.patents[i].r#abstract.clone(),
+                year,
+            }),
+            50..=71 => Some(synthetic_paper(rng, topic, year)),
+            72..=87 => Some(synthetic_patent(rng, topic, fields, year)),
+            88..=94 => Some(project(rng, topic, year)),
+            95..=97 => Some(award(rng, topic, fields, year)),
+            _ => Some(standard(rng, topic, year)),
+        };
+        if let Some(a) = achievement
+            && !seen_titles.contains(&a.title)
+            && (a.kind != AchievementKind::Award
+                || !out.iter().any(|o| o.kind == AchievementKind::Award))
+        {
+            seen_titles.push(a.title.clone());
+            out.push(a);
+        }
+    }
+    out.sort_by_key(|a| std::cmp::Reverse(a.year));
+    out
+}
+
+/// The parts of a topic one synthesised text combines: a problem with its result and, where known, the
+/// direction, method and object that go with them.
+struct Parts<'a> {
+    problem: &'a str,
+    result: &'a str,
+    direction: &'a str,
+    method: &'a str,
+    object: &'a str,
+}
+
+fn parts<'a>(rng: &mut Rng, topic: &'a Topic) -> Parts<'a> {
+    let m = &topic.team;
+    let link = pick_ref(rng, &topic.links);
+    let or_pick = |rng: &mut Rng, index: Option<usize>, pool: &'a [String]| -> &'a str {
+        match index.and_then(|i| pool.get(i)) {
+            Some(text) => clause(text),
+            None => clause(pick(rng, pool)),
+        }
+    };
+    Parts {
+        problem: or_pick(rng, link.map(|l| l.problem), &m.problems),
+        result: or_pick(rng, link.map(|l| l.result), &m.results),
+        direction: or_pick(rng, link.and_then(|l| l.direction), &m.directions),
+        method: or_pick(rng, link.and_then(|l| l.method), &m.methods),
+        object: or_pick(rng, link.and_then(|l| l.object), &m.objects),
+    }
+}
+
+fn synthetic_paper(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achievement {
+    let Parts {
+        problem,
+        result,
+        direction,
+        method,
+        object,
+    } = parts(rng, topic);
+    let core = direction_core(direction);
+    let title = match between(rng, 0, 5) {
+        0 if direction.ends_with("研究") => format!("{direction}进展"),
+        0 => format!("{direction}研究"),
+        1 => format!("{core}的若干关键问题研究"),
+        2 if ["方法", "技术", "工艺", "算法", "控制", "设计"]
+            .iter()
+            .any(|e| core.ends_with(e)) =>
+        {
+            format!("{core}及其应用")
+        }
+        2 if !core.contains("机理") && !core.contains("方法") => {
+            format!("{core}的机理与方法研究")
+        }
+        2 => format!("{core}研究"),
+        3 => format!("{core}：方法与实验验证"),
+        4 if !core.starts_with("基于") && !core.starts_with("面向") && !similar(method, core) =>
+        {
+            format!("基于{method}的{core}")
+        }
+        4 => format!("{core}研究"),
+        _ if similar(method, object) => format!("{object}{}研究", pick(rng, PAPER_ASPECTS)),
+        _ => format!("基于{method}的{object}{}研究", pick(rng, PAPER_ASPECTS)),
+    };
+    let summary = match between(rng, 0, 3) {
+        0 => format!("针对{problem}的问题，本文采用{method}开展研究。结果表明，{result}。"),
+        1 => format!("针对{problem}的问题，建立了分析模型并开展实验验证，{result}。"),
+        2 => format!("本文分析了{problem}的成因，结合{method}提出改进方案。{result}。"),
+        _ => format!("以{object}为研究对象，提出了相应的改进方法。实验表明，{result}。"),
+    };
+    Achievement {
+        kind: AchievementKind::Paper,
+        title,
+        r#abstract: summary,
+        year,
+    }
+}
+
+fn synthetic_patent(
+    rng: &mut Rng,
+    topic: &Topic,
+    fields: &[&str],
+    year: Option<i32>,
+) -> Achievement {
+    let Parts {
+        problem,
+        method,
+        object,
+        ..
+    } = parts(rng, topic);
+    let aspect = pick(rng, PATENT_ASPECTS);
+    let (title, thing) = match between(rng, 0, 2) {
+        0 if !similar(method, object) => {
+            (format!("一种基于{method}的{object}{aspect}方法"), "方法")
+        }
+        0 => (format!("一种{object}{aspect}方法"), "方法"),
+        1 => (
+            format!(
+                "一种{object}{}装置",
+                pick(rng, &["检测", "在线监测", "测试"])
+            ),
+            "装置",
+        ),
+        _ => (format!("一种用于{object}的{aspect}系统及方法"), "系统"),
+    };
+    let field = fields.first().copied().unwrap_or(topic.name.as_str());
+    let summary = if chance(rng, 0.6) {
+        format!(
+            "本发明涉及{field}技术领域，所述{thing}采用{method}，解决了现有技术中{problem}的问题。"
+        )
+    } else {
+        let effect = pick(rng, PATENT_EFFECTS);
+        format!("本发明提供{title}，以{method}为核心手段，{effect}。")
+    };
+    Achievement {
+        kind: AchievementKind::Patent,
+        title,
+        r#abstract: summary,
+        year,
+    }
+}
+
+fn project(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achievement {
+    let Parts {
+        problem,
+        result,
+        direction,
+        object,
+        ..
+    } = parts(rng, topic);
+    let core = direction_core(direction);
+    let title = match between(rng, 0, 3) {
+        0 => format!("国家自然科学基金面上项目：{core}研究"),
+        1 => format!("国家重点研发计划课题：{core}关键技术"),
+        2 => format!("江苏省重点研发计划（产业前瞻与关键核心技术）项目：{core}"),
+        _ => format!(
+            "企业委托项目：{object}{}技术开发",
+            pick(rng, PATENT_ASPECTS)
+        ),
+    };
+    let summary = if chance(rng, 0.5) {
+        format!("项目针对{problem}的问题开展研究，{result}。")
+    } else {
+        String::new()
+    };
+    Achievement {
+        kind: AchievementKind::Project,
+        title,
+        r#abstract: summary,
+        year,
+    }
+}
+
+fn award(rng: &mut Rng, topic: &Topic, fields: &[&str], year: Option<i32>) -> Achievement {
+    let field = fields.first().copied().unwrap_or(topic.name.as_str());
+    let level = weighted(
+        rng,
+        &[
+            ("江苏省科学技术奖二等奖", 3),
+            ("江苏省科学技术奖三等奖", 4),
+            ("中国产学研合作创新成果奖二等奖", 2),
+            ("教育部科学技术进步奖二等奖", 1),
+        ],
+        "江苏省科学技术奖三等奖",
+    );
+    let title = format!("{}年{level}（{field}关键技术及应用）", year.unwrap_or(2020));
+    Achievement {
+        kind: AchievementKind::Award,
+        title,
+        r#abstract: String::new(),
+        year,
+    }
+}
+
+fn standard(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achievement {
+    let object = clause(pick(rng, &topic.team.objects));
+    let kind = pick(rng, &["团体标准", "行业标准", "江苏省地方标准"]);
+    let name = pick(
+        rng,
+        &["技术规范", "测试方法", "通用技术条件", "性能评价方法"],
+    );
+    Achievement {
+        kind: AchievementKind::Standard,
+        title: format!("{kind}《{object}{name}》"),
+        r#abstract: String::new(),
+        year,
+    }
+}

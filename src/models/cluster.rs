@@ -1,0 +1,309 @@
+//! Clustering of latent vectors with linfa's KMeans, the silhouette score, and the default number of clusters.
+//!
+//! Vectors are unit length (cosine geometry), so Euclidean KMeans on them is spherical KMeans up to the
+//! centroid norm. Choices, stated:
+//! - initialisation k-means++ and `n_runs` restarts keeping the lowest inertia: 10 runs up to 5,000 points,
+//!   3 runs up to 20,000, one above (then on a sample, see below); at most 100 iterations, tolerance 1e-4;
+//! - at most 20,000 points (a deterministic sample) are used for fitting; every point is then assigned to its
+//!   nearest centroid;
+//! - the default k is the one of a small grid (`8, 12, 16, 24, 32, 48, 64`, limited to n/10) with the best
+//!   silhouette on a sample of at most 2,000 points.
+
+use linfa::DatasetBase;
+use linfa::prelude::*;
+use linfa_clustering::{KMeans, KMeansInit};
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::{Xoshiro256Plus, Xoshiro256PlusPlus};
+use serde::{Deserialize, Serialize};
+
+use super::ModelError;
+
+/// KMeans parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClusterParams {
+    /// Number of clusters; `None` chooses by silhouette (see the module documentation).
+    pub k: Option<usize>,
+    /// Leading latent dimensions used for clustering (`None`: all).
+    pub dims: Option<usize>,
+    pub max_fit_points: usize,
+    pub seed: u64,
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        ClusterParams {
+            k: None,
+            dims: Some(100),
+            max_fit_points: 20_000,
+            seed: 42,
+        }
+    }
+}
+
+/// Fitted centroids (unit length, in the first `dims` latent dimensions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Centroids {
+    /// Row-major `k × dims`.
+    values: Vec<f32>,
+    k: usize,
+    dims: usize,
+}
+
+fn truncate_unit(v: &[f32], dims: usize) -> Vec<f32> {
+    let mut out: Vec<f32> = v.iter().take(dims).copied().collect();
+    out.resize(dims, 0.0);
+    super::lsa::normalise(&mut out);
+    out
+}
+
+fn n_runs_for(n: usize) -> usize {
+    if n <= 5_000 {
+        10
+    } else if n <= 20_000 {
+        3
+    } else {
+        1
+    }
+}
+
+fn sample<'a>(points: &[&'a [f32]], max: usize, rng: &mut impl Rng) -> Vec<&'a [f32]> {
+    let mut picked: Vec<&[f32]> = points.to_vec();
+    if picked.len() > max {
+        for i in 0..max {
+            let j = rng.gen_range(i..picked.len());
+            picked.swap(i, j);
+        }
+        picked.truncate(max);
+    }
+    picked
+}
+
+impl Centroids {
+    /// Fits `k` clusters (or the default k) on `points` (unit vectors of equal length).
+    pub fn fit(points: &[&[f32]], params: &ClusterParams) -> Result<Centroids, ModelError> {
+        let full_dims = points.first().map_or(0, |p| p.len());
+        let dims = params.dims.unwrap_or(full_dims).min(full_dims).max(1);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(params.seed);
+        let reduced: Vec<Vec<f32>> = points.iter().map(|p| truncate_unit(p, dims)).collect();
+        let refs: Vec<&[f32]> = reduced.iter().map(|v| v.as_slice()).collect();
+        let live: Vec<&[f32]> = refs
+            .iter()
+            .copied()
+            .filter(|v| v.iter().any(|x| *x != 0.0))
+            .collect();
+        let k = match params.k {
+            Some(k) => k,
+            None => default_k(&live, dims, params.seed)?,
+        };
+        if k == 0 || live.len() < k {
+            return Err(ModelError::Fit(format!(
+                "cannot make {k} clusters of {} points",
+                live.len()
+            )));
+        }
+        let fit_points = sample(&live, params.max_fit_points, &mut rng);
+        Self::kmeans(&fit_points, k, dims, params.seed)
+    }
+
+    fn kmeans(
+        points: &[&[f32]],
+        k: usize,
+        dims: usize,
+        seed: u64,
+    ) -> Result<Centroids, ModelError> {
+        let mut records = Array2::<f32>::zeros((points.len(), dims));
+        for (i, p) in points.iter().enumerate() {
+            for (j, x) in p.iter().enumerate() {
+                records[(i, j)] = *x;
+            }
+        }
+        let dataset = DatasetBase::from(records);
+        let model = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
+            .n_runs(n_runs_for(points.len()))
+            .max_n_iterations(100)
+            .tolerance(1e-4)
+            .init_method(KMeansInit::KMeansPlusPlus)
+            .fit(&dataset)
+            .map_err(|e| ModelError::Fit(format!("kmeans: {e}")))?;
+        let centroids = model.centroids();
+        let mut values = Vec::with_capacity(k * dims);
+        for row in centroids.rows() {
+            let mut c: Vec<f32> = row.iter().copied().collect();
+            super::lsa::normalise(&mut c);
+            values.extend(c);
+        }
+        Ok(Centroids { values, k, dims })
+    }
+
+    /// Rebuilds centroids from saved values.
+    pub fn from_parts(values: Vec<f32>, k: usize, dims: usize) -> Result<Centroids, ModelError> {
+        if values.len() != k * dims {
+            return Err(ModelError::Format(format!(
+                "centroids hold {} values, expected {k} × {dims}",
+                values.len()
+            )));
+        }
+        Ok(Centroids { values, k, dims })
+    }
+
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    /// Row-major `k × dims` values.
+    pub fn values(&self) -> &[f32] {
+        &self.values
+    }
+
+    /// One centroid.
+    pub fn centroid(&self, cluster: usize) -> &[f32] {
+        &self.values[cluster * self.dims..(cluster + 1) * self.dims]
+    }
+
+    /// Cosine of a latent vector (full dimensions) with every centroid.
+    pub fn similarities(&self, v: &[f32]) -> Vec<f32> {
+        let r = truncate_unit(v, self.dims);
+        (0..self.k).map(|c| dot(self.centroid(c), &r)).collect()
+    }
+
+    /// Nearest cluster of a latent vector and its cosine.
+    pub fn assign(&self, v: &[f32]) -> (usize, f32) {
+        let sims = self.similarities(v);
+        sims.iter().enumerate().fold(
+            (0, f32::MIN),
+            |best, (c, &s)| if s > best.1 { (c, s) } else { best },
+        )
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The k of the grid with the best silhouette on a sample (see the module documentation).
+fn default_k(points: &[&[f32]], dims: usize, seed: u64) -> Result<usize, ModelError> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5eed);
+    let fit_points = sample(points, 2_000, &mut rng);
+    let limit = (fit_points.len() / 10).max(2);
+    let grid: Vec<usize> = [8, 12, 16, 24, 32, 48, 64]
+        .into_iter()
+        .filter(|&k| k <= limit)
+        .collect();
+    let grid = if grid.is_empty() {
+        vec![limit.min(fit_points.len()).max(1)]
+    } else {
+        grid
+    };
+    let mut best = (grid[0], f32::MIN);
+    for k in grid {
+        let centroids = Centroids::kmeans(&fit_points, k, dims, seed)?;
+        let labels: Vec<usize> = fit_points.iter().map(|p| centroids.assign(p).0).collect();
+        let s = silhouette(&fit_points, &labels);
+        if s > best.1 {
+            best = (k, s);
+        }
+    }
+    Ok(best.0)
+}
+
+/// Mean silhouette (Euclidean) of a labelling; at most 2,000 points are used, evenly spaced.
+pub fn silhouette(points: &[&[f32]], labels: &[usize]) -> f32 {
+    let n = points.len().min(labels.len());
+    if n < 2 {
+        return 0.0;
+    }
+    let step = n.div_ceil(2_000);
+    let idx: Vec<usize> = (0..n).step_by(step).collect();
+    let k = labels.iter().copied().max().unwrap_or(0) + 1;
+    let mut total = 0.0f64;
+    let mut counted = 0usize;
+    for &i in &idx {
+        let mut sum = vec![0f64; k];
+        let mut count = vec![0usize; k];
+        for &j in &idx {
+            if i == j {
+                continue;
+            }
+            let d: f32 = points[i]
+                .iter()
+                .zip(points[j])
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum();
+            sum[labels[j]] += f64::from(d.sqrt());
+            count[labels[j]] += 1;
+        }
+        let own = labels[i];
+        counted += 1;
+        if count[own] == 0 {
+            // A point alone in its cluster scores 0 (the usual convention).
+            continue;
+        }
+        let a = sum[own] / count[own] as f64;
+        let b = (0..k)
+            .filter(|&c| c != own && count[c] > 0)
+            .map(|c| sum[c] / count[c] as f64)
+            .fold(f64::MAX, f64::min);
+        if b == f64::MAX {
+            continue;
+        }
+        total += (b - a) / a.max(b);
+    }
+    if counted == 0 {
+        0.0
+    } else {
+        (total / counted as f64) as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blobs() -> Vec<Vec<f32>> {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+        let centres = [[1.0f32, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+        (0..90)
+            .map(|i| {
+                let c = centres[i % 3];
+                let mut v: Vec<f32> = c.iter().map(|x| x + rng.gen_range(-0.1..0.1)).collect();
+                super::super::lsa::normalise(&mut v);
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn finds_three_blobs() {
+        let points = blobs();
+        let refs: Vec<&[f32]> = points.iter().map(|p| p.as_slice()).collect();
+        let params = ClusterParams {
+            k: Some(3),
+            dims: None,
+            max_fit_points: 1000,
+            seed: 1,
+        };
+        let model = Centroids::fit(&refs, &params).expect("fit");
+        let labels: Vec<usize> = refs.iter().map(|p| model.assign(p).0).collect();
+        for i in 0..90 {
+            assert_eq!(labels[i], labels[i % 3], "point {i}");
+        }
+        assert_ne!(labels[0], labels[1]);
+        assert_ne!(labels[1], labels[2]);
+        assert!(silhouette(&refs, &labels) > 0.8);
+    }
+
+    #[test]
+    fn silhouette_of_a_hand_example() {
+        // Points 0 and 1 at 0 and 1, point 2 at 4, on a line; clusters {0, 1} and {2}.
+        let p: Vec<Vec<f32>> = vec![vec![0.0], vec![1.0], vec![4.0]];
+        let refs: Vec<&[f32]> = p.iter().map(|v| v.as_slice()).collect();
+        // s(0) = (4 - 1) / 4, s(1) = (3 - 1) / 3, s(2) = 0 (alone in its cluster).
+        let want = ((3.0 / 4.0) + (2.0 / 3.0) + 0.0) / 3.0;
+        assert!((silhouette(&refs, &[0, 0, 1]) - want).abs() < 1e-6);
+    }
+}

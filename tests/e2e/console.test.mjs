@@ -1,0 +1,393 @@
+// End-to-end test of the web console in real headless Chromium against a real `shuanggao serve`:
+// the department runs a proposal for one track, approves one pairing with a comment, reloads and sees it
+// approved, and the API confirms it persisted; a stale review is refused with a clear sentence; a zone
+// manager sees the zone's candidates with an explanation and no review buttons. Screenshots of each
+// role's main view go to tests/artifacts/. Any request leaving 127.0.0.1 fails the run.
+//
+// While the server does not offer the proposal API (issue 5) yet, the proposal step is skipped with a
+// message and the review steps run on two pairings seeded into the running server's database
+// (through the `sqlite3` shell, as the store would write them); set E2E_STRICT=1 to fail instead.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { launch, signIn, shot } from './browser.mjs';
+import { writeDataset, ROOT } from './fixture.mjs';
+
+const STRICT = process.env.E2E_STRICT === '1';
+const TARGET = process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target');
+const BIN = process.env.SHUANGGAO_BIN || path.join(TARGET, 'debug', 'shuanggao');
+const TOKEN_RE = /\b[0-9a-f]{64}\b/;
+
+let server;
+let serverLog = '';
+let base;
+let work;
+let data;
+let tokens = {};
+let browser;
+let proposalApi = false;
+let seeded = false;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Calls the API as a given role (Node's fetch; only 127.0.0.1). */
+async function api(role, method, p, body) {
+  const res = await fetch(`${base}${p}`, {
+    method,
+    headers: { Authorization: `Bearer ${tokens[role]}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  return { status: res.status, json };
+}
+
+const itemsOf = (json) => (Array.isArray(json) ? json : (json && json.items) || []);
+
+function readJsonl(file) {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l));
+}
+
+/** The dataset to serve: the shipped one when it has teams and demands, else the test fixture. */
+function dataset() {
+  const shipped = path.join(ROOT, 'datasets', 'jiangsu');
+  if (fs.existsSync(path.join(shipped, 'teams.jsonl')) && fs.existsSync(path.join(shipped, 'demands.jsonl'))) return shipped;
+  const dir = path.join(work, 'data');
+  writeDataset(dir);
+  return dir;
+}
+
+/** The track with demands in the most zones and teams to match them, a zone and a university working in it. */
+function pickTrackAndZone(dir) {
+  const demands = readJsonl(path.join(dir, 'demands.jsonl'));
+  const teams = readJsonl(path.join(dir, 'teams.jsonl'));
+  const zonesByTrack = new Map();
+  for (const d of demands) {
+    for (const t of d.track_ids || []) {
+      if (!zonesByTrack.has(t)) zonesByTrack.set(t, new Map());
+      const m = zonesByTrack.get(t);
+      m.set(d.zone_id, (m.get(d.zone_id) || 0) + 1);
+    }
+  }
+  const teamTracks = new Set(teams.flatMap((t) => t.track_ids || []));
+  const [track, zones] = [...zonesByTrack.entries()].filter(([t]) => teamTracks.has(t)).sort((a, b) => b[1].size - a[1].size)[0];
+  const zone = [...zones.entries()].sort((a, b) => b[1] - a[1])[0][0];
+  const perUni = new Map();
+  for (const t of teams) if ((t.track_ids || []).includes(track)) perUni.set(t.university_id, (perUni.get(t.university_id) || 0) + 1);
+  const university = [...perUni.entries()].sort((a, b) => b[1] - a[1])[0][0];
+  return { track, zone, university };
+}
+
+/** Two proposed pairings in `track` (two zones × the university with most teams there), as the store writes them. */
+function seedPairings(db, dir, track) {
+  const zones = readJsonl(path.join(dir, 'zones.jsonl'));
+  const trackName = (readJsonl(path.join(dir, 'tracks.jsonl')).find((t) => t.id === track) || {}).name || track;
+  const demands = readJsonl(path.join(dir, 'demands.jsonl')).filter((d) => (d.track_ids || []).includes(track));
+  const teams = readJsonl(path.join(dir, 'teams.jsonl')).filter((t) => (t.track_ids || []).includes(track));
+  const perUni = new Map();
+  for (const t of teams) perUni.set(t.university_id, [...(perUni.get(t.university_id) || []), t]);
+  const [uni, uniTeams] = [...perUni.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+  const zoneIds = [...new Set(demands.map((d) => d.zone_id))].slice(0, 2);
+  const rows = zoneIds.map((zoneId, i) => {
+    const zone = zones.find((z) => z.id === zoneId);
+    const lead = uniTeams[0];
+    const projects = demands
+      .filter((d) => d.zone_id === zoneId)
+      .slice(0, 10)
+      .map((d, k) => ({ demand_id: d.id, title: d.title, enterprise: d.enterprise ? d.enterprise.name : null, team_id: uniTeams[k % uniTeams.length].id, team_name: uniTeams[k % uniTeams.length].name, score: 0.6 }));
+    const bundle = {
+      industrial_direction: { track_id: track, track_name: trackName, zone_industries: zone.industries.slice(0, 3), zone_track: true },
+      innovation_platform: { university: null, zone: (zone.platforms || [])[0] || null },
+      leading_talent: lead.leader ? { ...lead.leader, honors: lead.leader.honors || [], title: lead.leader.title || '', team_id: lead.id, team_name: lead.name } : null,
+      transformation_fund: (zone.funds || [])[0] || null,
+      benchmark_projects: projects,
+      shortfall: projects.length < 10 ? { target: 10, projects: projects.length, zone_demands: projects.length, fitting_demands: projects.length } : null,
+      explanation: { summary: '端到端测试预置的配对', terms: [], teams: [], breakdown: { quality: 0.6, projects: projects.length, target: 10 }, runner_up: null },
+    };
+    const q = (v) => `'${String(v).replace(/'/g, "''")}'`;
+    const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+    return `INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle, quality, status, version, created_at, updated_at)
+      VALUES (${q(`e2e-p${i + 1}`)}, NULL, ${q(zoneId)}, ${q(uni)}, ${q(track)}, ${q(JSON.stringify(bundle))}, 0.6, 'proposed', 1, ${now}, ${now});`;
+  });
+  execFileSync('sqlite3', [db], { input: rows.join('\n'), stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+function cli(args) {
+  return execFileSync(BIN, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Creates a token for `role` through the CLI; returns the 64-hex secret. */
+function createToken(role, name) {
+  const out = cli(['token', 'create', '--role', role, '--name', name, '--db', path.join(work, 'shuanggao.db')]);
+  const m = out.match(TOKEN_RE);
+  assert.ok(m, `token create printed no token for ${role}: ${out}`);
+  return m[0];
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(BIN), `binary not found at ${BIN}: build it with \`cargo build\` (or set SHUANGGAO_BIN)`);
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'shuanggao-e2e-'));
+  data = dataset();
+  const { track, zone, university } = pickTrackAndZone(data);
+  tokens.track = track;
+  tokens.zoneId = zone;
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const db = path.join(work, 'shuanggao.db');
+  // Tokens first, so that serve finds them and prints none.
+  tokens.department = createToken('department', 'e2e 管理部门');
+  tokens.zone = createToken(`zone:${zone}`, 'e2e 高新区');
+  tokens.university = createToken(`university:${university}`, 'e2e 高校');
+  seeded = false;
+  const args = ['serve', '--data', data, '--addr', `127.0.0.1:${port}`, '--db', db, '--index', path.join(work, 'index'), '--models', path.join(work, 'models')];
+  server = spawn(BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } });
+  server.stdout.on('data', (c) => (serverLog += c));
+  server.stderr.on('data', (c) => (serverLog += c));
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`shuanggao serve exited with ${server.exitCode}:\n${serverLog}`);
+    try {
+      const res = await fetch(`${base}/readyz`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`shuanggao serve not ready after 300 s:\n${serverLog}`);
+    await sleep(250);
+  }
+  const probe = await api('department', 'GET', '/v1/proposals');
+  proposalApi = probe.status !== 404 && probe.status !== 405;
+  if (!proposalApi && !STRICT) {
+    seedPairings(db, data, track);
+    seeded = true;
+  }
+  browser = await launch();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        server.kill('SIGKILL');
+        r();
+      }, 10_000);
+      server.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+function needsProposals(t) {
+  if (proposalApi) return false;
+  const why = 'the server does not offer the proposal API (POST/GET /v1/proposals) yet';
+  if (STRICT) assert.fail(why);
+  t.skip(why);
+  return true;
+}
+
+test('the console is served by the binary with its assets', async () => {
+  const page = await fetch(`${base}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type'), /text\/html/);
+  assert.match(page.headers.get('content-security-policy') || '', /default-src 'self'/);
+  const js = await fetch(`${base}/assets/app.js`);
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /javascript/);
+});
+
+test('department signs in and sees the programme dashboard', async () => {
+  const { page } = browser;
+  await signIn(page, base, tokens.department);
+  await page.getByRole('heading', { level: 1, name: '项目看板' }).waitFor();
+  await page.locator('.kpis, .empty').first().waitFor();
+  assert.equal(await page.locator('main').getByText('{"').count(), 0, 'no raw JSON on the page');
+  await shot(page, 'department-dashboard');
+});
+
+let reviewedId = null;
+
+test('department runs a proposal for one track and sees its progress and batch', async (t) => {
+  if (needsProposals(t)) return;
+  const { page } = browser;
+  await page.goto(`${base}/#/proposals`);
+  await page.getByRole('heading', { level: 1, name: '配对方案' }).waitFor();
+  await page.locator(`input[name="track_ids"][value="${tokens.track}"]`).check();
+  await page.getByRole('button', { name: '发起配对方案' }).click();
+  await page.locator('.progress, .batch').first().waitFor();
+  await page.locator('.batch, .notice-error').first().waitFor({ timeout: 120_000 });
+  assert.equal(await page.locator('.batch').count(), 1, `the proposal finished with a batch: ${await page.locator('main').innerText()}`);
+  await shot(page, 'department-proposal');
+});
+
+test('department approves one pairing with a comment; it stays approved after reload and in the API', async (t) => {
+  if (!seeded && needsProposals(t)) return;
+  const { page } = browser;
+  await page.goto(`${base}/#/review?status=proposed&track=${encodeURIComponent(tokens.track)}`);
+  await page.getByRole('heading', { level: 1, name: '审核队列' }).waitFor();
+  const open = page.locator('table.data a.btn', { hasText: '审核' }).first();
+  await open.waitFor();
+  await shot(page, 'department-review-queue');
+  await open.click();
+  await page.locator('.five').waitFor();
+  reviewedId = decodeURIComponent(new URL(page.url()).hash.split('/')[2]);
+  const comment = `同意结对，e2e 审核意见 ${Date.now()}`;
+  await page.getByLabel('审核意见').fill(comment);
+  await page.getByRole('button', { name: '通过', exact: true }).click();
+  await page.locator('.page-head .badge-approved').waitFor();
+  await page.reload();
+  await page.locator('.page-head .badge-approved').waitFor();
+  await page.locator('.timeline blockquote', { hasText: comment }).waitFor();
+  await shot(page, 'department-pairing-approved');
+
+  const got = await api('department', 'GET', `/v1/pairings/${encodeURIComponent(reviewedId)}`);
+  assert.equal(got.status, 200);
+  assert.equal(got.json.status, 'approved');
+  const history = await api('department', 'GET', `/v1/pairings/${encodeURIComponent(reviewedId)}/history`);
+  const entry = itemsOf(history.json).find((e) => e.action === 'approve');
+  assert.ok(entry, 'history has the approval');
+  assert.equal(entry.comment, comment);
+  assert.equal(entry.to, 'approved');
+});
+
+test('a stale review is refused and the conflict is said in a sentence', async (t) => {
+  if (!seeded && needsProposals(t)) return;
+  const { page } = browser;
+  const list = await api('department', 'GET', `/v1/pairings?status=proposed&track=${encodeURIComponent(tokens.track)}`);
+  const other = itemsOf(list.json).find((p) => p.id !== reviewedId);
+  if (!other) {
+    t.skip('only one pairing was proposed');
+    return;
+  }
+  await page.goto(`${base}/#/review/${encodeURIComponent(other.id)}`);
+  await page.locator('.review-form').waitFor();
+  const bump = await api('department', 'POST', `/v1/pairings/${encodeURIComponent(other.id)}/reviews`, { decision: 'request_changes', comment: '另一位审核人要求补充材料', version: other.version });
+  assert.equal(bump.status, 200, JSON.stringify(bump.json));
+  await page.getByRole('button', { name: '通过', exact: true }).click();
+  const alert = page.locator('.conflict');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /其他人刚刚修改了这条配对/);
+  await page.getByRole('button', { name: '重新加载此配对' }).click();
+  await page.locator('.page-head .badge-changes_requested').waitFor();
+});
+
+test('department sees the pairings of the track on the zone × university heatmap', async (t) => {
+  if (!reviewedId) {
+    t.skip('no pairing was reviewed');
+    return;
+  }
+  const { page } = browser;
+  await page.goto(`${base}/#/heatmap?track=${encodeURIComponent(tokens.track)}`);
+  await page.locator('table.heat').waitFor();
+  assert.ok((await page.locator('td.heat-cell.st-approved').count()) >= 1, 'the approved pairing is marked');
+  await shot(page, 'department-heatmap');
+});
+
+test('zone manager sees the zone candidates with an explanation and no review buttons', async () => {
+  const { page } = browser;
+  await signIn(page, base, tokens.zone);
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  await shot(page, 'zone-home');
+  await page.goto(`${base}/#/candidates?track=${encodeURIComponent(tokens.track)}`);
+  await page.getByRole('heading', { level: 1, name: '候选高校与团队' }).waitFor();
+  await page.locator('.candidate').first().waitFor({ timeout: 60_000 });
+  const explain = page.locator('.candidate').first().locator('.explain');
+  await explain.waitFor();
+  assert.ok((await explain.innerText()).trim().length > 0, 'the first candidate has an explanation');
+  assert.ok((await explain.locator('mark').count()) > 0 || (await explain.locator('.bars').count()) > 0, 'explanation shows matched terms or contributions');
+  for (const name of ['通过', '驳回', '要求修改']) {
+    assert.equal(await page.getByRole('button', { name, exact: true }).count(), 0, `no “${name}” button for a zone`);
+  }
+  await shot(page, 'zone-candidates');
+  await page.goto(`${base}/#/review`);
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  assert.equal(await page.getByRole('button', { name: '通过', exact: true }).count(), 0, 'zone cannot reach the review form');
+});
+
+test('university sees fitting enterprise demands with the best team and why', async () => {
+  const { page } = browser;
+  await signIn(page, base, tokens.university);
+  await page.getByRole('heading', { level: 1, name: '适配企业需求' }).waitFor();
+  await page.locator('.candidate, .empty').first().waitFor({ timeout: 60_000 });
+  assert.ok((await page.locator('.candidate').count()) > 0, 'the university has fitting demands');
+  assert.match(await page.locator('.candidate').first().innerText(), /最佳团队/);
+  assert.equal(await page.getByRole('button', { name: '通过', exact: true }).count(), 0);
+  await shot(page, 'university-demands');
+  await page.goto(`${base}/#/teams`);
+  await page.locator('table.data').waitFor();
+  await shot(page, 'university-teams');
+});
+
+test('university edits one of its teams through the form and the service keeps it', async () => {
+  const { page } = browser;
+  await page.goto(`${base}/#/teams`);
+  await page.locator('table.data a.btn', { hasText: '编辑' }).first().click();
+  await page.getByRole('heading', { level: 1, name: '编辑团队' }).waitFor();
+  const id = decodeURIComponent(new URL(page.url()).hash.split('/')[2]);
+  const keywords = page.getByLabel('关键词');
+  const before = await keywords.inputValue();
+  await keywords.fill(before ? `${before}、端到端关键词` : '端到端关键词');
+  await page.getByRole('button', { name: '保存修改' }).click();
+  await page.getByRole('heading', { level: 1, name: '本校团队' }).waitFor();
+  const got = await api('university', 'GET', `/v1/teams/${encodeURIComponent(id)}`);
+  assert.equal(got.status, 200);
+  assert.ok(got.json.keywords.includes('端到端关键词'), JSON.stringify(got.json.keywords));
+});
+
+test('zone manager adds a demand through the form and finds it in the list', async () => {
+  const { page } = browser;
+  await signIn(page, base, tokens.zone);
+  await page.goto(`${base}/#/demands/new`);
+  await page.getByRole('heading', { level: 1, name: '新增需求' }).waitFor();
+  const title = `端到端新增需求 ${Date.now()}`;
+  await page.getByLabel('需求标题').fill(title);
+  await page.getByLabel('需求描述').fill('产线换型时间长，希望引入自适应控制算法，将换型时间缩短一半。');
+  await page.getByLabel('企业名称').fill('江苏端到端测试有限公司');
+  await page.getByLabel('预算（万元）').fill('120');
+  await page.getByLabel('截止日期').fill('2026-12-31');
+  await page.locator(`input[name="track_ids"][value="${tokens.track}"]`).check();
+  const id = await page.getByLabel('需求编号').inputValue();
+  await page.getByRole('button', { name: '提交需求' }).click();
+  await page.getByRole('heading', { level: 1 }).filter({ hasNotText: '新增需求' }).waitFor();
+  await page.getByPlaceholder('按需求标题筛选').fill(title);
+  await page.locator('table.data', { hasText: title }).waitFor();
+  const got = await api('zone', 'GET', `/v1/demands/${encodeURIComponent(id)}`);
+  assert.equal(got.status, 200, JSON.stringify(got.json));
+  assert.equal(got.json.title, title);
+  assert.equal(got.json.budget_wan_yuan, 120);
+  assert.deepEqual(got.json.track_ids, [tokens.track]);
+});
+
+test('no request left 127.0.0.1 and no script error occurred', () => {
+  assert.deepEqual(browser.outside, [], `requests outside 127.0.0.1: ${browser.outside.join(', ')}`);
+  assert.deepEqual(browser.problems, [], browser.problems.join('\n'));
+});

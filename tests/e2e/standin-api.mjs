@@ -1,0 +1,407 @@
+// A stand-in for the service's HTTP API, built from the shipped zones, universities and tracks plus the
+// topic material, so the console's views can be exercised (and looked at) where the real server does not
+// yet offer an endpoint, and so that rare answers (409, 422) can be produced on demand.
+// The acceptance test (console.test.mjs) runs against the real `shuanggao serve`, never against this.
+//
+//   node standin-api.mjs [PORT]   serves web/ and the stand-in API on 127.0.0.1:PORT (default 8099)
+
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDataset, ROOT } from './fixture.mjs';
+
+const WEB = path.join(ROOT, 'web');
+
+export const TOKENS = {
+  'dept-token': { role: 'department', name: '省科技厅成果转化处' },
+  'zone-token': { role: 'zone:z-suzhou', name: '苏州高新区科技局' },
+  'uni-token': { role: 'university:u-nju', name: '南京大学科技成果转化中心' },
+};
+
+export function buildState() {
+  return { ...buildDataset(), pairings: [], history: [], comments: [], jobs: [], seq: 0 };
+}
+
+function score(team, demand) {
+  let s = 0.35;
+  if (team._topic === demand._topic) s += 0.4;
+  if ((team.track_ids || []).some((t) => (demand.track_ids || []).includes(t))) s += 0.12;
+  const shared = (demand.keywords || []).filter((k) => (team.description + team.keywords.join('')).includes(k)).length;
+  s += Math.min(0.1, shared * 0.03);
+  const h = [...(team.id + demand.id)].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7);
+  return Math.min(0.99, s + (h % 100) / 1000);
+}
+
+function explain(team, demand, s) {
+  const terms = [...new Set([...(demand.keywords || []), ...(team.keywords || [])])].slice(0, 5).map((term, i) => ({ term, weight: Number((0.3 - i * 0.05).toFixed(2)) }));
+  const ach = team.achievements[0];
+  const parts = [
+    ['lexical', 0.3],
+    ['semantic', 0.25],
+    ['achievement', 0.2],
+    ['track', 0.12],
+    ['cluster', 0.06],
+    ['capability', 0.04],
+    ['proximity', 0.03],
+  ];
+  return {
+    summary: `该团队在“${team.fields[0]}”方面的 ${team.achievements.length} 项成果与需求“${demand.title}”高度相关，且同属${demand.track_ids[0]}赛道。`,
+    matched_terms: terms,
+    best_achievement: ach ? { kind: ach.kind, title: ach.title, year: ach.year, snippet: ach.abstract ? ach.abstract.slice(0, 80) : '' } : null,
+    contributions: parts.map(([feature, w]) => ({ feature, value: Number((s * w).toFixed(3)) })),
+    shared_track: demand.track_ids[0],
+  };
+}
+
+function send(res, status, body, headers = {}) {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+  res.end(text);
+}
+
+const err = (res, status, code, message, extra = {}) => send(res, status, { code, message, ...extra });
+
+const CT = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+
+function staticFile(res, rel) {
+  const file = path.normalize(path.join(WEB, rel));
+  if (!file.startsWith(WEB) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) return err(res, 404, 'not_found', 'no such asset');
+  res.writeHead(200, { 'Content-Type': CT[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-cache' });
+  res.end(fs.readFileSync(file));
+}
+
+const strip = (o) => Object.fromEntries(Object.entries(o).filter(([k]) => !k.startsWith('_')));
+
+export function createServer(state = buildState(), { jobDelayMs = 150, without = [] } = {}) {
+  const S = state;
+  const zoneName = (id) => (S.zones.find((z) => z.id === id) || {}).name || id;
+  const uniName = (id) => (S.universities.find((u) => u.id === id) || {}).name || id;
+  const page = (list, q) => {
+    const limit = Number(q.get('limit') || 20);
+    if (!(limit >= 1 && limit <= 100)) throw Object.assign(new Error('limit'), { limit: true });
+    const offset = Number(q.get('offset') || 0);
+    return { items: list.slice(offset, offset + limit), total: list.length, limit, offset };
+  };
+
+  function candidates(zoneId, trackId, limit) {
+    const ds = S.demands.filter((d) => d.zone_id === zoneId && (!trackId || d.track_ids.includes(trackId)));
+    const byUni = new Map();
+    for (const d of ds) {
+      for (const t of S.teams) {
+        if ((d.excluded_university_ids || []).includes(t.university_id)) continue;
+        if (trackId && !t.track_ids.includes(trackId)) continue;
+        const s = score(t, d);
+        if (s < 0.5) continue;
+        const e = byUni.get(t.university_id) || { teams: new Map(), demands: new Map(), best: null };
+        const prevT = e.teams.get(t.id);
+        if (!prevT || prevT.score < s) e.teams.set(t.id, { team_id: t.id, name: t.name, leader: t.leader, score: s });
+        const prevD = e.demands.get(d.id);
+        if (!prevD || prevD.score < s) e.demands.set(d.id, { demand_id: d.id, title: d.title, score: s });
+        if (!e.best || e.best.s < s) e.best = { s, t, d };
+        byUni.set(t.university_id, e);
+      }
+    }
+    return [...byUni.entries()]
+      .map(([u, e]) => {
+        const ts = [...e.teams.values()].sort((a, b) => b.score - a.score);
+        const dsl = [...e.demands.values()].sort((a, b) => b.score - a.score);
+        const agg = dsl.slice(0, 10).reduce((a, x) => a + x.score, 0) / 10;
+        return {
+          university_id: u,
+          university_name: uniName(u),
+          score: Number(Math.min(0.99, agg + 0.2).toFixed(3)),
+          demands_fit: dsl.length,
+          demands_considered: ds.length,
+          best_teams: ts.slice(0, 3).map((t) => ({ team_id: t.team_id, team_name: t.name, score: t.score, demand_ids: [] })),
+          top_matches: dsl.slice(0, 5).map((d, i) => ({ demand_id: d.demand_id, team_id: ts[i % ts.length].team_id, score: d.score, explanation: i === 0 ? explain(e.best.t, e.best.d, e.best.s) : {} })),
+          _demands: dsl,
+          _teams: ts,
+        };
+      })
+      .sort((a, b) => b.score - a.score)
+      .slice(0, limit);
+  }
+
+  function propose(trackIds, config, fixed = [], forbidden = []) {
+    const out = [];
+    const uniCount = new Map();
+    for (const [z, u, t] of fixed) uniCount.set(u, (uniCount.get(u) || 0) + 1);
+    for (const trackId of trackIds) {
+      for (const z of S.zones) {
+        const max = config.zone_track_max ?? 2;
+        const already = fixed.filter((f) => f[0] === z.id && f[2] === trackId).length;
+        const cands = candidates(z.id, trackId, 10).filter((c) => !forbidden.some((f) => f[0] === z.id && f[1] === c.university_id && f[2] === trackId) && !fixed.some((f) => f[0] === z.id && f[1] === c.university_id && f[2] === trackId));
+        let taken = already;
+        for (const c of cands) {
+          if (taken >= Math.min(1, max)) break;
+          if ((uniCount.get(c.university_id) || 0) >= (config.university_max ?? 3)) continue;
+          uniCount.set(c.university_id, (uniCount.get(c.university_id) || 0) + 1);
+          taken += 1;
+          const zone = z;
+          const team = S.teams.find((t) => t.id === c._teams[0].team_id);
+          const projects = c._demands.slice(0, 12).map((d, i) => ({ demand_id: d.demand_id, title: d.title, team_id: c._teams[i % c._teams.length].team_id, team_name: c._teams[i % c._teams.length].name, score: d.score }));
+          out.push({
+            zone_id: z.id,
+            university_id: c.university_id,
+            track_id: trackId,
+            quality: c.score,
+            bundle: {
+              industrial_direction: { track_id: trackId, track_name: (S.tracks.find((t) => t.id === trackId) || {}).name, zone_industries: zone.industries.slice(0, 3), zone_track: true },
+              innovation_platform: {
+                university: team.platforms[0] ? { team_id: team.id, team_name: team.name, ...team.platforms[0] } : null,
+                zone: zone.platforms[0] || null,
+              },
+              leading_talent: { name: team.leader.name, title: team.leader.title, honors: team.leader.honors, team_id: team.id, team_name: team.name },
+              transformation_fund: zone.funds[0] || null,
+              benchmark_projects: projects.map((x) => ({ ...x, enterprise: (S.demands.find((d) => d.id === x.demand_id).enterprise || {}).name })),
+              shortfall: projects.length < 10 ? { target: 10, projects: projects.length, zone_demands: c._demands.length, fitting_demands: c._demands.length } : null,
+              explanation: {
+                summary: `${uniName(c.university_id)}的 ${c._teams.length} 个团队可承接${zone.name}在该赛道的 ${projects.length} 项企业需求，平均匹配得分 ${c.score.toFixed(2)}。`,
+                terms: c.top_matches[0].explanation.matched_terms,
+                teams: c._teams.slice(0, 3).map((t) => ({ team_id: t.team_id, team_name: t.name, projects: projects.filter((x) => x.team_id === t.team_id).length, score_sum: t.score, achievements: (S.teams.find((x) => x.id === t.team_id).achievements || []).slice(0, 2).map((a) => a.title) })),
+                breakdown: { target: 10, projects: projects.length, topped_up: 0, score_sum: projects.reduce((a, x) => a + x.score, 0), mean_score: c.score, coverage: Math.min(1, projects.length / 10), quality: c.score },
+                runner_up: cands[1] ? { university_id: cands[1].university_id, university_name: cands[1].university_name, quality: cands[1].score, projects: Math.min(10, cands[1]._demands.length), reason: `次优候选的平均匹配得分低于${uniName(c.university_id)}，可承接的需求也更少。` } : null,
+              },
+            },
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  function startJob(trackIds, config, by, revise) {
+    S.seq += 1;
+    const job = { id: `b-${String(S.seq).padStart(3, '0')}`, state: 'running', progress: 0, request: { track_ids: trackIds, config }, created_by: by, created_at: new Date().toISOString(), updated_at: new Date().toISOString() };
+    S.jobs.unshift(job);
+    let step = 0;
+    const tick = () => {
+      step += 1;
+      job.progress = Math.min(100, step * 20);
+      job.stage = ['scoring', 'bundling', 'solving', 'explaining', 'done'][Math.min(4, step - 1)];
+      job.updated_at = new Date().toISOString();
+      if (step < 5) {
+        setTimeout(tick, jobDelayMs);
+        return;
+      }
+      const fixed = revise ? S.pairings.filter((p) => p.batch_id === revise && p.status === 'approved').map((p) => [p.zone_id, p.university_id, p.track_id]) : [];
+      const forbidden = revise ? S.pairings.filter((p) => p.batch_id === revise && p.status === 'rejected').map((p) => [p.zone_id, p.university_id, p.track_id]) : [];
+      const proposed = propose(trackIds, config, fixed, forbidden);
+      const records = proposed.map((p, i) => {
+        const rec = { id: `${job.id}-p${String(i + 1).padStart(2, '0')}`, batch_id: job.id, ...p, status: 'proposed', version: 1, created_at: job.updated_at, updated_at: job.updated_at };
+        S.pairings.push(rec);
+        S.history.push({ id: S.history.length + 1, pairing_id: rec.id, at: rec.created_at, actor: { name: by, role: 'department' }, action: 'propose', from: null, to: 'proposed', version: 1, comment: '' });
+        return rec;
+      });
+      job.state = 'done';
+      job.result = {
+        objective: Number(records.reduce((a, p) => a + p.quality, 0).toFixed(3)),
+        optimality: { feasible: true, proven_optimal: true, gap: 0, method: 'min_cost_flow' },
+        pairings: records.map((r) => ({ ...r, zone_name: zoneName(r.zone_id), university_name: uniName(r.university_id) })),
+        diagnostics: S.zones.filter((z) => !records.some((r) => r.zone_id === z.id)).slice(0, 3).map((z) => ({ code: 'no_demands', severity: 'warning', message: `${z.name}在所选赛道没有企业需求，未参与配对`, zone_ids: [z.id], university_ids: [], track_ids: trackIds })),
+      };
+    };
+    setTimeout(tick, jobDelayMs);
+    return job;
+  }
+
+  return http.createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const p = url.pathname;
+    const q = url.searchParams;
+    if (req.method === 'GET' && p === '/') return staticFile(res, 'index.html');
+    if (req.method === 'GET' && p.startsWith('/assets/')) return staticFile(res, decodeURIComponent(p.slice(8)));
+    const noRoute = () => err(res, 404, 'not_found', `no route for ${req.method} ${p}`);
+    if (!p.startsWith('/v1/')) return noRoute();
+    const auth = req.headers.authorization || '';
+    const token = auth.replace(/^Bearer\s+/i, '');
+    if (!auth) return err(res, 401, 'missing_token', 'missing bearer token');
+    try {
+      return await handle();
+    } catch (e) {
+      if (e && e.limit) return err(res, 400, 'invalid_parameter', 'limit: must be between 1 and 100', { field: 'limit' });
+      throw e;
+    }
+    async function handle() {
+    const who = TOKENS[token];
+    if (!who) return err(res, 401, 'invalid_token', 'unknown or revoked token');
+    const [kind, ownId] = who.role.split(':');
+    let body = null;
+    if (req.method === 'POST' || req.method === 'PUT') {
+      const chunks = [];
+      for await (const c of req) chunks.push(c);
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+      } catch {
+        return err(res, 400, 'invalid_json', 'malformed json');
+      }
+    }
+    const seg = p.split('/').slice(2).map(decodeURIComponent);
+    if (without.includes(seg[0])) return noRoute();
+    const is = (m, ...parts) => req.method === m && parts.length === seg.length && parts.every((x, i) => x === '*' || x === seg[i]);
+
+    if (is('GET', 'me')) return send(res, 200, { role: who.role, name: who.name, zone_id: kind === 'zone' ? ownId : undefined, university_id: kind === 'university' ? ownId : undefined });
+    if (is('GET', 'tracks')) return send(res, 200, page(S.tracks, q));
+    if (is('GET', 'zones')) return send(res, 200, page(S.zones, q));
+    if (is('GET', 'universities')) return send(res, 200, page(S.universities, q));
+    if (is('GET', 'zones', '*')) {
+      const z = S.zones.find((x) => x.id === seg[1]);
+      const refs = S.demands.filter((d) => d.zone_id === seg[1]).map((d) => ({ id: d.id, name: d.title, track_ids: d.track_ids }));
+      return z ? send(res, 200, { ...z, demands: kind === 'university' ? [] : refs }) : err(res, 404, 'not_found', 'no such zone');
+    }
+    if (is('GET', 'universities', '*')) {
+      const u = S.universities.find((x) => x.id === seg[1]);
+      const refs = S.teams.filter((t) => t.university_id === seg[1]).map((t) => ({ id: t.id, name: t.name, track_ids: t.track_ids }));
+      return u ? send(res, 200, { ...u, teams: refs }) : err(res, 404, 'not_found', 'no such university');
+    }
+    if (is('GET', 'zones', '*', 'candidates')) {
+      if (kind === 'university' || (kind === 'zone' && ownId !== seg[1])) return err(res, 403, 'forbidden', 'not your zone');
+      const rows = candidates(seg[1], q.get('track') || '', Number(q.get('limit') || 10)).map(strip);
+      return send(res, 200, { items: rows, total: rows.length, limit: 10, offset: 0 });
+    }
+    if (is('GET', 'universities', '*', 'demands')) {
+      if (kind === 'zone' || (kind === 'university' && ownId !== seg[1])) return err(res, 403, 'forbidden', 'not your university');
+      const trackId = q.get('track') || '';
+      const rows = [];
+      for (const d of S.demands) {
+        if (trackId && !d.track_ids.includes(trackId)) continue;
+        let best = null;
+        for (const t of S.teams) if (t.university_id === seg[1]) {
+          const s = score(t, d);
+          if (!best || s > best.s) best = { s, t };
+        }
+        if (best && best.s >= 0.6) rows.push({ demand_id: d.id, demand_title: d.title, zone_id: d.zone_id, zone_name: zoneName(d.zone_id), best_team_id: best.t.id, best_team_name: best.t.name, score: best.s, explanation: explain(best.t, d, best.s) });
+      }
+      rows.sort((a, b) => b.score - a.score);
+      return send(res, 200, page(rows, q));
+    }
+    for (const [coll, owner] of [['teams', 'university_id'], ['demands', 'zone_id']]) {
+      const list = S[coll];
+      const ownKind = coll === 'teams' ? 'university' : 'zone';
+      if (is('GET', coll)) return send(res, 200, page(list.filter((x) => !q.get(owner) || x[owner] === q.get(owner)).map(strip), q));
+      if (is('GET', coll, '*')) {
+        const x = list.find((r) => r.id === seg[1]);
+        return x ? send(res, 200, strip(x)) : err(res, 404, 'not_found', `no such ${coll}`);
+      }
+      if (is('POST', coll) || is('PUT', coll, '*')) {
+        if (!body || typeof body !== 'object') return err(res, 400, 'invalid_json', 'expected an object');
+        if (kind !== 'department' && !(kind === ownKind && body[owner] === ownId)) return err(res, 403, 'forbidden', `may not write ${coll} of others`);
+        const nameKey = coll === 'teams' ? 'name' : 'title';
+        if (!body[nameKey] || !String(body[nameKey]).trim()) return err(res, 422, 'validation', `${nameKey}: must not be empty`, { field: nameKey });
+        if (typeof body[nameKey] === 'string' && body[nameKey].includes('禁止')) return err(res, 422, 'validation', `${nameKey}: contains a forbidden word`, { field: nameKey });
+        if (body.budget_wan_yuan !== undefined && body.budget_wan_yuan > 1e6) return err(res, 422, 'validation', 'budget_wan_yuan: implausibly large', { field: 'budget_wan_yuan' });
+        if (req.method === 'POST') {
+          if (list.some((r) => r.id === body.id)) return err(res, 409, 'already_exists', 'id taken');
+          list.push(body);
+          return send(res, 201, body);
+        }
+        const i = list.findIndex((r) => r.id === seg[1]);
+        if (i < 0) return err(res, 404, 'not_found', `no such ${coll}`);
+        list[i] = { ...body, _topic: list[i]._topic };
+        return send(res, 200, body);
+      }
+      if (is('DELETE', coll, '*')) {
+        const i = list.findIndex((r) => r.id === seg[1]);
+        if (i < 0) return err(res, 404, 'not_found', `no such ${coll}`);
+        list.splice(i, 1);
+        res.writeHead(204);
+        return res.end();
+      }
+    }
+    if (is('GET', 'search')) {
+      const words = (q.get('q') || '').split(/\s+/).filter(Boolean);
+      const coll = q.get('kind') === 'demands' ? S.demands : S.teams;
+      const rows = coll
+        .filter((x) => words.some((w) => JSON.stringify(x).includes(w)))
+        .slice(0, 20)
+        .map((x) => {
+          const text = x.description || '';
+          const w = words.find((w2) => text.includes(w2)) || words[0];
+          const i = Math.max(0, text.indexOf(w) - 20);
+          return { kind: q.get('kind') === 'demands' ? 'demands' : 'teams', id: x.id, name: x.title || x.name, score: 0.8, snippet: text.slice(i, i + 90).split(w).join(`<mark>${w}</mark>`) };
+        });
+      return send(res, 200, { items: rows, total: rows.length });
+    }
+    const visible = (pr) => kind === 'department' || (kind === 'zone' && pr.zone_id === ownId) || (kind === 'university' && pr.university_id === ownId);
+    if (is('GET', 'pairings')) {
+      const rows = S.pairings.filter((x) => visible(x) && (!q.get('status') || x.status === q.get('status')) && (!q.get('track') || x.track_id === q.get('track')) && (!q.get('batch_id') || x.batch_id === q.get('batch_id')));
+      return send(res, 200, page(rows, q));
+    }
+    const pairing = seg[0] === 'pairings' && seg[1] ? S.pairings.find((x) => x.id === seg[1]) : null;
+    if (seg[0] === 'pairings' && seg[1] && (!pairing || !visible(pairing))) return err(res, 404, 'not_found', 'no such pairing');
+    if (is('GET', 'pairings', '*')) return send(res, 200, pairing);
+    if (is('GET', 'pairings', '*', 'history')) return send(res, 200, { items: S.history.filter((x) => x.pairing_id === pairing.id) });
+    if (is('GET', 'pairings', '*', 'comments')) return send(res, 200, { items: S.comments.filter((x) => x.pairing_id === pairing.id) });
+    if (is('POST', 'pairings', '*', 'comments')) {
+      if (!body || !String(body.body || '').trim()) return err(res, 422, 'validation', 'body: must not be empty', { field: 'body' });
+      const c = { id: S.comments.length + 1, pairing_id: pairing.id, at: new Date().toISOString(), actor: { name: who.name, role: who.role }, body: body.body };
+      S.comments.push(c);
+      return send(res, 201, c);
+    }
+    if (is('POST', 'pairings', '*', 'reviews')) {
+      if (kind !== 'department') return err(res, 403, 'forbidden', 'only the department reviews');
+      const map = { approve: 'approved', reject: 'rejected', request_changes: 'changes_requested' };
+      if (!body || !map[body.decision]) return err(res, 422, 'validation', 'decision: unknown', { field: 'decision' });
+      if (body.version !== pairing.version) return err(res, 409, 'version_conflict', `version ${body.version} is stale: the pairing is at version ${pairing.version}`);
+      if (pairing.status !== 'proposed') return err(res, 409, 'invalid_transition', `cannot ${body.decision} a pairing that is ${pairing.status}`);
+      if (body.decision !== 'approve' && !String(body.comment || '').trim()) return err(res, 422, 'comment_required', `${body.decision} needs a comment`, { field: 'comment' });
+      const from = pairing.status;
+      pairing.status = map[body.decision];
+      pairing.version += 1;
+      pairing.updated_at = new Date().toISOString();
+      S.history.push({ id: S.history.length + 1, pairing_id: pairing.id, at: pairing.updated_at, actor: { name: who.name, role: who.role }, action: body.decision, from, to: pairing.status, version: pairing.version, comment: String(body.comment || '') });
+      return send(res, 200, pairing);
+    }
+    if (is('POST', 'proposals')) {
+      if (kind !== 'department') return err(res, 403, 'forbidden', 'only the department proposes');
+      if (!body || !Array.isArray(body.track_ids) || !body.track_ids.length) return err(res, 422, 'validation', 'track_ids: at least one', { field: 'track_ids' });
+      const job = startJob(body.track_ids, body.config || {}, who.name, null);
+      return send(res, 202, { job_id: job.id, state: job.state });
+    }
+    if (is('GET', 'proposals')) return send(res, 200, page(S.jobs, q));
+    const job = seg[0] === 'proposals' && seg[1] ? S.jobs.find((j) => j.id === seg[1]) : null;
+    if (seg[0] === 'proposals' && seg[1] && !job) return err(res, 404, 'not_found', 'no such proposal');
+    if (is('GET', 'proposals', '*')) return send(res, 200, { job_id: job.id, ...job });
+    if (is('POST', 'proposals', '*', 'revise')) {
+      const next = startJob(job.request.track_ids, job.request.config, who.name, job.id);
+      return send(res, 202, { job_id: next.id, state: next.state });
+    }
+    if (is('GET', 'proposals', '*', 'export')) {
+      const rows = S.pairings.filter((x) => x.batch_id === job.id);
+      const csv = ['园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明', ...rows.map((r) => [zoneName(r.zone_id), uniName(r.university_id), r.track_id, r.bundle.leading_talent.name, (r.bundle.innovation_platform.university || {}).name, (r.bundle.transformation_fund || {}).name, r.bundle.benchmark_projects.length, r.quality, r.status, ''].join(','))].join('\n');
+      res.writeHead(200, { 'Content-Type': q.get('format') === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8' });
+      return res.end(csv);
+    }
+    if (is('GET', 'dashboard')) {
+      const ok = S.pairings.filter((x) => x.status === 'approved');
+      const cities = new Map();
+      for (const x of ok) {
+        const city = (S.zones.find((z) => z.id === x.zone_id) || {}).city;
+        const c = cities.get(city) || { city, pairings: 0, zones: new Set(), projects: 0 };
+        c.pairings += 1;
+        c.zones.add(x.zone_id);
+        c.projects += x.bundle.benchmark_projects.length;
+        cities.set(city, c);
+      }
+      return send(res, 200, {
+        zones: { covered: new Set(ok.map((x) => x.zone_id)).size, total: S.zones.length },
+        universities: { covered: new Set(ok.map((x) => x.university_id)).size, total: S.universities.length },
+        benchmark_projects: ok.reduce((a, x) => a + x.bundle.benchmark_projects.length, 0),
+        pairings_short: ok.filter((x) => x.bundle.benchmark_projects.length < 10).map((x) => ({ zone_id: x.zone_id, university_id: x.university_id, track_id: x.track_id, projects: x.bundle.benchmark_projects.length, shortfall: 10 - x.bundle.benchmark_projects.length })),
+        approved_pairings: ok.length,
+        platforms: ok.length * 2,
+        talents: ok.length,
+        by_city: [...cities.values()].map((c) => ({ city: c.city, pairings: c.pairings, zones: c.zones.size, projects: c.projects })),
+        by_track: [...new Set(ok.map((x) => x.track_id))].map((t) => ({ track_id: t, pairings: ok.filter((x) => x.track_id === t).length, projects: ok.filter((x) => x.track_id === t).reduce((a, x) => a + x.bundle.benchmark_projects.length, 0), short: ok.filter((x) => x.track_id === t && x.bundle.benchmark_projects.length < 10).length })),
+      });
+    }
+    return noRoute();
+    }
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const port = Number(process.argv[2] || 8099);
+  createServer().listen(port, '127.0.0.1', () => console.log(`stand-in API and console on http://127.0.0.1:${port}/ (tokens: ${Object.keys(TOKENS).join(', ')})`));
+}

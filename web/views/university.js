@@ -1,0 +1,337 @@
+// University views: enterprise demands that fit the university's teams per track (best team and why), the
+// list of own teams, and the team editor with achievements, validated like the dataset contract.
+
+import { get, post, put, del, items } from '../api.js';
+import {
+  h, mount, loading, failure, emptyState, errorNotice, pageHeader, table, scoreBar, fmtNumber, field,
+  clearFieldErrors, showFormError, busy, toast, newId,
+} from '../ui.js';
+import * as refs from '../refs.js';
+import { pick, nameOf } from '../refs.js';
+import { explanation } from '../explain.js';
+import { checkboxGroup, checkedValues, splitList, joinList, report, ID_PATTERN, suggestId } from './forms.js';
+
+async function ownTeams(uni, uniId) {
+  if (Array.isArray(uni && uni.teams)) return uni.teams;
+  const data = await get('/v1/teams', { university_id: uniId, limit: 100 });
+  return items(data).filter((t) => !t.university_id || String(t.university_id) === String(uniId));
+}
+
+function demandCard(d, index, maps) {
+  const title = pick(d, 'title', 'demand_title', 'demand.title') || pick(d, 'demand_id', 'id');
+  const zoneId = pick(d, 'zone_id', 'demand.zone_id', 'zone.id');
+  const zoneName = pick(d, 'zone_name', 'zone.name') || nameOf(maps.zones, zoneId);
+  const ent = pick(d, 'enterprise.name', 'demand.enterprise.name');
+  const team = pick(d, 'best_team', 'team') || (Array.isArray(d.teams) ? d.teams[0] : null);
+  const teamName = team ? pick(team, 'team_name', 'name', 'team.name') || pick(team, 'team_id', 'id') : pick(d, 'best_team_name', 'team_name');
+  const leader = team ? pick(team, 'leader', 'team.leader') : null;
+  const ex = pick(d, 'explanation') || (team && pick(team, 'explanation'));
+  const exEl = explanation(ex, { context: [{ label: '需求', text: title }, teamName ? { label: '团队', text: teamName } : null] });
+  return h(
+    'article',
+    { class: 'card candidate', 'aria-labelledby': `dem-${index}` },
+    h(
+      'header',
+      { class: 'card-head' },
+      h('span', { class: 'rank', 'aria-label': `第 ${index + 1} 名` }, String(index + 1)),
+      h(
+        'div',
+        { class: 'card-title' },
+        h('h3', { id: `dem-${index}` }, title),
+        h('p', { class: 'muted' }, [zoneName, ent].filter(Boolean).join(' · ')),
+      ),
+      h('div', { class: 'card-score' }, h('span', { class: 'score-label' }, '匹配得分'), scoreBar(pick(d, 'score'), { label: `${title} 匹配得分` })),
+    ),
+    teamName
+      ? h(
+          'p',
+          { class: 'best-team' },
+          h('span', { class: 'muted' }, '最佳团队：'),
+          h('strong', {}, teamName),
+          leader && leader.name ? h('span', { class: 'muted' }, ` · 负责人 ${leader.name}${leader.title ? `（${leader.title}）` : ''}`) : null,
+        )
+      : null,
+    exEl ? h('details', { class: 'explain-box', open: index === 0 }, h('summary', {}, '为什么推荐'), exEl) : h('p', { class: 'muted' }, '暂无匹配说明。'),
+  );
+}
+
+export async function renderFittingDemands(ctx) {
+  const { view, me, query } = ctx;
+  mount(view, loading());
+  const maps = await refs.all();
+  const uni = maps.universities.get(String(me.universityId));
+  let trackId = query.get('track') || '';
+  const select = h(
+    'select',
+    { id: 'fit-track' },
+    h('option', { value: '' }, '全部赛道'),
+    refs.trackGroups(maps.tracks).map((g) => h('optgroup', { label: g.label }, g.tracks.map((t) => h('option', { value: t.id, selected: String(t.id) === trackId }, t.name)))),
+  );
+  const results = h('div', { class: 'results', 'aria-live': 'polite' });
+  mount(
+    view,
+    pageHeader('适配企业需求', `${uni ? uni.name : me.universityId}：与本校团队最契合的园区企业需求，附最佳团队与推荐理由`),
+    h('div', { class: 'toolbar' }, h('label', { for: 'fit-track' }, '赛道'), select),
+    results,
+  );
+  let seq = 0;
+  const load = async () => {
+    const mine = (seq += 1);
+    ctx.setQuery({ track: trackId });
+    mount(results, loading('正在匹配企业需求…'));
+    try {
+      const data = await get(`/v1/universities/${encodeURIComponent(me.universityId)}/demands`, { track: trackId, limit: 20 });
+      if (mine !== seq) return;
+      const list = items(data);
+      if (!list.length) {
+        mount(
+          results,
+          emptyState({
+            title: trackId ? `“${nameOf(maps.tracks, trackId)}”赛道暂无适配的企业需求` : '暂无适配的企业需求',
+            body: '推荐基于本校团队的研究方向和成果。请换一个赛道，或在“本校团队”中补充团队的研究方向、关键词和代表性成果。',
+            action: h('a', { class: 'btn', href: '#/teams' }, '完善团队信息'),
+          }),
+        );
+        return;
+      }
+      mount(results, h('p', { class: 'count' }, `共 ${list.length} 条适配需求，按匹配得分排序`), list.map((d, i) => demandCard(d, i, maps)));
+    } catch (err) {
+      if (mine !== seq) return;
+      mount(results, failure(err, '适配需求', load));
+    }
+  };
+  select.addEventListener('change', () => {
+    trackId = select.value;
+    load();
+  });
+  await load();
+}
+
+export async function renderTeams(ctx) {
+  const { view, me } = ctx;
+  mount(view, loading());
+  const maps = await refs.all();
+  let uni = maps.universities.get(String(me.universityId));
+  try {
+    uni = await get(`/v1/universities/${encodeURIComponent(me.universityId)}`);
+  } catch {
+    // The list entry is enough for the header.
+  }
+  const box = h('div', {}, loading('正在加载团队…'));
+  mount(
+    view,
+    pageHeader('本校团队', `${uni ? uni.name : me.universityId}：维护团队的研究方向、领军人才和代表性成果，推荐结果随之更新`, h('a', { class: 'btn btn-primary', href: '#/teams/new' }, '新增团队')),
+    h('section', { class: 'panel' }, box),
+  );
+  let teams;
+  try {
+    teams = await ownTeams(uni, me.universityId);
+  } catch (err) {
+    mount(box, failure(err, '团队列表', () => ctx.refresh()));
+    return;
+  }
+  if (!teams.length) {
+    mount(
+      box,
+      emptyState({
+        title: '本校还没有登记科研团队',
+        body: '登记团队的研究方向和代表性成果后，系统才能为本校推荐适配的企业需求，并把本校纳入配对方案。',
+        action: h('a', { class: 'btn btn-primary', href: '#/teams/new' }, '登记第一个团队'),
+      }),
+    );
+    return;
+  }
+  const hasDetail = teams.some((t) => t.leader || t.fields || t.achievements);
+  mount(
+    box,
+    h('p', { class: 'count' }, `共 ${teams.length} 个团队`),
+    table(
+      [
+        { label: '团队名称', cell: (t) => h('span', { class: 'cell-title' }, t.name) },
+        hasDetail ? { label: '负责人', cell: (t) => (t.leader ? `${t.leader.name}${t.leader.title ? `（${t.leader.title}）` : ''}` : '—') } : null,
+        hasDetail ? { label: '研究领域', cell: (t) => (t.fields || []).join('、') || '—' } : null,
+        { label: '赛道', cell: (t) => (t.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
+        hasDetail ? { label: '成果数', num: true, cell: (t) => fmtNumber((t.achievements || []).length) } : null,
+        hasDetail ? { label: '可承接项目', num: true, cell: (t) => fmtNumber(t.capacity ?? 3) } : null,
+        { label: '操作', class: 'actions', cell: (t) => h('a', { class: 'btn btn-small', href: `#/teams/${encodeURIComponent(t.id)}/edit`, 'aria-label': `编辑团队：${t.name}` }, '编辑') },
+      ].filter(Boolean),
+      teams,
+    ),
+  );
+}
+
+const ACH_KINDS = [
+  ['paper', '论文'],
+  ['patent', '专利'],
+  ['project', '项目'],
+  ['standard', '标准'],
+  ['award', '奖励'],
+];
+
+function achievementRow(a = {}, onRemove) {
+  const kindId = newId('ak');
+  const titleId = newId('at');
+  const yearId = newId('ay');
+  const absId = newId('ab');
+  const row = h(
+    'fieldset',
+    { class: 'ach-row' },
+    h('legend', { class: 'sr-only' }, '代表性成果'),
+    h('div', { class: 'ach-row-grid' },
+      h('div', {}, h('label', { for: kindId }, '类型'), h('select', { id: kindId, class: 'ach-kind' }, ACH_KINDS.map(([v, l]) => h('option', { value: v, selected: a.kind === v }, l)))),
+      h('div', {}, h('label', { for: titleId }, '题名'), h('input', { id: titleId, class: 'ach-title-in', value: a.title || '' })),
+      h('div', {}, h('label', { for: yearId }, '年份'), h('input', { id: yearId, class: 'ach-year', type: 'number', min: '1950', max: '2100', value: a.year ?? '' })),
+      h('div', { class: 'ach-remove' }, h('button', { type: 'button', class: 'btn btn-small btn-ghost-dark', onClick: () => onRemove(row) }, '移除')),
+    ),
+    h('label', { for: absId }, '摘要'),
+    h('textarea', { id: absId, class: 'ach-abstract', rows: '2' }),
+  );
+  row.querySelector('.ach-abstract').value = a.abstract || '';
+  return row;
+}
+
+export async function renderTeamForm(ctx) {
+  const { view, me, params, navigate } = ctx;
+  const editing = Boolean(params.id);
+  mount(view, loading());
+  let team = { university_id: me.universityId, capacity: 3 };
+  let maps;
+  try {
+    const [t, m] = await Promise.all([editing ? get(`/v1/teams/${encodeURIComponent(params.id)}`) : Promise.resolve(null), refs.all()]);
+    if (t) team = t;
+    maps = m;
+  } catch (err) {
+    mount(view, pageHeader(editing ? '编辑团队' : '新增团队'), failure(err, '团队', () => ctx.refresh()));
+    return;
+  }
+  const leader = team.leader || {};
+  const inputs = {
+    id: h('input', { name: 'id', value: team.id || suggestId('t', me.universityId), readonly: editing, class: 'mono', maxlength: '64' }),
+    name: h('input', { name: 'name', value: team.name || '', maxlength: '100' }),
+    leaderName: h('input', { name: 'leader.name', value: leader.name || '' }),
+    leaderTitle: h('input', { name: 'leader.title', value: leader.title || '', placeholder: '如：教授、研究员' }),
+    honors: h('input', { name: 'leader.honors', value: joinList(leader.honors) }),
+    fields: h('input', { name: 'fields', value: joinList(team.fields) }),
+    description: h('textarea', { name: 'description', rows: '5' }),
+    keywords: h('input', { name: 'keywords', value: joinList(team.keywords) }),
+    capacity: h('input', { name: 'capacity', type: 'number', min: '0', max: '100', step: '1', value: team.capacity ?? 3 }),
+    members: h('input', { name: 'members', type: 'number', min: '1', step: '1', value: team.members ?? '' }),
+  };
+  inputs.description.value = team.description || '';
+  const achList = h('div', { class: 'ach-list' });
+  const removeRow = (row) => row.remove();
+  (team.achievements || []).forEach((a) => achList.append(achievementRow(a, removeRow)));
+  const achBox = h(
+    'div',
+    { class: 'field', dataset: { field: 'achievements' } },
+    h('p', { class: 'label-like' }, '代表性成果'),
+    h('p', { class: 'hint' }, '论文、专利、项目、标准或奖励；每项至少填写题名或摘要。'),
+    achList,
+    h('button', { type: 'button', class: 'btn btn-small', onClick: () => { const row = achievementRow({}, removeRow); achList.append(row); row.querySelector('.ach-title-in').focus(); } }, '添加成果'),
+    h('p', { class: 'field-error', 'aria-live': 'polite' }),
+  );
+  const trackOptions = [...maps.tracks.values()].map((t) => ({ value: t.id, label: t.name, group: refs.TRACK_KIND[t.kind] || '其他' }));
+  const notice = h('div', { class: 'form-notice', tabindex: '-1' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, editing ? '保存修改' : '提交团队');
+  const form = h(
+    'form',
+    { class: 'form', novalidate: true },
+    h(
+      'div',
+      { class: 'form-grid' },
+      field('团队编号', inputs.id, { hint: editing ? '编号创建后不可修改。' : '系统已生成编号，可修改（字母、数字、-、_、.）。', required: true }),
+      field('团队名称', inputs.name, { required: true }),
+      h('div', { class: 'form-row' }, field('负责人姓名', inputs.leaderName), field('职称', inputs.leaderTitle)),
+      field('人才称号', inputs.honors, { hint: '如国家杰青、长江学者等，多个用顿号分隔。' }),
+      field('研究领域', inputs.fields, { hint: '多个用顿号或逗号分隔。' }),
+      field('团队简介', inputs.description, { hint: '研究方向、代表性成果、可提供的技术服务。简介与代表性成果至少填写一项。' }),
+      field('关键词', inputs.keywords, { hint: '多个用顿号或逗号分隔。' }),
+      h('div', { class: 'form-row' }, field('可同时承接项目数', inputs.capacity, { hint: '配对方案中分配给本团队的标杆项目不超过此数。' }), field('团队人数', inputs.members)),
+      checkboxGroup('track_ids', '所属赛道', trackOptions, (team.track_ids || []).map(String)),
+      achBox,
+    ),
+    notice,
+    h(
+      'div',
+      { class: 'form-actions' },
+      submit,
+      h('a', { class: 'btn', href: '#/teams' }, '取消'),
+      editing ? h('button', { type: 'button', class: 'btn btn-danger', onClick: (e) => remove(e.currentTarget) }, '删除团队') : null,
+    ),
+  );
+  async function remove(button) {
+    if (!window.confirm(`确定删除团队“${team.name}”吗？删除后不可恢复。`)) return;
+    try {
+      await busy(button, () => del(`/v1/teams/${encodeURIComponent(team.id)}`), '正在删除…');
+      toast('团队已删除');
+      navigate('teams');
+    } catch (err) {
+      mount(notice, errorNotice(err, { context: '删除失败' }));
+      notice.focus();
+    }
+  }
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearFieldErrors(form);
+    mount(notice);
+    const problems = [];
+    const body = { id: inputs.id.value.trim(), university_id: team.university_id || me.universityId, name: inputs.name.value.trim() };
+    const lName = inputs.leaderName.value.trim();
+    const lTitle = inputs.leaderTitle.value.trim();
+    const honors = splitList(inputs.honors.value);
+    if (lName) body.leader = { name: lName, ...(lTitle ? { title: lTitle } : {}), ...(honors.length ? { honors } : {}) };
+    else if (lTitle || honors.length) problems.push(['leader.name', '填写职称或人才称号时请同时填写负责人姓名。']);
+    const fields = splitList(inputs.fields.value);
+    if (fields.length) body.fields = fields;
+    const description = inputs.description.value.trim();
+    if (description) body.description = description;
+    const keywords = splitList(inputs.keywords.value);
+    if (keywords.length) body.keywords = keywords;
+    const tracks = checkedValues(form, 'track_ids');
+    if (tracks.length) body.track_ids = tracks;
+    if (Array.isArray(team.platforms) && team.platforms.length) body.platforms = team.platforms;
+    const achievements = [];
+    let achProblem = '';
+    achList.querySelectorAll('.ach-row').forEach((row, i) => {
+      const a = { kind: row.querySelector('.ach-kind').value };
+      const title = row.querySelector('.ach-title-in').value.trim();
+      const abs = row.querySelector('.ach-abstract').value.trim();
+      const yearText = row.querySelector('.ach-year').value.trim();
+      if (title) a.title = title;
+      if (abs) a.abstract = abs;
+      if (!title && !abs) achProblem = `第 ${i + 1} 项成果的题名和摘要至少填写一项。`;
+      if (yearText) {
+        const y = Number(yearText);
+        if (!Number.isInteger(y) || y < 1950 || y > new Date().getFullYear() + 1) achProblem = `第 ${i + 1} 项成果的年份不合理。`;
+        else a.year = y;
+      }
+      achievements.push(a);
+    });
+    if (achievements.length) body.achievements = achievements;
+    if (achProblem) problems.push(['achievements', achProblem]);
+    const capacity = Number(inputs.capacity.value);
+    if (inputs.capacity.value.trim() === '' || !Number.isInteger(capacity) || capacity < 0) problems.push(['capacity', '可承接项目数须为不小于 0 的整数。']);
+    else body.capacity = capacity;
+    const membersText = inputs.members.value.trim();
+    if (membersText) {
+      const m = Number(membersText);
+      if (!Number.isInteger(m) || m < 1) problems.push(['members', '团队人数须为正整数。']);
+      else body.members = m;
+    }
+    if (!ID_PATTERN.test(body.id)) problems.push(['id', '编号只能包含字母、数字、“-”“_”“.”，最长 64 位。']);
+    if (!body.name) problems.push(['name', '请填写团队名称。']);
+    if (!description && !achievements.length) problems.push(['description', '团队简介与代表性成果至少填写一项，否则无法匹配需求。']);
+    if (!report(form, problems)) {
+      mount(notice, h('div', { class: 'notice notice-error', role: 'alert' }, h('p', {}, `有 ${problems.length} 处需要修改，请查看标红的字段。`)));
+      return;
+    }
+    try {
+      await busy(submit, () => (editing ? put(`/v1/teams/${encodeURIComponent(body.id)}`, body) : post('/v1/teams', body)), '正在保存…');
+      toast(editing ? '团队信息已保存' : '团队已登记');
+      navigate('teams');
+    } catch (err) {
+      showFormError(form, err);
+    }
+  });
+  mount(view, pageHeader(editing ? '编辑团队' : '新增团队', '团队信息用于匹配企业需求和生成配对方案'), h('section', { class: 'panel' }, form));
+}

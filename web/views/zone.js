@@ -1,0 +1,491 @@
+// Zone manager views: the zone's profile and demand list, candidate universities and teams per track with
+// explanations, and the demand editor (create, edit, delete) with field-level validation.
+
+import { get, post, put, del, items } from '../api.js';
+import {
+  h, mount, loading, failure, emptyState, errorNotice, pageHeader, panel, chips, table, scoreBar, fmtScore,
+  fmtNumber, field, clearFieldErrors, showFormError, busy, toast, highlight,
+} from '../ui.js';
+import * as refs from '../refs.js';
+import { pick, nameOf } from '../refs.js';
+import { explanation, matchedTerms } from '../explain.js';
+import { checkboxGroup, checkedValues, splitList, joinList, report, isDate, ID_PATTERN, suggestId } from './forms.js';
+
+const LEVEL = { national: '国家级', provincial: '省级' };
+const PLATFORM_KIND = {
+  innovation_center: '创新中心',
+  pilot_platform: '中试平台',
+  shared_facility: '共享平台',
+  key_lab: '重点实验室',
+  engineering_center: '工程中心',
+};
+
+/** The zone's demands: embedded in the zone, or from the demand list filtered by zone. */
+async function zoneDemands(zone, zoneId) {
+  if (Array.isArray(zone && zone.demands)) return zone.demands;
+  const data = await get('/v1/demands', { zone_id: zoneId, limit: 100 });
+  return items(data).filter((d) => !d.zone_id || String(d.zone_id) === String(zoneId));
+}
+
+function profilePanel(zone, maps) {
+  const trackNames = (zone.track_ids || []).map((id) => nameOf(maps.tracks, id));
+  return panel(
+    '园区概况',
+    h(
+      'dl',
+      { class: 'facts' },
+      h('div', {}, h('dt', {}, '所在城市'), h('dd', {}, zone.city || '—')),
+      h('div', {}, h('dt', {}, '级别'), h('dd', {}, LEVEL[zone.level] || '—')),
+      h('div', { class: 'wide' }, h('dt', {}, '特色产业'), h('dd', {}, chips(zone.industries))),
+      h('div', { class: 'wide' }, h('dt', {}, '重点赛道'), h('dd', {}, chips(trackNames, 'chip chip-track'))),
+    ),
+    zone.description ? h('p', { class: 'prose' }, zone.description) : null,
+    h(
+      'div',
+      { class: 'two-col' },
+      h(
+        'div',
+        {},
+        h('h3', {}, '创新平台'),
+        (zone.platforms || []).length
+          ? h('ul', { class: 'plain' }, zone.platforms.map((p) => h('li', {}, p.name, h('span', { class: 'tag' }, PLATFORM_KIND[p.kind] || p.kind))))
+          : h('p', { class: 'muted' }, '尚未登记平台。'),
+      ),
+      h(
+        'div',
+        {},
+        h('h3', {}, '转化基金'),
+        (zone.funds || []).length
+          ? h('ul', { class: 'plain' }, zone.funds.map((f) => h('li', {}, f.name, h('span', { class: 'muted' }, ` ${fmtNumber(f.size_wan_yuan)} 万元`))))
+          : h('p', { class: 'muted' }, '尚未登记基金。'),
+      ),
+    ),
+  );
+}
+
+export async function renderZoneHome(ctx) {
+  const { view, me } = ctx;
+  mount(view, loading());
+  let zone;
+  let maps;
+  try {
+    [zone, maps] = await Promise.all([get(`/v1/zones/${encodeURIComponent(me.zoneId)}`), refs.all()]);
+  } catch (err) {
+    mount(view, pageHeader('园区概况与需求'), failure(err, '园区概况', () => ctx.refresh()));
+    return;
+  }
+  const demandsBox = h('div', {}, loading('正在加载需求清单…'));
+  mount(
+    view,
+    pageHeader(
+      zone.name || me.zoneId,
+      `${zone.city || ''}${zone.city ? ' · ' : ''}产业需求清单与双高协同概况`,
+      h('a', { class: 'btn btn-primary', href: '#/demands/new' }, '新增需求'),
+      h('a', { class: 'btn', href: '#/candidates' }, '查看候选高校'),
+    ),
+    profilePanel(zone, maps),
+    h('section', { class: 'panel' }, h('h2', {}, '产业需求清单'), demandsBox),
+  );
+  let demands;
+  try {
+    demands = await zoneDemands(zone, me.zoneId);
+  } catch (err) {
+    mount(demandsBox, failure(err, '需求清单', () => ctx.refresh()));
+    return;
+  }
+  if (!demands.length) {
+    mount(
+      demandsBox,
+      emptyState({
+        title: '本园区还没有登记企业需求',
+        body: '登记企业的技术需求后，系统会为每条需求推荐合适的高校团队，并用于生成双高协同配对方案。',
+        action: h('a', { class: 'btn btn-primary', href: '#/demands/new' }, '登记第一条需求'),
+      }),
+    );
+    return;
+  }
+  const filter = h('input', { type: 'search', id: 'demand-filter', placeholder: '按需求标题筛选' });
+  const trackSelect = h('select', { id: 'demand-track' }, h('option', { value: '' }, '全部赛道'), (zone.track_ids || []).map((id) => h('option', { value: id }, nameOf(maps.tracks, id))));
+  const tableBox = h('div');
+  const hasDetail = demands.some((d) => d.enterprise || d.budget_wan_yuan !== undefined || d.deadline);
+  const PAGE = 20;
+  let shown = PAGE;
+  const draw = () => {
+    const q = filter.value.trim().toLowerCase();
+    const t = trackSelect.value;
+    const rows = demands.filter((d) => {
+      if (t && !(d.track_ids || []).includes(t)) return false;
+      if (!q) return true;
+      const hay = [d.title, d.name, d.description, d.enterprise && d.enterprise.name, ...(d.keywords || [])].join(' ').toLowerCase();
+      return hay.includes(q);
+    });
+    mount(
+      tableBox,
+      h('p', { class: 'count' }, `共 ${demands.length} 条需求${rows.length !== demands.length ? `，筛选后 ${rows.length} 条` : ''}`),
+      rows.length
+        ? table(
+            [
+              { label: '需求标题', cell: (d) => h('span', { class: 'cell-title' }, d.title || d.name) },
+              hasDetail ? { label: '企业', cell: (d) => (d.enterprise && d.enterprise.name) || '—' } : null,
+              { label: '所属赛道', cell: (d) => (d.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
+              hasDetail ? { label: '预算（万元）', num: true, cell: (d) => (d.budget_wan_yuan !== undefined && d.budget_wan_yuan !== null ? fmtNumber(d.budget_wan_yuan) : '—') } : null,
+              hasDetail ? { label: '截止日期', cell: (d) => d.deadline || '—' } : null,
+              { label: '操作', class: 'actions', cell: (d) => h('a', { class: 'btn btn-small', href: `#/demands/${encodeURIComponent(d.id)}/edit`, 'aria-label': `编辑需求：${d.title || d.name}` }, '编辑') },
+            ].filter(Boolean),
+            rows.slice(0, shown),
+          )
+        : emptyState({ title: '没有符合筛选条件的需求', body: '请调整筛选关键词或赛道。' }),
+      rows.length > shown
+        ? h('p', { class: 'more' }, h('button', { type: 'button', class: 'btn', onClick: () => { shown += PAGE * 2; draw(); } }, `显示更多（还有 ${rows.length - shown} 条）`))
+        : null,
+    );
+  };
+  const reset = () => {
+    shown = PAGE;
+    draw();
+  };
+  filter.addEventListener('input', reset);
+  trackSelect.addEventListener('change', reset);
+  mount(
+    demandsBox,
+    h('div', { class: 'toolbar' }, h('label', { for: 'demand-filter', class: 'sr-only' }, '筛选需求'), filter, h('label', { for: 'demand-track' }, '赛道'), trackSelect),
+    tableBox,
+  );
+  draw();
+}
+
+/** The track <select> of the candidates view: the zone's tracks first, then every other track. */
+function trackSelect(maps, zoneTrackIds, value) {
+  const own = zoneTrackIds.map(String);
+  const others = [...maps.tracks.values()].filter((t) => !own.includes(String(t.id)));
+  return h(
+    'select',
+    { id: 'cand-track', name: 'track' },
+    h('option', { value: '' }, '全部赛道'),
+    own.length ? h('optgroup', { label: '本园区重点赛道' }, own.map((id) => h('option', { value: id, selected: String(id) === value }, nameOf(maps.tracks, id)))) : null,
+    others.length ? h('optgroup', { label: '其他赛道' }, others.map((t) => h('option', { value: t.id, selected: String(t.id) === value }, t.name))) : null,
+  );
+}
+
+function teamLine(team) {
+  const leader = team.leader;
+  const name = team.name;
+  return h(
+    'li',
+    { class: 'team-line' },
+    h('span', { class: 'team-name' }, name),
+    leader && leader.name
+      ? h('span', { class: 'muted' }, ` · 负责人 ${leader.name}${leader.title ? `（${leader.title}）` : ''}`)
+      : null,
+    leader && (leader.honors || []).length ? h('span', { class: 'tag tag-honor' }, leader.honors[0]) : null,
+    team.score !== undefined ? scoreBar(team.score, { label: `${name} 得分` }) : null,
+  );
+}
+
+/** Reads one candidate whichever field names the service uses (best_teams/top_matches or teams/demands). */
+function readCandidate(c, demandTitles) {
+  const teams = (pick(c, 'best_teams', 'teams') || []).map((t) => ({
+    id: pick(t, 'team_id', 'id'),
+    name: pick(t, 'team_name', 'name', 'team.name') || pick(t, 'team_id', 'id'),
+    leader: pick(t, 'leader', 'team.leader'),
+    score: pick(t, 'score'),
+    demandIds: pick(t, 'demand_ids') || [],
+  }));
+  const teamName = (id) => (teams.find((t) => String(t.id) === String(id)) || {}).name || id;
+  const matches = (pick(c, 'top_matches', 'demands', 'fitting_demands', 'matched_demands') || []).map((m) => {
+    const demandId = pick(m, 'demand_id', 'id');
+    return {
+      demandId,
+      title: pick(m, 'title', 'demand_title', 'demand.title') || demandTitles.get(String(demandId)) || demandId,
+      teamId: pick(m, 'team_id'),
+      teamName: pick(m, 'team_name') || (pick(m, 'team_id') ? teamName(pick(m, 'team_id')) : ''),
+      teamKnown: Boolean(pick(m, 'team_name')) || teams.some((t) => String(t.id) === String(pick(m, 'team_id'))),
+      score: pick(m, 'score'),
+      explanation: pick(m, 'explanation'),
+    };
+  });
+  return {
+    uniId: pick(c, 'university_id', 'university.id', 'id'),
+    uniName: pick(c, 'university_name', 'university.name', 'name'),
+    score: pick(c, 'score', 'aggregate_score', 'total_score'),
+    fit: pick(c, 'demands_fit'),
+    considered: pick(c, 'demands_considered'),
+    teams,
+    matches,
+    explanation: pick(c, 'explanation') || (matches[0] && matches[0].explanation) || (teams[0] && pick((pick(c, 'best_teams', 'teams') || [])[0], 'explanation')),
+  };
+}
+
+function candidateCard(raw, index, maps, trackId, demandTitles) {
+  const c = readCandidate(raw, demandTitles);
+  const uniName = c.uniName || nameOf(maps.universities, c.uniId);
+  const uni = maps.universities.get(String(c.uniId));
+  const terms = matchedTerms(c.explanation).map((t) => t.term);
+  const top = c.matches[0];
+  const ctxTexts = top ? [{ label: '需求', text: String(top.title || '') }, top.teamKnown ? { label: '团队', text: String(top.teamName) } : null].filter(Boolean) : [];
+  const trackName = trackId ? nameOf(maps.tracks, trackId) : '';
+  const exEl = explanation(c.explanation, { context: ctxTexts });
+  const fitLine = c.fit !== undefined ? `适配需求 ${c.fit}${c.considered !== undefined ? ` / ${c.considered}` : ''} 条` : `适配需求（${c.matches.length}）`;
+  return h(
+    'article',
+    { class: 'card candidate', 'aria-labelledby': `cand-${index}` },
+    h(
+      'header',
+      { class: 'card-head' },
+      h('span', { class: 'rank', 'aria-label': `第 ${index + 1} 名` }, String(index + 1)),
+      h(
+        'div',
+        { class: 'card-title' },
+        h('h3', { id: `cand-${index}` }, uniName),
+        h('p', { class: 'muted' }, [uni && uni.city, uni && (uni.kind === 'research' ? '研究型大学' : uni.kind === 'applied' ? '应用型高校' : ''), trackName].filter(Boolean).join(' · ')),
+      ),
+      h('div', { class: 'card-score' }, h('span', { class: 'score-label' }, '综合得分'), scoreBar(c.score, { label: `${uniName} 综合得分` })),
+    ),
+    h(
+      'div',
+      { class: 'two-col' },
+      h(
+        'div',
+        {},
+        h('h4', {}, `最佳团队（${c.teams.length}）`),
+        c.teams.length ? h('ul', { class: 'plain team-list' }, c.teams.slice(0, 3).map((t) => teamLine(t))) : h('p', { class: 'muted' }, '暂无团队明细。'),
+      ),
+      h(
+        'div',
+        {},
+        h('h4', {}, fitLine),
+        c.matches.length
+          ? h(
+              'ul',
+              { class: 'plain demand-list' },
+              c.matches.slice(0, 5).map((m) =>
+                h(
+                  'li',
+                  {},
+                  h('span', { class: 'demand-title' }, highlight(m.title, terms), m.teamKnown ? h('span', { class: 'muted demand-team' }, ` ← ${m.teamName}`) : null),
+                  m.score !== undefined ? h('span', { class: 'muted num-inline' }, fmtScore(m.score)) : null,
+                ),
+              ),
+            )
+          : h('p', { class: 'muted' }, '暂无需求明细。'),
+      ),
+    ),
+    exEl
+      ? h('details', { class: 'explain-box', open: index === 0 }, h('summary', {}, '匹配依据'), exEl)
+      : h('p', { class: 'muted' }, '该候选暂无匹配说明。'),
+  );
+}
+
+export async function renderCandidates(ctx) {
+  const { view, me, query } = ctx;
+  const isDept = me.kind === 'department';
+  mount(view, loading());
+  const maps = await refs.all();
+  let zoneId = isDept ? query.get('zone') || '' : me.zoneId;
+  if (isDept && !zoneId) zoneId = maps.zones.size ? [...maps.zones.keys()][0] : '';
+  let zone = maps.zones.get(String(zoneId));
+  try {
+    if (zoneId) zone = await get(`/v1/zones/${encodeURIComponent(zoneId)}`);
+  } catch (err) {
+    if (!zone) {
+      mount(view, pageHeader('候选高校与团队'), failure(err, '园区信息', () => ctx.refresh()));
+      return;
+    }
+  }
+  const demandTitles = new Map(((zone && zone.demands) || []).map((d) => [String(d.id), d.title || d.name]));
+  const zoneTracks = (zone && zone.track_ids) || [];
+  let trackId = query.get('track') || '';
+  const select = trackSelect(maps, zoneTracks, trackId);
+  const zoneSelect = isDept
+    ? h('select', { id: 'cand-zone', name: 'zone' }, [...maps.zones.values()].map((z) => h('option', { value: z.id, selected: String(z.id) === String(zoneId) }, `${z.name}（${z.city}）`)))
+    : null;
+  const results = h('div', { class: 'results', 'aria-live': 'polite' });
+  mount(
+    view,
+    pageHeader(
+      isDept ? '园区候选高校' : '候选高校与团队',
+      `${zone ? zone.name : zoneId}：按赛道排序的候选高校，附最佳团队、适配需求和匹配依据`,
+    ),
+    h(
+      'div',
+      { class: 'toolbar' },
+      zoneSelect ? [h('label', { for: 'cand-zone' }, '园区'), zoneSelect] : null,
+      h('label', { for: 'cand-track' }, '赛道'),
+      select,
+    ),
+    results,
+  );
+  let seq = 0;
+  const load = async () => {
+    const mine = (seq += 1);
+    ctx.setQuery({ zone: isDept ? zoneId : undefined, track: trackId });
+    mount(results, loading('正在计算候选高校…'));
+    try {
+      const data = await get(`/v1/zones/${encodeURIComponent(zoneId)}/candidates`, { track: trackId, limit: 10 });
+      if (mine !== seq) return;
+      const list = items(data);
+      if (!list.length) {
+        mount(
+          results,
+          emptyState({
+            title: trackId ? `本园区在“${nameOf(maps.tracks, trackId)}”赛道暂无候选高校` : '本园区暂无候选高校',
+            body: isDept
+              ? '该园区在此赛道没有可匹配的企业需求，或高校团队尚未覆盖此方向。可换一个赛道，或提醒园区补充需求清单。'
+              : '候选高校根据本园区的企业需求计算。请先在“园区概况与需求”中登记此赛道的企业需求，或换一个赛道查看。',
+            action: isDept ? null : h('a', { class: 'btn', href: '#/demands/new' }, '登记需求'),
+          }),
+        );
+        return;
+      }
+      mount(results, h('p', { class: 'count' }, `共 ${list.length} 所候选高校，按综合得分排序`), list.map((c, i) => candidateCard(c, i, maps, trackId, demandTitles)));
+    } catch (err) {
+      if (mine !== seq) return;
+      mount(results, failure(err, '候选高校', load));
+    }
+  };
+  select.addEventListener('change', () => {
+    trackId = select.value;
+    load();
+  });
+  if (zoneSelect) {
+    zoneSelect.addEventListener('change', () => {
+      ctx.navigate('candidates', { zone: zoneSelect.value, track: '' });
+    });
+  }
+  await load();
+}
+
+const ENTERPRISE_SIZES = ['大型', '中型', '小型', '微型'];
+
+export async function renderDemandForm(ctx) {
+  const { view, me, params, navigate } = ctx;
+  const editing = Boolean(params.id);
+  mount(view, loading());
+  let demand = { zone_id: me.zoneId };
+  let maps;
+  let zone;
+  try {
+    const [d, m, z] = await Promise.all([
+      editing ? get(`/v1/demands/${encodeURIComponent(params.id)}`) : Promise.resolve(null),
+      refs.all(),
+      get(`/v1/zones/${encodeURIComponent(me.zoneId)}`).catch(() => null),
+    ]);
+    if (d) demand = d;
+    maps = m;
+    zone = z;
+  } catch (err) {
+    mount(view, pageHeader(editing ? '编辑需求' : '新增需求'), failure(err, '需求', () => ctx.refresh()));
+    return;
+  }
+  const zoneTracks = ((zone && zone.track_ids) || []).map(String);
+  const trackOptions = [...maps.tracks.values()]
+    .map((t) => ({ value: t.id, label: t.name, group: zoneTracks.includes(String(t.id)) ? '本园区重点赛道' : refs.TRACK_KIND[t.kind] || '其他赛道' }))
+    .sort((a, b) => (a.group === '本园区重点赛道' ? 0 : 1) - (b.group === '本园区重点赛道' ? 0 : 1));
+  const enterprise = demand.enterprise || {};
+  const inputs = {
+    id: h('input', { name: 'id', value: demand.id || suggestId('d', me.zoneId), readonly: editing, class: 'mono', maxlength: '64' }),
+    title: h('input', { name: 'title', value: demand.title || '', maxlength: '200' }),
+    description: h('textarea', { name: 'description', rows: '5' }),
+    enterpriseName: h('input', { name: 'enterprise.name', value: enterprise.name || '', maxlength: '100' }),
+    enterpriseSize: h('select', { name: 'enterprise.size' }, h('option', { value: '' }, '未填写'), ENTERPRISE_SIZES.map((s) => h('option', { value: s, selected: enterprise.size === s }, s))),
+    keywords: h('input', { name: 'keywords', value: joinList(demand.keywords) }),
+    budget: h('input', { name: 'budget_wan_yuan', type: 'number', min: '0', step: 'any', inputmode: 'decimal', value: demand.budget_wan_yuan ?? '' }),
+    deadline: h('input', { name: 'deadline', type: 'date', value: demand.deadline || '' }),
+    excluded: h(
+      'select',
+      { name: 'excluded_university_ids', multiple: true, size: '6' },
+      [...maps.universities.values()].map((u) => h('option', { value: u.id, selected: (demand.excluded_university_ids || []).includes(u.id) }, u.name)),
+    ),
+  };
+  inputs.description.value = demand.description || '';
+  const notice = h('div', { class: 'form-notice', tabindex: '-1' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, editing ? '保存修改' : '提交需求');
+  const form = h(
+    'form',
+    { class: 'form', novalidate: true },
+    h(
+      'div',
+      { class: 'form-grid' },
+      field('需求编号', inputs.id, { hint: editing ? '编号创建后不可修改。' : '系统已生成编号，可按本园区规则修改（字母、数字、-、_、.）。', required: true }),
+      field('需求标题', inputs.title, { hint: '一句话说明要解决的技术问题，例如“动力电池热失控早期预警”。', required: true }),
+      field('需求描述', inputs.description, { hint: '写明痛点、技术指标、应用场景，越具体越容易匹配到合适团队。' }),
+      h('div', { class: 'form-row' }, field('企业名称', inputs.enterpriseName), field('企业规模', inputs.enterpriseSize)),
+      field('关键词', inputs.keywords, { hint: '多个关键词用顿号或逗号分隔。' }),
+      h('div', { class: 'form-row' }, field('预算（万元）', inputs.budget), field('截止日期', inputs.deadline)),
+      checkboxGroup('track_ids', '所属赛道', trackOptions, (demand.track_ids || []).map(String), { hint: '选择需求所属的产业赛道；未选择赛道的需求不会进入配对方案。' }),
+      field('回避高校', inputs.excluded, { hint: '因利益冲突等原因不宜承接此需求的高校（按住 Ctrl 多选）。' }),
+    ),
+    notice,
+    h(
+      'div',
+      { class: 'form-actions' },
+      submit,
+      h('a', { class: 'btn', href: '#/zone' }, '取消'),
+      editing ? h('button', { type: 'button', class: 'btn btn-danger', onClick: (e) => remove(e.currentTarget) }, '删除需求') : null,
+    ),
+  );
+  async function remove(button) {
+    if (!window.confirm(`确定删除需求“${demand.title}”吗？删除后不可恢复。`)) return;
+    try {
+      await busy(button, () => del(`/v1/demands/${encodeURIComponent(demand.id)}`), '正在删除…');
+      toast('需求已删除');
+      navigate('zone');
+    } catch (err) {
+      mount(notice, errorNotice(err, { context: '删除失败' }));
+      notice.focus();
+    }
+  }
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearFieldErrors(form);
+    mount(notice);
+    const body = {
+      id: inputs.id.value.trim(),
+      zone_id: demand.zone_id || me.zoneId,
+      title: inputs.title.value.trim(),
+    };
+    const description = inputs.description.value.trim();
+    if (description) body.description = description;
+    const eName = inputs.enterpriseName.value.trim();
+    if (eName) body.enterprise = { name: eName, ...(inputs.enterpriseSize.value ? { size: inputs.enterpriseSize.value } : {}) };
+    const keywords = splitList(inputs.keywords.value);
+    if (keywords.length) body.keywords = keywords;
+    const tracks = checkedValues(form, 'track_ids');
+    if (tracks.length) body.track_ids = tracks;
+    const budgetText = inputs.budget.value.trim();
+    const excluded = [...inputs.excluded.selectedOptions].map((o) => o.value);
+    if (excluded.length) body.excluded_university_ids = excluded;
+    const deadline = inputs.deadline.value.trim();
+    if (deadline) body.deadline = deadline;
+    const problems = [];
+    if (!ID_PATTERN.test(body.id)) problems.push(['id', '编号只能包含字母、数字、“-”“_”“.”，最长 64 位。']);
+    if (!body.title) problems.push(['title', '请填写需求标题。']);
+    else if (body.title.length > 200) problems.push(['title', '需求标题不能超过 200 字。']);
+    if (!eName && inputs.enterpriseSize.value) problems.push(['enterprise.name', '填写企业规模时请同时填写企业名称。']);
+    if (keywords.some((k) => k.length > 50)) problems.push(['keywords', '单个关键词不能超过 50 字。']);
+    if (budgetText) {
+      const n = Number(budgetText);
+      if (!Number.isFinite(n) || n < 0) problems.push(['budget_wan_yuan', '预算须为不小于 0 的数字（单位：万元）。']);
+      else body.budget_wan_yuan = n;
+    } else if (inputs.budget.validity && inputs.budget.validity.badInput) {
+      problems.push(['budget_wan_yuan', '预算须为数字（单位：万元）。']);
+    }
+    if (deadline && !isDate(deadline)) problems.push(['deadline', '截止日期格式应为 年-月-日，例如 2026-06-30。']);
+    if (!report(form, problems)) {
+      mount(notice, h('div', { class: 'notice notice-error', role: 'alert' }, h('p', {}, `有 ${problems.length} 处需要修改，请查看标红的字段。`)));
+      return;
+    }
+    try {
+      await busy(submit, () => (editing ? put(`/v1/demands/${encodeURIComponent(body.id)}`, body) : post('/v1/demands', body)), '正在保存…');
+      toast(editing ? '需求已保存' : '需求已登记，几秒内即可在检索和候选推荐中使用');
+      navigate('zone');
+    } catch (err) {
+      showFormError(form, err);
+    }
+  });
+  mount(
+    view,
+    pageHeader(editing ? '编辑需求' : '新增需求', `${zone ? zone.name : me.zoneId} · 产业需求清单`),
+    h('section', { class: 'panel' }, form),
+  );
+}
