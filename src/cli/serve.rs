@@ -11,8 +11,9 @@ use anyhow::Context;
 use tracing::{info, warn};
 
 use shuanggao::app::overlap::OverlapMatcher;
-use shuanggao::app::{App, Matcher, contract};
+use shuanggao::app::{App, Matcher};
 use shuanggao::auth::{self, Role};
+use shuanggao::dataset;
 use shuanggao::domain::Dataset;
 use shuanggao::http::{self, HttpConfig};
 use shuanggao::store::Store;
@@ -43,11 +44,6 @@ pub struct ServeArgs {
     pub concurrency_limit: usize,
 }
 
-/// Reads the dataset folder imported on first start.
-fn load_dataset(dir: &Path) -> Result<Dataset, contract::LoadError> {
-    contract::load_dataset(dir)
-}
-
 /// The matcher the service ranks with, built from the catalog held in the database.
 fn build_matcher(
     data: &Dataset,
@@ -63,10 +59,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.db)
         .with_context(|| format!("cannot open database {}", args.db.display()))?;
     if !store.is_imported()? {
-        let data = match load_dataset(&args.data) {
+        let data = match dataset::load(&args.data) {
             Ok(data) => data,
             Err(err) => {
-                eprintln!("error: cannot load dataset {}: {err}", args.data.display());
+                eprintln!(
+                    "error: dataset {} is not valid:\n{err}",
+                    args.data.display()
+                );
                 return Ok(ExitCode::from(2));
             }
         };
