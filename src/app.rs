@@ -8,7 +8,6 @@
 //! - rankings are cached per catalog generation: any team or demand write starts a new generation;
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 
-pub mod contract;
 pub mod dashboard;
 pub mod overlap;
 pub mod proposals;
@@ -20,6 +19,7 @@ use serde::Serialize;
 use tracing::{error, instrument};
 
 use crate::auth::{self, AuthError, Principal, Role};
+use crate::dataset::{self, Record};
 use crate::domain::{
     Dataset, Demand, DemandId, Team, TeamId, Track, TrackId, University, UniversityId, Zone, ZoneId,
 };
@@ -28,7 +28,14 @@ use crate::store::{
     Actor, CommentRecord, HistoryEntry, PairingFilter, PairingRecord, Store, StoreError,
 };
 
-pub use contract::Violation;
+/// A team or demand that breaks the dataset contract: the first offending field, and what is wrong (every
+/// problem when there are several).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Violation {
+    pub field: String,
+    pub message: String,
+}
 
 /// What the service needs from the matching engine. Implementations are shared across threads and
 /// called from blocking threads.
@@ -384,12 +391,15 @@ struct Catalog {
     demands: HashMap<DemandId, Arc<Demand>>,
     teams_by_university: HashMap<UniversityId, BTreeMap<TeamId, ()>>,
     demands_by_zone: HashMap<ZoneId, BTreeMap<DemandId, ()>>,
+    /// What a team or demand may refer to (tracks, zones and universities do not change while serving).
+    refs: dataset::Refs,
     generation: u64,
 }
 
 impl Catalog {
     fn new(data: Dataset) -> Self {
         let mut c = Catalog {
+            refs: dataset::Refs::of(&data),
             track_idx: index(&data.tracks, |t| t.id.clone()),
             zone_idx: index(&data.zones, |z| z.id.clone()),
             university_idx: index(&data.universities, |u| u.id.clone()),
@@ -476,18 +486,6 @@ impl Catalog {
     }
 }
 
-impl contract::Refs for Catalog {
-    fn has_track(&self, id: &TrackId) -> bool {
-        self.track_idx.contains_key(id)
-    }
-    fn has_zone(&self, id: &ZoneId) -> bool {
-        self.zone_idx.contains_key(id)
-    }
-    fn has_university(&self, id: &UniversityId) -> bool {
-        self.university_idx.contains_key(id)
-    }
-}
-
 fn index<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> HashMap<K, usize> {
     items.iter().enumerate().map(|(i, t)| (key(t), i)).collect()
 }
@@ -538,6 +536,11 @@ impl App {
     /// from the same catalog, starts the proposal worker and queues the jobs left unfinished.
     pub fn new(store: Store, matcher: Arc<dyn Matcher>) -> Result<App> {
         let data = store.load_dataset()?;
+        App::with_catalog(store, data, matcher)
+    }
+
+    /// Like [`App::new`] with the catalog already read from `store` (saves reading it twice at start-up).
+    pub fn with_catalog(store: Store, data: Dataset, matcher: Arc<dyn Matcher>) -> Result<App> {
         let (jobs, queue) = proposals::Jobs::new();
         let app = App {
             inner: Arc::new(Inner {
@@ -1161,7 +1164,7 @@ impl App {
                 .forbidden(format!("add teams to university {}", team.university_id))
                 .into());
         }
-        contract::check_team(&team, &*self.catalog())?;
+        check_record(&team, &self.catalog().refs)?;
         let out = team.clone();
         self.write_catalog(move |app| {
             app.inner.store.insert_team(&team)?;
@@ -1192,7 +1195,7 @@ impl App {
         if !who.role.owns_university(&current) || !who.role.owns_university(&team.university_id) {
             return Err(who.role.forbidden(format!("change team {id}")).into());
         }
-        contract::check_team(&team, &*self.catalog())?;
+        check_record(&team, &self.catalog().refs)?;
         let out = team.clone();
         self.write_catalog(move |app| {
             app.inner.store.update_team(&team)?;
@@ -1235,7 +1238,7 @@ impl App {
                 .forbidden(format!("add demands to zone {}", demand.zone_id))
                 .into());
         }
-        contract::check_demand(&demand, &*self.catalog())?;
+        check_record(&demand, &self.catalog().refs)?;
         let out = demand.clone();
         self.write_catalog(move |app| {
             app.inner.store.insert_demand(&demand)?;
@@ -1271,7 +1274,7 @@ impl App {
         if !who.role.owns_zone(&current) || !who.role.owns_zone(&demand.zone_id) {
             return Err(who.role.forbidden(format!("change demand {id}")).into());
         }
-        contract::check_demand(&demand, &*self.catalog())?;
+        check_record(&demand, &self.catalog().refs)?;
         let out = demand.clone();
         self.write_catalog(move |app| {
             app.inner.store.update_demand(&demand)?;
@@ -1478,6 +1481,48 @@ impl App {
         self.blocking(move |app| Ok(app.inner.store.add_comment(&id, &actor, &body)?))
             .await
     }
+}
+
+/// Ids travel in URL paths: at most 128 characters, no whitespace, `/`, `?`, `#` or `%`.
+fn check_id(id: &str) -> Result<(), Violation> {
+    let bad = |message: &str| {
+        Err(Violation {
+            field: "id".into(),
+            message: message.into(),
+        })
+    };
+    if id.chars().count() > 128 {
+        return bad("must be at most 128 characters");
+    }
+    if id
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '%'))
+    {
+        return bad("must not contain whitespace, '/', '?', '#' or '%'");
+    }
+    Ok(())
+}
+
+/// Checks a team or demand written through the API against the contract and the catalog.
+fn check_record<R: Record>(record: &R, refs: &dataset::Refs) -> Result<(), Violation> {
+    check_id(record.id())?;
+    let problems = record.check(refs);
+    let Some(first) = problems.first() else {
+        return Ok(());
+    };
+    let message = if problems.len() == 1 {
+        first.message.clone()
+    } else {
+        problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    Err(Violation {
+        field: first.field.clone(),
+        message,
+    })
 }
 
 fn check_comment_length(text: &str) -> Result<()> {

@@ -65,12 +65,8 @@ impl FromStr for Role {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let invalid = || AuthError::InvalidRole(s.to_owned());
-        let valid_id = |id: &str| {
-            !id.is_empty()
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        };
+        let valid_id =
+            |id: &str| !id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control());
         if s == "department" {
             return Ok(Role::Department);
         }
@@ -189,6 +185,7 @@ mod tests {
             "zone",
             "university: u",
             "zone:a b",
+            "zone:a\tb",
             "Department",
         ] {
             assert_eq!(

@@ -16,6 +16,7 @@ fn init_tracing(format: cli::LogFormat) {
             .json()
             .flatten_event(true)
             .with_current_span(true)
+            .with_span_list(false)
             .init(),
     }
 }

@@ -11,8 +11,9 @@ use anyhow::Context;
 use tracing::{info, warn};
 
 use shuanggao::app::overlap::OverlapMatcher;
-use shuanggao::app::{App, Matcher, contract};
+use shuanggao::app::{App, Matcher};
 use shuanggao::auth::{self, Role};
+use shuanggao::dataset;
 use shuanggao::domain::Dataset;
 use shuanggao::http::{self, HttpConfig};
 use shuanggao::store::Store;
@@ -43,11 +44,6 @@ pub struct ServeArgs {
     pub concurrency_limit: usize,
 }
 
-/// Reads the dataset folder imported on first start.
-fn load_dataset(dir: &Path) -> Result<Dataset, contract::LoadError> {
-    contract::load_dataset(dir)
-}
-
 /// The matcher the service ranks with, built from the catalog held in the database.
 fn build_matcher(
     data: &Dataset,
@@ -63,10 +59,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.db)
         .with_context(|| format!("cannot open database {}", args.db.display()))?;
     if !store.is_imported()? {
-        let data = match load_dataset(&args.data) {
+        let data = match dataset::load(&args.data) {
             Ok(data) => data,
             Err(err) => {
-                eprintln!("error: dataset {}: {err}", args.data.display());
+                eprintln!(
+                    "error: dataset {} is not valid:\n{err}",
+                    args.data.display()
+                );
                 return Ok(ExitCode::from(2));
             }
         };
@@ -86,8 +85,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let data = store.load_dataset()?;
     let matcher = build_matcher(&data, &args.index, &args.models)?;
-    drop(data);
-    let app = App::new(store, matcher)?;
+    let app = App::with_catalog(store, data, matcher)?;
     let config = HttpConfig {
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         concurrency_limit: args.concurrency_limit.max(1),
@@ -103,35 +101,30 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let addr = listener.local_addr()?;
+        // Handlers are in place before the address is announced: a SIGTERM from then on is graceful.
+        let shutdown = shutdown_signal()?;
         info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "serving");
         println!("listening on http://{addr}");
-        http::serve(listener, app, config, shutdown_signal()).await?;
+        http::serve(listener, app, config, shutdown).await?;
         info!("stopped");
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Completes on ctrl-c or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// A future that completes on ctrl-c or SIGTERM; the handlers are installed when this returns.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let ctrl_c = tokio::signal::ctrl_c();
+    Ok(async move {
+        #[cfg(unix)]
+        let term = term.recv();
+        #[cfg(not(unix))]
+        let term = std::future::pending::<Option<()>>();
+        tokio::select! {
+            _ = ctrl_c => info!("ctrl-c: shutting down"),
+            _ = term => info!("SIGTERM: shutting down"),
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => info!("ctrl-c: shutting down"),
-        _ = term => info!("SIGTERM: shutting down"),
-    }
+    })
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Deserialize;
 
 use super::GenError;
+use super::text::bigrams;
 use crate::dataset;
 use crate::domain::{Platform, Track, University, Zone};
 
@@ -155,12 +156,6 @@ fn ranked(text: &str, candidates: &[String]) -> Vec<usize> {
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     scored.into_iter().map(|(_, i)| i).collect()
-}
-
-/// Character bigrams of a text, punctuation and spaces left out.
-fn bigrams(text: &str) -> HashSet<(char, char)> {
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    chars.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
 /// The candidate sharing the most character bigrams with `text`, if any shares one.

@@ -11,7 +11,7 @@ use super::material::Topic;
 use super::pools;
 use super::text::{
     Rng, between, chance, clause, direction_core, enumerate, one_discipline, pick, pick_ref,
-    sample, sample_between, sample_indices, short_track_name, shuffle, weighted,
+    sample, sample_between, sample_indices, short_track_name, shuffle, similar, weighted,
 };
 
 /// What a team is composed from.
@@ -511,9 +511,17 @@ fn synthetic_paper(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achieveme
         {
             format!("{core}及其应用")
         }
-        2 => format!("{core}的机理与方法研究"),
+        2 if !core.contains("机理") && !core.contains("方法") => {
+            format!("{core}的机理与方法研究")
+        }
+        2 => format!("{core}研究"),
         3 => format!("{core}：方法与实验验证"),
-        4 => format!("基于{method}的{core}"),
+        4 if !core.starts_with("基于") && !core.starts_with("面向") && !similar(method, core) =>
+        {
+            format!("基于{method}的{core}")
+        }
+        4 => format!("{core}研究"),
+        _ if similar(method, object) => format!("{object}{}研究", pick(rng, PAPER_ASPECTS)),
         _ => format!("基于{method}的{object}{}研究", pick(rng, PAPER_ASPECTS)),
     };
     let summary = match between(rng, 0, 3) {
@@ -544,8 +552,17 @@ fn synthetic_patent(
     } = parts(rng, topic);
     let aspect = pick(rng, PATENT_ASPECTS);
     let (title, thing) = match between(rng, 0, 2) {
-        0 => (format!("一种基于{method}的{object}{aspect}方法"), "方法"),
-        1 => (format!("一种{object}{aspect}装置"), "装置"),
+        0 if !similar(method, object) => {
+            (format!("一种基于{method}的{object}{aspect}方法"), "方法")
+        }
+        0 => (format!("一种{object}{aspect}方法"), "方法"),
+        1 => (
+            format!(
+                "一种{object}{}装置",
+                pick(rng, &["检测", "在线监测", "测试"])
+            ),
+            "装置",
+        ),
         _ => (format!("一种用于{object}的{aspect}系统及方法"), "系统"),
     };
     let field = fields.first().copied().unwrap_or(topic.name.as_str());

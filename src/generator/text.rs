@@ -117,6 +117,18 @@ pub fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
     }
 }
 
+/// Character bigrams of a text, punctuation and spaces left out.
+pub fn bigrams(text: &str) -> std::collections::HashSet<(char, char)> {
+    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+/// Whether two phrases name much the same thing (they share at least two character bigrams), so one frame
+/// should not hold both.
+pub fn similar(a: &str, b: &str) -> bool {
+    bigrams(a).intersection(&bigrams(b)).count() >= 2
+}
+
 /// `A`, `A和B`, `A、B和C`: a Chinese enumeration.
 pub fn enumerate(items: &[&str]) -> String {
     match items {

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::AppState;
 use super::error::ApiError;
 use crate::auth::Principal;
+use crate::dataset::{self, Record};
 
 /// The caller behind the request's bearer token. Records the role (never the token) on the request
 /// span.
@@ -127,11 +128,11 @@ fn bytes_error(rejection: &BytesRejection) -> ApiError {
 }
 
 /// A body checked against the dataset contract: not JSON is `invalid_json`; JSON that breaks the
-/// contract (unknown, missing or mistyped field) is `contract_violation` naming the field.
+/// contract (not an object, unknown, missing or mistyped field) is `contract_violation` naming the field.
 #[derive(Debug, Clone)]
 pub struct ContractJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ContractJson<T> {
+impl<T: Record, S: Send + Sync> FromRequest<S> for ContractJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
@@ -155,26 +156,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ContractJson<T> {
             .map_err(|r| bytes_error(&r))?;
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|err| ApiError::new("invalid_json", format!("invalid json: {err}")))?;
-        serde_path_to_error::deserialize(value)
+        dataset::parse_record_value::<T>(value)
             .map(ContractJson)
-            .map_err(|err| {
-                let path = err.path().to_string();
-                let message = err.into_inner().to_string();
-                let named = quoted(&message, "unknown field `")
-                    .or_else(|| quoted(&message, "missing field `"));
-                let field = match (path.as_str(), named) {
-                    (".", Some(name)) => name,
-                    (".", None) => String::new(),
-                    (p, Some(name)) if message.starts_with("missing field") => {
-                        format!("{p}.{name}")
-                    }
-                    (p, _) => p.to_owned(),
-                };
-                let err = ApiError::new("contract_violation", message);
-                if field.is_empty() {
+            .map_err(|problem| {
+                let err = ApiError::new("contract_violation", problem.message);
+                if problem.field == dataset::NO_FIELD {
                     err
                 } else {
-                    err.with_field(field)
+                    err.with_field(problem.field)
                 }
             })
     }

@@ -954,3 +954,26 @@ async fn review_history_records_who_when_and_comments() {
         .await;
     assert_eq!(list.body["items"][0]["body"], "已补充");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_timeout_is_408_with_the_error_body() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let config = shuanggao::http::HttpConfig {
+        request_timeout: std::time::Duration::from_millis(300),
+        ..Default::default()
+    };
+    let app = crate::support::spawn_app_with(config).await;
+    // A body announced but never sent: the handler waits for it until the timeout answers.
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /v1/pairings/p-z1-u1/comments HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {}\r\n\
+         content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"body\":",
+        app.addr, app.department
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = stream.read(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"code\":\"request_timeout\""), "{text}");
+}

@@ -267,3 +267,19 @@ fn material_from_parts_drives_the_generator() {
         "invalid_gen_material"
     );
 }
+
+#[test]
+fn the_shipped_teams_demands_and_qrels_are_the_generator_output_for_seed_2025() {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/jiangsu");
+    let fresh = generate(&Params::default());
+    for file in [
+        dataset::TEAMS_FILE,
+        dataset::DEMANDS_FILE,
+        generator::QRELS_FILE,
+    ] {
+        assert!(
+            read(&shipped, file) == read(fresh.path(), file),
+            "datasets/jiangsu/{file} is stale: regenerate it as datasets/README.md describes"
+        );
+    }
+}
