@@ -4,5 +4,7 @@
 
 pub mod analysis;
 pub mod domain;
+pub mod matching;
+pub mod metrics;
 pub mod models;
 pub mod text_index;
