@@ -8,6 +8,7 @@
 //! - rankings are cached per catalog generation: any team or demand write starts a new generation;
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 
+mod engine;
 pub mod overlap;
 
 use std::collections::{BTreeMap, HashMap};
