@@ -9,6 +9,7 @@
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 
 pub mod dashboard;
+mod engine;
 pub mod overlap;
 pub mod proposals;
 

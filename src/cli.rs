@@ -1,11 +1,19 @@
 //! Command-line interface: one subcommand per job, each parsed here and run by its module.
 
+mod cluster;
+mod eval;
 mod generate;
+mod index;
+mod load;
+mod r#match;
 mod propose;
 mod serve;
 mod synth;
 mod token;
+mod train;
 mod validate;
+
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -33,7 +41,17 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Generate a deterministic synthetic dataset and its planted relevance judgements.
     Gen(generate::GenArgs),
-    /// Serve the HTTP API.
+    /// Build (or reopen) the text index of a dataset, training the models if needed.
+    Index(index::IndexArgs),
+    /// Train the models (TF-IDF, LSA, clusters) of a dataset; with --qrels, refit the scoring weights.
+    Train(train::TrainArgs),
+    /// Evaluate the ranking against TREC qrels (builds everything in a temporary directory).
+    Eval(eval::EvalArgs),
+    /// Cluster teams or demands and write `ID<TAB>CLUSTER<TAB>LABEL` per row.
+    Cluster(cluster::ClusterArgs),
+    /// Print the ranked matches of a demand or a team, with explanations.
+    Match(r#match::MatchArgs),
+    /// Serve the HTTP API and the web console.
     Serve(serve::ServeArgs),
     /// Create, revoke and list access tokens.
     Token(token::TokenArgs),
@@ -45,8 +63,13 @@ pub enum Command {
     SynthPropose(synth::SynthArgs),
 }
 
+/// An error in the user's input (arguments or data): reported with exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
 /// Runs one parsed command line; the process exit code comes from the returned value.
-pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Gen(args) => generate::run(args),
@@ -54,5 +77,32 @@ pub fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Token(args) => token::run(args),
         Command::Propose(args) => propose::run(args),
         Command::SynthPropose(args) => synth::run(args),
+        Command::Index(args) => engine_exit(index::run(args)),
+        Command::Train(args) => engine_exit(train::run(args)),
+        Command::Eval(args) => engine_exit(eval::run(args)),
+        Command::Cluster(args) => engine_exit(cluster::run(args)),
+        Command::Match(args) => engine_exit(r#match::run(args)),
+    }
+}
+
+/// Maps the result of an engine command to an exit code: bad input (arguments, unknown ids, invalid
+/// data) is exit 2, anything else an error.
+fn engine_exit(result: anyhow::Result<()>) -> anyhow::Result<ExitCode> {
+    use shuanggao::matching::MatchError;
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(err) => {
+            let input = err.downcast_ref::<InputError>().is_some()
+                || matches!(
+                    err.downcast_ref::<MatchError>(),
+                    Some(MatchError::NotFound { .. } | MatchError::Invalid(_))
+                );
+            if input {
+                eprintln!("error: {err}");
+                Ok(ExitCode::from(2))
+            } else {
+                Err(err)
+            }
+        }
     }
 }

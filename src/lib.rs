@@ -9,6 +9,8 @@ pub mod dataset;
 pub mod domain;
 pub mod generator;
 pub mod http;
+pub mod matching;
+pub mod metrics;
 pub mod models;
 pub mod pairing;
 pub mod review;

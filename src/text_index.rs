@@ -363,7 +363,7 @@ impl TextIndex {
     where
         I: Iterator<Item = (DocKind, IndexDoc<'d>)>,
     {
-        if let Some(index) = Self::try_open(dir, analyzer, fingerprint)? {
+        if let Some(index) = Self::open(dir, analyzer, fingerprint)? {
             return Ok((index, OpenOutcome::Reopened));
         }
         let index = Self::build(dir, analyzer, fingerprint, docs(), progress)?;
@@ -376,7 +376,9 @@ impl TextIndex {
         serde_json::from_str(&text).ok()
     }
 
-    fn try_open(
+    /// Opens the index under `dir` when its manifest matches `fingerprint` and the current analyzer and
+    /// schema versions; `Ok(None)` when it is missing or stale.
+    pub fn open(
         dir: &Path,
         analyzer: &Analyzer,
         fingerprint: &str,
@@ -422,65 +424,12 @@ impl TextIndex {
         docs: impl Iterator<Item = (DocKind, IndexDoc<'d>)>,
         progress: &mut dyn FnMut(usize),
     ) -> Result<TextIndex, IndexError> {
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-        let manifest_path = dir.join(MANIFEST);
-        if manifest_path.exists() {
-            fs::remove_file(&manifest_path).map_err(io_err(&manifest_path))?;
-        }
-        let create = |kind: DocKind| -> Result<Side, IndexError> {
-            let path = dir.join(kind.plural());
-            if path.exists() {
-                fs::remove_dir_all(&path).map_err(io_err(&path))?;
-            }
-            fs::create_dir_all(&path).map_err(io_err(&path))?;
-            let index = Index::create_in_dir(&path, Side::schema(kind))?;
-            Side::open(kind, index, analyzer)
-        };
-        let teams = create(DocKind::Team)?;
-        let demands = create(DocKind::Demand)?;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 4);
-        let mut team_writer: IndexWriter<TantivyDocument> =
-            teams.index.writer_with_num_threads(threads, BUILD_MEMORY)?;
-        let mut demand_writer: IndexWriter<TantivyDocument> = demands
-            .index
-            .writer_with_num_threads(threads, BUILD_MEMORY / 2)?;
-        let (mut n_teams, mut n_demands) = (0usize, 0usize);
+        let mut builder = IndexBuilder::create(dir, analyzer)?;
         for (kind, doc) in docs {
-            match kind {
-                DocKind::Team => {
-                    team_writer.add_document(teams.document(&doc)?)?;
-                    n_teams += 1;
-                }
-                DocKind::Demand => {
-                    demand_writer.add_document(demands.document(&doc)?)?;
-                    n_demands += 1;
-                }
-            }
-            progress(n_teams + n_demands);
+            builder.add(kind, &doc)?;
+            progress(builder.added());
         }
-        team_writer.commit()?;
-        demand_writer.commit()?;
-        team_writer.wait_merging_threads()?;
-        demand_writer.wait_merging_threads()?;
-        teams.reader.reload()?;
-        demands.reader.reload()?;
-        let manifest = Manifest {
-            schema_version: SCHEMA_VERSION,
-            analyzer_version: analyzer.version().to_owned(),
-            dataset_fingerprint: fingerprint.to_owned(),
-            teams: n_teams,
-            demands: n_demands,
-        };
-        let index = TextIndex {
-            dir: dir.to_owned(),
-            teams,
-            demands,
-            manifest: Mutex::new(manifest),
-        };
-        index.write_manifest()?;
-        Ok(index)
+        builder.finish(fingerprint)
     }
 
     fn side(&self, kind: DocKind) -> &Side {
@@ -553,6 +502,110 @@ impl TextIndex {
     /// Number of live documents of `kind`.
     pub fn num_docs(&self, kind: DocKind) -> u64 {
         self.side(kind).num_docs()
+    }
+}
+
+/// Builds a fresh index under a directory, one document at a time (whatever was there is replaced).
+pub struct IndexBuilder {
+    dir: PathBuf,
+    analyzer_version: String,
+    teams: Side,
+    demands: Side,
+    team_writer: IndexWriter<TantivyDocument>,
+    demand_writer: IndexWriter<TantivyDocument>,
+    counts: [usize; 2],
+}
+
+impl std::fmt::Debug for IndexBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexBuilder")
+            .field("dir", &self.dir)
+            .field("counts", &self.counts)
+            .finish()
+    }
+}
+
+impl IndexBuilder {
+    /// Empties `dir` of any previous index and starts a new one.
+    pub fn create(dir: &Path, analyzer: &Analyzer) -> Result<IndexBuilder, IndexError> {
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let manifest_path = dir.join(MANIFEST);
+        if manifest_path.exists() {
+            fs::remove_file(&manifest_path).map_err(io_err(&manifest_path))?;
+        }
+        let create = |kind: DocKind| -> Result<Side, IndexError> {
+            let path = dir.join(kind.plural());
+            if path.exists() {
+                fs::remove_dir_all(&path).map_err(io_err(&path))?;
+            }
+            fs::create_dir_all(&path).map_err(io_err(&path))?;
+            let index = Index::create_in_dir(&path, Side::schema(kind))?;
+            Side::open(kind, index, analyzer)
+        };
+        let teams = create(DocKind::Team)?;
+        let demands = create(DocKind::Demand)?;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 4);
+        let team_writer = teams.index.writer_with_num_threads(threads, BUILD_MEMORY)?;
+        let demand_writer = demands
+            .index
+            .writer_with_num_threads(threads, BUILD_MEMORY / 2)?;
+        Ok(IndexBuilder {
+            dir: dir.to_owned(),
+            analyzer_version: analyzer.version().to_owned(),
+            teams,
+            demands,
+            team_writer,
+            demand_writer,
+            counts: [0, 0],
+        })
+    }
+
+    /// Adds one document.
+    pub fn add(&mut self, kind: DocKind, doc: &IndexDoc<'_>) -> Result<(), IndexError> {
+        match kind {
+            DocKind::Team => {
+                self.team_writer.add_document(self.teams.document(doc)?)?;
+                self.counts[0] += 1;
+            }
+            DocKind::Demand => {
+                self.demand_writer
+                    .add_document(self.demands.document(doc)?)?;
+                self.counts[1] += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Documents added so far.
+    pub fn added(&self) -> usize {
+        self.counts[0] + self.counts[1]
+    }
+
+    /// Commits, merges, writes the manifest (last, so that an interrupted build is never reopened).
+    pub fn finish(mut self, fingerprint: &str) -> Result<TextIndex, IndexError> {
+        self.team_writer.commit()?;
+        self.demand_writer.commit()?;
+        self.team_writer.wait_merging_threads()?;
+        self.demand_writer.wait_merging_threads()?;
+        self.teams.reader.reload()?;
+        self.demands.reader.reload()?;
+        let manifest = Manifest {
+            schema_version: SCHEMA_VERSION,
+            analyzer_version: self.analyzer_version,
+            dataset_fingerprint: fingerprint.to_owned(),
+            teams: self.counts[0],
+            demands: self.counts[1],
+        };
+        let index = TextIndex {
+            dir: self.dir,
+            teams: self.teams,
+            demands: self.demands,
+            manifest: Mutex::new(manifest),
+        };
+        index.write_manifest()?;
+        Ok(index)
     }
 }
 

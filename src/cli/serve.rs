@@ -8,14 +8,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use tracing::{info, warn};
+use tracing::info;
 
-use shuanggao::app::overlap::OverlapMatcher;
 use shuanggao::app::{App, Matcher};
 use shuanggao::auth::{self, Role};
 use shuanggao::dataset;
 use shuanggao::domain::Dataset;
 use shuanggao::http::{self, HttpConfig};
+use shuanggao::matching::Engine;
 use shuanggao::store::Store;
 
 /// Serve the HTTP API (the system of record is a SQLite file).
@@ -44,14 +44,19 @@ pub struct ServeArgs {
     pub concurrency_limit: usize,
 }
 
-/// The matcher the service ranks with, built from the catalog held in the database.
-fn build_matcher(
-    data: &Dataset,
-    _index: &Path,
-    _models: &Path,
-) -> anyhow::Result<Arc<dyn Matcher>> {
-    warn!("ranking with the token-overlap matcher");
-    Ok(Arc::new(OverlapMatcher::new(data)))
+/// The matching engine the service ranks with, over the catalog held in the database: the index and
+/// models are reopened when their manifests still match the catalog, else rebuilt.
+fn build_matcher(data: &Dataset, index: &Path, models: &Path) -> anyhow::Result<Arc<dyn Matcher>> {
+    let started = Instant::now();
+    let engine =
+        Engine::open_or_build(data, index, models).context("cannot open the matching engine")?;
+    info!(
+        seconds = started.elapsed().as_secs_f32(),
+        index = %index.display(),
+        models = %models.display(),
+        "matching engine ready"
+    );
+    Ok(Arc::new(engine))
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {

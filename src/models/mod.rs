@@ -274,6 +274,16 @@ impl Models {
         ))
     }
 
+    /// Labels for any centroids in this model's latent space: top terms and nearest of the given tracks.
+    pub fn label_centroids(
+        &self,
+        centroids: &Centroids,
+        sizes: &[usize],
+        tracks: &[(String, Vec<f32>)],
+    ) -> Vec<ClusterLabel> {
+        label_clusters(centroids, sizes, &self.lsa, &self.tfidf, tracks)
+    }
+
     /// Unit latent vector of a document given as `(term text, count)` pairs.
     pub fn embed<'a>(&self, counts: impl IntoIterator<Item = (&'a str, f32)>) -> Vec<f32> {
         let row = self.tfidf.weigh(

@@ -1,0 +1,85 @@
+//! The service's [`Matcher`] over the matching engine: rankings, search and incremental updates come
+//! from [`matching::Engine`]; its explanations reach clients as JSON.
+
+use super::{DocKind, Matcher, MatcherError, PairMatch, SearchHit};
+use crate::domain::{Demand, DemandId, Team, TeamId};
+use crate::matching::{self, Engine, MatchError};
+
+fn to_pair(m: matching::PairMatch) -> PairMatch {
+    let explanation = serde_json::to_value(&m.explanation).unwrap_or(serde_json::Value::Null);
+    PairMatch {
+        demand_id: m.demand_id,
+        team_id: m.team_id,
+        score: m.score,
+        explanation,
+    }
+}
+
+fn to_err(err: MatchError) -> MatcherError {
+    match err {
+        MatchError::NotFound { id, .. } => MatcherError::Unknown(id),
+        other => MatcherError::Failed {
+            code: other.code().to_owned(),
+            message: other.to_string(),
+        },
+    }
+}
+
+impl Matcher for Engine {
+    fn teams_for_demand(
+        &self,
+        demand: &DemandId,
+        limit: usize,
+    ) -> Result<Vec<PairMatch>, MatcherError> {
+        Engine::teams_for_demand(self, demand, limit)
+            .map(|v| v.into_iter().map(to_pair).collect())
+            .map_err(to_err)
+    }
+
+    fn demands_for_team(
+        &self,
+        team: &TeamId,
+        limit: usize,
+    ) -> Result<Vec<PairMatch>, MatcherError> {
+        Engine::demands_for_team(self, team, limit)
+            .map(|v| v.into_iter().map(to_pair).collect())
+            .map_err(to_err)
+    }
+
+    fn search(
+        &self,
+        text: &str,
+        kind: DocKind,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, MatcherError> {
+        let kind = match kind {
+            DocKind::Teams => matching::DocKind::Team,
+            DocKind::Demands => matching::DocKind::Demand,
+        };
+        let hits = Engine::search(self, text, kind, limit).map_err(to_err)?;
+        Ok(hits
+            .into_iter()
+            .map(|h| SearchHit {
+                id: h.id,
+                score: h.score,
+                snippet: h.snippet.html,
+            })
+            .collect())
+    }
+
+    fn upsert_team(&self, team: &Team) -> Result<(), MatcherError> {
+        Engine::upsert_team(self, team.clone()).map_err(to_err)
+    }
+
+    fn delete_team(&self, id: &TeamId) -> Result<(), MatcherError> {
+        Engine::delete_team(self, id).map_err(to_err)
+    }
+
+    fn upsert_demand(&self, demand: &Demand) -> Result<(), MatcherError> {
+        Engine::upsert_demand(self, demand.clone()).map_err(to_err)
+    }
+
+    fn delete_demand(&self, id: &DemandId) -> Result<(), MatcherError> {
+        Engine::delete_demand(self, id).map_err(to_err)
+    }
+}

@@ -1,0 +1,402 @@
+//! The engine's in-memory view of the dataset: every team and demand analysed once into term bags (a term
+//! interner, per-field counts, document frequencies) plus their latent vectors, clusters and tracks.
+//!
+//! A team is read as a *profile* (name, fields, keywords, description; BM25F counts with field boosts) and a
+//! set of *achievements* (each its own bag and vector). A demand is read as a *query* (title, keywords and
+//! description, weighted per field and dampened). Document frequencies are counted per side over all of a
+//! document's text and kept up to date on every change.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::analysis::{Analyzer, Token};
+use crate::domain::{Achievement, AchievementKind, Demand, Team};
+
+use super::config::ScoringConfig;
+
+/// Term counts of one text, sorted by term id, no duplicates.
+pub(crate) type Bag = Vec<(u32, f32)>;
+
+/// Grows a table of term ids.
+#[derive(Debug, Default)]
+pub(crate) struct Interner {
+    ids: HashMap<String, u32>,
+    terms: Vec<String>,
+}
+
+impl Interner {
+    pub(crate) fn intern(&mut self, term: &str) -> u32 {
+        if let Some(&id) = self.ids.get(term) {
+            return id;
+        }
+        let id = self.terms.len() as u32;
+        self.terms.push(term.to_owned());
+        self.ids.insert(term.to_owned(), id);
+        id
+    }
+
+    #[cfg(test)]
+    pub(crate) fn get(&self, term: &str) -> Option<u32> {
+        self.ids.get(term).copied()
+    }
+
+    pub(crate) fn term(&self, id: u32) -> &str {
+        self.terms.get(id as usize).map_or("", String::as_str)
+    }
+
+    pub(crate) fn terms(&self) -> &[String] {
+        &self.terms
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.terms.len()
+    }
+}
+
+/// The analysed fields of one document: `(field name, tokens)` per text value.
+#[derive(Debug, Default)]
+pub(crate) struct Analysed {
+    pub fields: Vec<(&'static str, Vec<Token>)>,
+    /// For teams: which entries of `fields` are achievements (index of the achievement per entry).
+    pub achievement_of: Vec<Option<usize>>,
+}
+
+fn push(
+    out: &mut Analysed,
+    analyzer: &Analyzer,
+    field: &'static str,
+    text: &str,
+    achievement: Option<usize>,
+) {
+    if text.trim().is_empty() {
+        return;
+    }
+    out.fields.push((field, analyzer.analyze(text)));
+    out.achievement_of.push(achievement);
+}
+
+/// The text of an achievement as indexed and shown: title and abstract.
+pub(crate) fn achievement_text(a: &Achievement) -> String {
+    match (a.title.is_empty(), a.r#abstract.is_empty()) {
+        (false, false) => format!("{}。{}", a.title, a.r#abstract),
+        (false, true) => a.title.clone(),
+        _ => a.r#abstract.clone(),
+    }
+}
+
+/// Analyses every text of a team.
+pub(crate) fn analyse_team(analyzer: &Analyzer, team: &Team) -> Analysed {
+    let mut out = Analysed::default();
+    push(&mut out, analyzer, "name", &team.name, None);
+    for f in &team.fields {
+        push(&mut out, analyzer, "fields", f, None);
+    }
+    for k in &team.keywords {
+        push(&mut out, analyzer, "keywords", k, None);
+    }
+    push(&mut out, analyzer, "description", &team.description, None);
+    for (i, a) in team.achievements.iter().enumerate() {
+        push(
+            &mut out,
+            analyzer,
+            "achievements",
+            &achievement_text(a),
+            Some(i),
+        );
+    }
+    out
+}
+
+/// Analyses every text of a demand.
+pub(crate) fn analyse_demand(analyzer: &Analyzer, demand: &Demand) -> Analysed {
+    let mut out = Analysed::default();
+    push(&mut out, analyzer, "title", &demand.title, None);
+    for k in &demand.keywords {
+        push(&mut out, analyzer, "keywords", k, None);
+    }
+    push(&mut out, analyzer, "description", &demand.description, None);
+    out
+}
+
+/// Adds `weight` for every token to a map, then returns the sorted bag.
+fn bag_of<'a>(interner: &mut Interner, parts: impl Iterator<Item = (&'a [Token], f32)>) -> Bag {
+    let mut acc: HashMap<u32, f32> = HashMap::new();
+    for (tokens, weight) in parts {
+        if weight <= 0.0 {
+            continue;
+        }
+        for t in tokens {
+            *acc.entry(interner.intern(&t.text)).or_insert(0.0) += weight;
+        }
+    }
+    let mut bag: Bag = acc.into_iter().collect();
+    bag.sort_unstable_by_key(|&(t, _)| t);
+    bag
+}
+
+/// Bags of one team.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TeamBags {
+    /// BM25F counts of the profile (field boosts applied).
+    pub profile: Bag,
+    pub profile_len: f32,
+    /// Raw counts of all the team's text.
+    pub all: Bag,
+    /// Raw counts per achievement, in the team's order (empty bag for an achievement without text).
+    pub achievements: Vec<(Bag, f32)>,
+}
+
+pub(crate) fn team_bags(
+    interner: &mut Interner,
+    config: &ScoringConfig,
+    team: &Team,
+    a: &Analysed,
+) -> TeamBags {
+    let boosts = &config.team_fields;
+    let boost = |field: &str| match field {
+        "name" => boosts.name,
+        "fields" => boosts.fields,
+        "keywords" => boosts.keywords,
+        "description" => boosts.description,
+        _ => 0.0,
+    };
+    let profile_parts = a.fields.iter().map(|(f, toks)| (toks.as_slice(), boost(f)));
+    let profile = bag_of(interner, profile_parts);
+    let profile_len = profile.iter().map(|(_, w)| w).sum();
+    let all = bag_of(
+        interner,
+        a.fields.iter().map(|(_, toks)| (toks.as_slice(), 1.0)),
+    );
+    let mut achievements = vec![(Bag::new(), 0.0); team.achievements.len()];
+    for ((_, toks), of) in a.fields.iter().zip(&a.achievement_of) {
+        if let Some(i) = of {
+            let bag = bag_of(interner, std::iter::once((toks.as_slice(), 1.0)));
+            let len = bag.iter().map(|(_, w)| w).sum();
+            if let Some(slot) = achievements.get_mut(*i) {
+                *slot = (bag, len);
+            }
+        }
+    }
+    TeamBags {
+        profile,
+        profile_len,
+        all,
+        achievements,
+    }
+}
+
+/// Bags of one demand.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DemandBags {
+    /// Query weights: per-field weights summed, then dampened as `1 + ln w` (for w ≥ 1).
+    pub query: Bag,
+    /// Raw counts of all the demand's text.
+    pub all: Bag,
+}
+
+pub(crate) fn demand_bags(
+    interner: &mut Interner,
+    config: &ScoringConfig,
+    a: &Analysed,
+) -> DemandBags {
+    let q = &config.query_fields;
+    let weight = |field: &str| match field {
+        "title" => q.title,
+        "keywords" => q.keywords,
+        "description" => q.description,
+        _ => 0.0,
+    };
+    let mut query = bag_of(
+        interner,
+        a.fields
+            .iter()
+            .map(|(f, toks)| (toks.as_slice(), weight(f))),
+    );
+    for (_, w) in query.iter_mut() {
+        *w = dampen(*w);
+    }
+    let all = bag_of(
+        interner,
+        a.fields.iter().map(|(_, toks)| (toks.as_slice(), 1.0)),
+    );
+    DemandBags { query, all }
+}
+
+/// `1 + ln w` for `w ≥ 1`, `w` below.
+pub(crate) fn dampen(w: f32) -> f32 {
+    if w >= 1.0 { 1.0 + w.ln() } else { w }
+}
+
+/// Document frequencies of one side.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Frequencies {
+    pub df: Vec<u32>,
+    pub docs: u32,
+}
+
+impl Frequencies {
+    pub(crate) fn add(&mut self, bag: &Bag) {
+        self.docs += 1;
+        for &(t, _) in bag {
+            let t = t as usize;
+            if self.df.len() <= t {
+                self.df.resize(t + 1, 0);
+            }
+            self.df[t] += 1;
+        }
+    }
+
+    pub(crate) fn remove(&mut self, bag: &Bag) {
+        self.docs = self.docs.saturating_sub(1);
+        for &(t, _) in bag {
+            if let Some(d) = self.df.get_mut(t as usize) {
+                *d = d.saturating_sub(1);
+            }
+        }
+    }
+
+    pub(crate) fn df(&self, term: u32) -> u32 {
+        self.df.get(term as usize).copied().unwrap_or(0)
+    }
+
+    /// BM25 inverse document frequency (always positive).
+    pub(crate) fn idf(&self, term: u32) -> f32 {
+        let n = self.docs as f32;
+        let df = self.df(term) as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+}
+
+/// Evidence of capability of a team in [0, 1]: platforms (up to 3), leader honours (up to 2), patents (up to
+/// 4) and achievements of the last five years before `reference_year` (up to 4), averaged. Each part only
+/// grows with more evidence.
+pub(crate) fn evidence(team: &Team, reference_year: i32) -> f32 {
+    let platforms = (team.platforms.len().min(3) as f32) / 3.0;
+    let honours = team.leader.as_ref().map_or(0, |l| l.honors.len().min(2)) as f32 / 2.0;
+    let patents = team
+        .achievements
+        .iter()
+        .filter(|a| a.kind == AchievementKind::Patent)
+        .count()
+        .min(4) as f32
+        / 4.0;
+    let recent = team
+        .achievements
+        .iter()
+        .filter(|a| a.year.is_some_and(|y| y > reference_year - 5))
+        .count()
+        .min(4) as f32
+        / 4.0;
+    (platforms + honours + patents + recent) / 4.0
+}
+
+/// Order-independent 128-bit digest of one record (kind tag plus JSON), summed into dataset fingerprints.
+pub(crate) fn record_hash(kind: &str, value: &impl serde::Serialize) -> u128 {
+    let mut h = Sha256::new();
+    h.update(kind.as_bytes());
+    h.update([0u8]);
+    h.update(serde_json::to_vec(value).unwrap_or_default());
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    u128::from_le_bytes(b)
+}
+
+/// Quantised unit vector (8 bits per dimension) for achievements, which are many.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QVec {
+    scale: f32,
+    data: Vec<i8>,
+}
+
+impl QVec {
+    pub(crate) fn new(v: &[f32]) -> QVec {
+        let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+        if max == 0.0 {
+            return QVec {
+                scale: 0.0,
+                data: vec![0; v.len()],
+            };
+        }
+        let scale = max / 127.0;
+        QVec {
+            scale,
+            data: v
+                .iter()
+                .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8)
+                .collect(),
+        }
+    }
+
+    pub(crate) fn dot(&self, v: &[f32]) -> f32 {
+        self.data
+            .iter()
+            .zip(v)
+            .map(|(q, x)| f32::from(*q) * x)
+            .sum::<f32>()
+            * self.scale
+    }
+}
+
+/// Dot product of two vectors of equal length.
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantised_dot_is_close() {
+        let mut a = vec![0.3f32, -0.5, 0.1, 0.8];
+        crate::models::normalise(&mut a);
+        let q = QVec::new(&a);
+        assert!((q.dot(&a) - 1.0).abs() < 0.01);
+        assert_eq!(QVec::new(&[0.0, 0.0]).dot(&[1.0, 1.0]), 0.0);
+    }
+
+    #[test]
+    fn idf_and_frequencies() {
+        let mut f = Frequencies::default();
+        f.add(&vec![(0, 1.0), (2, 3.0)]);
+        f.add(&vec![(0, 1.0)]);
+        assert_eq!(f.df(0), 2);
+        assert_eq!(f.df(1), 0);
+        assert!(f.idf(2) > f.idf(0));
+        assert!(f.idf(0) > 0.0);
+        f.remove(&vec![(0, 1.0)]);
+        assert_eq!((f.df(0), f.docs), (1, 1));
+    }
+
+    #[test]
+    fn dampening_and_bags() {
+        assert_eq!(dampen(0.5), 0.5);
+        assert!((dampen(std::f32::consts::E) - 2.0).abs() < 1e-6);
+        let analyzer = Analyzer::shared();
+        let mut interner = Interner::default();
+        let demand: Demand = serde_json::from_str(
+            r#"{"id":"d","zone_id":"z","title":"电池热失控预警","keywords":["电池"]}"#,
+        )
+        .expect("demand");
+        let bags = demand_bags(
+            &mut interner,
+            &ScoringConfig::default(),
+            &analyse_demand(&analyzer, &demand),
+        );
+        let battery = interner.get("电池").expect("interned");
+        let w = bags
+            .query
+            .iter()
+            .find(|(t, _)| *t == battery)
+            .expect("in query")
+            .1;
+        // Title (2) and keywords (2): 1 + ln 4.
+        assert!((w - (1.0 + 4f32.ln())).abs() < 1e-5);
+        assert_eq!(
+            bags.all.iter().find(|(t, _)| *t == battery).map(|x| x.1),
+            Some(2.0)
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! Explanations of a pair's score, in terms a zone manager understands: what each feature contributed (the
+//! contributions sum to the score), which terms matched and how much they weighed, the achievement that
+//! matched best with its highlighted snippet, the shared track and cluster, and a one-sentence summary in
+//! Chinese (and in English).
+
+use serde::Serialize;
+
+use crate::text_index::Snippet;
+
+/// One feature's part of the score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    pub feature: &'static str,
+    /// The feature value in [0, 1].
+    pub value: f32,
+    /// The feature weight (weights sum to 1).
+    pub weight: f32,
+    /// `value × weight`; the contributions sum to the score.
+    pub contribution: f32,
+}
+
+/// A demand term found in the team's text, with its share of the demand's lexical weight.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchedTerm {
+    pub term: String,
+    pub weight: f32,
+}
+
+/// The team's achievement that matched the demand best.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AchievementEvidence {
+    /// Position in the team's `achievements`.
+    pub index: usize,
+    pub kind: crate::domain::AchievementKind,
+    pub title: String,
+    pub year: Option<i32>,
+    /// Relevance of this achievement to the demand in [0, 1].
+    pub relevance: f32,
+    pub snippet: Snippet,
+}
+
+/// A track both sides belong to (or are related through).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrackRef {
+    pub id: String,
+    pub name: String,
+    /// `true` when both sides are in this very track, `false` when only related (parent, child, sibling).
+    pub exact: bool,
+}
+
+/// The team's cluster and whether the demand falls in it too.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterRef {
+    pub id: usize,
+    pub label: String,
+    pub shared: bool,
+}
+
+/// Why a pair scored what it scored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    pub contributions: Vec<Contribution>,
+    pub matched_terms: Vec<MatchedTerm>,
+    pub best_achievement: Option<AchievementEvidence>,
+    /// Achievements relevant to the demand (relevance at least 0.2 and at least 60 % of the best).
+    pub relevant_achievements: usize,
+    pub shared_track: Option<TrackRef>,
+    pub cluster: Option<ClusterRef>,
+    /// One sentence in Chinese.
+    pub summary: String,
+    /// The same sentence in English.
+    pub summary_en: String,
+}
+
+/// Language of a summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Explanation {
+    /// The summary in the requested language.
+    pub fn summary_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.summary,
+            Lang::En => &self.summary_en,
+        }
+    }
+}
+
+/// Degree words for a score.
+fn level(score: f32) -> (&'static str, &'static str) {
+    if score >= 0.55 {
+        ("高度相关", "highly relevant")
+    } else if score >= 0.4 {
+        ("较为相关", "clearly relevant")
+    } else if score >= 0.25 {
+        ("有一定相关性", "somewhat relevant")
+    } else {
+        ("相关性较弱", "only weakly relevant")
+    }
+}
+
+/// The one-sentence summaries, e.g. "该团队在锂离子电池、热失控方面的3项成果与需求高度相关，且同属新型储能赛道".
+pub(crate) fn summaries(
+    score: f32,
+    terms: &[MatchedTerm],
+    relevant_achievements: usize,
+    track: Option<&TrackRef>,
+    cluster_terms: &[String],
+) -> (String, String) {
+    let (zh_level, en_level) = level(score);
+    let topic: Vec<&str> = if terms.is_empty() {
+        cluster_terms.iter().take(3).map(String::as_str).collect()
+    } else {
+        terms.iter().take(3).map(|t| t.term.as_str()).collect()
+    };
+    let zh_topic = topic.join("、");
+    let en_topic = topic.join(", ");
+    let mut zh = match (relevant_achievements, zh_topic.is_empty()) {
+        (0, true) => format!("该团队与需求{zh_level}"),
+        (0, false) => format!("该团队的研究方向（{zh_topic}）与需求{zh_level}"),
+        (n, true) => format!("该团队的{n}项成果与需求{zh_level}"),
+        (n, false) => format!("该团队在{zh_topic}方面的{n}项成果与需求{zh_level}"),
+    };
+    let mut en = match (relevant_achievements, en_topic.is_empty()) {
+        (0, true) => format!("The team is {en_level} to the demand"),
+        (0, false) => format!("The team's research on {en_topic} is {en_level} to the demand"),
+        (1, true) => format!("One achievement of the team is {en_level} to the demand"),
+        (1, false) => format!("The team's achievement on {en_topic} is {en_level} to the demand"),
+        (n, true) => format!("{n} achievements of the team are {en_level} to the demand"),
+        (n, false) => {
+            format!("The team's {n} achievements on {en_topic} are {en_level} to the demand")
+        }
+    };
+    if let Some(t) = track {
+        if t.exact {
+            zh.push_str(&format!("，且同属{}赛道", t.name));
+            en.push_str(&format!(", and both belong to the {} track", t.name));
+        } else {
+            zh.push_str(&format!("，且同在{}相关赛道", t.name));
+            en.push_str(&format!(", and both work in tracks related to {}", t.name));
+        }
+    }
+    en.push('.');
+    (zh, en)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_reads_like_the_example() {
+        let terms = vec![
+            MatchedTerm {
+                term: "锂离子电池".into(),
+                weight: 0.3,
+            },
+            MatchedTerm {
+                term: "热失控".into(),
+                weight: 0.2,
+            },
+        ];
+        let track = TrackRef {
+            id: "f-storage".into(),
+            name: "新型储能".into(),
+            exact: true,
+        };
+        let (zh, en) = summaries(0.62, &terms, 3, Some(&track), &[]);
+        assert_eq!(
+            zh,
+            "该团队在锂离子电池、热失控方面的3项成果与需求高度相关，且同属新型储能赛道"
+        );
+        assert_eq!(
+            en,
+            "The team's 3 achievements on 锂离子电池, 热失控 are highly relevant to the demand, and both belong to the 新型储能 track."
+        );
+        let (zh, _) = summaries(0.1, &[], 0, None, &["视觉".into()]);
+        assert_eq!(zh, "该团队的研究方向（视觉）与需求相关性较弱");
+    }
+}

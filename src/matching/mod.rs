@@ -1,0 +1,1623 @@
+//! The matching engine: given a demand, the teams that can solve it; given a team, the demands it fits; the
+//! score of any pair with its explanation; free-text search; incremental updates.
+//!
+//! [`Engine`] is the facade used by the HTTP service and the pairing optimiser. It owns the text index
+//! (candidate retrieval and search), the trained models (TF-IDF, LSA, clusters) and an in-memory view of the
+//! dataset ([`corpus`]). A pair's score is `Σ weight × feature` over the features of [`config::FEATURES`],
+//! each in [0, 1], with weights from `models/scoring.toml` summing to 1, so the score is in [0, 1]:
+//!
+//! - `lexical`: BM25 (BM25F over the profile fields) of the demand's weighted terms in the team profile,
+//!   divided by the demand's best possible BM25 (`Σ qw·idf`): the share of the demand's lexical weight the team
+//!   covers, comparable across demands and across teams;
+//! - `semantic`: cosine of the LSA vectors of the demand and the team profile (negative counts as 0);
+//! - `achievements`: each achievement's relevance (half lexical share, half LSA cosine), aggregated as half
+//!   the best plus half the mean of the best three (missing ones count 0), so more evidence never lowers it;
+//! - `track`: 1 when both sides share a track (declared, or inferred from the nearest track), 0.5 for related
+//!   tracks (parent, child, sibling);
+//! - `cluster`: cosine of the demand with the centroid of the team's cluster;
+//! - `evidence`, `proximity`, `capacity`: see [`corpus::evidence`], same city, free share of capacity.
+//!
+//! The score of a pair is the same whichever direction it is asked from: the demand is always the query.
+//! Candidates come from the text index (BM25 over all fields) and from the latent space (the nearest
+//! clusters), then every candidate is scored in full; below `exhaustive_below` documents all are scored.
+
+pub mod config;
+pub(crate) mod corpus;
+pub mod explain;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::analysis::Analyzer;
+use crate::domain::{Dataset, Demand, DemandId, Team, TeamId};
+use crate::models::{ModelError, Models, TrainInput, TrainParams, TrainReport};
+use crate::text_index::{self, FieldTokens, IndexBuilder, IndexDoc, IndexError, TextIndex};
+
+pub use config::{FEATURES, ScoringConfig, Weights};
+use corpus::{Analysed, Bag, DemandBags, Frequencies, Interner, QVec, TeamBags, dot};
+pub use explain::{
+    AchievementEvidence, ClusterRef, Contribution, Explanation, Lang, MatchedTerm, TrackRef,
+};
+pub use text_index::{DocKind, Snippet};
+
+/// Errors of the matching engine.
+#[derive(Debug, thiserror::Error)]
+pub enum MatchError {
+    #[error("{kind} {id:?} not found")]
+    NotFound { kind: &'static str, id: String },
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("scoring configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("engine state lock poisoned")]
+    Poisoned,
+}
+
+impl MatchError {
+    /// Stable snake_case code of the error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MatchError::NotFound { .. } => "not_found",
+            MatchError::Invalid(_) => "invalid_input",
+            MatchError::Config(_) => "scoring_config",
+            MatchError::Index(e) => e.code(),
+            MatchError::Model(e) => e.code(),
+            MatchError::Poisoned => "engine_poisoned",
+        }
+    }
+}
+
+/// A scored (demand, team) pair with its explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairMatch {
+    pub demand_id: DemandId,
+    pub team_id: TeamId,
+    pub score: f32,
+    pub explanation: Explanation,
+}
+
+/// A free-text search result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    pub kind: DocKind,
+    pub id: String,
+    /// The team's name or the demand's title.
+    pub title: String,
+    /// BM25 score of the text query.
+    pub score: f32,
+    pub snippet: Snippet,
+}
+
+/// How the engine came up.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpenReport {
+    pub index_reopened: bool,
+    pub models_loaded: bool,
+    pub documents: usize,
+    pub train: Option<TrainReport>,
+    pub seconds_analysis: f32,
+    pub seconds_models: f32,
+    pub seconds_vectors: f32,
+}
+
+/// Progress callback: `(stage, done, total)`.
+pub type Progress<'a> = &'a (dyn Fn(&str, usize, usize) + Sync);
+
+/// Options of [`Engine::open_with`].
+#[derive(Clone, Copy)]
+pub struct OpenOptions<'a> {
+    /// Scoring configuration; `None` reads `scoring.toml` from the models directory (or the shipped one).
+    pub config: Option<ScoringConfig>,
+    pub train: TrainParams,
+    /// Retrain even when the saved models match the dataset.
+    pub force_train: bool,
+    /// Write trained models to the models directory.
+    pub save_models: bool,
+    pub progress: Option<Progress<'a>>,
+}
+
+impl Default for OpenOptions<'_> {
+    fn default() -> Self {
+        OpenOptions {
+            config: None,
+            train: TrainParams::default(),
+            force_train: false,
+            save_models: true,
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for OpenOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenOptions")
+            .field("force_train", &self.force_train)
+            .finish_non_exhaustive()
+    }
+}
+
+struct TeamRec {
+    bags: TeamBags,
+    profile_vec: Vec<f32>,
+    full_vec: Vec<f32>,
+    achievement_vecs: Vec<QVec>,
+    cluster: Option<usize>,
+    tracks: Vec<usize>,
+    evidence: f32,
+    city: Option<String>,
+    hash: u128,
+}
+
+struct DemandRec {
+    bags: DemandBags,
+    vec: Vec<f32>,
+    cluster: Option<usize>,
+    tracks: Vec<usize>,
+    city: Option<String>,
+    hash: u128,
+}
+
+struct Tracks {
+    ids: Vec<String>,
+    names: Vec<String>,
+    parent: Vec<Option<usize>>,
+    index: HashMap<String, usize>,
+    vecs: Vec<Vec<f32>>,
+}
+
+struct State {
+    data: Arc<Dataset>,
+    interner: Interner,
+    /// Model column of each interned term (`u32::MAX` when outside the vocabulary).
+    columns: Vec<u32>,
+    teams: Vec<TeamRec>,
+    demands: Vec<DemandRec>,
+    team_slots: HashMap<String, usize>,
+    demand_slots: HashMap<String, usize>,
+    team_keys: HashMap<u64, usize>,
+    demand_keys: HashMap<u64, usize>,
+    team_df: Frequencies,
+    demand_df: Frequencies,
+    profile_len_sum: f64,
+    achievement_len_sum: f64,
+    achievements: usize,
+    reference_year: i32,
+    loads: HashMap<String, u32>,
+    /// Sum of all record hashes: the dataset fingerprint, kept up to date on every change.
+    fingerprint_sum: u128,
+}
+
+/// The matching engine. `Send + Sync`; all methods take `&self` (updates lock internally).
+pub struct Engine {
+    analyzer: Analyzer,
+    config: ScoringConfig,
+    models: Models,
+    tracks: Tracks,
+    index: TextIndex,
+    state: RwLock<State>,
+    writer: Mutex<()>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-request view of a demand as a query: `(term, qw × idf)` sorted by term, and the best possible sum.
+struct Query {
+    terms: Vec<(u32, f32)>,
+    upper: f32,
+}
+
+/// Everything about one pair's features, for scoring and explaining.
+struct PairFeatures {
+    values: [f32; 8],
+    /// `(term, share of the demand's lexical weight)` matched in the profile.
+    profile_terms: Vec<(u32, f32)>,
+    /// `(achievement index, relevance)` sorted best first.
+    achievements: Vec<(usize, f32)>,
+    shared_track: Option<(usize, bool)>,
+}
+
+fn dataset_hash(parts: impl Iterator<Item = u128>) -> u128 {
+    parts.fold(0u128, |a, b| a.wrapping_add(b))
+}
+
+fn fingerprint_hex(sum: u128) -> String {
+    format!("{sum:032x}")
+}
+
+fn other_records_hash(data: &Dataset) -> u128 {
+    let tracks = data.tracks.iter().map(|t| corpus::record_hash("track", t));
+    let zones = data.zones.iter().map(|z| corpus::record_hash("zone", z));
+    let unis = data
+        .universities
+        .iter()
+        .map(|u| corpus::record_hash("university", u));
+    dataset_hash(tracks.chain(zones).chain(unis))
+}
+
+/// The fingerprint of a dataset as recorded in index and model manifests (independent of record order).
+pub fn fingerprint(data: &Dataset) -> String {
+    let teams = data
+        .teams
+        .par_iter()
+        .map(|t| corpus::record_hash("team", t))
+        .reduce(|| 0, u128::wrapping_add);
+    let demands = data
+        .demands
+        .par_iter()
+        .map(|d| corpus::record_hash("demand", d))
+        .reduce(|| 0, u128::wrapping_add);
+    fingerprint_hex(
+        other_records_hash(data)
+            .wrapping_add(teams)
+            .wrapping_add(demands),
+    )
+}
+
+fn index_doc<'a>(id: &'a str, a: &'a Analysed) -> IndexDoc<'a> {
+    IndexDoc {
+        id,
+        fields: a
+            .fields
+            .iter()
+            .map(|(f, toks)| FieldTokens {
+                field: f,
+                tokens: toks,
+            })
+            .collect(),
+    }
+}
+
+/// BM25 share of a query covered by a bag: `Σ qw·idf·sat(tf) / upper`, with `sat(tf) = tf / (tf + k1 (1 - b +
+/// b len / avg))`; calls `on_match(term, share)` for each matched term.
+fn bm25_share(
+    q: &Query,
+    bag: &Bag,
+    len: f32,
+    avg: f32,
+    k1: f32,
+    b: f32,
+    mut on_match: impl FnMut(u32, f32),
+) -> f32 {
+    if q.upper <= 0.0 || bag.is_empty() {
+        return 0.0;
+    }
+    let norm = k1 * (1.0 - b + b * len / avg.max(1e-6));
+    let (mut i, mut j) = (0, 0);
+    let mut sum = 0.0;
+    while i < q.terms.len() && j < bag.len() {
+        let (qt, qw) = q.terms[i];
+        let (bt, tf) = bag[j];
+        match qt.cmp(&bt) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let part = qw * tf / (tf + norm);
+                sum += part;
+                on_match(qt, part / q.upper);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    (sum / q.upper).clamp(0.0, 1.0)
+}
+
+impl Engine {
+    /// Opens the engine on `data`: reopens the text index under `index_dir` when its manifest matches, else
+    /// rebuilds it; loads the models in `models_dir` when they were trained on this dataset, else trains and
+    /// saves them there. Scoring weights come from `models_dir/scoring.toml` (or the shipped ones).
+    pub fn open_or_build(
+        data: &Dataset,
+        index_dir: &Path,
+        models_dir: &Path,
+    ) -> Result<Engine, MatchError> {
+        Self::open_with(data, index_dir, models_dir, &OpenOptions::default())
+            .map(|(engine, _)| engine)
+    }
+
+    /// [`Engine::open_or_build`] with options, also returning what happened.
+    pub fn open_with(
+        data: &Dataset,
+        index_dir: &Path,
+        models_dir: &Path,
+        options: &OpenOptions<'_>,
+    ) -> Result<(Engine, OpenReport), MatchError> {
+        let analyzer = Analyzer::shared();
+        let config = match options.config {
+            Some(c) => c,
+            None => ScoringConfig::load(models_dir)?,
+        };
+        let progress = |stage: &str, done: usize, total: usize| {
+            if let Some(p) = options.progress {
+                p(stage, done, total);
+            }
+        };
+        let team_hashes: Vec<u128> = data
+            .teams
+            .par_iter()
+            .map(|t| corpus::record_hash("team", t))
+            .collect();
+        let demand_hashes: Vec<u128> = data
+            .demands
+            .par_iter()
+            .map(|d| corpus::record_hash("demand", d))
+            .collect();
+        let other_hash = other_records_hash(data);
+        let fingerprint_sum = other_hash
+            .wrapping_add(dataset_hash(team_hashes.iter().copied()))
+            .wrapping_add(dataset_hash(demand_hashes.iter().copied()));
+        let fp = fingerprint_hex(fingerprint_sum);
+
+        // 1. Analyse every text once, feeding the text index when it has to be rebuilt.
+        let t0 = std::time::Instant::now();
+        let reopened = TextIndex::open(index_dir, &analyzer, &fp)?;
+        let index_reopened = reopened.is_some();
+        let mut builder = if reopened.is_none() {
+            Some(IndexBuilder::create(index_dir, &analyzer)?)
+        } else {
+            None
+        };
+        let mut interner = Interner::default();
+        let total = data.teams.len() + data.demands.len();
+        let mut team_bags = Vec::with_capacity(data.teams.len());
+        const CHUNK: usize = 512;
+        for chunk in data.teams.chunks(CHUNK) {
+            let analysed: Vec<Analysed> = chunk
+                .par_iter()
+                .map(|t| corpus::analyse_team(&analyzer, t))
+                .collect();
+            for (team, a) in chunk.iter().zip(&analysed) {
+                if let Some(b) = builder.as_mut() {
+                    b.add(DocKind::Team, &index_doc(team.id.as_str(), a))?;
+                }
+                team_bags.push(corpus::team_bags(&mut interner, &config, team, a));
+            }
+            progress("analyse", team_bags.len(), total);
+        }
+        let mut demand_bags = Vec::with_capacity(data.demands.len());
+        for chunk in data.demands.chunks(CHUNK) {
+            let analysed: Vec<Analysed> = chunk
+                .par_iter()
+                .map(|d| corpus::analyse_demand(&analyzer, d))
+                .collect();
+            for (demand, a) in chunk.iter().zip(&analysed) {
+                if let Some(b) = builder.as_mut() {
+                    b.add(DocKind::Demand, &index_doc(demand.id.as_str(), a))?;
+                }
+                demand_bags.push(corpus::demand_bags(&mut interner, &config, a));
+            }
+            progress("analyse", team_bags.len() + demand_bags.len(), total);
+        }
+        let index = match (reopened, builder) {
+            (Some(index), _) => index,
+            (None, Some(b)) => b.finish(&fp)?,
+            (None, None) => {
+                return Err(MatchError::Invalid(
+                    "text index neither opened nor built".into(),
+                ));
+            }
+        };
+        let track_bags: Vec<Bag> = data
+            .tracks
+            .iter()
+            .map(|t| {
+                let text = format!("{} {} {}", t.name, t.keywords.join(" "), t.description);
+                let toks = analyzer.analyze(&text);
+                let mut acc: HashMap<u32, f32> = HashMap::new();
+                for tok in &toks {
+                    *acc.entry(interner.intern(&tok.text)).or_insert(0.0) += 1.0;
+                }
+                let mut bag: Bag = acc.into_iter().collect();
+                bag.sort_unstable_by_key(|&(t, _)| t);
+                bag
+            })
+            .collect();
+        let seconds_analysis = t0.elapsed().as_secs_f32();
+
+        // 2. Models: load when trained on this very dataset, else train (and save).
+        let t1 = std::time::Instant::now();
+        let saved = if options.force_train {
+            None
+        } else {
+            Models::load(models_dir)?
+        };
+        let (models, train) = match saved {
+            Some(m)
+                if m.meta.dataset_fingerprint == fp
+                    && m.meta.analyzer_version == analyzer.version() =>
+            {
+                (m, None)
+            }
+            _ => {
+                progress("train", 0, 1);
+                let mut docs: Vec<&[(u32, f32)]> = team_bags
+                    .iter()
+                    .map(|b: &TeamBags| b.all.as_slice())
+                    .collect();
+                docs.extend(demand_bags.iter().map(|b: &DemandBags| b.all.as_slice()));
+                let input = TrainInput {
+                    terms: interner.terms(),
+                    docs,
+                    clustered: (0..team_bags.len()).collect(),
+                    tracks: data
+                        .tracks
+                        .iter()
+                        .zip(&track_bags)
+                        .map(|(t, b)| (t.id.0.clone(), b.clone()))
+                        .collect(),
+                    analyzer_version: analyzer.version().to_owned(),
+                    dataset_fingerprint: fp.clone(),
+                };
+                let (m, report) = Models::train(&input, &options.train)?;
+                if options.save_models {
+                    m.save(models_dir)?;
+                }
+                progress("train", 1, 1);
+                (m, Some(report))
+            }
+        };
+        let models_loaded = train.is_none();
+        let seconds_models = t1.elapsed().as_secs_f32();
+
+        // 3. Vectors, clusters, tracks, evidence.
+        let t2 = std::time::Instant::now();
+        let columns = crate::models::column_map(interner.terms(), &models.tfidf);
+        let embed = |bag: &Bag| -> Vec<f32> {
+            models.embed_columns(bag.iter().filter_map(|&(t, w)| {
+                columns
+                    .get(t as usize)
+                    .filter(|&&c| c != u32::MAX)
+                    .map(|&c| (c, w))
+            }))
+        };
+        let track_vecs: Vec<Vec<f32>> = track_bags.iter().map(&embed).collect();
+        let tracks = Tracks {
+            ids: data.tracks.iter().map(|t| t.id.0.clone()).collect(),
+            names: data.tracks.iter().map(|t| t.name.clone()).collect(),
+            parent: {
+                let index: HashMap<&str, usize> = data
+                    .tracks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (t.id.as_str(), i))
+                    .collect();
+                data.tracks
+                    .iter()
+                    .map(|t| {
+                        t.parent
+                            .as_ref()
+                            .and_then(|p| index.get(p.as_str()).copied())
+                    })
+                    .collect()
+            },
+            index: data
+                .tracks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.id.0.clone(), i))
+                .collect(),
+            vecs: track_vecs,
+        };
+        let reference_year = data
+            .teams
+            .iter()
+            .flat_map(|t| t.achievements.iter().filter_map(|a| a.year))
+            .max()
+            .unwrap_or(2025);
+        let uni_city: HashMap<&str, &str> = data
+            .universities
+            .iter()
+            .map(|u| (u.id.as_str(), u.city.as_str()))
+            .collect();
+        let zone_city: HashMap<&str, &str> = data
+            .zones
+            .iter()
+            .map(|z| (z.id.as_str(), z.city.as_str()))
+            .collect();
+        let teams: Vec<TeamRec> = data
+            .teams
+            .par_iter()
+            .zip(team_bags)
+            .zip(team_hashes)
+            .map(|((team, bags), hash)| {
+                let profile_vec = embed(&bags.profile);
+                let full_vec = embed(&bags.all);
+                let achievement_vecs = bags
+                    .achievements
+                    .iter()
+                    .map(|(b, _)| QVec::new(&embed(b)))
+                    .collect();
+                let cluster = models
+                    .clusters
+                    .as_ref()
+                    .map(|c| c.centroids.assign(&full_vec).0);
+                let tracks = resolve_tracks(&tracks, &team.track_ids, &full_vec);
+                TeamRec {
+                    evidence: corpus::evidence(team, reference_year),
+                    city: uni_city
+                        .get(team.university_id.as_str())
+                        .map(|c| c.to_string()),
+                    bags,
+                    profile_vec,
+                    full_vec,
+                    achievement_vecs,
+                    cluster,
+                    tracks,
+                    hash,
+                }
+            })
+            .collect();
+        let demands: Vec<DemandRec> = data
+            .demands
+            .par_iter()
+            .zip(demand_bags)
+            .zip(demand_hashes)
+            .map(|((demand, bags), hash)| {
+                let vec = embed(&bags.all);
+                let cluster = models.clusters.as_ref().map(|c| c.centroids.assign(&vec).0);
+                let tracks = resolve_tracks(&tracks, &demand.track_ids, &vec);
+                DemandRec {
+                    city: zone_city
+                        .get(demand.zone_id.as_str())
+                        .map(|c| c.to_string()),
+                    bags,
+                    vec,
+                    cluster,
+                    tracks,
+                    hash,
+                }
+            })
+            .collect();
+        let seconds_vectors = t2.elapsed().as_secs_f32();
+
+        let mut state = State {
+            data: Arc::new(data.clone()),
+            interner,
+            columns,
+            teams: Vec::new(),
+            demands: Vec::new(),
+            team_slots: HashMap::new(),
+            demand_slots: HashMap::new(),
+            team_keys: HashMap::new(),
+            demand_keys: HashMap::new(),
+            team_df: Frequencies::default(),
+            demand_df: Frequencies::default(),
+            profile_len_sum: 0.0,
+            achievement_len_sum: 0.0,
+            achievements: 0,
+            reference_year,
+            loads: HashMap::new(),
+            fingerprint_sum,
+        };
+        for (i, (team, rec)) in data.teams.iter().zip(&teams).enumerate() {
+            state.team_slots.insert(team.id.0.clone(), i);
+            state
+                .team_keys
+                .insert(text_index::doc_key(team.id.as_str()), i);
+            state.count_team(rec, 1.0);
+        }
+        for (i, (demand, rec)) in data.demands.iter().zip(&demands).enumerate() {
+            state.demand_slots.insert(demand.id.0.clone(), i);
+            state
+                .demand_keys
+                .insert(text_index::doc_key(demand.id.as_str()), i);
+            state.demand_df.add(&rec.bags.all);
+        }
+        state.teams = teams;
+        state.demands = demands;
+        if state.team_slots.len() != data.teams.len()
+            || state.demand_slots.len() != data.demands.len()
+        {
+            return Err(MatchError::Invalid(
+                "team and demand ids must be unique".into(),
+            ));
+        }
+        let report = OpenReport {
+            index_reopened,
+            models_loaded,
+            documents: total,
+            train,
+            seconds_analysis,
+            seconds_models,
+            seconds_vectors,
+        };
+        let engine = Engine {
+            analyzer,
+            config,
+            models,
+            tracks,
+            index,
+            state: RwLock::new(state),
+            writer: Mutex::new(()),
+        };
+        Ok((engine, report))
+    }
+
+    /// The scoring configuration in use.
+    pub fn config(&self) -> &ScoringConfig {
+        &self.config
+    }
+
+    /// The trained models in use.
+    pub fn models(&self) -> &Models {
+        &self.models
+    }
+
+    /// A snapshot of the current dataset (cheap; later updates do not change it).
+    pub fn dataset(&self) -> Result<Arc<Dataset>, MatchError> {
+        Ok(self.read()?.data.clone())
+    }
+
+    fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, State>, MatchError> {
+        self.state.read().map_err(|_| MatchError::Poisoned)
+    }
+
+    fn write(&self) -> Result<std::sync::RwLockWriteGuard<'_, State>, MatchError> {
+        self.state.write().map_err(|_| MatchError::Poisoned)
+    }
+
+    /// The `limit` best teams for a demand, best first, with explanations.
+    pub fn teams_for_demand(
+        &self,
+        demand: &DemandId,
+        limit: usize,
+    ) -> Result<Vec<PairMatch>, MatchError> {
+        let state = self.read()?;
+        let d = state.demand_slot(demand)?;
+        let ranked = self.rank_teams_in(&state, d, limit)?;
+        Ok(ranked
+            .into_iter()
+            .map(|(t, score, f)| self.pair_match(&state, d, t, score, &f))
+            .collect())
+    }
+
+    /// The `limit` best demands for a team, best first, with explanations.
+    pub fn demands_for_team(
+        &self,
+        team: &TeamId,
+        limit: usize,
+    ) -> Result<Vec<PairMatch>, MatchError> {
+        let state = self.read()?;
+        let t = state.team_slot(team)?;
+        let ranked = self.rank_demands_in(&state, t, limit)?;
+        Ok(ranked
+            .into_iter()
+            .map(|(d, score, f)| self.pair_match(&state, d, t, score, &f))
+            .collect())
+    }
+
+    /// The `limit` best teams for a demand as `(team id, score)`, without explanations (`limit` 0: all).
+    pub fn rank_teams(
+        &self,
+        demand: &DemandId,
+        limit: usize,
+    ) -> Result<Vec<(TeamId, f32)>, MatchError> {
+        let state = self.read()?;
+        let d = state.demand_slot(demand)?;
+        let limit = if limit == 0 { state.teams.len() } else { limit };
+        let ranked = self.rank_teams_in(&state, d, limit)?;
+        Ok(ranked
+            .into_iter()
+            .map(|(t, s, _)| (state.data.teams[t].id.clone(), s))
+            .collect())
+    }
+
+    /// The `limit` best demands for a team as `(demand id, score)`, without explanations (`limit` 0: all).
+    pub fn rank_demands(
+        &self,
+        team: &TeamId,
+        limit: usize,
+    ) -> Result<Vec<(DemandId, f32)>, MatchError> {
+        let state = self.read()?;
+        let t = state.team_slot(team)?;
+        let limit = if limit == 0 {
+            state.demands.len()
+        } else {
+            limit
+        };
+        let ranked = self.rank_demands_in(&state, t, limit)?;
+        Ok(ranked
+            .into_iter()
+            .map(|(d, s, _)| (state.data.demands[d].id.clone(), s))
+            .collect())
+    }
+
+    /// The score of one pair with its explanation.
+    pub fn score_pair(&self, demand: &DemandId, team: &TeamId) -> Result<PairMatch, MatchError> {
+        let state = self.read()?;
+        let d = state.demand_slot(demand)?;
+        let t = state.team_slot(team)?;
+        let q = self.query(&state, d);
+        let f = self.features(&state, d, &q, t, true);
+        let score = self.total(&f.values);
+        Ok(self.pair_match(&state, d, t, score, &f))
+    }
+
+    /// Free-text search over teams or demands: BM25 hits with a highlighted snippet.
+    pub fn search(
+        &self,
+        text: &str,
+        kind: DocKind,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, MatchError> {
+        let mut counts: HashMap<String, f32> = HashMap::new();
+        self.analyzer.for_each_token(text, |term, _, _| {
+            *counts.entry(term.to_owned()).or_insert(0.0) += 1.0
+        });
+        let terms: Vec<(String, f32)> = counts
+            .into_iter()
+            .map(|(t, c)| (t, corpus::dampen(c)))
+            .collect();
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let highlight_terms: HashSet<String> = terms.iter().map(|(t, _)| t.clone()).collect();
+        let state = self.read()?;
+        let hits = self.index.retrieve(kind, &terms, limit)?;
+        let mut out = Vec::with_capacity(hits.len());
+        for (key, score) in hits {
+            let (id, title, body) = match kind {
+                DocKind::Team => {
+                    let Some(&slot) = state.team_keys.get(&key) else {
+                        continue;
+                    };
+                    let team = &state.data.teams[slot];
+                    (
+                        team.id.0.clone(),
+                        team.name.clone(),
+                        team_search_text(team, &highlight_terms, &self.analyzer),
+                    )
+                }
+                DocKind::Demand => {
+                    let Some(&slot) = state.demand_keys.get(&key) else {
+                        continue;
+                    };
+                    let demand = &state.data.demands[slot];
+                    let body = if demand.description.is_empty() {
+                        demand.title.clone()
+                    } else {
+                        demand.description.clone()
+                    };
+                    (demand.id.0.clone(), demand.title.clone(), body)
+                }
+            };
+            let snippet = text_index::highlight(&self.analyzer, &body, &highlight_terms, 120);
+            out.push(SearchHit {
+                kind,
+                id,
+                title,
+                score,
+                snippet,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records how many projects a team already carries (lowers its `capacity` feature).
+    pub fn set_team_load(&self, team: &TeamId, load: u32) -> Result<(), MatchError> {
+        let mut state = self.write()?;
+        state.team_slot(team)?;
+        state.loads.insert(team.0.clone(), load);
+        Ok(())
+    }
+
+    /// The cluster of every team as `(team id, cluster, label)`; empty when no clusters were trained.
+    pub fn team_clusters(&self) -> Result<Vec<(TeamId, usize, String)>, MatchError> {
+        let state = self.read()?;
+        let Some(clusters) = &self.models.clusters else {
+            return Ok(Vec::new());
+        };
+        Ok(state
+            .teams
+            .iter()
+            .zip(&state.data.teams)
+            .filter_map(|(rec, team)| {
+                let c = rec.cluster?;
+                Some((
+                    team.id.clone(),
+                    c,
+                    clusters.labels.get(c).map(|l| l.text()).unwrap_or_default(),
+                ))
+            })
+            .collect())
+    }
+
+    /// The latent vectors of all teams (or demands), in dataset order.
+    pub fn vectors(&self, kind: DocKind) -> Result<Vec<(String, Vec<f32>)>, MatchError> {
+        let state = self.read()?;
+        Ok(match kind {
+            DocKind::Team => state
+                .data
+                .teams
+                .iter()
+                .zip(&state.teams)
+                .map(|(t, r)| (t.id.0.clone(), r.full_vec.clone()))
+                .collect(),
+            DocKind::Demand => state
+                .data
+                .demands
+                .iter()
+                .zip(&state.demands)
+                .map(|(d, r)| (d.id.0.clone(), r.vec.clone()))
+                .collect(),
+        })
+    }
+
+    /// Adds a team or replaces the one with its id; it is searchable and matchable when this returns.
+    pub fn upsert_team(&self, team: Team) -> Result<(), MatchError> {
+        let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
+        {
+            let state = self.read()?;
+            if !state
+                .data
+                .universities
+                .iter()
+                .any(|u| u.id == team.university_id)
+            {
+                return Err(MatchError::Invalid(format!(
+                    "unknown university_id {:?}",
+                    team.university_id.0
+                )));
+            }
+            if let Some(t) = team
+                .track_ids
+                .iter()
+                .find(|t| !self.tracks.index.contains_key(t.as_str()))
+            {
+                return Err(MatchError::Invalid(format!("unknown track id {:?}", t.0)));
+            }
+        }
+        let analysed = corpus::analyse_team(&self.analyzer, &team);
+        let mut state = self.write()?;
+        let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
+        state.sync_columns(&self.models);
+        let rec = self.team_record(&state, &team, bags);
+        state.count_team(&rec, 1.0);
+        state.fingerprint_sum = state.fingerprint_sum.wrapping_add(rec.hash);
+        match state.team_slots.get(team.id.as_str()).copied() {
+            Some(slot) => {
+                let old = std::mem::replace(&mut state.teams[slot], rec);
+                state.count_team(&old, -1.0);
+                state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
+                Arc::make_mut(&mut state.data).teams[slot] = team.clone();
+            }
+            None => {
+                let slot = state.teams.len();
+                state.teams.push(rec);
+                Arc::make_mut(&mut state.data).teams.push(team.clone());
+                state.team_slots.insert(team.id.0.clone(), slot);
+                state
+                    .team_keys
+                    .insert(text_index::doc_key(team.id.as_str()), slot);
+            }
+        }
+        let fp = state.fingerprint();
+        drop(state);
+        self.index
+            .upsert(DocKind::Team, &index_doc(team.id.as_str(), &analysed), &fp)?;
+        Ok(())
+    }
+
+    /// Deletes a team (its pairs disappear from every ranking).
+    pub fn delete_team(&self, team: &TeamId) -> Result<(), MatchError> {
+        let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
+        let mut state = self.write()?;
+        let slot = state.team_slot(team)?;
+        let old = state.teams.swap_remove(slot);
+        state.count_team(&old, -1.0);
+        state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
+        Arc::make_mut(&mut state.data).teams.swap_remove(slot);
+        state.team_slots.remove(team.as_str());
+        state.team_keys.remove(&text_index::doc_key(team.as_str()));
+        if slot < state.teams.len() {
+            let moved = state.data.teams[slot].id.0.clone();
+            state.team_keys.insert(text_index::doc_key(&moved), slot);
+            state.team_slots.insert(moved, slot);
+        }
+        state.loads.remove(team.as_str());
+        let fp = state.fingerprint();
+        drop(state);
+        self.index.delete(DocKind::Team, team.as_str(), &fp)?;
+        Ok(())
+    }
+
+    /// Adds a demand or replaces the one with its id; it is searchable and matchable when this returns.
+    pub fn upsert_demand(&self, demand: Demand) -> Result<(), MatchError> {
+        let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
+        {
+            let state = self.read()?;
+            if !state.data.zones.iter().any(|z| z.id == demand.zone_id) {
+                return Err(MatchError::Invalid(format!(
+                    "unknown zone_id {:?}",
+                    demand.zone_id.0
+                )));
+            }
+            if let Some(t) = demand
+                .track_ids
+                .iter()
+                .find(|t| !self.tracks.index.contains_key(t.as_str()))
+            {
+                return Err(MatchError::Invalid(format!("unknown track id {:?}", t.0)));
+            }
+        }
+        let analysed = corpus::analyse_demand(&self.analyzer, &demand);
+        let mut state = self.write()?;
+        let bags = corpus::demand_bags(&mut state.interner, &self.config, &analysed);
+        state.sync_columns(&self.models);
+        let vec = self.embed(&state, &bags.all);
+        let rec = DemandRec {
+            cluster: self
+                .models
+                .clusters
+                .as_ref()
+                .map(|c| c.centroids.assign(&vec).0),
+            tracks: resolve_tracks(&self.tracks, &demand.track_ids, &vec),
+            city: state
+                .data
+                .zones
+                .iter()
+                .find(|z| z.id == demand.zone_id)
+                .map(|z| z.city.clone()),
+            hash: corpus::record_hash("demand", &demand),
+            bags,
+            vec,
+        };
+        state.demand_df.add(&rec.bags.all);
+        state.fingerprint_sum = state.fingerprint_sum.wrapping_add(rec.hash);
+        match state.demand_slots.get(demand.id.as_str()).copied() {
+            Some(slot) => {
+                let old = std::mem::replace(&mut state.demands[slot], rec);
+                state.demand_df.remove(&old.bags.all);
+                state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
+                Arc::make_mut(&mut state.data).demands[slot] = demand.clone();
+            }
+            None => {
+                let slot = state.demands.len();
+                state.demands.push(rec);
+                Arc::make_mut(&mut state.data).demands.push(demand.clone());
+                state.demand_slots.insert(demand.id.0.clone(), slot);
+                state
+                    .demand_keys
+                    .insert(text_index::doc_key(demand.id.as_str()), slot);
+            }
+        }
+        let fp = state.fingerprint();
+        drop(state);
+        self.index.upsert(
+            DocKind::Demand,
+            &index_doc(demand.id.as_str(), &analysed),
+            &fp,
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a demand.
+    pub fn delete_demand(&self, demand: &DemandId) -> Result<(), MatchError> {
+        let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
+        let mut state = self.write()?;
+        let slot = state.demand_slot(demand)?;
+        let old = state.demands.swap_remove(slot);
+        state.demand_df.remove(&old.bags.all);
+        state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
+        Arc::make_mut(&mut state.data).demands.swap_remove(slot);
+        state.demand_slots.remove(demand.as_str());
+        state
+            .demand_keys
+            .remove(&text_index::doc_key(demand.as_str()));
+        if slot < state.demands.len() {
+            let moved = state.data.demands[slot].id.0.clone();
+            state.demand_keys.insert(text_index::doc_key(&moved), slot);
+            state.demand_slots.insert(moved, slot);
+        }
+        let fp = state.fingerprint();
+        drop(state);
+        self.index.delete(DocKind::Demand, demand.as_str(), &fp)?;
+        Ok(())
+    }
+
+    fn embed(&self, state: &State, bag: &Bag) -> Vec<f32> {
+        self.models.embed_columns(bag.iter().filter_map(|&(t, w)| {
+            state
+                .columns
+                .get(t as usize)
+                .filter(|&&c| c != u32::MAX)
+                .map(|&c| (c, w))
+        }))
+    }
+
+    fn team_record(&self, state: &State, team: &Team, bags: TeamBags) -> TeamRec {
+        let profile_vec = self.embed(state, &bags.profile);
+        let full_vec = self.embed(state, &bags.all);
+        let achievement_vecs = bags
+            .achievements
+            .iter()
+            .map(|(b, _)| QVec::new(&self.embed(state, b)))
+            .collect();
+        TeamRec {
+            cluster: self
+                .models
+                .clusters
+                .as_ref()
+                .map(|c| c.centroids.assign(&full_vec).0),
+            tracks: resolve_tracks(&self.tracks, &team.track_ids, &full_vec),
+            evidence: corpus::evidence(team, state.reference_year),
+            city: state
+                .data
+                .universities
+                .iter()
+                .find(|u| u.id == team.university_id)
+                .map(|u| u.city.clone()),
+            hash: corpus::record_hash("team", team),
+            bags,
+            profile_vec,
+            full_vec,
+            achievement_vecs,
+        }
+    }
+
+    fn total(&self, values: &[f32; 8]) -> f32 {
+        let w = self.config.weights.as_array();
+        values
+            .iter()
+            .zip(w)
+            .map(|(v, w)| v * w)
+            .sum::<f32>()
+            .clamp(0.0, 1.0)
+    }
+
+    fn query(&self, state: &State, d: usize) -> Query {
+        let mut terms: Vec<(u32, f32)> = state.demands[d]
+            .bags
+            .query
+            .iter()
+            .map(|&(t, qw)| (t, qw * state.team_df.idf(t)))
+            .collect();
+        terms.retain(|(_, w)| *w > 0.0);
+        let upper = terms.iter().map(|(_, w)| w).sum();
+        Query { terms, upper }
+    }
+
+    fn features(&self, state: &State, d: usize, q: &Query, t: usize, detail: bool) -> PairFeatures {
+        let demand = &state.demands[d];
+        let team = &state.teams[t];
+        let cfg = &self.config.bm25;
+        let avg_profile = (state.profile_len_sum / f64::from(state.team_df.docs.max(1))) as f32;
+        let avg_achievement = (state.achievement_len_sum / state.achievements.max(1) as f64) as f32;
+        let mut profile_terms = Vec::new();
+        let lexical = bm25_share(
+            q,
+            &team.bags.profile,
+            team.bags.profile_len,
+            avg_profile,
+            cfg.k1,
+            cfg.b,
+            |t, s| {
+                if detail {
+                    profile_terms.push((t, s));
+                }
+            },
+        );
+        let semantic = dot(&demand.vec, &team.profile_vec).max(0.0);
+        let mut achievements: Vec<(usize, f32)> = team
+            .bags
+            .achievements
+            .iter()
+            .zip(&team.achievement_vecs)
+            .enumerate()
+            .map(|(i, ((bag, len), v))| {
+                let lex = bm25_share(q, bag, *len, avg_achievement, cfg.k1, cfg.b, |_, _| {});
+                let sem = v.dot(&demand.vec).clamp(0.0, 1.0);
+                (i, 0.5 * lex + 0.5 * sem)
+            })
+            .collect();
+        achievements.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+        let best = achievements.first().map_or(0.0, |a| a.1);
+        let top3: f32 = achievements.iter().take(3).map(|a| a.1).sum::<f32>() / 3.0;
+        let achievement_value = 0.5 * best + 0.5 * top3;
+        let shared_track = shared_track(&self.tracks, &demand.tracks, &team.tracks);
+        let track = match shared_track {
+            Some((_, true)) => 1.0,
+            Some((_, false)) => 0.5,
+            None => 0.0,
+        };
+        let cluster = match (&self.models.clusters, team.cluster) {
+            (Some(c), Some(k)) => {
+                let mut r: Vec<f32> = demand
+                    .vec
+                    .iter()
+                    .take(c.centroids.dims())
+                    .copied()
+                    .collect();
+                crate::models::normalise(&mut r);
+                dot(&r, c.centroids.centroid(k)).max(0.0)
+            }
+            _ => 0.0,
+        };
+        let proximity = match (&demand.city, &team.city) {
+            (Some(a), Some(b)) if a == b => 1.0,
+            _ => 0.0,
+        };
+        let team_data = &state.data.teams[t];
+        let capacity = if team_data.capacity == 0 {
+            0.0
+        } else {
+            let load = state.loads.get(team_data.id.as_str()).copied().unwrap_or(0);
+            team_data.capacity.saturating_sub(load) as f32 / team_data.capacity as f32
+        };
+        PairFeatures {
+            values: [
+                lexical,
+                semantic,
+                achievement_value,
+                track,
+                cluster,
+                team.evidence,
+                proximity,
+                capacity,
+            ]
+            .map(|v| v.clamp(0.0, 1.0)),
+            profile_terms,
+            achievements: if detail { achievements } else { Vec::new() },
+            shared_track,
+        }
+    }
+
+    fn score_candidates(
+        &self,
+        state: &State,
+        d: usize,
+        q: &Query,
+        teams: &[usize],
+    ) -> Vec<(usize, f32)> {
+        teams
+            .iter()
+            .map(|&t| (t, self.total(&self.features(state, d, q, t, false).values)))
+            .collect()
+    }
+
+    fn rank_teams_in(
+        &self,
+        state: &State,
+        d: usize,
+        limit: usize,
+    ) -> Result<Vec<(usize, f32, PairFeatures)>, MatchError> {
+        let q = self.query(state, d);
+        let r = &self.config.retrieval;
+        let candidates: Vec<usize> = if state.teams.len() <= r.exhaustive_below {
+            (0..state.teams.len()).collect()
+        } else {
+            let mut set: HashSet<usize> = HashSet::new();
+            let terms = self.top_terms(state, &q.terms, r.query_terms);
+            for (key, _) in
+                self.index
+                    .retrieve(DocKind::Team, &terms, r.lexical_candidates.max(limit))?
+            {
+                if let Some(&slot) = state.team_keys.get(&key) {
+                    set.insert(slot);
+                }
+            }
+            let demand_vec = &state.demands[d].vec;
+            set.extend(self.nearest(
+                demand_vec,
+                state.teams.len(),
+                r.semantic_candidates.max(limit),
+                |t| (state.teams[t].cluster, &state.teams[t].profile_vec),
+            ));
+            let mut v: Vec<usize> = set.into_iter().collect();
+            v.sort_unstable();
+            v
+        };
+        let mut scored = if candidates.len() > 2048 {
+            candidates
+                .par_chunks(512)
+                .flat_map_iter(|c| self.score_candidates(state, d, &q, c))
+                .collect()
+        } else {
+            self.score_candidates(state, d, &q, &candidates)
+        };
+        top_k(&mut scored, limit);
+        Ok(scored
+            .into_iter()
+            .map(|(t, s)| (t, s, self.features(state, d, &q, t, true)))
+            .collect())
+    }
+
+    fn rank_demands_in(
+        &self,
+        state: &State,
+        t: usize,
+        limit: usize,
+    ) -> Result<Vec<(usize, f32, PairFeatures)>, MatchError> {
+        let r = &self.config.retrieval;
+        let candidates: Vec<usize> = if state.demands.len() <= r.exhaustive_below {
+            (0..state.demands.len()).collect()
+        } else {
+            let mut set: HashSet<usize> = HashSet::new();
+            let team = &state.teams[t];
+            let weighted: Vec<(u32, f32)> = team
+                .bags
+                .all
+                .iter()
+                .map(|&(term, c)| (term, corpus::dampen(c) * state.demand_df.idf(term)))
+                .collect();
+            let terms = self.top_terms(state, &weighted, r.query_terms);
+            for (key, _) in
+                self.index
+                    .retrieve(DocKind::Demand, &terms, r.lexical_candidates.max(limit))?
+            {
+                if let Some(&slot) = state.demand_keys.get(&key) {
+                    set.insert(slot);
+                }
+            }
+            set.extend(self.nearest(
+                &team.full_vec,
+                state.demands.len(),
+                r.semantic_candidates.max(limit),
+                |d| (state.demands[d].cluster, &state.demands[d].vec),
+            ));
+            let mut v: Vec<usize> = set.into_iter().collect();
+            v.sort_unstable();
+            v
+        };
+        let score = |ds: &[usize]| -> Vec<(usize, f32)> {
+            ds.iter()
+                .map(|&d| {
+                    let q = self.query(state, d);
+                    (d, self.total(&self.features(state, d, &q, t, false).values))
+                })
+                .collect()
+        };
+        let mut scored: Vec<(usize, f32)> = if candidates.len() > 2048 {
+            candidates.par_chunks(512).flat_map_iter(score).collect()
+        } else {
+            score(&candidates)
+        };
+        top_k(&mut scored, limit);
+        Ok(scored
+            .into_iter()
+            .map(|(d, s)| {
+                let q = self.query(state, d);
+                (d, s, self.features(state, d, &q, t, true))
+            })
+            .collect())
+    }
+
+    /// The `n` heaviest `(term, weight)` as query text for the index.
+    fn top_terms(&self, state: &State, weighted: &[(u32, f32)], n: usize) -> Vec<(String, f32)> {
+        let mut v: Vec<(u32, f32)> = weighted.to_vec();
+        top_k(&mut v, n);
+        v.into_iter()
+            .map(|(t, w)| (state.interner.term(t).to_owned(), w))
+            .collect()
+    }
+
+    /// Indices of the `n` documents nearest to `v` in the latent space, scanning the nearest clusters until
+    /// at least `4n` documents were seen (all documents when there are no clusters).
+    fn nearest<'s>(
+        &self,
+        v: &[f32],
+        count: usize,
+        n: usize,
+        doc: impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
+    ) -> Vec<usize> {
+        let mut scored: Vec<(usize, f32)> = match &self.models.clusters {
+            Some(c) => {
+                let sims = c.centroids.similarities(v);
+                let mut order: Vec<usize> = (0..sims.len()).collect();
+                order.sort_by(|&a, &b| {
+                    sims[b]
+                        .partial_cmp(&sims[a])
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+                let mut members: Vec<Vec<usize>> = vec![Vec::new(); sims.len()];
+                for i in 0..count {
+                    if let (Some(k), _) = doc(i) {
+                        members[k].push(i);
+                    }
+                }
+                let mut out = Vec::new();
+                for (probed, &k) in order.iter().enumerate() {
+                    if probed >= 2 && out.len() >= 4 * n {
+                        break;
+                    }
+                    out.extend(members[k].iter().map(|&i| (i, dot(v, doc(i).1))));
+                }
+                out
+            }
+            None => (0..count).map(|i| (i, dot(v, doc(i).1))).collect(),
+        };
+        top_k(&mut scored, n);
+        scored.into_iter().map(|(i, _)| i).collect()
+    }
+
+    fn pair_match(
+        &self,
+        state: &State,
+        d: usize,
+        t: usize,
+        score: f32,
+        f: &PairFeatures,
+    ) -> PairMatch {
+        let demand = &state.data.demands[d];
+        let team = &state.data.teams[t];
+        let weights = self.config.weights.as_array();
+        let contributions: Vec<Contribution> = FEATURES
+            .iter()
+            .zip(f.values.iter().zip(weights))
+            .map(|(name, (v, w))| Contribution {
+                feature: name,
+                value: *v,
+                weight: w,
+                contribution: v * w,
+            })
+            .collect();
+        // Matched terms: profile and best achievement, each term at its larger share.
+        let q = self.query(state, d);
+        let mut shares: HashMap<u32, f32> = HashMap::new();
+        for &(term, s) in &f.profile_terms {
+            shares.insert(term, s);
+        }
+        let best = f.achievements.first().copied();
+        if let Some((i, _)) = best {
+            let rec = &state.teams[t];
+            if let Some((bag, len)) = rec.bags.achievements.get(i) {
+                let avg = (state.achievement_len_sum / state.achievements.max(1) as f64) as f32;
+                bm25_share(
+                    &q,
+                    bag,
+                    *len,
+                    avg,
+                    self.config.bm25.k1,
+                    self.config.bm25.b,
+                    |term, s| {
+                        let e = shares.entry(term).or_insert(0.0);
+                        *e = e.max(s);
+                    },
+                );
+            }
+        }
+        let mut matched: Vec<(u32, f32)> = shares.into_iter().collect();
+        matched.sort_by(|a, b| {
+            b.1.partial_cmp(&a.1)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.0.cmp(&b.0))
+        });
+        // Drop terms contained in a heavier matched term (search mode yields both 电池 and 锂离子电池).
+        let mut kept: Vec<MatchedTerm> = Vec::new();
+        for (term, s) in matched {
+            let text = state.interner.term(term);
+            if kept.iter().any(|k| k.term.contains(text)) {
+                continue;
+            }
+            kept.push(MatchedTerm {
+                term: text.to_owned(),
+                weight: s,
+            });
+            if kept.len() == 10 {
+                break;
+            }
+        }
+        let best_value = best.map_or(0.0, |b| b.1);
+        let relevant = f
+            .achievements
+            .iter()
+            .filter(|(_, r)| *r >= 0.2 && *r >= 0.6 * best_value)
+            .count();
+        let best_achievement = best.filter(|(_, r)| *r > 0.0).and_then(|(i, r)| {
+            let a = team.achievements.get(i)?;
+            let terms: HashSet<String> = q
+                .terms
+                .iter()
+                .map(|(t, _)| state.interner.term(*t).to_owned())
+                .collect();
+            Some(AchievementEvidence {
+                index: i,
+                kind: a.kind,
+                title: a.title.clone(),
+                year: a.year,
+                relevance: r,
+                snippet: text_index::highlight(
+                    &self.analyzer,
+                    &corpus::achievement_text(a),
+                    &terms,
+                    120,
+                ),
+            })
+        });
+        let shared_track = f.shared_track.map(|(k, exact)| TrackRef {
+            id: self.tracks.ids[k].clone(),
+            name: self.tracks.names[k].clone(),
+            exact,
+        });
+        let (cluster, cluster_terms) = match (&self.models.clusters, state.teams[t].cluster) {
+            (Some(c), Some(k)) => {
+                let label = c.labels.get(k);
+                (
+                    Some(ClusterRef {
+                        id: k,
+                        label: label.map(|l| l.text()).unwrap_or_default(),
+                        shared: state.demands[d].cluster == Some(k),
+                    }),
+                    label.map(|l| l.top_terms.clone()).unwrap_or_default(),
+                )
+            }
+            _ => (None, Vec::new()),
+        };
+        let (summary, summary_en) = explain::summaries(
+            score,
+            &kept,
+            relevant,
+            shared_track.as_ref(),
+            &cluster_terms,
+        );
+        PairMatch {
+            demand_id: demand.id.clone(),
+            team_id: team.id.clone(),
+            score,
+            explanation: Explanation {
+                contributions,
+                matched_terms: kept,
+                best_achievement,
+                relevant_achievements: relevant,
+                shared_track,
+                cluster,
+                summary,
+                summary_en,
+            },
+        }
+    }
+}
+
+impl State {
+    fn team_slot(&self, id: &TeamId) -> Result<usize, MatchError> {
+        self.team_slots
+            .get(id.as_str())
+            .copied()
+            .ok_or_else(|| MatchError::NotFound {
+                kind: "team",
+                id: id.0.clone(),
+            })
+    }
+
+    fn demand_slot(&self, id: &DemandId) -> Result<usize, MatchError> {
+        self.demand_slots
+            .get(id.as_str())
+            .copied()
+            .ok_or_else(|| MatchError::NotFound {
+                kind: "demand",
+                id: id.0.clone(),
+            })
+    }
+
+    /// Adds (`sign` 1) or removes (`sign` -1) a team's statistics.
+    fn count_team(&mut self, rec: &TeamRec, sign: f64) {
+        if sign > 0.0 {
+            self.team_df.add(&rec.bags.all);
+            self.achievements += rec.bags.achievements.len();
+        } else {
+            self.team_df.remove(&rec.bags.all);
+            self.achievements = self
+                .achievements
+                .saturating_sub(rec.bags.achievements.len());
+        }
+        self.profile_len_sum += sign * f64::from(rec.bags.profile_len);
+        self.achievement_len_sum += sign
+            * rec
+                .bags
+                .achievements
+                .iter()
+                .map(|(_, l)| f64::from(*l))
+                .sum::<f64>();
+    }
+
+    fn sync_columns(&mut self, models: &Models) {
+        while self.columns.len() < self.interner.len() {
+            let term = self.interner.term(self.columns.len() as u32);
+            self.columns
+                .push(models.tfidf.column(term).unwrap_or(u32::MAX));
+        }
+    }
+
+    fn fingerprint(&self) -> String {
+        fingerprint_hex(self.fingerprint_sum)
+    }
+}
+
+/// Declared tracks, or the nearest track when none is declared and it is close enough (cosine ≥ 0.25).
+fn resolve_tracks(tracks: &Tracks, declared: &[crate::domain::TrackId], v: &[f32]) -> Vec<usize> {
+    if !declared.is_empty() {
+        return declared
+            .iter()
+            .filter_map(|t| tracks.index.get(t.as_str()).copied())
+            .collect();
+    }
+    tracks
+        .vecs
+        .iter()
+        .enumerate()
+        .map(|(i, tv)| (i, dot(tv, v)))
+        .filter(|(_, s)| *s >= 0.25)
+        .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
+        .map(|(i, _)| vec![i])
+        .unwrap_or_default()
+}
+
+/// A track shared by both sides (`exact`), or one that relates them (parent, child or sibling).
+fn shared_track(tracks: &Tracks, a: &[usize], b: &[usize]) -> Option<(usize, bool)> {
+    if let Some(&t) = a.iter().find(|t| b.contains(t)) {
+        return Some((t, true));
+    }
+    for &x in a {
+        for &y in b {
+            let (px, py) = (tracks.parent[x], tracks.parent[y]);
+            if px == Some(y) {
+                return Some((y, false));
+            }
+            if py == Some(x) {
+                return Some((x, false));
+            }
+            if let (Some(p), Some(q)) = (px, py)
+                && p == q
+            {
+                return Some((p, false));
+            }
+        }
+    }
+    None
+}
+
+/// Keeps the `k` highest-scored entries, sorted best first (ties by index, for stable output).
+fn top_k<T: Copy + Ord>(v: &mut Vec<(T, f32)>, k: usize) {
+    let cmp = |a: &(T, f32), b: &(T, f32)| {
+        b.1.partial_cmp(&a.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.0.cmp(&b.0))
+    };
+    if k < v.len() {
+        if k == 0 {
+            v.clear();
+            return;
+        }
+        v.select_nth_unstable_by(k - 1, cmp);
+        v.truncate(k);
+    }
+    v.sort_by(cmp);
+}
+
+/// Text shown for a team search hit: the achievement or description holding the query terms, else the
+/// description.
+fn team_search_text(team: &Team, terms: &HashSet<String>, analyzer: &Analyzer) -> String {
+    let mut best = (0usize, team.description.clone());
+    let candidates = std::iter::once(team.description.clone())
+        .chain(team.achievements.iter().map(corpus::achievement_text));
+    for text in candidates {
+        let mut hits = 0;
+        analyzer.for_each_token(&text, |t, _, _| {
+            if terms.contains(t) {
+                hits += 1;
+            }
+        });
+        if hits > best.0 {
+            best = (hits, text);
+        }
+    }
+    if best.1.is_empty() {
+        team.name.clone()
+    } else {
+        best.1
+    }
+}
