@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use shuanggao::dataset::{self, DatasetError};
+use shuanggao::domain::TrackKind;
 
 /// Check a dataset directory against the dataset contract v1.
 #[derive(Debug, Args)]
@@ -20,7 +21,19 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             if ds.tracks.is_empty() && !args.dir.join(dataset::TRACKS_FILE).exists() {
                 println!("{}: absent (optional)", dataset::TRACKS_FILE);
             } else {
-                println!("{}: {} tracks", dataset::TRACKS_FILE, ds.tracks.len());
+                let of = |kind: TrackKind| ds.tracks.iter().filter(move |t| t.kind == kind);
+                println!(
+                    "{}: {} tracks ({} cluster, {} chain, {} future)",
+                    dataset::TRACKS_FILE,
+                    ds.tracks.len(),
+                    of(TrackKind::Cluster).count(),
+                    of(TrackKind::Chain).count(),
+                    of(TrackKind::Future).count()
+                );
+                let future: Vec<&str> = of(TrackKind::Future).map(|t| t.name.as_str()).collect();
+                if !future.is_empty() {
+                    println!("future-industry tracks: {}", future.join("、"));
+                }
             }
             println!("{}: {} zones", dataset::ZONES_FILE, ds.zones.len());
             println!(

@@ -485,7 +485,7 @@ fn validate_prints_one_count_per_file() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
-        "tracks.jsonl: 2 tracks\nzones.jsonl: 1 zones\nuniversities.jsonl: 2 universities\nteams.jsonl: 2 teams\ndemands.jsonl: 1 demands\n"
+        "tracks.jsonl: 2 tracks (1 cluster, 1 chain, 0 future)\nzones.jsonl: 1 zones\nuniversities.jsonl: 2 universities\nteams.jsonl: 2 teams\ndemands.jsonl: 1 demands\n"
     );
 }
 
@@ -521,6 +521,34 @@ fn the_shipped_jiangsu_dataset_is_valid_and_complete() {
     assert!(ds.universities.len() >= 40);
     assert!(ds.teams.len() >= 800);
     assert!(ds.demands.len() >= 1500);
+    // The future industries "10 + X" of 苏政发〔2023〕104号, each a future track of its own.
+    let future: Vec<&str> = ds
+        .tracks
+        .iter()
+        .filter(|t| t.kind == shuanggao::domain::TrackKind::Future)
+        .map(|t| t.name.as_str())
+        .collect();
+    for name in [
+        "第三代半导体",
+        "未来网络",
+        "氢能",
+        "新型储能",
+        "细胞和基因技术",
+        "合成生物",
+        "通用智能",
+        "虚拟现实",
+        "前沿新材料",
+        "零碳负碳",
+        "量子科技",
+        "深海深地空天",
+        "类人机器人",
+        "先进核能",
+    ] {
+        assert!(
+            future.iter().any(|f| f.starts_with(name)),
+            "future track {name} missing from {future:?}"
+        );
+    }
     for track in ds
         .tracks
         .iter()
