@@ -3,14 +3,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::de::DeserializeOwned;
 
-use shuanggao::domain::{Dataset, TrackId};
-use shuanggao::pairing::{self, FallbackLexicalScorer, PairingConfig, Progress, Stage};
+use shuanggao::app::proposals::MatcherScorer;
+use shuanggao::domain::TrackId;
+use shuanggao::matching::Engine;
+use shuanggao::pairing::{self, PairingConfig, Progress, Stage};
 
 #[derive(Debug, Args)]
 pub struct ProposeArgs {
@@ -44,7 +46,7 @@ fn invalid(err: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run(args: ProposeArgs) -> anyhow::Result<ExitCode> {
-    let data = match load_dataset(&args.data) {
+    let data = match shuanggao::dataset::load(&args.data) {
         Ok(d) => d,
         Err(e) => return invalid(e),
     };
@@ -60,8 +62,16 @@ pub fn run(args: ProposeArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|t| TrackId(t.trim().to_owned()))
         .collect();
-    // The pair scores come from the lexical fallback until the matching engine is wired in.
-    let scorer = FallbackLexicalScorer::new(&data);
+    // Pair scores come from the matching engine, built (index and models) in a temporary directory so
+    // that DIR is never written.
+    let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let engine = Engine::open_or_build(
+        &data,
+        &scratch.path().join("index"),
+        &scratch.path().join("models"),
+    )
+    .context("cannot build the matching engine")?;
+    let scorer = MatcherScorer::new(Arc::new(engine));
     let bar = ProgressBar::new(100);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{bar:40}] {pos:>3}% {msg}")
@@ -138,33 +148,4 @@ fn read_config(path: &Path) -> anyhow::Result<PairingConfig> {
 pub(crate) fn write_json(path: &Path, value: &impl serde::Serialize) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(value)?;
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
-}
-
-/// Reads a dataset directory: `tracks.jsonl` (optional), `zones.jsonl`, `universities.jsonl`,
-/// `teams.jsonl`, `demands.jsonl`, one JSON object per line, blank lines allowed.
-pub(crate) fn load_dataset(dir: &Path) -> anyhow::Result<Dataset> {
-    fn read<T: DeserializeOwned>(dir: &Path, name: &str, required: bool) -> anyhow::Result<Vec<T>> {
-        let path = dir.join(name);
-        if !path.exists() && !required {
-            return Ok(Vec::new());
-        }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("{}: cannot read", path.display()))?;
-        let mut out = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let v = serde_json::from_str(line).with_context(|| format!("{name}:{}", i + 1))?;
-            out.push(v);
-        }
-        Ok(out)
-    }
-    Ok(Dataset {
-        tracks: read(dir, "tracks.jsonl", false)?,
-        zones: read(dir, "zones.jsonl", true)?,
-        universities: read(dir, "universities.jsonl", true)?,
-        teams: read(dir, "teams.jsonl", true)?,
-        demands: read(dir, "demands.jsonl", true)?,
-    })
 }
