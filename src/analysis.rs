@@ -9,7 +9,8 @@
 //! - full-width ASCII (`ＡＢＣ１２３`) is read as half-width; offsets still point into the original text;
 //! - jieba's search mode cuts the text, so a long term such as `锂离子电池` also yields `离子`, `电池`; the HMM
 //!   is off, so text outside the dictionaries falls into single characters the same way everywhere;
-//! - punctuation, whitespace and pure numbers are dropped, as are Chinese function words;
+//! - punctuation, whitespace, single digits and decimals are dropped, as are Chinese function words; integers
+//!   of two digits or more are kept (years, cultivar and model numbers);
 //! - Latin words are lower-cased; stop words are dropped; ordinary words are stemmed (`batteries` → `batteri`);
 //!   acronyms and alphanumerics (`SiC`, `GaN`, `5G`, `Li-S`, `MOSFETs`) are kept whole, lower-cased and
 //!   unstemmed (a plural `s` after an upper-case acronym is dropped); single Latin letters are dropped, single
@@ -23,7 +24,7 @@ use jieba_rs::Jieba;
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever a rule above changes the tokens of some text; part of every index and model manifest.
-pub const ANALYZER_VERSION: u32 = 2;
+pub const ANALYZER_VERSION: u32 = 3;
 
 /// The domain dictionary shipped in `models/dict.txt` (jieba user-dictionary format: `word freq tag`).
 pub const DOMAIN_DICT: &str = include_str!("../models/dict.txt");
@@ -231,7 +232,11 @@ impl Analyzer {
             return Some(buf.as_str());
         }
         if !has_alpha {
-            // Punctuation, whitespace and pure numbers.
+            if word.len() >= 2 && word.bytes().all(|b| b.is_ascii_digit()) {
+                // Integers of two digits or more name things: years, cultivars (萍辣9901), models.
+                return Some(word);
+            }
+            // Punctuation, whitespace, single digits and decimals.
             return None;
         }
         let trimmed = word.trim_matches(|c: char| !c.is_alphanumeric());
@@ -801,6 +806,7 @@ mod tests {
     #[test]
     fn punctuation_numbers_and_empty_text_give_nothing() {
         assert!(terms("").is_empty());
-        assert!(terms("，。！？、；：（）—— 123 4.5% ...").is_empty());
+        assert!(terms("，。！？、；：（）—— 7 4.5% ...").is_empty());
+        assert_eq!(terms("2011年的萍辣9901"), ["2011", "萍", "辣", "9901"]);
     }
 }

@@ -144,6 +144,8 @@ pub struct Feedback {
     pub weight: f32,
     /// Expansion terms taken from those teams for the `feedback` feature.
     pub terms: usize,
+    /// Softness of the teams' shares: each counts by `exp((score - best score) / temperature)` (0: equal).
+    pub temperature: f32,
 }
 
 /// The whole configuration.
@@ -184,9 +186,10 @@ impl Default for ScoringConfig {
                 query_terms: 32,
             },
             feedback: Feedback {
-                documents: 3,
-                weight: 0.5,
+                documents: 5,
+                weight: 1.5,
                 terms: 20,
+                temperature: 0.01,
             },
         })
     }

@@ -1166,22 +1166,35 @@ impl Engine {
         let mut scored: Vec<(usize, f32)> =
             candidates.into_iter().map(|t| (t, first_pass(t))).collect();
         top_k(&mut scored, fb.documents);
+        // Each feedback team counts by exp((s - s_best) / temperature): a clear winner of the first pass
+        // dominates, close runners-up share (temperature 0: equal shares).
+        let best = scored.first().map_or(0.0, |x| x.1);
+        let raw: Vec<f32> = scored
+            .iter()
+            .map(|(_, s)| {
+                if fb.temperature > 0.0 {
+                    ((s - best) / fb.temperature).exp()
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let sum: f32 = raw.iter().sum::<f32>().max(1e-12);
+        let shares: Vec<f32> = raw.iter().map(|r| r / sum).collect();
         let mut vec = demand.vec.clone();
-        let share = fb.weight / scored.len().max(1) as f32;
-        for (t, _) in &scored {
+        for ((t, _), share) in scored.iter().zip(&shares) {
             for (x, y) in vec.iter_mut().zip(&state.teams[*t].profile_vec) {
-                *x += share * y;
+                *x += fb.weight * share * y;
             }
         }
         crate::models::normalise(&mut vec);
-        let total: f32 = scored.iter().map(|(_, s)| s.max(0.0)).sum();
         let mut model: HashMap<u32, f32> = HashMap::new();
-        if total > 0.0 && fb.terms > 0 {
-            for (t, s) in &scored {
+        if fb.terms > 0 {
+            for ((t, _), share) in scored.iter().zip(&shares) {
                 let team = &state.teams[*t];
                 let len = team.bags.profile_len.max(1e-6);
                 for &(term, tf) in &team.bags.profile {
-                    *model.entry(term).or_insert(0.0) += tf / len * s.max(0.0) / total;
+                    *model.entry(term).or_insert(0.0) += tf / len * share;
                 }
             }
         }
