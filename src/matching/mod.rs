@@ -27,7 +27,7 @@ pub mod explain;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -37,7 +37,7 @@ use crate::domain::{Dataset, Demand, DemandId, Team, TeamId};
 use crate::models::{ModelError, Models, TrainInput, TrainParams, TrainReport};
 use crate::text_index::{self, FieldTokens, IndexBuilder, IndexDoc, IndexError, TextIndex};
 
-pub use config::{FEATURES, ScoringConfig, Weights};
+pub use config::{FEATURES, N_FEATURES, ScoringConfig, Weights};
 use corpus::{Analysed, Bag, DemandBags, Frequencies, Interner, QVec, TeamBags, dot};
 pub use explain::{
     AchievementEvidence, ClusterRef, Contribution, Explanation, Lang, MatchedTerm, TrackRef,
@@ -159,6 +159,8 @@ struct TeamRec {
 struct DemandRec {
     bags: DemandBags,
     vec: Vec<f32>,
+    /// The vector after pseudo-relevance feedback, computed on first use and reset when teams change.
+    expanded: OnceLock<Arc<Expansion>>,
     cluster: Option<usize>,
     tracks: Vec<usize>,
     city: Option<String>,
@@ -214,15 +216,39 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-/// Per-request view of a demand as a query: `(term, qw × idf)` sorted by term, and the best possible sum.
-struct Query {
+/// Weighted query terms: `(term, qw × idf)` sorted by term, and their sum (the best possible BM25 share).
+#[derive(Default)]
+struct Terms {
     terms: Vec<(u32, f32)>,
     upper: f32,
 }
 
+impl Terms {
+    fn new(mut terms: Vec<(u32, f32)>) -> Terms {
+        terms.retain(|(_, w)| *w > 0.0);
+        terms.sort_unstable_by_key(|&(t, _)| t);
+        let upper = terms.iter().map(|(_, w)| w).sum();
+        Terms { terms, upper }
+    }
+}
+
+/// What pseudo-relevance feedback adds to a demand: its latent vector moved towards the best teams of a
+/// first pass, and expansion terms taken from those teams.
+#[derive(Default)]
+struct Expansion {
+    vec: Vec<f32>,
+    terms: Terms,
+}
+
+/// Per-request view of a demand as a query.
+struct Query {
+    lexical: Terms,
+    expansion: Arc<Expansion>,
+}
+
 /// Everything about one pair's features, for scoring and explaining.
 struct PairFeatures {
-    values: [f32; 8],
+    values: [f32; N_FEATURES],
     /// `(term, share of the demand's lexical weight)` matched in the profile.
     profile_terms: Vec<(u32, f32)>,
     /// `(achievement index, relevance)` sorted best first.
@@ -284,7 +310,7 @@ fn index_doc<'a>(id: &'a str, a: &'a Analysed) -> IndexDoc<'a> {
 /// BM25 share of a query covered by a bag: `Σ qw·idf·sat(tf) / upper`, with `sat(tf) = tf / (tf + k1 (1 - b +
 /// b len / avg))`; calls `on_match(term, share)` for each matched term.
 fn bm25_share(
-    q: &Query,
+    q: &Terms,
     bag: &Bag,
     len: f32,
     avg: f32,
@@ -571,6 +597,7 @@ impl Engine {
                 let cluster = models.clusters.as_ref().map(|c| c.centroids.assign(&vec).0);
                 let tracks = resolve_tracks(&tracks, &demand.track_ids, &vec);
                 DemandRec {
+                    expanded: OnceLock::new(),
                     city: zone_city
                         .get(demand.zone_id.as_str())
                         .map(|c| c.to_string()),
@@ -929,6 +956,7 @@ impl Engine {
             state.team_slots.insert(moved, slot);
         }
         state.loads.remove(team.as_str());
+        state.reset_feedback();
         let fp = state.fingerprint();
         drop(state);
         self.index.delete(DocKind::Team, team.as_str(), &fp)?;
@@ -960,6 +988,7 @@ impl Engine {
         state.sync_columns(&self.models);
         let vec = self.embed(&state, &bags.all);
         let rec = DemandRec {
+            expanded: OnceLock::new(),
             cluster: self
                 .models
                 .clusters
@@ -1069,7 +1098,7 @@ impl Engine {
         }
     }
 
-    fn total(&self, values: &[f32; 8]) -> f32 {
+    fn total(&self, values: &[f32; N_FEATURES]) -> f32 {
         let w = self.config.weights.as_array();
         values
             .iter()
@@ -1080,15 +1109,104 @@ impl Engine {
     }
 
     fn query(&self, state: &State, d: usize) -> Query {
-        let mut terms: Vec<(u32, f32)> = state.demands[d]
-            .bags
-            .query
+        let lexical = Terms::new(
+            state.demands[d]
+                .bags
+                .query
+                .iter()
+                .map(|&(t, qw)| (t, qw * state.team_df.idf(t)))
+                .collect(),
+        );
+        let expansion = state.demands[d]
+            .expanded
+            .get_or_init(|| Arc::new(self.feedback(state, d, &lexical)))
+            .clone();
+        Query { lexical, expansion }
+    }
+
+    /// Pseudo-relevance feedback for a demand: a first pass over the teams (all of them, or the members of
+    /// the nearest clusters) with the lexical and semantic features only. The best `documents` teams give
+    /// (a) the demand's vector plus `weight` times their mean profile vector, scaled to unit length, and
+    /// (b) the `terms` heaviest terms of the relevance model `P(w|F) = Σ_d P(w|d) s_d / Σ_d s_d` (RM3, with
+    /// `s_d` the first-pass score), weighted by idf.
+    fn feedback(&self, state: &State, d: usize, lexical: &Terms) -> Expansion {
+        let demand = &state.demands[d];
+        let fb = &self.config.feedback;
+        if fb.documents == 0 || state.teams.is_empty() {
+            return Expansion {
+                vec: demand.vec.clone(),
+                terms: Terms::default(),
+            };
+        }
+        let w = &self.config.weights;
+        let cfg = &self.config.bm25;
+        let avg_profile = (state.profile_len_sum / f64::from(state.team_df.docs.max(1))) as f32;
+        let first_pass = |t: usize| {
+            let team = &state.teams[t];
+            let lex = bm25_share(
+                lexical,
+                &team.bags.profile,
+                team.bags.profile_len,
+                avg_profile,
+                cfg.k1,
+                cfg.b,
+                |_, _| {},
+            );
+            w.lexical * lex + w.semantic * dot(&demand.vec, &team.profile_vec).max(0.0)
+        };
+        let candidates: Vec<usize> = if state.teams.len() <= self.config.retrieval.exhaustive_below
+        {
+            (0..state.teams.len()).collect()
+        } else {
+            let n = self.config.retrieval.semantic_candidates;
+            self.nearest(&demand.vec, state.teams.len(), n, |t| {
+                (state.teams[t].cluster, &state.teams[t].profile_vec)
+            })
+        };
+        let mut scored: Vec<(usize, f32)> =
+            candidates.into_iter().map(|t| (t, first_pass(t))).collect();
+        top_k(&mut scored, fb.documents);
+        // Each feedback team counts by exp((s - s_best) / temperature): a clear winner of the first pass
+        // dominates, close runners-up share (temperature 0: equal shares).
+        let best = scored.first().map_or(0.0, |x| x.1);
+        let raw: Vec<f32> = scored
             .iter()
-            .map(|&(t, qw)| (t, qw * state.team_df.idf(t)))
+            .map(|(_, s)| {
+                if fb.temperature > 0.0 {
+                    ((s - best) / fb.temperature).exp()
+                } else {
+                    1.0
+                }
+            })
             .collect();
-        terms.retain(|(_, w)| *w > 0.0);
-        let upper = terms.iter().map(|(_, w)| w).sum();
-        Query { terms, upper }
+        let sum: f32 = raw.iter().sum::<f32>().max(1e-12);
+        let shares: Vec<f32> = raw.iter().map(|r| r / sum).collect();
+        let mut vec = demand.vec.clone();
+        for ((t, _), share) in scored.iter().zip(&shares) {
+            for (x, y) in vec.iter_mut().zip(&state.teams[*t].profile_vec) {
+                *x += fb.weight * share * y;
+            }
+        }
+        crate::models::normalise(&mut vec);
+        let mut model: HashMap<u32, f32> = HashMap::new();
+        if fb.terms > 0 {
+            for ((t, _), share) in scored.iter().zip(&shares) {
+                let team = &state.teams[*t];
+                let len = team.bags.profile_len.max(1e-6);
+                for &(term, tf) in &team.bags.profile {
+                    *model.entry(term).or_insert(0.0) += tf / len * share;
+                }
+            }
+        }
+        let mut weighted: Vec<(u32, f32)> = model
+            .into_iter()
+            .map(|(t, p)| (t, p * state.team_df.idf(t)))
+            .collect();
+        top_k(&mut weighted, fb.terms);
+        Expansion {
+            vec,
+            terms: Terms::new(weighted),
+        }
     }
 
     fn features(&self, state: &State, d: usize, q: &Query, t: usize, detail: bool) -> PairFeatures {
@@ -1099,7 +1217,7 @@ impl Engine {
         let avg_achievement = (state.achievement_len_sum / state.achievements.max(1) as f64) as f32;
         let mut profile_terms = Vec::new();
         let lexical = bm25_share(
-            q,
+            &q.lexical,
             &team.bags.profile,
             team.bags.profile_len,
             avg_profile,
@@ -1111,7 +1229,16 @@ impl Engine {
                 }
             },
         );
-        let semantic = dot(&demand.vec, &team.profile_vec).max(0.0);
+        let feedback = bm25_share(
+            &q.expansion.terms,
+            &team.bags.profile,
+            team.bags.profile_len,
+            avg_profile,
+            cfg.k1,
+            cfg.b,
+            |_, _| {},
+        );
+        let semantic = dot(&q.expansion.vec, &team.profile_vec).max(0.0);
         let mut achievements: Vec<(usize, f32)> = team
             .bags
             .achievements
@@ -1119,8 +1246,16 @@ impl Engine {
             .zip(&team.achievement_vecs)
             .enumerate()
             .map(|(i, ((bag, len), v))| {
-                let lex = bm25_share(q, bag, *len, avg_achievement, cfg.k1, cfg.b, |_, _| {});
-                let sem = v.dot(&demand.vec).clamp(0.0, 1.0);
+                let lex = bm25_share(
+                    &q.lexical,
+                    bag,
+                    *len,
+                    avg_achievement,
+                    cfg.k1,
+                    cfg.b,
+                    |_, _| {},
+                );
+                let sem = v.dot(&q.expansion.vec).clamp(0.0, 1.0);
                 (i, 0.5 * lex + 0.5 * sem)
             })
             .collect();
@@ -1161,6 +1296,7 @@ impl Engine {
         PairFeatures {
             values: [
                 lexical,
+                feedback,
                 semantic,
                 achievement_value,
                 track,
@@ -1201,7 +1337,7 @@ impl Engine {
             (0..state.teams.len()).collect()
         } else {
             let mut set: HashSet<usize> = HashSet::new();
-            let terms = self.top_terms(state, &q.terms, r.query_terms);
+            let terms = self.top_terms(state, &q.lexical.terms, r.query_terms);
             for (key, _) in
                 self.index
                     .retrieve(DocKind::Team, &terms, r.lexical_candidates.max(limit))?
@@ -1210,7 +1346,7 @@ impl Engine {
                     set.insert(slot);
                 }
             }
-            let demand_vec = &state.demands[d].vec;
+            let demand_vec = &q.expansion.vec;
             set.extend(self.nearest(
                 demand_vec,
                 state.teams.len(),
@@ -1377,7 +1513,7 @@ impl Engine {
             if let Some((bag, len)) = rec.bags.achievements.get(i) {
                 let avg = (state.achievement_len_sum / state.achievements.max(1) as f64) as f32;
                 bm25_share(
-                    &q,
+                    &q.lexical,
                     bag,
                     *len,
                     avg,
@@ -1420,6 +1556,7 @@ impl Engine {
         let best_achievement = best.filter(|(_, r)| *r > 0.0).and_then(|(i, r)| {
             let a = team.achievements.get(i)?;
             let terms: HashSet<String> = q
+                .lexical
                 .terms
                 .iter()
                 .map(|(t, _)| state.interner.term(*t).to_owned())
@@ -1522,6 +1659,13 @@ impl State {
                 .iter()
                 .map(|(_, l)| f64::from(*l))
                 .sum::<f64>();
+    }
+
+    /// Team changes alter every demand's first pass: feedback is recomputed on next use.
+    fn reset_feedback(&mut self) {
+        for d in &mut self.demands {
+            d.expanded = OnceLock::new();
+        }
     }
 
     fn sync_columns(&mut self, models: &Models) {
