@@ -84,7 +84,9 @@ function achievementBlock(ach, terms) {
   const kind = ACHIEVEMENT_KIND[pick(ach, 'kind')] || '';
   const year = pick(ach, 'year');
   const title = pick(ach, 'title') || '';
-  const snippet = pick(ach, 'snippet', 'highlight', 'abstract');
+  // The engine's snippet is {text, highlights, html}; html marks the matched terms with <mark>.
+  const raw = pick(ach, 'snippet', 'highlight', 'abstract');
+  const snippet = raw && typeof raw === 'object' ? raw.html || raw.text || '' : raw;
   return h(
     'div',
     { class: 'ach' },

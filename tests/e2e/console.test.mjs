@@ -10,7 +10,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { launch, signIn, shot } from './browser.mjs';
@@ -28,17 +27,6 @@ let data;
 let tokens = {};
 let browser;
 let jobId = null;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -118,25 +106,28 @@ before(async () => {
   const { track, zone, university } = pickTrackAndZone(data);
   tokens.track = track;
   tokens.zoneId = zone;
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   const db = path.join(work, 'shuanggao.db');
   // Tokens first, so that serve finds them and prints none.
   tokens.department = createToken('department', 'e2e 管理部门');
   tokens.zone = createToken(`zone:${zone}`, 'e2e 高新区');
   tokens.university = createToken(`university:${university}`, 'e2e 高校');
-  const args = ['serve', '--data', data, '--addr', `127.0.0.1:${port}`, '--db', db, '--index', path.join(work, 'index'), '--models', path.join(work, 'models')];
+  const args = ['serve', '--data', data, '--addr', '127.0.0.1:0', '--db', db, '--index', path.join(work, 'index'), '--models', path.join(work, 'models')];
   server = spawn(BIN, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } });
   server.stdout.on('data', (c) => (serverLog += c));
   server.stderr.on('data', (c) => (serverLog += c));
   const deadline = Date.now() + 300_000;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`shuanggao serve exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      const res = await fetch(`${base}/readyz`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
+    // The server binds a port of its own choosing and prints it: no other process can answer for it.
+    const bound = serverLog.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    if (bound) {
+      base = bound[1];
+      try {
+        const res = await fetch(`${base}/readyz`);
+        if (res.ok) break;
+      } catch {
+        // not answering yet
+      }
     }
     if (Date.now() > deadline) throw new Error(`shuanggao serve not ready after 300 s:\n${serverLog}`);
     await sleep(250);
@@ -341,6 +332,7 @@ test('zone manager sees the zone candidates with an explanation and no review bu
   await explain.waitFor();
   assert.ok((await explain.innerText()).trim().length > 0, 'the first candidate has an explanation');
   assert.ok((await explain.locator('mark').count()) > 0 || (await explain.locator('.bars').count()) > 0, 'explanation shows matched terms or contributions');
+  assert.ok(!(await page.locator('main').innerText()).includes('[object Object]'), 'no value is shown as [object Object]');
   for (const name of ['通过', '驳回', '要求修改']) {
     assert.equal(await page.getByRole('button', { name, exact: true }).count(), 0, `no “${name}” button for a zone`);
   }
