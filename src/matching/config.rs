@@ -15,7 +15,7 @@ pub const DEFAULT_SCORING: &str = include_str!("../../models/scoring.toml");
 pub const SCORING_FILE: &str = "scoring.toml";
 
 /// Version of the configuration format.
-pub const SCORING_FORMAT: u32 = 1;
+pub const SCORING_FORMAT: u32 = 2;
 
 /// Number of features of a pair.
 pub const N_FEATURES: usize = 9;
@@ -102,6 +102,8 @@ impl Weights {
 pub struct Bm25 {
     pub k1: f32,
     pub b: f32,
+    /// Weight of BM25 on character bigrams added to BM25 on words (see `bigrams`).
+    pub bigram_weight: f32,
 }
 
 /// Weights of the demand fields when a demand is read as a query.
@@ -133,19 +135,13 @@ pub struct Retrieval {
     pub query_terms: usize,
 }
 
-/// Pseudo-relevance feedback: the demand's latent vector is moved towards the mean vector of the teams
-/// that score best on a first pass (lexical and semantic features only).
+/// Pseudo-relevance feedback: the teams that score best on a first, lexical-only pass stand for the
+/// demand's topic; the `feedback` feature is a team's latent similarity to them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Feedback {
-    /// Teams of the first pass used (0 turns feedback off).
+    /// Teams of the first pass whose mean vector is used (0 turns the feature off).
     pub documents: usize,
-    /// Weight of their mean vector added to the demand's vector.
-    pub weight: f32,
-    /// Expansion terms taken from those teams for the `feedback` feature.
-    pub terms: usize,
-    /// Softness of the teams' shares: each counts by `exp((score - best score) / temperature)` (0: equal).
-    pub temperature: f32,
 }
 
 /// The whole configuration.
@@ -166,8 +162,12 @@ impl Default for ScoringConfig {
         // The shipped file is checked by a test; an unreadable one falls back to neutral values.
         ScoringConfig::parse(DEFAULT_SCORING).unwrap_or(ScoringConfig {
             format_version: SCORING_FORMAT,
-            weights: Weights::from_array([0.6, 0.3, 0.2, 0.2, 0.08, 0.05, 0.05, 0.04, 0.03]),
-            bm25: Bm25 { k1: 1.2, b: 0.75 },
+            weights: Weights::from_array([0.2, 0.4, 0.1, 0.12, 0.06, 0.04, 0.04, 0.02, 0.02]),
+            bm25: Bm25 {
+                k1: 1.2,
+                b: 0.75,
+                bigram_weight: 0.25,
+            },
             query_fields: QueryFields {
                 title: 2.0,
                 keywords: 2.0,
@@ -185,12 +185,7 @@ impl Default for ScoringConfig {
                 exhaustive_below: 5000,
                 query_terms: 32,
             },
-            feedback: Feedback {
-                documents: 5,
-                weight: 1.5,
-                terms: 20,
-                temperature: 0.01,
-            },
+            feedback: Feedback { documents: 1 },
         })
     }
 }
@@ -207,9 +202,10 @@ impl ScoringConfig {
             )));
         }
         config.weights = config.weights.normalised()?;
-        if !(config.bm25.k1 > 0.0 && (0.0..=1.0).contains(&config.bm25.b)) {
+        let bm25 = &config.bm25;
+        if !(bm25.k1 > 0.0 && (0.0..=1.0).contains(&bm25.b) && bm25.bigram_weight >= 0.0) {
             return Err(MatchError::Config(
-                "bm25 needs k1 > 0 and b in [0, 1]".into(),
+                "bm25 needs k1 > 0, b in [0, 1] and bigram_weight >= 0".into(),
             ));
         }
         Ok(config)
@@ -256,12 +252,12 @@ mod tests {
 
     #[test]
     fn bad_configurations_are_refused() {
-        let negative = DEFAULT_SCORING.replace("lexical = 0.60", "lexical = -1.0");
+        let negative = DEFAULT_SCORING.replace("lexical = 0.20", "lexical = -1.0");
         assert!(matches!(
             ScoringConfig::parse(&negative),
             Err(MatchError::Config(_))
         ));
-        let version = DEFAULT_SCORING.replace("format_version = 1", "format_version = 9");
+        let version = DEFAULT_SCORING.replace("format_version = 2", "format_version = 9");
         assert!(ScoringConfig::parse(&version).is_err());
         assert!(ScoringConfig::parse("weights = 3").is_err());
     }

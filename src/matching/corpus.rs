@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::analysis::{Analyzer, Token};
 use crate::domain::{Achievement, AchievementKind, Demand, Team};
 
+use super::bigrams;
 use super::config::ScoringConfig;
 
 /// Term counts of one text, sorted by term id, no duplicates.
@@ -145,6 +146,9 @@ pub(crate) struct TeamBags {
     pub all: Bag,
     /// Raw counts per achievement, in the team's order (empty bag for an achievement without text).
     pub achievements: Vec<(Bag, f32)>,
+    /// Character-bigram counts of the profile (field boosts applied), keyed by bigram hash.
+    pub bigrams: Bag,
+    pub bigram_len: f32,
 }
 
 pub(crate) fn team_bags(
@@ -178,11 +182,24 @@ pub(crate) fn team_bags(
             }
         }
     }
+    let mut acc = HashMap::new();
+    bigrams::add(&team.name, boosts.name, &mut acc);
+    for f in &team.fields {
+        bigrams::add(f, boosts.fields, &mut acc);
+    }
+    for k in &team.keywords {
+        bigrams::add(k, boosts.keywords, &mut acc);
+    }
+    bigrams::add(&team.description, boosts.description, &mut acc);
+    let bigrams = bigrams::bag(acc);
+    let bigram_len = bigrams.iter().map(|(_, w)| w).sum();
     TeamBags {
         profile,
         profile_len,
         all,
         achievements,
+        bigrams,
+        bigram_len,
     }
 }
 
@@ -193,11 +210,14 @@ pub(crate) struct DemandBags {
     pub query: Bag,
     /// Raw counts of all the demand's text.
     pub all: Bag,
+    /// Query weights of the demand's character bigrams (per field, dampened as for words).
+    pub bigrams: Bag,
 }
 
 pub(crate) fn demand_bags(
     interner: &mut Interner,
     config: &ScoringConfig,
+    demand: &Demand,
     a: &Analysed,
 ) -> DemandBags {
     let q = &config.query_fields;
@@ -220,7 +240,21 @@ pub(crate) fn demand_bags(
         interner,
         a.fields.iter().map(|(_, toks)| (toks.as_slice(), 1.0)),
     );
-    DemandBags { query, all }
+    let mut acc = HashMap::new();
+    bigrams::add(&demand.title, q.title, &mut acc);
+    for k in &demand.keywords {
+        bigrams::add(k, q.keywords, &mut acc);
+    }
+    bigrams::add(&demand.description, q.description, &mut acc);
+    let mut bigrams = bigrams::bag(acc);
+    for (_, w) in bigrams.iter_mut() {
+        *w = dampen(*w);
+    }
+    DemandBags {
+        query,
+        all,
+        bigrams,
+    }
 }
 
 /// `1 + ln w` for `w ≥ 1`, `w` below.
@@ -383,6 +417,7 @@ mod tests {
         let bags = demand_bags(
             &mut interner,
             &ScoringConfig::default(),
+            &demand,
             &analyse_demand(&analyzer, &demand),
         );
         let battery = interner.get("电池").expect("interned");

@@ -6,10 +6,16 @@
 //! dataset ([`corpus`]). A pair's score is `Σ weight × feature` over the features of [`config::FEATURES`],
 //! each in [0, 1], with weights from `models/scoring.toml` summing to 1, so the score is in [0, 1]:
 //!
-//! - `lexical`: BM25 (BM25F over the profile fields) of the demand's weighted terms in the team profile,
-//!   divided by the demand's best possible BM25 (`Σ qw·idf`): the share of the demand's lexical weight the team
-//!   covers, comparable across demands and across teams;
-//! - `semantic`: cosine of the LSA vectors of the demand and the team profile (negative counts as 0);
+//! - `lexical`: BM25 (BM25F over the profile fields) of the demand's weighted terms in the team profile, plus
+//!   `bigram_weight` times BM25 of its character bigrams, divided by the demand's best possible BM25
+//!   (`Σ qw·idf` over both): the share of the demand's lexical weight the team covers, comparable across
+//!   demands and across teams;
+//! - `feedback`: pseudo-relevance feedback. A lexical-only first pass finds the team that covers the demand
+//!   best; the feature is the LSA cosine of the candidate team with that team, times that team's lexical
+//!   share (a weak first pass counts little). It finds teams on the demand's topic that use other words;
+//! - `semantic`: cosine of the LSA vectors of the demand and the team (negative counts as 0). Team vectors
+//!   are smoothed over their nearest teams ([`crate::models::smooth`]), which makes them describe a topic
+//!   rather than one text;
 //! - `achievements`: each achievement's relevance (half lexical share, half LSA cosine), aggregated as half
 //!   the best plus half the mean of the best three (missing ones count 0), so more evidence never lowers it;
 //! - `track`: 1 when both sides share a track (declared, or inferred from the nearest track), 0.5 for related
@@ -21,6 +27,7 @@
 //! Candidates come from the text index (BM25 over all fields) and from the latent space (the nearest
 //! clusters), then every candidate is scored in full; below `exhaustive_below` documents all are scored.
 
+mod bigrams;
 pub mod config;
 pub(crate) mod corpus;
 pub mod explain;
@@ -146,8 +153,8 @@ impl std::fmt::Debug for OpenOptions<'_> {
 
 struct TeamRec {
     bags: TeamBags,
-    profile_vec: Vec<f32>,
-    full_vec: Vec<f32>,
+    /// Latent vector of all the team's text, smoothed over its nearest teams.
+    vec: Vec<f32>,
     achievement_vecs: Vec<QVec>,
     cluster: Option<usize>,
     tracks: Vec<usize>,
@@ -159,7 +166,7 @@ struct TeamRec {
 struct DemandRec {
     bags: DemandBags,
     vec: Vec<f32>,
-    /// The vector after pseudo-relevance feedback, computed on first use and reset when teams change.
+    /// Pseudo-relevance feedback of the demand, computed on first use and reset when teams change.
     expanded: OnceLock<Arc<Expansion>>,
     cluster: Option<usize>,
     tracks: Vec<usize>,
@@ -188,6 +195,8 @@ struct State {
     demand_keys: HashMap<u64, usize>,
     team_df: Frequencies,
     demand_df: Frequencies,
+    /// Bigram frequencies and lengths of the team profiles.
+    team_bigrams: bigrams::BigramFrequencies,
     profile_len_sum: f64,
     achievement_len_sum: f64,
     achievements: usize,
@@ -232,17 +241,20 @@ impl Terms {
     }
 }
 
-/// What pseudo-relevance feedback adds to a demand: its latent vector moved towards the best teams of a
-/// first pass, and expansion terms taken from those teams.
+/// What pseudo-relevance feedback knows about a demand: the unit mean vector of the best teams of a
+/// lexical first pass (empty when there is none) and how sure that pass is (the best team's lexical share).
 #[derive(Default)]
 struct Expansion {
     vec: Vec<f32>,
-    terms: Terms,
+    confidence: f32,
 }
 
 /// Per-request view of a demand as a query.
 struct Query {
+    /// Word terms, `(term, qw × idf)`.
     lexical: Terms,
+    /// Character-bigram terms, `(key, qw × idf)`.
+    bigrams: Terms,
     expansion: Arc<Expansion>,
 }
 
@@ -307,8 +319,43 @@ fn index_doc<'a>(id: &'a str, a: &'a Analysed) -> IndexDoc<'a> {
     }
 }
 
-/// BM25 share of a query covered by a bag: `Σ qw·idf·sat(tf) / upper`, with `sat(tf) = tf / (tf + k1 (1 - b +
-/// b len / avg))`; calls `on_match(term, share)` for each matched term.
+/// BM25 of weighted terms in a bag: `Σ w·sat(tf)` with `sat(tf) = tf / (tf + k1 (1 - b + b len / avg))`, so
+/// at most `Σ w`; calls `on_match(term, part)` for each matched term.
+fn bm25_sum(
+    terms: &[(u32, f32)],
+    bag: &Bag,
+    len: f32,
+    avg: f32,
+    k1: f32,
+    b: f32,
+    mut on_match: impl FnMut(u32, f32),
+) -> f32 {
+    if terms.is_empty() || bag.is_empty() {
+        return 0.0;
+    }
+    let norm = k1 * (1.0 - b + b * len / avg.max(1e-6));
+    let (mut i, mut j) = (0, 0);
+    let mut sum = 0.0;
+    while i < terms.len() && j < bag.len() {
+        let (qt, qw) = terms[i];
+        let (bt, tf) = bag[j];
+        match qt.cmp(&bt) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let part = qw * tf / (tf + norm);
+                sum += part;
+                on_match(qt, part);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    sum
+}
+
+/// BM25 share of a query covered by a bag: [`bm25_sum`] over the best possible (`Σ qw·idf`), in [0, 1];
+/// calls `on_match(term, share)` for each matched term.
 fn bm25_share(
     q: &Terms,
     bag: &Bag,
@@ -318,27 +365,12 @@ fn bm25_share(
     b: f32,
     mut on_match: impl FnMut(u32, f32),
 ) -> f32 {
-    if q.upper <= 0.0 || bag.is_empty() {
+    if q.upper <= 0.0 {
         return 0.0;
     }
-    let norm = k1 * (1.0 - b + b * len / avg.max(1e-6));
-    let (mut i, mut j) = (0, 0);
-    let mut sum = 0.0;
-    while i < q.terms.len() && j < bag.len() {
-        let (qt, qw) = q.terms[i];
-        let (bt, tf) = bag[j];
-        match qt.cmp(&bt) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                let part = qw * tf / (tf + norm);
-                sum += part;
-                on_match(qt, part / q.upper);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
+    let sum = bm25_sum(&q.terms, bag, len, avg, k1, b, |t, part| {
+        on_match(t, part / q.upper)
+    });
     (sum / q.upper).clamp(0.0, 1.0)
 }
 
@@ -424,7 +456,7 @@ impl Engine {
                 if let Some(b) = builder.as_mut() {
                     b.add(DocKind::Demand, &index_doc(demand.id.as_str(), a))?;
                 }
-                demand_bags.push(corpus::demand_bags(&mut interner, &config, a));
+                demand_bags.push(corpus::demand_bags(&mut interner, &config, demand, a));
             }
             progress("analyse", team_bags.len() + demand_bags.len(), total);
         }
@@ -459,7 +491,15 @@ impl Engine {
         let saved = if options.force_train {
             None
         } else {
-            Models::load(models_dir)?
+            match Models::load(models_dir) {
+                Ok(saved) => saved,
+                // A model of another format version or an unreadable one is simply trained again.
+                Err(e @ (ModelError::Version { .. } | ModelError::Format(_))) => {
+                    tracing::warn!(error = %e, "saved models are not usable; training again");
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            }
         };
         let (models, train) = match saved {
             Some(m)
@@ -470,11 +510,12 @@ impl Engine {
             }
             _ => {
                 progress("train", 0, 1);
-                let mut docs: Vec<&[(u32, f32)]> = team_bags
+                // The latent space is fitted on the teams only: it describes what research covers, and
+                // fitting it on demands as well made matching and clustering worse on external data.
+                let docs: Vec<&[(u32, f32)]> = team_bags
                     .iter()
                     .map(|b: &TeamBags| b.all.as_slice())
                     .collect();
-                docs.extend(demand_bags.iter().map(|b: &DemandBags| b.all.as_slice()));
                 let input = TrainInput {
                     terms: interner.terms(),
                     docs,
@@ -554,32 +595,30 @@ impl Engine {
             .iter()
             .map(|z| (z.id.as_str(), z.city.as_str()))
             .collect();
+        let raw_vecs: Vec<Vec<f32>> = team_bags.par_iter().map(|b| embed(&b.all)).collect();
+        let team_vecs = crate::models::smooth(&raw_vecs, &models.meta.params.smooth);
+        drop(raw_vecs);
         let teams: Vec<TeamRec> = data
             .teams
             .par_iter()
             .zip(team_bags)
             .zip(team_hashes)
-            .map(|((team, bags), hash)| {
-                let profile_vec = embed(&bags.profile);
-                let full_vec = embed(&bags.all);
+            .zip(team_vecs)
+            .map(|(((team, bags), hash), vec)| {
                 let achievement_vecs = bags
                     .achievements
                     .iter()
                     .map(|(b, _)| QVec::new(&embed(b)))
                     .collect();
-                let cluster = models
-                    .clusters
-                    .as_ref()
-                    .map(|c| c.centroids.assign(&full_vec).0);
-                let tracks = resolve_tracks(&tracks, &team.track_ids, &full_vec);
+                let cluster = models.clusters.as_ref().map(|c| c.centroids.assign(&vec).0);
+                let tracks = resolve_tracks(&tracks, &team.track_ids, &vec);
                 TeamRec {
                     evidence: corpus::evidence(team, reference_year),
                     city: uni_city
                         .get(team.university_id.as_str())
                         .map(|c| c.to_string()),
                     bags,
-                    profile_vec,
-                    full_vec,
+                    vec,
                     achievement_vecs,
                     cluster,
                     tracks,
@@ -623,6 +662,7 @@ impl Engine {
             demand_keys: HashMap::new(),
             team_df: Frequencies::default(),
             demand_df: Frequencies::default(),
+            team_bigrams: bigrams::BigramFrequencies::default(),
             profile_len_sum: 0.0,
             achievement_len_sum: 0.0,
             achievements: 0,
@@ -872,7 +912,7 @@ impl Engine {
                 .teams
                 .iter()
                 .zip(&state.teams)
-                .map(|(t, r)| (t.id.0.clone(), r.full_vec.clone()))
+                .map(|(t, r)| (t.id.0.clone(), r.vec.clone()))
                 .collect(),
             DocKind::Demand => state
                 .data
@@ -912,7 +952,8 @@ impl Engine {
         let mut state = self.write()?;
         let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
         state.sync_columns(&self.models);
-        let rec = self.team_record(&state, &team, bags);
+        let replaced = state.team_slots.get(team.id.as_str()).copied();
+        let rec = self.team_record(&state, &team, bags, replaced);
         state.count_team(&rec, 1.0);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_add(rec.hash);
         match state.team_slots.get(team.id.as_str()).copied() {
@@ -932,6 +973,7 @@ impl Engine {
                     .insert(text_index::doc_key(team.id.as_str()), slot);
             }
         }
+        state.reset_feedback();
         let fp = state.fingerprint();
         drop(state);
         self.index
@@ -984,7 +1026,7 @@ impl Engine {
         }
         let analysed = corpus::analyse_demand(&self.analyzer, &demand);
         let mut state = self.write()?;
-        let bags = corpus::demand_bags(&mut state.interner, &self.config, &analysed);
+        let bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
         state.sync_columns(&self.models);
         let vec = self.embed(&state, &bags.all);
         let rec = DemandRec {
@@ -1068,9 +1110,29 @@ impl Engine {
         }))
     }
 
-    fn team_record(&self, state: &State, team: &Team, bags: TeamBags) -> TeamRec {
-        let profile_vec = self.embed(state, &bags.profile);
-        let full_vec = self.embed(state, &bags.all);
+    /// The record of a new or changed team; its vector is smoothed over the other teams' vectors
+    /// (`replaced`: the slot of the team's previous version, left out).
+    fn team_record(
+        &self,
+        state: &State,
+        team: &Team,
+        bags: TeamBags,
+        replaced: Option<usize>,
+    ) -> TeamRec {
+        let raw = self.embed(state, &bags.all);
+        let others = state.teams.len() - usize::from(replaced.is_some());
+        let vec = crate::models::smooth_one(
+            &raw,
+            |j| {
+                let j = match replaced {
+                    Some(r) if j >= r => j + 1,
+                    _ => j,
+                };
+                &state.teams[j].vec
+            },
+            others,
+            &self.models.meta.params.smooth,
+        );
         let achievement_vecs = bags
             .achievements
             .iter()
@@ -1081,8 +1143,8 @@ impl Engine {
                 .models
                 .clusters
                 .as_ref()
-                .map(|c| c.centroids.assign(&full_vec).0),
-            tracks: resolve_tracks(&self.tracks, &team.track_ids, &full_vec),
+                .map(|c| c.centroids.assign(&vec).0),
+            tracks: resolve_tracks(&self.tracks, &team.track_ids, &vec),
             evidence: corpus::evidence(team, state.reference_year),
             city: state
                 .data
@@ -1092,8 +1154,7 @@ impl Engine {
                 .map(|u| u.city.clone()),
             hash: corpus::record_hash("team", team),
             bags,
-            profile_vec,
-            full_vec,
+            vec,
             achievement_vecs,
         }
     }
@@ -1109,136 +1170,148 @@ impl Engine {
     }
 
     fn query(&self, state: &State, d: usize) -> Query {
+        let demand = &state.demands[d];
         let lexical = Terms::new(
-            state.demands[d]
+            demand
                 .bags
                 .query
                 .iter()
                 .map(|&(t, qw)| (t, qw * state.team_df.idf(t)))
                 .collect(),
         );
-        let expansion = state.demands[d]
+        let bigrams = Terms::new(
+            demand
+                .bags
+                .bigrams
+                .iter()
+                .map(|&(k, qw)| (k, qw * state.team_bigrams.idf(k)))
+                .collect(),
+        );
+        let expansion = demand
             .expanded
-            .get_or_init(|| Arc::new(self.feedback(state, d, &lexical)))
+            .get_or_init(|| Arc::new(self.feedback(state, d, &lexical, &bigrams)))
             .clone();
-        Query { lexical, expansion }
+        Query {
+            lexical,
+            bigrams,
+            expansion,
+        }
     }
 
-    /// Pseudo-relevance feedback for a demand: a first pass over the teams (all of them, or the members of
-    /// the nearest clusters) with the lexical and semantic features only. The best `documents` teams give
-    /// (a) the demand's vector plus `weight` times their mean profile vector, scaled to unit length, and
-    /// (b) the `terms` heaviest terms of the relevance model `P(w|F) = Σ_d P(w|d) s_d / Σ_d s_d` (RM3, with
-    /// `s_d` the first-pass score), weighted by idf.
-    fn feedback(&self, state: &State, d: usize, lexical: &Terms) -> Expansion {
-        let demand = &state.demands[d];
-        let fb = &self.config.feedback;
-        if fb.documents == 0 || state.teams.is_empty() {
-            return Expansion {
-                vec: demand.vec.clone(),
-                terms: Terms::default(),
-            };
-        }
-        let w = &self.config.weights;
+    /// Lexical relevance of a team profile: BM25 of the demand's words plus `bigram_weight` times BM25 of
+    /// its character bigrams, as a share of the best possible; `on_match(term, share)` for matched words.
+    fn lexical(
+        &self,
+        state: &State,
+        words: &Terms,
+        bigrams: &Terms,
+        team: &TeamRec,
+        mut on_match: impl FnMut(u32, f32),
+    ) -> f32 {
         let cfg = &self.config.bm25;
+        let upper = words.upper + cfg.bigram_weight * bigrams.upper;
+        if upper <= 0.0 {
+            return 0.0;
+        }
         let avg_profile = (state.profile_len_sum / f64::from(state.team_df.docs.max(1))) as f32;
-        let first_pass = |t: usize| {
-            let team = &state.teams[t];
-            let lex = bm25_share(
-                lexical,
-                &team.bags.profile,
-                team.bags.profile_len,
-                avg_profile,
+        let word_part = bm25_sum(
+            &words.terms,
+            &team.bags.profile,
+            team.bags.profile_len,
+            avg_profile,
+            cfg.k1,
+            cfg.b,
+            |t, part| on_match(t, part / upper),
+        );
+        let bigram_part = if cfg.bigram_weight > 0.0 {
+            bm25_sum(
+                &bigrams.terms,
+                &team.bags.bigrams,
+                team.bags.bigram_len,
+                state.team_bigrams.avg_len(),
                 cfg.k1,
                 cfg.b,
                 |_, _| {},
-            );
-            w.lexical * lex + w.semantic * dot(&demand.vec, &team.profile_vec).max(0.0)
+            )
+        } else {
+            0.0
         };
-        let candidates: Vec<usize> = if state.teams.len() <= self.config.retrieval.exhaustive_below
-        {
+        ((word_part + cfg.bigram_weight * bigram_part) / upper).clamp(0.0, 1.0)
+    }
+
+    /// Pseudo-relevance feedback for a demand: a lexical-only first pass over the teams (all of them, or
+    /// the candidates of the text index and of the latent space), whose best `documents` teams stand for
+    /// the demand's topic. The best team's own lexical share says how far to trust them.
+    fn feedback(&self, state: &State, d: usize, words: &Terms, bigrams: &Terms) -> Expansion {
+        let n = self.config.feedback.documents;
+        if n == 0 || state.teams.is_empty() {
+            return Expansion::default();
+        }
+        let r = &self.config.retrieval;
+        let candidates: Vec<usize> = if state.teams.len() <= r.exhaustive_below {
             (0..state.teams.len()).collect()
         } else {
-            let n = self.config.retrieval.semantic_candidates;
-            self.nearest(&demand.vec, state.teams.len(), n, |t| {
-                (state.teams[t].cluster, &state.teams[t].profile_vec)
-            })
+            let mut set: HashSet<usize> = HashSet::new();
+            let terms = self.top_terms(state, &words.terms, r.query_terms);
+            // A failing index only narrows the first pass to the latent candidates.
+            if let Ok(hits) = self
+                .index
+                .retrieve(DocKind::Team, &terms, r.lexical_candidates)
+            {
+                set.extend(
+                    hits.iter()
+                        .filter_map(|(key, _)| state.team_keys.get(key).copied()),
+                );
+            }
+            set.extend(self.nearest(
+                &state.demands[d].vec,
+                state.teams.len(),
+                r.semantic_candidates,
+                |t| (state.teams[t].cluster, &state.teams[t].vec),
+            ));
+            let mut v: Vec<usize> = set.into_iter().collect();
+            v.sort_unstable();
+            v
         };
-        let mut scored: Vec<(usize, f32)> =
-            candidates.into_iter().map(|t| (t, first_pass(t))).collect();
-        top_k(&mut scored, fb.documents);
-        // Each feedback team counts by exp((s - s_best) / temperature): a clear winner of the first pass
-        // dominates, close runners-up share (temperature 0: equal shares).
-        let best = scored.first().map_or(0.0, |x| x.1);
-        let raw: Vec<f32> = scored
-            .iter()
-            .map(|(_, s)| {
-                if fb.temperature > 0.0 {
-                    ((s - best) / fb.temperature).exp()
-                } else {
-                    1.0
-                }
+        let mut scored: Vec<(usize, f32)> = candidates
+            .into_iter()
+            .map(|t| {
+                let share = self.lexical(state, words, bigrams, &state.teams[t], |_, _| {});
+                (t, share)
             })
+            .filter(|(_, s)| *s > 0.0)
             .collect();
-        let sum: f32 = raw.iter().sum::<f32>().max(1e-12);
-        let shares: Vec<f32> = raw.iter().map(|r| r / sum).collect();
-        let mut vec = demand.vec.clone();
-        for ((t, _), share) in scored.iter().zip(&shares) {
-            for (x, y) in vec.iter_mut().zip(&state.teams[*t].profile_vec) {
-                *x += fb.weight * share * y;
+        top_k(&mut scored, n);
+        let Some(&(_, confidence)) = scored.first() else {
+            return Expansion::default();
+        };
+        let mut vec = vec![0f32; state.demands[d].vec.len()];
+        for (t, _) in &scored {
+            for (x, y) in vec.iter_mut().zip(&state.teams[*t].vec) {
+                *x += y;
             }
         }
         crate::models::normalise(&mut vec);
-        let mut model: HashMap<u32, f32> = HashMap::new();
-        if fb.terms > 0 {
-            for ((t, _), share) in scored.iter().zip(&shares) {
-                let team = &state.teams[*t];
-                let len = team.bags.profile_len.max(1e-6);
-                for &(term, tf) in &team.bags.profile {
-                    *model.entry(term).or_insert(0.0) += tf / len * share;
-                }
-            }
-        }
-        let mut weighted: Vec<(u32, f32)> = model
-            .into_iter()
-            .map(|(t, p)| (t, p * state.team_df.idf(t)))
-            .collect();
-        top_k(&mut weighted, fb.terms);
-        Expansion {
-            vec,
-            terms: Terms::new(weighted),
-        }
+        Expansion { vec, confidence }
     }
 
     fn features(&self, state: &State, d: usize, q: &Query, t: usize, detail: bool) -> PairFeatures {
         let demand = &state.demands[d];
         let team = &state.teams[t];
         let cfg = &self.config.bm25;
-        let avg_profile = (state.profile_len_sum / f64::from(state.team_df.docs.max(1))) as f32;
         let avg_achievement = (state.achievement_len_sum / state.achievements.max(1) as f64) as f32;
         let mut profile_terms = Vec::new();
-        let lexical = bm25_share(
-            &q.lexical,
-            &team.bags.profile,
-            team.bags.profile_len,
-            avg_profile,
-            cfg.k1,
-            cfg.b,
-            |t, s| {
-                if detail {
-                    profile_terms.push((t, s));
-                }
-            },
-        );
-        let feedback = bm25_share(
-            &q.expansion.terms,
-            &team.bags.profile,
-            team.bags.profile_len,
-            avg_profile,
-            cfg.k1,
-            cfg.b,
-            |_, _| {},
-        );
-        let semantic = dot(&q.expansion.vec, &team.profile_vec).max(0.0);
+        let lexical = self.lexical(state, &q.lexical, &q.bigrams, team, |t, s| {
+            if detail {
+                profile_terms.push((t, s));
+            }
+        });
+        let feedback = if q.expansion.vec.is_empty() {
+            0.0
+        } else {
+            dot(&q.expansion.vec, &team.vec).max(0.0) * q.expansion.confidence
+        };
+        let semantic = dot(&demand.vec, &team.vec).max(0.0);
         let mut achievements: Vec<(usize, f32)> = team
             .bags
             .achievements
@@ -1255,7 +1328,7 @@ impl Engine {
                     cfg.b,
                     |_, _| {},
                 );
-                let sem = v.dot(&q.expansion.vec).clamp(0.0, 1.0);
+                let sem = v.dot(&demand.vec).clamp(0.0, 1.0);
                 (i, 0.5 * lex + 0.5 * sem)
             })
             .collect();
@@ -1346,13 +1419,17 @@ impl Engine {
                     set.insert(slot);
                 }
             }
-            let demand_vec = &q.expansion.vec;
-            set.extend(self.nearest(
-                demand_vec,
-                state.teams.len(),
-                r.semantic_candidates.max(limit),
-                |t| (state.teams[t].cluster, &state.teams[t].profile_vec),
-            ));
+            for v in [&state.demands[d].vec, &q.expansion.vec] {
+                if v.is_empty() {
+                    continue;
+                }
+                set.extend(self.nearest(
+                    v,
+                    state.teams.len(),
+                    r.semantic_candidates.max(limit),
+                    |t| (state.teams[t].cluster, &state.teams[t].vec),
+                ));
+            }
             let mut v: Vec<usize> = set.into_iter().collect();
             v.sort_unstable();
             v
@@ -1400,7 +1477,7 @@ impl Engine {
                 }
             }
             set.extend(self.nearest(
-                &team.full_vec,
+                &team.vec,
                 state.demands.len(),
                 r.semantic_candidates.max(limit),
                 |d| (state.demands[d].cluster, &state.demands[d].vec),
@@ -1643,9 +1720,13 @@ impl State {
     /// Adds (`sign` 1) or removes (`sign` -1) a team's statistics.
     fn count_team(&mut self, rec: &TeamRec, sign: f64) {
         if sign > 0.0 {
+            self.team_bigrams
+                .add(&rec.bags.bigrams, rec.bags.bigram_len);
             self.team_df.add(&rec.bags.all);
             self.achievements += rec.bags.achievements.len();
         } else {
+            self.team_bigrams
+                .remove(&rec.bags.bigrams, rec.bags.bigram_len);
             self.team_df.remove(&rec.bags.all);
             self.achievements = self
                 .achievements

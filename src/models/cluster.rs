@@ -35,7 +35,7 @@ impl Default for ClusterParams {
     fn default() -> Self {
         ClusterParams {
             k: None,
-            dims: Some(100),
+            dims: None,
             max_fit_points: 20_000,
             seed: 42,
         }

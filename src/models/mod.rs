@@ -10,6 +10,7 @@
 
 pub mod cluster;
 pub mod lsa;
+pub mod smooth;
 pub mod tfidf;
 
 use std::fs;
@@ -20,10 +21,11 @@ use serde::{Deserialize, Serialize};
 
 pub use cluster::{Centroids, ClusterParams, silhouette};
 pub use lsa::{Lsa, LsaParams, normalise};
+pub use smooth::{SmoothParams, smooth, smooth_one};
 pub use tfidf::{Tfidf, TfidfParams};
 
 /// Version of the artifact format; bumped on any change of layout or meaning.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// File name of the artifact inside a models directory.
 pub const MODEL_FILE: &str = "engine.model";
@@ -63,6 +65,8 @@ impl ModelError {
 pub struct TrainParams {
     pub tfidf: TfidfParams,
     pub lsa: LsaParams,
+    /// kNN smoothing of the team vectors, before clustering and for matching.
+    pub smooth: SmoothParams,
     pub clusters: ClusterParams,
 }
 
@@ -202,6 +206,7 @@ impl Models {
                 .map(|r| lsa.project(r))
                 .collect()
         };
+        let vectors = smooth(&vectors, &params.smooth);
         let live: Vec<&[f32]> = vectors
             .iter()
             .map(|v| v.as_slice())
@@ -591,6 +596,10 @@ mod tests {
                 power_iterations: 2,
                 max_fit_docs: 100,
                 seed: 1,
+            },
+            smooth: SmoothParams {
+                neighbours: 0,
+                ..SmoothParams::default()
             },
             clusters: ClusterParams {
                 k: Some(2),
