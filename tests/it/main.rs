@@ -5,6 +5,7 @@ mod cli;
 mod console;
 mod dataset;
 mod durability;
+mod engine;
 mod generator;
 mod pairing;
 mod proposals;
