@@ -268,33 +268,33 @@ fn more_matching_evidence_never_lowers_the_score() {
     let t = TeamId::from("t2");
     let mut base = engine.score_pair(&d, &t).expect("pair").score;
     let mut current = data.teams.iter().find(|x| x.id == t).expect("t2").clone();
-    let steps: Vec<Box<dyn Fn(&mut Team)>> = vec![
-        Box::new(|x: &mut Team| {
+    let steps: [fn(&mut Team); 4] = [
+        |x: &mut Team| {
             x.achievements.push(
                 serde_json::from_value(json!({"kind": "paper", "title": "动力电池热失控预警模型"}))
                     .expect("a"),
             )
-        }),
-        Box::new(|x: &mut Team| {
+        },
+        |x: &mut Team| {
             x.platforms.push(
                 serde_json::from_value(json!({"name": "储能安全实验室", "kind": "key_lab"}))
                     .expect("p"),
             )
-        }),
-        Box::new(|x: &mut Team| {
+        },
+        |x: &mut Team| {
             x.leader = Some(
                 serde_json::from_value(json!({"name": "王明", "honors": ["国家杰出青年科学基金"]}))
                     .expect("l"),
             )
-        }),
-        Box::new(|x: &mut Team| {
+        },
+        |x: &mut Team| {
             x.achievements.push(
                 serde_json::from_value(
                     json!({"kind": "patent", "title": "一种电池安全监测装置", "year": 2025}),
                 )
                 .expect("p"),
             )
-        }),
+        },
     ];
     for step in steps {
         step(&mut current);
