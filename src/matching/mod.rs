@@ -24,6 +24,7 @@
 pub mod config;
 pub(crate) mod corpus;
 pub mod explain;
+pub mod fit;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
