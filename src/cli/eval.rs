@@ -142,9 +142,15 @@ pub(crate) struct Refit<'a> {
     pub models_dir: &'a Path,
 }
 
-/// Most fit passes: each recomputes the features with the weights of the previous pass (pseudo-relevance
-/// feedback depends on the weights), refits and re-ranks for real.
-const MAX_PASSES: usize = 3;
+/// Fit passes: each recomputes the features with the weights of the previous pass (some features depend on
+/// the weights), refits within [`REGION`] of them and re-ranks for real; the pass best on the fit half wins.
+const MAX_PASSES: usize = 4;
+
+/// How far one pass may move the weights.
+const REGION: fit::Region = fit::Region {
+    factor: 2.0,
+    slack: 0.05,
+};
 
 /// Real rankings (top 100) of `engine` for the queries, measured on the fit half and the held-out half.
 fn measure(
@@ -185,8 +191,7 @@ fn fit_queries(
                     engine.team_candidates(&DemandId(q.clone()), depth, &also)
                 }
                 Direction::TeamToDemand => {
-                    let also: Vec<DemandId> =
-                        docs.iter().map(|d| DemandId((*d).clone())).collect();
+                    let also: Vec<DemandId> = docs.iter().map(|d| DemandId((*d).clone())).collect();
                     engine.demand_candidates(&TeamId(q.clone()), depth, &also)
                 }
             };
@@ -214,7 +219,11 @@ fn line(label: &str, s: &[metrics::Summary; 2]) {
 /// the fit half's candidates ([`fit::coordinate_ascent`]) gives new weights; both halves are ranked for real
 /// before and after, and `scoring.toml` in the models directory is rewritten (keeping its comments) only when
 /// the held-out nDCG@10 did not fall.
-pub(crate) fn refit_weights(engine: &Engine, data: &Dataset, refit: &Refit<'_>) -> anyhow::Result<()> {
+pub(crate) fn refit_weights(
+    engine: &Engine,
+    data: &Dataset,
+    refit: &Refit<'_>,
+) -> anyhow::Result<()> {
     let (qrels, order) = read_qrels(refit.qrels)?;
     let mut halves: [metrics::Qrels; 2] = [HashMap::new(), HashMap::new()];
     for (q, judged) in &qrels {
@@ -264,7 +273,7 @@ pub(crate) fn refit_weights(engine: &Engine, data: &Dataset, refit: &Refit<'_>) 
         }
         let from = source.config().weights.as_array();
         let candidates = queries.iter().map(|q| q.candidates.len()).sum::<usize>() / queries.len();
-        let result = fit::coordinate_ascent(&queries, from);
+        let result = fit::coordinate_ascent(&queries, from, Some(REGION));
         println!(
             "pass {pass}: {} queries, {candidates} candidates each on average; re-ranked candidates ndcg@10 {:.4} -> {:.4} in {} rounds",
             queries.len(),
@@ -272,15 +281,23 @@ pub(crate) fn refit_weights(engine: &Engine, data: &Dataset, refit: &Refit<'_>) 
             result.ndcg,
             result.rounds
         );
-        let (next, _) =
-            Engine::open_with(data, refit.index_dir, refit.models_dir, &options(result.weights))?;
-        let after = measure(&next, &order, &halves, refit.direction)?;
-        line(&format!("pass {pass}"), &after);
-        let reference = best.as_ref().map_or(before[0].ndcg10, |b| b.1[0].ndcg10);
-        if after[0].ndcg10 <= reference + 1e-9 {
+        if result.weights == from {
             break;
         }
-        best = Some((result.weights, after));
+        let (next, _) = Engine::open_with(
+            data,
+            refit.index_dir,
+            refit.models_dir,
+            &options(result.weights),
+        )?;
+        let after = measure(&next, &order, &halves, refit.direction)?;
+        line(&format!("pass {pass}"), &after);
+        let shown: Vec<String> = result.weights.iter().map(|w| format!("{w:.3}")).collect();
+        println!("pass {pass} weights {}", shown.join(" "));
+        let reference = best.as_ref().map_or(before[0].ndcg10, |b| b.1[0].ndcg10);
+        if after[0].ndcg10 > reference + 1e-9 {
+            best = Some((result.weights, after));
+        }
         current = Some(next);
     }
 

@@ -190,17 +190,41 @@ const STEPS: [f32; 16] = [
 ];
 
 /// Factors of the current weight tried as well (finer steps near it).
-const FACTORS: [f32; 4] = [0.5, 0.8, 1.25, 2.0];
+const FACTORS: [f32; 8] = [0.5, 0.67, 0.8, 0.9, 1.1, 1.25, 1.5, 2.0];
 
 /// Smallest gain of the objective that moves a weight (keeps the fit from wandering on ties).
 const MIN_GAIN: f64 = 1e-6;
 
+/// How far one fit may move the weights from where it starts. Feature values are measured under the
+/// starting weights, and some depend on them (pseudo-relevance feedback ranks a first pass with them), so a
+/// fit that stays near its start can trust them; the next pass measures again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Region {
+    /// Each weight stays within `[w / factor, w × factor]` of its starting value `w`...
+    pub factor: f32,
+    /// ...or within `w + slack` (lets a zero weight grow).
+    pub slack: f32,
+}
+
+impl Region {
+    fn contains(&self, start: &[f32; N_FEATURES], w: &[f32; N_FEATURES]) -> bool {
+        start.iter().zip(w).all(|(&s, &x)| {
+            x >= s / self.factor - 1e-7 && x <= (s * self.factor).max(s + self.slack) + 1e-7
+        })
+    }
+}
+
 /// Coordinate ascent from one starting point: each round tries every weight on [`STEPS`] and [`FACTORS`] of
-/// its value, keeping the others, scales the result to a sum of 1, and keeps the best; stops when a round
-/// improves nothing.
-fn ascend(queries: &[FitQuery], start: [f32; N_FEATURES]) -> ([f32; N_FEATURES], f64, usize) {
+/// its value, keeping the others, scales the result to a sum of 1, and keeps the best that stays in the
+/// region; stops when a round improves nothing.
+fn ascend(
+    queries: &[FitQuery],
+    start: [f32; N_FEATURES],
+    region: Option<Region>,
+) -> ([f32; N_FEATURES], f64, usize) {
     const MAX_ROUNDS: usize = 25;
-    let mut weights = normalised(start);
+    let origin = normalised(start);
+    let mut weights = origin;
     let mut best = mean_ndcg(queries, &weights);
     let mut rounds = 0;
     while rounds < MAX_ROUNDS {
@@ -222,6 +246,9 @@ fn ascend(queries: &[FitQuery], start: [f32; N_FEATURES]) -> ([f32; N_FEATURES],
                     continue;
                 }
                 let trial = normalised(trial);
+                if region.is_some_and(|r| !r.contains(&origin, &trial)) {
+                    continue;
+                }
                 let ndcg = mean_ndcg(queries, &trial);
                 if ndcg > best + MIN_GAIN {
                     best = ndcg;
@@ -238,15 +265,21 @@ fn ascend(queries: &[FitQuery], start: [f32; N_FEATURES]) -> ([f32; N_FEATURES],
 }
 
 /// Fits the weights by coordinate ascent on the mean nDCG@10 of `queries` (Metzler and Croft's linear
-/// feature-based model), from `start` and from uniform weights; the start wins ties, so weights only move
-/// when the labels say so.
-pub fn coordinate_ascent(queries: &[FitQuery], start: [f32; N_FEATURES]) -> Fit {
+/// feature-based model). Within a region, only from `start`; without one, from `start` and from uniform
+/// weights, the start winning ties, so weights only move when the labels say so.
+pub fn coordinate_ascent(
+    queries: &[FitQuery],
+    start: [f32; N_FEATURES],
+    region: Option<Region>,
+) -> Fit {
     let start = normalised(start);
     let start_ndcg = mean_ndcg(queries, &start);
-    let (mut weights, mut ndcg, mut rounds) = ascend(queries, start);
-    let (w, n, r) = ascend(queries, [1.0; N_FEATURES]);
-    if n > ndcg + MIN_GAIN {
-        (weights, ndcg, rounds) = (w, n, r);
+    let (mut weights, mut ndcg, mut rounds) = ascend(queries, start, region);
+    if region.is_none() {
+        let (w, n, r) = ascend(queries, [1.0; N_FEATURES], None);
+        if n > ndcg + MIN_GAIN {
+            (weights, ndcg, rounds) = (w, n, r);
+        }
     }
     Fit {
         weights,
@@ -309,11 +342,7 @@ pub fn rewrite_weights(
 
 /// The configuration `config` with `weights`, as the text of a `scoring.toml`: `previous` (the file it was
 /// read from) with the weights rewritten in place when possible, else the configuration written afresh.
-pub fn scoring_toml(
-    previous: &str,
-    config: &ScoringConfig,
-    weights: &[f32; N_FEATURES],
-) -> String {
+pub fn scoring_toml(previous: &str, config: &ScoringConfig, weights: &[f32; N_FEATURES]) -> String {
     rewrite_weights(previous, config, weights).unwrap_or_else(|_| {
         let mut c = *config;
         c.weights = Weights::from_array(normalised(*weights));
@@ -326,7 +355,11 @@ mod tests {
     use super::*;
     use crate::matching::config::DEFAULT_SCORING;
 
-    fn query(id: &str, judged: &[(&str, u32)], candidates: &[(&str, [f32; N_FEATURES])]) -> FitQuery {
+    fn query(
+        id: &str,
+        judged: &[(&str, u32)],
+        candidates: &[(&str, [f32; N_FEATURES])],
+    ) -> FitQuery {
         FitQuery {
             id: id.into(),
             judged: judged.iter().map(|(d, g)| (d.to_string(), *g)).collect(),
@@ -348,9 +381,7 @@ mod tests {
 
     #[test]
     fn split_is_stable_and_near_half() {
-        let held = (0..2000)
-            .filter(|i| held_out(&format!("d-{i:04}")))
-            .count();
+        let held = (0..2000).filter(|i| held_out(&format!("d-{i:04}"))).count();
         assert!((900..1100).contains(&held), "{held} of 2000 held out");
         assert_eq!(held_out("d-0001"), held_out("d-0001"));
         // Ids differing only in their last character still land on both sides.
@@ -382,13 +413,50 @@ mod tests {
                 )
             })
             .collect();
-        let fit = coordinate_ascent(&queries, unit(0, 1.0));
+        let fit = coordinate_ascent(&queries, unit(0, 1.0), None);
         assert!(fit.start_ndcg < 0.6, "{fit:?}");
         assert!((fit.ndcg - 1.0).abs() < 1e-9, "{fit:?}");
         assert!(fit.weights[1] > 0.0);
         assert!((fit.weights.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         assert!(fit.weights.iter().all(|w| *w >= 0.0));
         assert_eq!(rerank(&queries[0], &fit.weights, 1), ["r0"]);
+    }
+
+    #[test]
+    fn a_region_bounds_each_move() {
+        // Feature 1 ranks the relevant document first only when it outweighs feature 0 by far.
+        let queries = vec![query(
+            "q",
+            &[("r", 1)],
+            &[
+                ("a", unit(0, 1.0)),
+                ("r", {
+                    let mut v = unit(0, 0.1);
+                    v[1] = 1.0;
+                    v
+                }),
+            ],
+        )];
+        let mut start = [0.0; N_FEATURES];
+        start[0] = 0.8;
+        start[1] = 0.2;
+        let region = Region {
+            factor: 1.5,
+            slack: 0.01,
+        };
+        // r wins when 0.1·w0 + w1 > w0, i.e. w1 > 0.9·w0: out of reach within the region (w1 ≤ 0.3,
+        // w0 ≥ 0.53), reached without it.
+        let one = coordinate_ascent(&queries, start, Some(region));
+        assert_eq!(one.weights, normalised(start));
+        assert!(
+            one.weights
+                .iter()
+                .zip(&start)
+                .all(|(w, s)| *w <= (s * 1.5).max(s + 0.01) + 1e-6 && *w >= s / 1.5 - 1e-6)
+        );
+        let free = coordinate_ascent(&queries, start, None);
+        assert_eq!(free.ndcg, 1.0);
+        assert!(free.weights[1] > 0.9 * free.weights[0]);
     }
 
     #[test]
@@ -399,7 +467,7 @@ mod tests {
             &[("a", unit(0, 1.0)), ("b", unit(0, 0.5))],
         )];
         let start = normalised([1.0; N_FEATURES]);
-        let fit = coordinate_ascent(&queries, start);
+        let fit = coordinate_ascent(&queries, start, None);
         assert_eq!(fit.weights, start);
         assert_eq!((fit.start_ndcg, fit.ndcg), (1.0, 1.0));
     }
@@ -441,7 +509,10 @@ mod tests {
         assert!(rewrite_weights(&partial, &config, &w).is_err());
         let fresh = scoring_toml(&partial, &config, &w);
         assert_eq!(
-            ScoringConfig::parse(&fresh).expect("fresh").weights.as_array(),
+            ScoringConfig::parse(&fresh)
+                .expect("fresh")
+                .weights
+                .as_array(),
             w
         );
     }
