@@ -382,9 +382,14 @@ fn english_papers_against_english_abstracts() {
 #[test]
 fn committed_model_artifact_loads() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat");
+    let regenerate = "regenerate it with `SHUANGGAO_WRITE_COMPAT=1 cargo test --test it \
+                      engine::write_model_artifact_when_asked` and commit tests/compat/engine.model \
+                      (see tests/compat/README.md)";
     let models = Models::load(&dir)
-        .expect("artifact reads")
-        .expect("artifact present");
+        .unwrap_or_else(|e| {
+            panic!("tests/compat/engine.model does not load with this build ({e}): {regenerate}")
+        })
+        .unwrap_or_else(|| panic!("tests/compat/engine.model is missing: {regenerate}"));
     assert_eq!(models.meta.format_version, FORMAT_VERSION);
     let storage = models.embed([("电池", 1.0), ("热失控", 1.0)]);
     let storage2 = models.embed([("储能", 1.0), ("电池", 1.0)]);
