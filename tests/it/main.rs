@@ -8,6 +8,7 @@ mod durability;
 mod engine;
 mod english;
 mod generator;
+mod monotonicity;
 mod pairing;
 mod proposals;
 mod refit;
