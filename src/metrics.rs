@@ -275,6 +275,42 @@ mod tests {
     }
 
     #[test]
+    fn cutoffs_at_10_and_100_and_map_over_queries() {
+        // q1 ranks d0..d119; relevant: d2 (1) at rank 3, d11 (2) at rank 12, d100 (1) at rank 101, and z (3)
+        // never retrieved. q2 ranks a, b with b relevant.
+        let (qrels, _) =
+            parse_qrels("q1 0 d2 1\nq1 0 d11 2\nq1 0 d100 1\nq1 0 z 3\nq1 0 d0 0\nq2 0 b 1\n")
+                .expect("parse");
+        let ranking: Vec<String> = (0..120).map(|i| format!("d{i}")).collect();
+        let r: Vec<&str> = ranking.iter().map(String::as_str).collect();
+        let q1 = &qrels["q1"];
+        // Only d2 counts within 10: DCG@10 = 1/log2(4); IDCG@10 = 3 + 2/log2(3) + 1/log2(4) + 1/log2(5).
+        let idcg = 3.0 + 2.0 / 3f64.log2() + 0.5 + 1.0 / 5f64.log2();
+        assert!((ndcg(&r, q1, 10) - 0.5 / idcg).abs() < 1e-12);
+        assert!((mrr(&r, q1, 10) - 1.0 / 3.0).abs() < 1e-12);
+        // Without d2 the first relevant document (d11) is at rank 11, outside MRR@10.
+        let late: Vec<&str> = r.iter().copied().filter(|d| *d != "d2").collect();
+        assert_eq!(late[10], "d11");
+        assert_eq!(mrr(&late, q1, 10), 0.0);
+        assert!((mrr(&late, q1, 11) - 1.0 / 11.0).abs() < 1e-12);
+        // d100 is at rank 101: two of the four relevant documents are in the top 100.
+        assert!((recall(&r, q1, 100) - 0.5).abs() < 1e-12);
+        assert!((recall(&r, q1, 101) - 0.75).abs() < 1e-12);
+        // AP runs over the whole ranking: (1/3 + 2/12 + 3/101) / 4.
+        let ap1 = (1.0 / 3.0 + 2.0 / 12.0 + 3.0 / 101.0) / 4.0;
+        assert!((average_precision(&r, q1) - ap1).abs() < 1e-12);
+        let mut runs = HashMap::new();
+        runs.insert("q1".to_string(), ranking.clone());
+        runs.insert("q2".to_string(), vec!["a".to_string(), "b".to_string()]);
+        let s = evaluate(&qrels, &runs);
+        assert_eq!(s.queries, 2);
+        assert!((s.map - (ap1 + 0.5) / 2.0).abs() < 1e-12);
+        assert!((s.mrr10 - (1.0 / 3.0 + 0.5) / 2.0).abs() < 1e-12);
+        assert!((s.ndcg10 - (0.5 / idcg + 1.0 / 3f64.log2()) / 2.0).abs() < 1e-12);
+        assert!((s.recall100 - (0.5 + 1.0) / 2.0).abs() < 1e-12);
+    }
+
+    #[test]
     fn run_file_lines() {
         let lines = run_lines("q1", &[("a".into(), 0.5), ("b".into(), 0.25)], "shuanggao");
         assert_eq!(

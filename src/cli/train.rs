@@ -6,14 +6,23 @@ use clap::Args;
 use shuanggao::matching::{Engine, OpenOptions};
 use shuanggao::models::TrainParams;
 
+use super::eval::{Direction, Refit};
+
 /// Arguments of `train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Dataset directory.
     pub data: PathBuf,
-    /// Labelled pairs (TREC qrels, demand → team) to refit the scoring weights on.
+    /// Labelled pairs (TREC qrels `QUERY 0 DOC GRADE`) to refit the scoring weights on: half the queries
+    /// (by a hash of their id) fit the weights, the other half checks them.
     #[arg(long)]
     pub qrels: Option<PathBuf>,
+    /// Which side the qrels' queries are.
+    #[arg(long, value_enum, default_value = "demand-to-team")]
+    pub direction: Direction,
+    /// The engine's best candidates per query that the refit re-ranks (the judged documents are added).
+    #[arg(long, default_value_t = 100)]
+    pub depth: usize,
     /// Where the models and scoring.toml are written.
     #[arg(long, default_value = "models")]
     pub models_dir: PathBuf,
@@ -63,7 +72,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
             .display()
     );
     if let Some(qrels) = &args.qrels {
-        super::eval::refit_weights(&engine, qrels, &args.models_dir)?;
+        let refit = Refit {
+            qrels,
+            direction: args.direction,
+            depth: args.depth,
+            index_dir: &args.index_dir,
+            models_dir: &args.models_dir,
+        };
+        super::eval::refit_weights(&engine, &data, &refit)?;
     }
     Ok(())
 }

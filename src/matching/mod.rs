@@ -31,6 +31,7 @@ mod bigrams;
 pub mod config;
 pub(crate) mod corpus;
 pub mod explain;
+pub mod fit;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
