@@ -52,6 +52,9 @@ pub use explain::{
 };
 pub use text_index::{DocKind, Snippet};
 
+/// Below this many teams the latent space is fitted on teams and demands together.
+const TEAM_SPACE_MIN_TEAMS: usize = 200;
+
 /// Errors of the matching engine.
 #[derive(Debug, thiserror::Error)]
 pub enum MatchError {
@@ -156,6 +159,9 @@ struct TeamRec {
     bags: TeamBags,
     /// Latent vector of all the team's text, smoothed over its nearest teams.
     vec: Vec<f32>,
+    /// The vector before each smoothing pass (raw first), so that a changed team is smoothed again exactly
+    /// as a full rebuild would smooth it.
+    levels: Vec<Vec<f32>>,
     achievement_vecs: Vec<QVec>,
     cluster: Option<usize>,
     tracks: Vec<usize>,
@@ -511,12 +517,16 @@ impl Engine {
             }
             _ => {
                 progress("train", 0, 1);
-                // The latent space is fitted on the teams only: it describes what research covers, and
-                // fitting it on demands as well made matching and clustering worse on external data.
-                let docs: Vec<&[(u32, f32)]> = team_bags
+                // The latent space is fitted on the teams: it describes what research covers, and fitting
+                // it on demands as well made matching and clustering worse on external data. With very few
+                // teams the demands are added, or there would be hardly a term shared by two documents.
+                let mut docs: Vec<&[(u32, f32)]> = team_bags
                     .iter()
                     .map(|b: &TeamBags| b.all.as_slice())
                     .collect();
+                if docs.len() < TEAM_SPACE_MIN_TEAMS {
+                    docs.extend(demand_bags.iter().map(|b: &DemandBags| b.all.as_slice()));
+                }
                 let input = TrainInput {
                     terms: interner.terms(),
                     docs,
@@ -597,15 +607,24 @@ impl Engine {
             .map(|z| (z.id.as_str(), z.city.as_str()))
             .collect();
         let raw_vecs: Vec<Vec<f32>> = team_bags.par_iter().map(|b| embed(&b.all)).collect();
-        let team_vecs = crate::models::smooth(&raw_vecs, &models.meta.params.smooth);
+        let mut levels = crate::models::smooth_levels(&raw_vecs, &models.meta.params.smooth);
         drop(raw_vecs);
+        let team_vecs = levels.pop().unwrap_or_default();
+        let mut team_levels: Vec<Vec<Vec<f32>>> =
+            vec![Vec::with_capacity(levels.len()); team_vecs.len()];
+        for level in levels {
+            for (per_team, v) in team_levels.iter_mut().zip(level) {
+                per_team.push(v);
+            }
+        }
         let teams: Vec<TeamRec> = data
             .teams
             .par_iter()
             .zip(team_bags)
             .zip(team_hashes)
             .zip(team_vecs)
-            .map(|(((team, bags), hash), vec)| {
+            .zip(team_levels)
+            .map(|((((team, bags), hash), vec), levels)| {
                 let achievement_vecs = bags
                     .achievements
                     .iter()
@@ -620,6 +639,7 @@ impl Engine {
                         .map(|c| c.to_string()),
                     bags,
                     vec,
+                    levels,
                     achievement_vecs,
                     cluster,
                     tracks,
@@ -1122,18 +1142,20 @@ impl Engine {
     ) -> TeamRec {
         let raw = self.embed(state, &bags.all);
         let others = state.teams.len() - usize::from(replaced.is_some());
-        let vec = crate::models::smooth_one(
+        let mut levels = crate::models::smooth_one(
             &raw,
-            |j| {
+            |level, j| {
                 let j = match replaced {
                     Some(r) if j >= r => j + 1,
                     _ => j,
                 };
-                &state.teams[j].vec
+                let team = &state.teams[j];
+                team.levels.get(level).unwrap_or(&team.vec)
             },
             others,
             &self.models.meta.params.smooth,
         );
+        let vec = levels.pop().unwrap_or_default();
         let achievement_vecs = bags
             .achievements
             .iter()
@@ -1156,6 +1178,7 @@ impl Engine {
             hash: corpus::record_hash("team", team),
             bags,
             vec,
+            levels,
             achievement_vecs,
         }
     }

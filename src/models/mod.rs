@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use cluster::{Centroids, ClusterParams, silhouette};
 pub use lsa::{Lsa, LsaParams, normalise};
-pub use smooth::{SmoothParams, smooth, smooth_one};
+pub use smooth::{SmoothParams, smooth, smooth_levels, smooth_one};
 pub use tfidf::{Tfidf, TfidfParams};
 
 /// Version of the artifact format; bumped on any change of layout or meaning.

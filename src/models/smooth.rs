@@ -53,12 +53,27 @@ const BLOCK: usize = 256;
 /// `(neighbour, cosine)` lists, one per row.
 type Neighbours = Vec<Vec<(u32, f32)>>;
 
+/// Neighbours used among `n` vectors: at most a tenth of them, so that a small collection is not averaged
+/// into one topic.
+pub fn neighbours_for(n: usize, params: &SmoothParams) -> usize {
+    params.neighbours.min(n / 10)
+}
+
 /// The smoothed copies of `vectors` (all of the same length; zero vectors stay zero).
 pub fn smooth(vectors: &[Vec<f32>], params: &SmoothParams) -> Vec<Vec<f32>> {
+    let mut levels = smooth_levels(vectors, params);
+    levels.pop().unwrap_or_default()
+}
+
+/// Every level of smoothing: `levels[0]` the input, `levels[p]` after pass `p`, the last one the result.
+/// Keeping the intermediate levels lets [`smooth_one`] recompute one changed vector exactly as a full run
+/// would have (the other vectors being unchanged).
+pub fn smooth_levels(vectors: &[Vec<f32>], params: &SmoothParams) -> Vec<Vec<Vec<f32>>> {
     let n = vectors.len();
     let dims = vectors.first().map_or(0, Vec::len);
-    if params.neighbours == 0 || params.passes == 0 || n < 2 || dims == 0 {
-        return vectors.to_vec();
+    let m = neighbours_for(n, params);
+    if m == 0 || params.passes == 0 || dims == 0 {
+        return vec![vectors.to_vec()];
     }
     let mut e = Array2::<f32>::zeros((n, dims));
     for (mut row, v) in e.axis_iter_mut(Axis(0)).zip(vectors) {
@@ -66,53 +81,56 @@ pub fn smooth(vectors: &[Vec<f32>], params: &SmoothParams) -> Vec<Vec<f32>> {
             *x = *y;
         }
     }
+    let mut levels = vec![vectors.to_vec()];
     for _ in 0..params.passes {
         let neighbours = if n < params.exact_below {
-            exact_neighbours(e.view(), params.neighbours)
+            exact_neighbours(e.view(), m)
         } else {
-            cell_neighbours(e.view(), params)
+            cell_neighbours(e.view(), m, params)
         };
         e = step(e.view(), &neighbours, params.weight);
+        levels.push(e.axis_iter(Axis(0)).map(|r| r.to_vec()).collect());
     }
-    e.axis_iter(Axis(0)).map(|r| r.to_vec()).collect()
+    levels
 }
 
-/// Smooths one new vector against already smoothed ones (exact search), `passes` times.
+/// Every smoothing level of one new or changed vector `v`, searched exactly among `count` others whose
+/// levels `others(level, j)` come from [`smooth_levels`] (or earlier calls of this function).
 pub fn smooth_one<'a>(
     v: &[f32],
-    others: impl Fn(usize) -> &'a [f32] + Sync,
+    others: impl Fn(usize, usize) -> &'a [f32] + Sync,
     count: usize,
     params: &SmoothParams,
-) -> Vec<f32> {
-    let mut e = v.to_vec();
-    if params.neighbours == 0 || count == 0 {
-        return e;
+) -> Vec<Vec<f32>> {
+    let mut levels = vec![v.to_vec()];
+    let m = neighbours_for(count + 1, params);
+    if m == 0 {
+        return levels;
     }
-    for _ in 0..params.passes {
+    for level in 0..params.passes {
+        let e = &levels[level];
         let mut sims: Vec<(usize, f32)> = (0..count)
             .into_par_iter()
-            .map(|j| (j, dot(&e, others(j))))
+            .map(|j| (j, dot(e, others(level, j))))
             .collect();
-        let m = params.neighbours.min(sims.len());
         if m < sims.len() {
-            sims.select_nth_unstable_by(m, |a, b| b.1.total_cmp(&a.1));
+            sims.select_nth_unstable_by(m, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             sims.truncate(m);
         }
         let total: f32 = sims.iter().map(|(_, s)| s.max(0.0)).sum();
-        if total <= 0.0 {
-            break;
-        }
         let mut next = e.clone();
-        for (j, s) in sims {
-            let w = params.weight * s.max(0.0) / total;
-            for (x, y) in next.iter_mut().zip(others(j)) {
-                *x += w * y;
+        if total > 0.0 {
+            for (j, s) in sims {
+                let w = params.weight * s.max(0.0) / total;
+                for (x, y) in next.iter_mut().zip(others(level, j)) {
+                    *x += w * y;
+                }
             }
+            normalise(&mut next);
         }
-        normalise(&mut next);
-        e = next;
+        levels.push(next);
     }
-    e
+    levels
 }
 
 /// Top-`m` `(neighbour, cosine)` of every row, exact.
@@ -158,7 +176,7 @@ fn neighbours_among(
 }
 
 /// Top-`m` neighbours of every row, searched in the `probe` cells nearest to the row's cell.
-fn cell_neighbours(e: ArrayView2<'_, f32>, params: &SmoothParams) -> Neighbours {
+fn cell_neighbours(e: ArrayView2<'_, f32>, m: usize, params: &SmoothParams) -> Neighbours {
     let n = e.nrows();
     let cells = ((n as f64).sqrt().ceil() as usize).clamp(1, n);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(params.seed);
@@ -198,7 +216,7 @@ fn cell_neighbours(e: ArrayView2<'_, f32>, params: &SmoothParams) -> Neighbours 
             let rows: Vec<usize> = members[c].iter().map(|&i| i as usize).collect();
             let found = rows
                 .chunks(BLOCK)
-                .flat_map(|chunk| neighbours_among(e, chunk, &candidates, params.neighbours))
+                .flat_map(|chunk| neighbours_among(e, chunk, &candidates, m))
                 .collect();
             (c, found)
         })
@@ -362,14 +380,38 @@ mod tests {
     fn one_new_vector_joins_its_topic() {
         let raw = topics();
         let smoothed = smooth(&raw, &SmoothParams::default());
+        let levels = smooth_levels(&raw, &SmoothParams::default());
+        assert_eq!(levels.last(), Some(&smoothed));
         let v = unit(&[0.8, 0.5, 0.0, 0.3]);
         let s = smooth_one(
             &v,
-            |j| &smoothed[j],
-            smoothed.len(),
+            |l, j| &levels[l][j],
+            raw.len(),
             &SmoothParams::default(),
         );
+        let s = s.last().expect("levels");
         assert!(s[0] > v[0]);
         assert!(s[3] < v[3]);
+    }
+
+    #[test]
+    fn one_vector_recomputed_alone_equals_the_full_run() {
+        let raw = topics();
+        let levels = smooth_levels(&raw, &SmoothParams::default());
+        let i = 7;
+        let others = |l: usize, j: usize| -> &[f32] { &levels[l][if j >= i { j + 1 } else { j }] };
+        let alone = smooth_one(&raw[i], others, raw.len() - 1, &SmoothParams::default());
+        for (level, v) in alone.iter().enumerate() {
+            for (x, y) in v.iter().zip(&levels[level][i]) {
+                assert!((x - y).abs() < 1e-5, "level {level}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_small_collection_is_not_averaged_into_one_topic() {
+        let raw = topics()[..8].to_vec();
+        assert_eq!(neighbours_for(raw.len(), &SmoothParams::default()), 0);
+        assert_eq!(smooth(&raw, &SmoothParams::default()), raw);
     }
 }

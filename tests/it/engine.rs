@@ -369,8 +369,11 @@ fn english_papers_against_english_abstracts() {
         .iter()
         .map(|t| t.term.as_str())
         .collect();
+    // The abstract names two failure modes the team's papers cover; the best paper shows either.
     assert!(
-        terms.contains(&"thermal") && terms.contains(&"runaway"),
+        terms.contains(&"batteri")
+            && ((terms.contains(&"thermal") && terms.contains(&"runaway"))
+                || (terms.contains(&"short") && terms.contains(&"circuit"))),
         "{terms:?}"
     );
     for m in &ranked {
