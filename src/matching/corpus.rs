@@ -182,17 +182,7 @@ pub(crate) fn team_bags(
             }
         }
     }
-    let mut acc = HashMap::new();
-    bigrams::add(&team.name, boosts.name, &mut acc);
-    for f in &team.fields {
-        bigrams::add(f, boosts.fields, &mut acc);
-    }
-    for k in &team.keywords {
-        bigrams::add(k, boosts.keywords, &mut acc);
-    }
-    bigrams::add(&team.description, boosts.description, &mut acc);
-    let bigrams = bigrams::bag(acc);
-    let bigram_len = bigrams.iter().map(|(_, w)| w).sum();
+    let (bigrams, bigram_len) = team_bigrams(config, team);
     TeamBags {
         profile,
         profile_len,
@@ -240,21 +230,45 @@ pub(crate) fn demand_bags(
         interner,
         a.fields.iter().map(|(_, toks)| (toks.as_slice(), 1.0)),
     );
+    let bigrams = demand_bigrams(config, demand);
+    DemandBags {
+        query,
+        all,
+        bigrams,
+    }
+}
+
+/// Character-bigram counts of a team profile (field boosts applied) and their total.
+pub(crate) fn team_bigrams(config: &ScoringConfig, team: &Team) -> (Bag, f32) {
+    let boosts = &config.team_fields;
+    let mut acc = HashMap::new();
+    bigrams::add(&team.name, boosts.name, &mut acc);
+    for f in &team.fields {
+        bigrams::add(f, boosts.fields, &mut acc);
+    }
+    for k in &team.keywords {
+        bigrams::add(k, boosts.keywords, &mut acc);
+    }
+    bigrams::add(&team.description, boosts.description, &mut acc);
+    let bag = bigrams::bag(acc);
+    let len = bag.iter().map(|(_, w)| w).sum();
+    (bag, len)
+}
+
+/// Query weights of a demand's character bigrams: per field, then dampened as for words.
+pub(crate) fn demand_bigrams(config: &ScoringConfig, demand: &Demand) -> Bag {
+    let q = &config.query_fields;
     let mut acc = HashMap::new();
     bigrams::add(&demand.title, q.title, &mut acc);
     for k in &demand.keywords {
         bigrams::add(k, q.keywords, &mut acc);
     }
     bigrams::add(&demand.description, q.description, &mut acc);
-    let mut bigrams = bigrams::bag(acc);
-    for (_, w) in bigrams.iter_mut() {
+    let mut bag = bigrams::bag(acc);
+    for (_, w) in bag.iter_mut() {
         *w = dampen(*w);
     }
-    DemandBags {
-        query,
-        all,
-        bigrams,
-    }
+    bag
 }
 
 /// `1 + ln w` for `w ≥ 1`, `w` below.
