@@ -21,9 +21,11 @@
 //! Candidates come from the text index (BM25 over all fields) and from the latent space (the nearest
 //! clusters), then every candidate is scored in full; below `exhaustive_below` documents all are scored.
 
+mod build;
 pub mod config;
 pub(crate) mod corpus;
 pub mod explain;
+mod search;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -103,9 +105,16 @@ pub struct OpenReport {
     pub models_loaded: bool,
     pub documents: usize,
     pub train: Option<TrainReport>,
+    /// Record hashes (the dataset fingerprint).
+    pub seconds_fingerprint: f32,
+    /// Analysis of every text (with the text index fed as it goes, when it is rebuilt).
     pub seconds_analysis: f32,
+    /// Finishing the text index (commit and merges) after the last document.
+    pub seconds_index: f32,
     pub seconds_models: f32,
     pub seconds_vectors: f32,
+    /// Pseudo-relevance feedback of every demand, precomputed.
+    pub seconds_expansions: f32,
 }
 
 /// Progress callback: `(stage, done, total)`.
@@ -121,6 +130,9 @@ pub struct OpenOptions<'a> {
     pub force_train: bool,
     /// Write trained models to the models directory.
     pub save_models: bool,
+    /// Compute every demand's pseudo-relevance feedback while opening (when teams are many enough for
+    /// candidate retrieval), so that no query waits for the expansions of its candidates.
+    pub precompute_feedback: bool,
     pub progress: Option<Progress<'a>>,
 }
 
@@ -131,6 +143,7 @@ impl Default for OpenOptions<'_> {
             train: TrainParams::default(),
             force_train: false,
             save_models: true,
+            precompute_feedback: true,
             progress: None,
         }
     }
@@ -206,6 +219,8 @@ pub struct Engine {
     index: TextIndex,
     state: RwLock<State>,
     writer: Mutex<()>,
+    /// Cluster members of each side, for the current state.
+    members: search::MemberCache,
 }
 
 impl std::fmt::Debug for Engine {
@@ -362,6 +377,17 @@ impl Engine {
         models_dir: &Path,
         options: &OpenOptions<'_>,
     ) -> Result<(Engine, OpenReport), MatchError> {
+        Self::open_shared(Arc::new(data.clone()), index_dir, models_dir, options)
+    }
+
+    /// [`Engine::open_with`] on a dataset the engine keeps as it is (no copy).
+    pub fn open_shared(
+        shared: Arc<Dataset>,
+        index_dir: &Path,
+        models_dir: &Path,
+        options: &OpenOptions<'_>,
+    ) -> Result<(Engine, OpenReport), MatchError> {
+        let data: &Dataset = &shared;
         let analyzer = Analyzer::shared();
         let config = match options.config {
             Some(c) => c,
@@ -372,6 +398,7 @@ impl Engine {
                 p(stage, done, total);
             }
         };
+        let t_fp = std::time::Instant::now();
         let team_hashes: Vec<u128> = data
             .teams
             .par_iter()
@@ -387,6 +414,7 @@ impl Engine {
             .wrapping_add(dataset_hash(team_hashes.iter().copied()))
             .wrapping_add(dataset_hash(demand_hashes.iter().copied()));
         let fp = fingerprint_hex(fingerprint_sum);
+        let seconds_fingerprint = t_fp.elapsed().as_secs_f32();
 
         // 1. Analyse every text once, feeding the text index when it has to be rebuilt.
         let t0 = std::time::Instant::now();
@@ -397,37 +425,21 @@ impl Engine {
         } else {
             None
         };
-        let mut interner = Interner::default();
         let total = data.teams.len() + data.demands.len();
-        let mut team_bags = Vec::with_capacity(data.teams.len());
-        const CHUNK: usize = 512;
-        for chunk in data.teams.chunks(CHUNK) {
-            let analysed: Vec<Analysed> = chunk
-                .par_iter()
-                .map(|t| corpus::analyse_team(&analyzer, t))
-                .collect();
-            for (team, a) in chunk.iter().zip(&analysed) {
-                if let Some(b) = builder.as_mut() {
-                    b.add(DocKind::Team, &index_doc(team.id.as_str(), a))?;
-                }
-                team_bags.push(corpus::team_bags(&mut interner, &config, team, a));
-            }
-            progress("analyse", team_bags.len(), total);
-        }
-        let mut demand_bags = Vec::with_capacity(data.demands.len());
-        for chunk in data.demands.chunks(CHUNK) {
-            let analysed: Vec<Analysed> = chunk
-                .par_iter()
-                .map(|d| corpus::analyse_demand(&analyzer, d))
-                .collect();
-            for (demand, a) in chunk.iter().zip(&analysed) {
-                if let Some(b) = builder.as_mut() {
-                    b.add(DocKind::Demand, &index_doc(demand.id.as_str(), a))?;
-                }
-                demand_bags.push(corpus::demand_bags(&mut interner, &config, a));
-            }
-            progress("analyse", team_bags.len() + demand_bags.len(), total);
-        }
+        let build::Analysed {
+            mut interner,
+            team_bags,
+            demand_bags,
+        } = build::analyse(
+            &analyzer,
+            &config,
+            &data.teams,
+            &data.demands,
+            builder.as_mut(),
+            &|done| progress("analyse", done, total),
+        )?;
+        let seconds_analysis = t0.elapsed().as_secs_f32();
+        let t_index = std::time::Instant::now();
         let index = match (reopened, builder) {
             (Some(index), _) => index,
             (None, Some(b)) => b.finish(&fp)?,
@@ -437,6 +449,7 @@ impl Engine {
                 ));
             }
         };
+        let seconds_index = t_index.elapsed().as_secs_f32();
         let track_bags: Vec<Bag> = data
             .tracks
             .iter()
@@ -452,7 +465,6 @@ impl Engine {
                 bag
             })
             .collect();
-        let seconds_analysis = t0.elapsed().as_secs_f32();
 
         // 2. Models: load when trained on this very dataset, else train (and save).
         let t1 = std::time::Instant::now();
@@ -461,12 +473,13 @@ impl Engine {
         } else {
             Models::load(models_dir)?
         };
-        let (models, train) = match saved {
+        // Training projects every team's text (to cluster it): those vectors are kept for step 3.
+        let (models, train, mut team_vecs) = match saved {
             Some(m)
                 if m.meta.dataset_fingerprint == fp
                     && m.meta.analyzer_version == analyzer.version() =>
             {
-                (m, None)
+                (m, None, Vec::new())
             }
             _ => {
                 progress("train", 0, 1);
@@ -488,12 +501,12 @@ impl Engine {
                     analyzer_version: analyzer.version().to_owned(),
                     dataset_fingerprint: fp.clone(),
                 };
-                let (m, report) = Models::train(&input, &options.train)?;
+                let (m, report, vecs) = Models::train_projected(&input, &options.train)?;
                 if options.save_models {
                     m.save(models_dir)?;
                 }
                 progress("train", 1, 1);
-                (m, Some(report))
+                (m, Some(report), vecs)
             }
         };
         let models_loaded = train.is_none();
@@ -554,14 +567,20 @@ impl Engine {
             .iter()
             .map(|z| (z.id.as_str(), z.city.as_str()))
             .collect();
+        if team_vecs.len() != data.teams.len() {
+            team_vecs = Vec::new();
+        }
+        let mut team_vecs: Vec<Option<Vec<f32>>> = team_vecs.into_iter().map(Some).collect();
+        team_vecs.resize(data.teams.len(), None);
         let teams: Vec<TeamRec> = data
             .teams
             .par_iter()
             .zip(team_bags)
             .zip(team_hashes)
-            .map(|((team, bags), hash)| {
+            .zip(team_vecs)
+            .map(|(((team, bags), hash), full_vec)| {
                 let profile_vec = embed(&bags.profile);
-                let full_vec = embed(&bags.all);
+                let full_vec = full_vec.unwrap_or_else(|| embed(&bags.all));
                 let achievement_vecs = bags
                     .achievements
                     .iter()
@@ -612,7 +631,7 @@ impl Engine {
         let seconds_vectors = t2.elapsed().as_secs_f32();
 
         let mut state = State {
-            data: Arc::new(data.clone()),
+            data: Arc::clone(&shared),
             interner,
             columns,
             teams: Vec::new(),
@@ -653,14 +672,17 @@ impl Engine {
                 "team and demand ids must be unique".into(),
             ));
         }
-        let report = OpenReport {
+        let mut report = OpenReport {
             index_reopened,
             models_loaded,
             documents: total,
             train,
+            seconds_fingerprint,
             seconds_analysis,
+            seconds_index,
             seconds_models,
             seconds_vectors,
+            seconds_expansions: 0.0,
         };
         let engine = Engine {
             analyzer,
@@ -670,8 +692,25 @@ impl Engine {
             index,
             state: RwLock::new(state),
             writer: Mutex::new(()),
+            members: search::MemberCache::default(),
         };
+        let t3 = std::time::Instant::now();
+        if options.precompute_feedback {
+            progress("expand", 0, engine.read()?.demands.len());
+            engine.precompute_expansions()?;
+        }
+        report.seconds_expansions = t3.elapsed().as_secs_f32();
         Ok((engine, report))
+    }
+
+    /// How many demands have their pseudo-relevance feedback computed and cached.
+    pub fn cached_expansions(&self) -> Result<usize, MatchError> {
+        let state = self.read()?;
+        Ok(state
+            .demands
+            .iter()
+            .filter(|d| d.expanded.get().is_some())
+            .count())
     }
 
     /// The scoring configuration in use.
@@ -910,6 +949,7 @@ impl Engine {
         }
         let analysed = corpus::analyse_team(&self.analyzer, &team);
         let mut state = self.write()?;
+        self.members.clear();
         let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
         state.sync_columns(&self.models);
         let rec = self.team_record(&state, &team, bags);
@@ -943,6 +983,7 @@ impl Engine {
     pub fn delete_team(&self, team: &TeamId) -> Result<(), MatchError> {
         let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
         let mut state = self.write()?;
+        self.members.clear();
         let slot = state.team_slot(team)?;
         let old = state.teams.swap_remove(slot);
         state.count_team(&old, -1.0);
@@ -984,6 +1025,7 @@ impl Engine {
         }
         let analysed = corpus::analyse_demand(&self.analyzer, &demand);
         let mut state = self.write()?;
+        self.members.clear();
         let bags = corpus::demand_bags(&mut state.interner, &self.config, &analysed);
         state.sync_columns(&self.models);
         let vec = self.embed(&state, &bags.all);
@@ -1038,6 +1080,7 @@ impl Engine {
     pub fn delete_demand(&self, demand: &DemandId) -> Result<(), MatchError> {
         let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
         let mut state = self.write()?;
+        self.members.clear();
         let slot = state.demand_slot(demand)?;
         let old = state.demands.swap_remove(slot);
         state.demand_df.remove(&old.bags.all);
@@ -1451,7 +1494,7 @@ impl Engine {
         doc: impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
     ) -> Vec<usize> {
         let mut scored: Vec<(usize, f32)> = match &self.models.clusters {
-            Some(c) => {
+            Some(c) if count > 0 => {
                 let sims = c.centroids.similarities(v);
                 let mut order: Vec<usize> = (0..sims.len()).collect();
                 order.sort_by(|&a, &b| {
@@ -1459,22 +1502,22 @@ impl Engine {
                         .partial_cmp(&sims[a])
                         .unwrap_or(std::cmp::Ordering::Equal)
                 });
-                let mut members: Vec<Vec<usize>> = vec![Vec::new(); sims.len()];
-                for i in 0..count {
-                    if let (Some(k), _) = doc(i) {
-                        members[k].push(i);
-                    }
-                }
+                let members = self.members(count, sims.len(), &doc);
                 let mut out = Vec::new();
                 for (probed, &k) in order.iter().enumerate() {
                     if probed >= 2 && out.len() >= 4 * n {
                         break;
                     }
-                    out.extend(members[k].iter().map(|&i| (i, dot(v, doc(i).1))));
+                    if let Some(list) = members.get(k) {
+                        out.extend(
+                            list.iter()
+                                .map(|&i| (i as usize, search::dot(v, doc(i as usize).1))),
+                        );
+                    }
                 }
                 out
             }
-            None => (0..count).map(|i| (i, dot(v, doc(i).1))).collect(),
+            _ => (0..count).map(|i| (i, search::dot(v, doc(i).1))).collect(),
         };
         top_k(&mut scored, n);
         scored.into_iter().map(|(i, _)| i).collect()
