@@ -16,6 +16,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use cluster::{Centroids, ClusterParams, silhouette};
@@ -171,6 +172,15 @@ impl Models {
         input: &TrainInput<'_>,
         params: &TrainParams,
     ) -> Result<(Models, TrainReport), ModelError> {
+        Self::train_projected(input, params).map(|(m, r, _)| (m, r))
+    }
+
+    /// [`Models::train`], also returning the latent vectors of the clustered documents (in the order of
+    /// `input.clustered`), as [`Models::embed_columns`] would compute them.
+    pub fn train_projected(
+        input: &TrainInput<'_>,
+        params: &TrainParams,
+    ) -> Result<(Models, TrainReport, Vec<Vec<f32>>), ModelError> {
         let t0 = std::time::Instant::now();
         let tfidf = Tfidf::fit(input.terms, &input.docs, &params.tfidf);
         if tfidf.is_empty() {
@@ -224,11 +234,11 @@ impl Models {
             .map_or(live.len() >= 20, |k| live.len() >= k.max(2));
         let clusters = if enough {
             let centroids = Centroids::fit(&live, &params.clusters)?;
-            let assignment: Vec<usize> = live.iter().map(|v| centroids.assign(v).0).collect();
+            let assignment: Vec<usize> = live.par_iter().map(|v| centroids.assign(v).0).collect();
             let mut sizes = vec![0usize; centroids.k()];
             assignment.iter().for_each(|&c| sizes[c] += 1);
             let reduced: Vec<Vec<f32>> = live
-                .iter()
+                .par_iter()
                 .map(|v| {
                     let mut r: Vec<f32> = v.iter().take(centroids.dims()).copied().collect();
                     normalise(&mut r);
@@ -271,6 +281,7 @@ impl Models {
                 clusters,
             },
             report,
+            vectors,
         ))
     }
 
