@@ -612,6 +612,16 @@ impl IndexBuilder {
         Ok(())
     }
 
+    /// Commits the documents of `kind` added so far, which frees the memory their indexing held (the build
+    /// of one side can finish before the other starts).
+    pub fn commit(&mut self, kind: DocKind) -> Result<(), IndexError> {
+        match kind {
+            DocKind::Team => self.team_writer.commit()?,
+            DocKind::Demand => self.demand_writer.commit()?,
+        };
+        Ok(())
+    }
+
     /// Documents added so far.
     pub fn added(&self) -> usize {
         self.counts[0] + self.counts[1]

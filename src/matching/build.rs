@@ -338,6 +338,7 @@ pub(super) fn analyse(
             let mut team_chunks: Vec<(Vec<TeamBags>, Vec<u32>)> = Vec::new();
             let mut demand_chunks: Vec<(Vec<DemandBags>, Vec<u32>)> = Vec::new();
             let mut done = 0;
+            let mut teams_committed = false;
             for work in rx {
                 let (kind, terms, docs) = match &work {
                     Work::Teams(c) => (DocKind::Team, &c.terms, c.docs.len()),
@@ -355,6 +356,11 @@ pub(super) fn analyse(
                     }
                 };
                 if let Some(b) = builder.as_deref_mut() {
+                    if kind == DocKind::Demand && !teams_committed {
+                        // Teams come first: their indexing memory goes before the demands need some.
+                        b.commit(DocKind::Team)?;
+                        teams_committed = true;
+                    }
                     for (id, fields) in docs_out {
                         b.add_joined(kind, &id, fields)?;
                     }

@@ -131,7 +131,8 @@ pub struct OpenOptions<'a> {
     /// Write trained models to the models directory.
     pub save_models: bool,
     /// Compute every demand's pseudo-relevance feedback while opening (when teams are many enough for
-    /// candidate retrieval), so that no query waits for the expansions of its candidates.
+    /// candidate retrieval), so that no query waits for the expansions of its candidates; see
+    /// [`Engine::precompute_feedback`].
     pub precompute_feedback: bool,
     pub progress: Option<Progress<'a>>,
 }
@@ -143,7 +144,7 @@ impl Default for OpenOptions<'_> {
             train: TrainParams::default(),
             force_train: false,
             save_models: true,
-            precompute_feedback: true,
+            precompute_feedback: false,
             progress: None,
         }
     }
@@ -697,7 +698,7 @@ impl Engine {
         let t3 = std::time::Instant::now();
         if options.precompute_feedback {
             progress("expand", 0, engine.read()?.demands.len());
-            engine.precompute_expansions()?;
+            engine.precompute_feedback()?;
         }
         report.seconds_expansions = t3.elapsed().as_secs_f32();
         Ok((engine, report))
@@ -1508,12 +1509,7 @@ impl Engine {
                     if probed >= 2 && out.len() >= 4 * n {
                         break;
                     }
-                    if let Some(list) = members.get(k) {
-                        out.extend(
-                            list.iter()
-                                .map(|&i| (i as usize, search::dot(v, doc(i as usize).1))),
-                        );
-                    }
+                    members.scan(k, v, &mut out);
                 }
                 out
             }

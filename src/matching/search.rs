@@ -1,6 +1,6 @@
-//! Query-time helpers of the engine: the members of every cluster (kept between queries instead of being
-//! gathered over all documents on every call), a dot product for scanning many vectors, and the
-//! precomputation of every demand's pseudo-relevance feedback.
+//! Query-time helpers of the engine: the members of every cluster with their vectors side by side (kept
+//! between queries instead of being gathered over all documents on every call), a dot product for scanning
+//! many vectors, and the precomputation of every demand's pseudo-relevance feedback.
 
 use std::sync::{Arc, RwLock};
 
@@ -11,7 +11,34 @@ use super::{Engine, MatchError};
 /// Documents of one side grouped by cluster, for one state of the engine (cleared on every update).
 #[derive(Debug, Default)]
 pub(super) struct MemberCache {
-    entries: RwLock<Vec<(MemberKey, Arc<Vec<Vec<u32>>>)>>,
+    entries: RwLock<Vec<(MemberKey, Arc<Members>)>>,
+}
+
+/// The documents of every cluster, with a copy of their vectors stored contiguously (row-major) so that a
+/// scan over a cluster reads memory in order.
+#[derive(Debug, Default)]
+pub(super) struct Members {
+    ids: Vec<Vec<u32>>,
+    vecs: Vec<Vec<f32>>,
+    dims: usize,
+}
+
+impl Members {
+    /// Appends `(document, v · its vector)` for every member of cluster `k`.
+    pub(super) fn scan(&self, k: usize, v: &[f32], out: &mut Vec<(usize, f32)>) {
+        let (Some(ids), Some(vecs)) = (self.ids.get(k), self.vecs.get(k)) else {
+            return;
+        };
+        if self.dims == 0 {
+            out.extend(ids.iter().map(|&i| (i as usize, 0.0)));
+            return;
+        }
+        out.extend(
+            ids.iter()
+                .zip(vecs.chunks_exact(self.dims))
+                .map(|(&i, row)| (i as usize, dot(v, row))),
+        );
+    }
 }
 
 /// Identifies the side a scan is over: its document count and the address of its first vector (the vectors
@@ -46,39 +73,52 @@ pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 impl Engine {
-    /// The documents of every cluster (`k` clusters), gathered once per engine state.
+    /// The documents of every cluster (`k` clusters) with their vectors, gathered once per engine state.
     pub(super) fn members<'s>(
         &self,
         count: usize,
         k: usize,
         doc: &impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
-    ) -> Arc<Vec<Vec<u32>>> {
+    ) -> Arc<Members> {
         let key: MemberKey = (count, doc(0).1.as_ptr() as usize);
         if let Ok(entries) = self.members.entries.read()
             && let Some((_, m)) = entries.iter().find(|(k, _)| *k == key)
         {
             return m.clone();
         }
-        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); k];
+        let dims = doc(0).1.len();
+        let mut ids: Vec<Vec<u32>> = vec![Vec::new(); k];
         for i in 0..count {
-            if let (Some(c), _) = doc(i)
-                && let Some(list) = lists.get_mut(c)
+            if let (Some(c), v) = doc(i)
+                && v.len() == dims
+                && let Some(list) = ids.get_mut(c)
             {
                 list.push(i as u32);
             }
         }
-        let lists = Arc::new(lists);
+        let vecs: Vec<Vec<f32>> = ids
+            .iter()
+            .map(|list| {
+                let mut m = Vec::with_capacity(list.len() * dims);
+                for &i in list {
+                    m.extend_from_slice(doc(i as usize).1);
+                }
+                m
+            })
+            .collect();
+        let members = Arc::new(Members { ids, vecs, dims });
         if let Ok(mut entries) = self.members.entries.write() {
             entries.retain(|(k, _)| *k != key);
-            entries.push((key, lists.clone()));
+            entries.push((key, members.clone()));
         }
-        lists
+        members
     }
 
     /// Computes and caches the pseudo-relevance feedback of every demand, in parallel, when the team side
     /// is large enough for candidates to be retrieved (below that, every team is scored and feedback is
-    /// computed on first use). Returns how many demands were expanded.
-    pub(super) fn precompute_expansions(&self) -> Result<usize, MatchError> {
+    /// computed on first use). Returns how many demands were expanded. [`Engine::open_with`] calls it when
+    /// [`OpenOptions::precompute_feedback`](super::OpenOptions) is set.
+    pub fn precompute_feedback(&self) -> Result<usize, MatchError> {
         let state = self.read()?;
         if state.teams.len() <= self.config.retrieval.exhaustive_below {
             return Ok(0);
