@@ -16,11 +16,11 @@
 //!   unstemmed (a plural `s` after an upper-case acronym is dropped); single Latin letters are dropped, single
 //!   Greek letters (`β`) kept.
 
-use std::collections::HashSet;
 use std::io::BufRead;
 use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
+use rustc_hash::FxHashSet;
 use sha2::{Digest, Sha256};
 
 /// Bumped whenever a rule above changes the tokens of some text; part of every index and model manifest.
@@ -61,8 +61,8 @@ pub struct Token {
 struct Inner {
     jieba: Arc<Jieba>,
     stemmer: frostem::Stemmer,
-    english_stop: HashSet<&'static str>,
-    chinese_stop: HashSet<&'static str>,
+    english_stop: FxHashSet<&'static str>,
+    chinese_stop: FxHashSet<&'static str>,
     version: String,
 }
 

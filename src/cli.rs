@@ -1,5 +1,6 @@
 //! Command-line interface: one subcommand per job, each parsed here and run by its module.
 
+mod bench;
 mod cluster;
 mod eval;
 mod generate;
@@ -47,6 +48,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Evaluate the ranking against TREC qrels (builds everything in a temporary directory).
     Eval(eval::EvalArgs),
+    /// Measure build throughput, query latency and peak memory on a dataset (built in a temporary directory).
+    Bench(bench::BenchArgs),
     /// Cluster teams or demands and write `ID<TAB>CLUSTER<TAB>LABEL` per row.
     Cluster(cluster::ClusterArgs),
     /// Print the ranked matches of a demand or a team, with explanations.
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Train(args) => engine_exit(train::run(args)),
         Command::Eval(args) => engine_exit(eval::run(args)),
         Command::Cluster(args) => engine_exit(cluster::run(args)),
+        Command::Bench(args) => engine_exit(bench::run(args)),
         Command::Match(args) => engine_exit(r#match::run(args)),
     }
 }

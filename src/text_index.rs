@@ -3,9 +3,10 @@
 //! Two tantivy indexes live under one directory (`teams/`, `demands/`) beside a `manifest.json` that records
 //! the dataset fingerprint and the analyzer and schema versions; [`TextIndex::open_or_build`] reopens the
 //! index when the manifest still matches and rebuilds it otherwise. Documents arrive already analysed (the
-//! engine analyses every text once and shares the tokens with the models), and are added as pre-tokenized
-//! text; the [`SgTokenizer`] registered on every text field is the same analyzer, so the index is
-//! self-consistent. Queries are weighted OR queries of term queries over all text fields with field boosts,
+//! engine analyses every text once and shares the terms with the models): each field value is the analyzer's
+//! terms, each followed by [`TERM_SEPARATOR`], and the [`TermsTokenizer`] registered on every text field
+//! splits them again, so the index holds exactly the analyzer's terms (with their frequencies and field
+//! lengths; positions are not indexed). [`SgTokenizer`] is the analyzer itself as a tantivy tokenizer. Queries are weighted OR queries of term queries over all text fields with field boosts,
 //! built from analyzer terms (never from tantivy's query parser, which turns unspaced Chinese into phrases),
 //! scored by BM25. Each document carries a `key` (a stable 64-bit hash of its id, see [`doc_key`]) that the
 //! engine maps back to its own records. [`highlight`] makes snippets with the matched terms marked.
@@ -21,16 +22,23 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{PreTokenizedString, Token as TantivyToken, TokenStream, Tokenizer};
+use tantivy::tokenizer::{Token as TantivyToken, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analysis::{Analyzer, Token};
 
 /// Bumped whenever the fields or their options change; part of the manifest.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Name under which [`SgTokenizer`] is registered on every index.
 pub const TOKENIZER_NAME: &str = "shuanggao";
+
+/// Name of the [`TermsTokenizer`], the tokenizer of every text field.
+pub const TERMS_TOKENIZER_NAME: &str = "shuanggao_terms";
+
+/// Follows every term of a field value given to the index (never part of a term: the analyzer drops
+/// control characters).
+pub const TERM_SEPARATOR: char = '\u{1f}';
 
 const MANIFEST: &str = "manifest.json";
 const KEY_FIELD: &str = "key";
@@ -179,7 +187,7 @@ impl Side {
             NumericOptions::default() | INDEXED | tantivy::schema::FAST,
         );
         let indexing = TextFieldIndexing::default()
-            .set_tokenizer(TOKENIZER_NAME)
+            .set_tokenizer(TERMS_TOKENIZER_NAME)
             .set_index_option(IndexRecordOption::WithFreqs);
         for (name, _) in kind.fields() {
             builder.add_text_field(
@@ -194,6 +202,9 @@ impl Side {
         index
             .tokenizers()
             .register(TOKENIZER_NAME, SgTokenizer::new(analyzer.clone()));
+        index
+            .tokenizers()
+            .register(TERMS_TOKENIZER_NAME, TermsTokenizer::default());
         let schema = index.schema();
         let key = schema.get_field(KEY_FIELD)?;
         let fields = kind
@@ -225,28 +236,28 @@ impl Side {
     }
 
     fn document(&self, doc: &IndexDoc<'_>) -> Result<TantivyDocument, IndexError> {
+        let fields = doc
+            .fields
+            .iter()
+            .map(|value| {
+                (
+                    value.field,
+                    join_terms(value.tokens.iter().map(|t| t.text.as_str())),
+                )
+            })
+            .collect();
+        self.joined_document(doc.id, fields)
+    }
+
+    fn joined_document(
+        &self,
+        id: &str,
+        fields: Vec<(&'static str, String)>,
+    ) -> Result<TantivyDocument, IndexError> {
         let mut out = TantivyDocument::default();
-        out.add_u64(self.key, doc_key(doc.id));
-        for value in &doc.fields {
-            let field = self.field(value.field)?;
-            let tokens = value
-                .tokens
-                .iter()
-                .map(|t| TantivyToken {
-                    offset_from: t.start,
-                    offset_to: t.end,
-                    position: t.position as usize,
-                    text: t.text.clone(),
-                    position_length: 1,
-                })
-                .collect();
-            out.add_pre_tokenized_text(
-                field,
-                PreTokenizedString {
-                    text: String::new(),
-                    tokens,
-                },
-            );
+        out.add_u64(self.key, doc_key(id));
+        for (name, joined) in fields {
+            out.add_text(self.field(name)?, joined);
         }
         Ok(out)
     }
@@ -578,6 +589,39 @@ impl IndexBuilder {
         Ok(())
     }
 
+    /// Adds one document given as `(field, terms)` per field value, the terms each followed by
+    /// [`TERM_SEPARATOR`] (see [`join_terms`]).
+    pub fn add_joined(
+        &mut self,
+        kind: DocKind,
+        id: &str,
+        fields: Vec<(&'static str, String)>,
+    ) -> Result<(), IndexError> {
+        match kind {
+            DocKind::Team => {
+                self.team_writer
+                    .add_document(self.teams.joined_document(id, fields)?)?;
+                self.counts[0] += 1;
+            }
+            DocKind::Demand => {
+                self.demand_writer
+                    .add_document(self.demands.joined_document(id, fields)?)?;
+                self.counts[1] += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits the documents of `kind` added so far, which frees the memory their indexing held (the build
+    /// of one side can finish before the other starts).
+    pub fn commit(&mut self, kind: DocKind) -> Result<(), IndexError> {
+        match kind {
+            DocKind::Team => self.team_writer.commit()?,
+            DocKind::Demand => self.demand_writer.commit()?,
+        };
+        Ok(())
+    }
+
     /// Documents added so far.
     pub fn added(&self) -> usize {
         self.counts[0] + self.counts[1]
@@ -606,6 +650,82 @@ impl IndexBuilder {
         };
         index.write_manifest()?;
         Ok(index)
+    }
+}
+
+/// Terms as a field value of the index: each followed by [`TERM_SEPARATOR`].
+pub fn join_terms<'a>(terms: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for t in terms {
+        out.push_str(t);
+        out.push(TERM_SEPARATOR);
+    }
+    out
+}
+
+/// Splits a field value made by [`join_terms`] back into its terms (registered under
+/// [`TERMS_TOKENIZER_NAME`]).
+#[derive(Clone, Default)]
+pub struct TermsTokenizer {
+    token: TantivyToken,
+}
+
+/// The token stream of [`TermsTokenizer`].
+pub struct TermsTokenStream<'a> {
+    rest: &'a str,
+    offset: usize,
+    token: &'a mut TantivyToken,
+}
+
+impl Tokenizer for TermsTokenizer {
+    type TokenStream<'a> = TermsTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> TermsTokenStream<'a> {
+        self.token.reset();
+        self.token.position = usize::MAX;
+        TermsTokenStream {
+            rest: text,
+            offset: 0,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for TermsTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            if self.rest.is_empty() {
+                return false;
+            }
+            let (term, rest, used) = match self.rest.find(TERM_SEPARATOR) {
+                Some(at) => (
+                    &self.rest[..at],
+                    &self.rest[at + TERM_SEPARATOR.len_utf8()..],
+                    at + TERM_SEPARATOR.len_utf8(),
+                ),
+                None => (self.rest, "", self.rest.len()),
+            };
+            let start = self.offset;
+            self.rest = rest;
+            self.offset += used;
+            if term.is_empty() {
+                continue;
+            }
+            self.token.text.clear();
+            self.token.text.push_str(term);
+            self.token.offset_from = start;
+            self.token.offset_to = start + term.len();
+            self.token.position = self.token.position.wrapping_add(1);
+            return true;
+        }
+    }
+
+    fn token(&self) -> &TantivyToken {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut TantivyToken {
+        self.token
     }
 }
 
@@ -948,6 +1068,27 @@ mod tests {
             got.push(stream.token().text.clone());
         }
         assert_eq!(got, analyzer.terms(text));
+
+        // The index's own tokenizer gives back exactly the analyzer's terms from their joined form.
+        let mut terms = TermsTokenizer::default();
+        for text in [
+            text,
+            "动力电池热失控预警，锂离子电池安全状态在线监测。",
+            "COVID-19疫情下的β-分泌酶研究，版本v2.0",
+            "",
+        ] {
+            let want = analyzer.terms(text);
+            let joined = join_terms(want.iter().map(String::as_str));
+            let mut stream = terms.token_stream(&joined);
+            let mut got = Vec::new();
+            let mut positions = Vec::new();
+            while stream.advance() {
+                got.push(stream.token().text.clone());
+                positions.push(stream.token().position);
+            }
+            assert_eq!(got, want);
+            assert_eq!(positions, (0..want.len()).collect::<Vec<_>>());
+        }
     }
 
     #[test]

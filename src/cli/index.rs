@@ -38,18 +38,26 @@ pub fn run(args: IndexArgs) -> anyhow::Result<()> {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
+    // The engine is dropped at once: no feedback is precomputed for queries that will not come.
     let options = OpenOptions {
         progress: Some(&update),
+        precompute_feedback: false,
         ..OpenOptions::default()
     };
+    let (n_teams, n_demands) = (data.teams.len(), data.demands.len());
     let started = std::time::Instant::now();
-    let (_engine, report) = Engine::open_with(&data, &args.index_dir, &args.models_dir, &options)?;
+    let (_engine, report) = Engine::open_shared(
+        std::sync::Arc::new(data),
+        &args.index_dir,
+        &args.models_dir,
+        &options,
+    )?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "{} teams, {} demands: index {} in {:.1} s ({:.0} docs/s), models {}",
-        data.teams.len(),
-        data.demands.len(),
+        n_teams,
+        n_demands,
         if report.index_reopened {
             "reopened"
         } else {

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
 use crate::analysis::{Analyzer, Token};
@@ -22,7 +23,7 @@ pub(crate) type Bag = Vec<(u32, f32)>;
 /// Grows a table of term ids.
 #[derive(Debug, Default)]
 pub(crate) struct Interner {
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
     terms: Vec<String>,
 }
 

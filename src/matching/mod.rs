@@ -28,10 +28,12 @@
 //! clusters), then every candidate is scored in full; below `exhaustive_below` documents all are scored.
 
 mod bigrams;
+mod build;
 pub mod config;
 pub(crate) mod corpus;
 pub mod explain;
 pub mod fit;
+mod search;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -114,9 +116,16 @@ pub struct OpenReport {
     pub models_loaded: bool,
     pub documents: usize,
     pub train: Option<TrainReport>,
+    /// Record hashes (the dataset fingerprint).
+    pub seconds_fingerprint: f32,
+    /// Analysis of every text (with the text index fed as it goes, when it is rebuilt).
     pub seconds_analysis: f32,
+    /// Finishing the text index (commit and merges) after the last document.
+    pub seconds_index: f32,
     pub seconds_models: f32,
     pub seconds_vectors: f32,
+    /// Pseudo-relevance feedback of every demand, precomputed.
+    pub seconds_expansions: f32,
 }
 
 /// Progress callback: `(stage, done, total)`.
@@ -132,6 +141,10 @@ pub struct OpenOptions<'a> {
     pub force_train: bool,
     /// Write trained models to the models directory.
     pub save_models: bool,
+    /// Compute every demand's pseudo-relevance feedback while opening (when teams are many enough for
+    /// candidate retrieval), so that no query waits for the expansions of its candidates; see
+    /// [`Engine::precompute_feedback`].
+    pub precompute_feedback: bool,
     pub progress: Option<Progress<'a>>,
 }
 
@@ -142,6 +155,7 @@ impl Default for OpenOptions<'_> {
             train: TrainParams::default(),
             force_train: false,
             save_models: true,
+            precompute_feedback: false,
             progress: None,
         }
     }
@@ -222,6 +236,8 @@ pub struct Engine {
     index: TextIndex,
     state: RwLock<State>,
     writer: Mutex<()>,
+    /// Cluster members of each side, for the current state.
+    members: search::MemberCache,
 }
 
 impl std::fmt::Debug for Engine {
@@ -401,6 +417,17 @@ impl Engine {
         models_dir: &Path,
         options: &OpenOptions<'_>,
     ) -> Result<(Engine, OpenReport), MatchError> {
+        Self::open_shared(Arc::new(data.clone()), index_dir, models_dir, options)
+    }
+
+    /// [`Engine::open_with`] on a dataset the engine keeps as it is (no copy).
+    pub fn open_shared(
+        shared: Arc<Dataset>,
+        index_dir: &Path,
+        models_dir: &Path,
+        options: &OpenOptions<'_>,
+    ) -> Result<(Engine, OpenReport), MatchError> {
+        let data: &Dataset = &shared;
         let analyzer = Analyzer::shared();
         let config = match options.config {
             Some(c) => c,
@@ -411,6 +438,7 @@ impl Engine {
                 p(stage, done, total);
             }
         };
+        let t_fp = std::time::Instant::now();
         let team_hashes: Vec<u128> = data
             .teams
             .par_iter()
@@ -426,6 +454,7 @@ impl Engine {
             .wrapping_add(dataset_hash(team_hashes.iter().copied()))
             .wrapping_add(dataset_hash(demand_hashes.iter().copied()));
         let fp = fingerprint_hex(fingerprint_sum);
+        let seconds_fingerprint = t_fp.elapsed().as_secs_f32();
 
         // 1. Analyse every text once, feeding the text index when it has to be rebuilt.
         let t0 = std::time::Instant::now();
@@ -436,37 +465,21 @@ impl Engine {
         } else {
             None
         };
-        let mut interner = Interner::default();
         let total = data.teams.len() + data.demands.len();
-        let mut team_bags = Vec::with_capacity(data.teams.len());
-        const CHUNK: usize = 512;
-        for chunk in data.teams.chunks(CHUNK) {
-            let analysed: Vec<Analysed> = chunk
-                .par_iter()
-                .map(|t| corpus::analyse_team(&analyzer, t))
-                .collect();
-            for (team, a) in chunk.iter().zip(&analysed) {
-                if let Some(b) = builder.as_mut() {
-                    b.add(DocKind::Team, &index_doc(team.id.as_str(), a))?;
-                }
-                team_bags.push(corpus::team_bags(&mut interner, &config, team, a));
-            }
-            progress("analyse", team_bags.len(), total);
-        }
-        let mut demand_bags = Vec::with_capacity(data.demands.len());
-        for chunk in data.demands.chunks(CHUNK) {
-            let analysed: Vec<Analysed> = chunk
-                .par_iter()
-                .map(|d| corpus::analyse_demand(&analyzer, d))
-                .collect();
-            for (demand, a) in chunk.iter().zip(&analysed) {
-                if let Some(b) = builder.as_mut() {
-                    b.add(DocKind::Demand, &index_doc(demand.id.as_str(), a))?;
-                }
-                demand_bags.push(corpus::demand_bags(&mut interner, &config, demand, a));
-            }
-            progress("analyse", team_bags.len() + demand_bags.len(), total);
-        }
+        let build::Analysed {
+            mut interner,
+            team_bags,
+            demand_bags,
+        } = build::analyse(
+            &analyzer,
+            &config,
+            &data.teams,
+            &data.demands,
+            builder.as_mut(),
+            &|done| progress("analyse", done, total),
+        )?;
+        let seconds_analysis = t0.elapsed().as_secs_f32();
+        let t_index = std::time::Instant::now();
         let index = match (reopened, builder) {
             (Some(index), _) => index,
             (None, Some(b)) => b.finish(&fp)?,
@@ -476,6 +489,7 @@ impl Engine {
                 ));
             }
         };
+        let seconds_index = t_index.elapsed().as_secs_f32();
         let track_bags: Vec<Bag> = data
             .tracks
             .iter()
@@ -491,7 +505,6 @@ impl Engine {
                 bag
             })
             .collect();
-        let seconds_analysis = t0.elapsed().as_secs_f32();
 
         // 2. Models: load when trained on this very dataset, else train (and save).
         let t1 = std::time::Instant::now();
@@ -508,12 +521,13 @@ impl Engine {
                 Err(e) => return Err(e.into()),
             }
         };
-        let (models, train) = match saved {
+        // Training projects and smooths every team's vector (to cluster them): kept for step 3.
+        let (models, train, team_vecs) = match saved {
             Some(m)
                 if m.meta.dataset_fingerprint == fp
                     && m.meta.analyzer_version == analyzer.version() =>
             {
-                (m, None)
+                (m, None, None)
             }
             _ => {
                 progress("train", 0, 1);
@@ -540,12 +554,12 @@ impl Engine {
                     analyzer_version: analyzer.version().to_owned(),
                     dataset_fingerprint: fp.clone(),
                 };
-                let (m, report) = Models::train(&input, &options.train)?;
+                let (m, report, vecs) = Models::train_projected(&input, &options.train)?;
                 if options.save_models {
                     m.save(models_dir)?;
                 }
                 progress("train", 1, 1);
-                (m, Some(report))
+                (m, Some(report), Some(vecs))
             }
         };
         let models_loaded = train.is_none();
@@ -606,9 +620,14 @@ impl Engine {
             .iter()
             .map(|z| (z.id.as_str(), z.city.as_str()))
             .collect();
-        let raw_vecs: Vec<Vec<f32>> = team_bags.par_iter().map(|b| embed(&b.all)).collect();
-        let mut levels = crate::models::smooth_levels(&raw_vecs, &models.meta.params.smooth);
-        drop(raw_vecs);
+        // Smoothing levels of the team vectors: from training, or computed now.
+        let mut levels = match team_vecs {
+            Some(levels) if levels.first().is_some_and(|l| l.len() == data.teams.len()) => levels,
+            _ => {
+                let raw: Vec<Vec<f32>> = team_bags.par_iter().map(|b| embed(&b.all)).collect();
+                crate::models::smooth_levels(&raw, &models.meta.params.smooth)
+            }
+        };
         let team_vecs = levels.pop().unwrap_or_default();
         let mut team_levels: Vec<Vec<Vec<f32>>> =
             vec![Vec::with_capacity(levels.len()); team_vecs.len()];
@@ -672,7 +691,7 @@ impl Engine {
         let seconds_vectors = t2.elapsed().as_secs_f32();
 
         let mut state = State {
-            data: Arc::new(data.clone()),
+            data: Arc::clone(&shared),
             interner,
             columns,
             teams: Vec::new(),
@@ -714,14 +733,17 @@ impl Engine {
                 "team and demand ids must be unique".into(),
             ));
         }
-        let report = OpenReport {
+        let mut report = OpenReport {
             index_reopened,
             models_loaded,
             documents: total,
             train,
+            seconds_fingerprint,
             seconds_analysis,
+            seconds_index,
             seconds_models,
             seconds_vectors,
+            seconds_expansions: 0.0,
         };
         let engine = Engine {
             analyzer,
@@ -731,8 +753,25 @@ impl Engine {
             index,
             state: RwLock::new(state),
             writer: Mutex::new(()),
+            members: search::MemberCache::default(),
         };
+        let t3 = std::time::Instant::now();
+        if options.precompute_feedback {
+            progress("expand", 0, engine.read()?.demands.len());
+            engine.precompute_feedback()?;
+        }
+        report.seconds_expansions = t3.elapsed().as_secs_f32();
         Ok((engine, report))
+    }
+
+    /// How many demands have their pseudo-relevance feedback computed and cached.
+    pub fn cached_expansions(&self) -> Result<usize, MatchError> {
+        let state = self.read()?;
+        Ok(state
+            .demands
+            .iter()
+            .filter(|d| d.expanded.get().is_some())
+            .count())
     }
 
     /// The scoring configuration in use.
@@ -971,6 +1010,7 @@ impl Engine {
         }
         let analysed = corpus::analyse_team(&self.analyzer, &team);
         let mut state = self.write()?;
+        self.members.clear();
         let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
         state.sync_columns(&self.models);
         let replaced = state.team_slots.get(team.id.as_str()).copied();
@@ -1006,6 +1046,7 @@ impl Engine {
     pub fn delete_team(&self, team: &TeamId) -> Result<(), MatchError> {
         let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
         let mut state = self.write()?;
+        self.members.clear();
         let slot = state.team_slot(team)?;
         let old = state.teams.swap_remove(slot);
         state.count_team(&old, -1.0);
@@ -1047,6 +1088,7 @@ impl Engine {
         }
         let analysed = corpus::analyse_demand(&self.analyzer, &demand);
         let mut state = self.write()?;
+        self.members.clear();
         let bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
         state.sync_columns(&self.models);
         let vec = self.embed(&state, &bags.all);
@@ -1101,6 +1143,7 @@ impl Engine {
     pub fn delete_demand(&self, demand: &DemandId) -> Result<(), MatchError> {
         let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
         let mut state = self.write()?;
+        self.members.clear();
         let slot = state.demand_slot(demand)?;
         let old = state.demands.swap_remove(slot);
         state.demand_df.remove(&old.bags.all);
@@ -1552,7 +1595,7 @@ impl Engine {
         doc: impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
     ) -> Vec<usize> {
         let mut scored: Vec<(usize, f32)> = match &self.models.clusters {
-            Some(c) => {
+            Some(c) if count > 0 => {
                 let sims = c.centroids.similarities(v);
                 let mut order: Vec<usize> = (0..sims.len()).collect();
                 order.sort_by(|&a, &b| {
@@ -1560,22 +1603,17 @@ impl Engine {
                         .partial_cmp(&sims[a])
                         .unwrap_or(std::cmp::Ordering::Equal)
                 });
-                let mut members: Vec<Vec<usize>> = vec![Vec::new(); sims.len()];
-                for i in 0..count {
-                    if let (Some(k), _) = doc(i) {
-                        members[k].push(i);
-                    }
-                }
+                let members = self.members(count, sims.len(), &doc);
                 let mut out = Vec::new();
                 for (probed, &k) in order.iter().enumerate() {
                     if probed >= 2 && out.len() >= 4 * n {
                         break;
                     }
-                    out.extend(members[k].iter().map(|&i| (i, dot(v, doc(i).1))));
+                    members.scan(k, v, &mut out);
                 }
                 out
             }
-            None => (0..count).map(|i| (i, dot(v, doc(i).1))).collect(),
+            _ => (0..count).map(|i| (i, search::dot(v, doc(i).1))).collect(),
         };
         top_k(&mut scored, n);
         scored.into_iter().map(|(i, _)| i).collect()

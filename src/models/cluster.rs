@@ -16,6 +16,7 @@ use linfa_clustering::{KMeans, KMeansInit};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::{Xoshiro256Plus, Xoshiro256PlusPlus};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::ModelError;
@@ -253,11 +254,18 @@ fn default_k(points: &[&[f32]], dims: usize, seed: u64) -> Result<usize, ModelEr
     } else {
         grid
     };
+    // Every k of the grid is fitted and scored independently (in parallel); the best is then picked in grid
+    // order, as a sequential scan would.
+    let scores: Vec<(usize, f32)> = grid
+        .par_iter()
+        .map(|&k| -> Result<(usize, f32), ModelError> {
+            let centroids = Centroids::kmeans(&fit_points, k, dims, seed, 3)?;
+            let labels: Vec<usize> = fit_points.iter().map(|p| centroids.assign(p).0).collect();
+            Ok((k, silhouette(&fit_points, &labels)))
+        })
+        .collect::<Result<_, _>>()?;
     let mut best = (grid[0], f32::MIN);
-    for k in grid {
-        let centroids = Centroids::kmeans(&fit_points, k, dims, seed, 3)?;
-        let labels: Vec<usize> = fit_points.iter().map(|p| centroids.assign(p).0).collect();
-        let s = silhouette(&fit_points, &labels);
+    for (k, s) in scores {
         if s > best.1 {
             best = (k, s);
         }
@@ -274,39 +282,42 @@ pub fn silhouette(points: &[&[f32]], labels: &[usize]) -> f32 {
     let step = n.div_ceil(2_000);
     let idx: Vec<usize> = (0..n).step_by(step).collect();
     let k = labels.iter().copied().max().unwrap_or(0) + 1;
-    let mut total = 0.0f64;
-    let mut counted = 0usize;
-    for &i in &idx {
-        let mut sum = vec![0f64; k];
-        let mut count = vec![0usize; k];
-        for &j in &idx {
-            if i == j {
-                continue;
+    // Each point's silhouette is computed independently (in parallel), then summed in order.
+    let parts: Vec<f64> = idx
+        .par_iter()
+        .map(|&i| {
+            let mut sum = vec![0f64; k];
+            let mut count = vec![0usize; k];
+            for &j in &idx {
+                if i == j {
+                    continue;
+                }
+                let d: f32 = points[i]
+                    .iter()
+                    .zip(points[j])
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
+                sum[labels[j]] += f64::from(d.sqrt());
+                count[labels[j]] += 1;
             }
-            let d: f32 = points[i]
-                .iter()
-                .zip(points[j])
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum();
-            sum[labels[j]] += f64::from(d.sqrt());
-            count[labels[j]] += 1;
-        }
-        let own = labels[i];
-        counted += 1;
-        if count[own] == 0 {
-            // A point alone in its cluster scores 0 (the usual convention).
-            continue;
-        }
-        let a = sum[own] / count[own] as f64;
-        let b = (0..k)
-            .filter(|&c| c != own && count[c] > 0)
-            .map(|c| sum[c] / count[c] as f64)
-            .fold(f64::MAX, f64::min);
-        if b == f64::MAX {
-            continue;
-        }
-        total += (b - a) / a.max(b);
-    }
+            let own = labels[i];
+            if count[own] == 0 {
+                // A point alone in its cluster scores 0 (the usual convention).
+                return 0.0;
+            }
+            let a = sum[own] / count[own] as f64;
+            let b = (0..k)
+                .filter(|&c| c != own && count[c] > 0)
+                .map(|c| sum[c] / count[c] as f64)
+                .fold(f64::MAX, f64::min);
+            if b == f64::MAX {
+                return 0.0;
+            }
+            (b - a) / a.max(b)
+        })
+        .collect();
+    let counted = parts.len();
+    let total = parts.iter().fold(0.0f64, |t, p| t + p);
     if counted == 0 {
         0.0
     } else {

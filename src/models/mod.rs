@@ -17,12 +17,16 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use cluster::{Centroids, ClusterParams, silhouette};
 pub use lsa::{Lsa, LsaParams, normalise};
 pub use smooth::{SmoothParams, smooth, smooth_levels, smooth_one};
 pub use tfidf::{Tfidf, TfidfParams};
+
+/// Smoothing levels of vectors: `levels[pass][document]` (see [`smooth_levels`]).
+pub type Levels = Vec<Vec<Vec<f32>>>;
 
 /// Version of the artifact format; bumped on any change of layout or meaning.
 pub const FORMAT_VERSION: u32 = 2;
@@ -175,6 +179,16 @@ impl Models {
         input: &TrainInput<'_>,
         params: &TrainParams,
     ) -> Result<(Models, TrainReport), ModelError> {
+        Self::train_projected(input, params).map(|(m, r, _)| (m, r))
+    }
+
+    /// [`Models::train`], also returning the smoothing levels ([`smooth_levels`]) of the clustered
+    /// documents' latent vectors (in the order of `input.clustered`; level 0 as [`Models::embed_columns`]
+    /// computes them, the last one smoothed).
+    pub fn train_projected(
+        input: &TrainInput<'_>,
+        params: &TrainParams,
+    ) -> Result<(Models, TrainReport, Levels), ModelError> {
         let t0 = std::time::Instant::now();
         let tfidf = Tfidf::fit(input.terms, &input.docs, &params.tfidf);
         if tfidf.is_empty() {
@@ -206,7 +220,9 @@ impl Models {
                 .map(|r| lsa.project(r))
                 .collect()
         };
-        let vectors = smooth(&vectors, &params.smooth);
+        let levels = smooth_levels(&vectors, &params.smooth);
+        drop(vectors);
+        let vectors = levels.last().map_or(&[][..], Vec::as_slice);
         let live: Vec<&[f32]> = vectors
             .iter()
             .map(|v| v.as_slice())
@@ -229,11 +245,11 @@ impl Models {
             .map_or(live.len() >= 20, |k| live.len() >= k.max(2));
         let clusters = if enough {
             let centroids = Centroids::fit(&live, &params.clusters)?;
-            let assignment: Vec<usize> = live.iter().map(|v| centroids.assign(v).0).collect();
+            let assignment: Vec<usize> = live.par_iter().map(|v| centroids.assign(v).0).collect();
             let mut sizes = vec![0usize; centroids.k()];
             assignment.iter().for_each(|&c| sizes[c] += 1);
             let reduced: Vec<Vec<f32>> = live
-                .iter()
+                .par_iter()
                 .map(|v| {
                     let mut r: Vec<f32> = v.iter().take(centroids.dims()).copied().collect();
                     normalise(&mut r);
@@ -276,6 +292,7 @@ impl Models {
                 clusters,
             },
             report,
+            levels,
         ))
     }
 

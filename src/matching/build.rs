@@ -1,0 +1,511 @@
+//! The build path of the engine: every team and demand analysed once, in parallel, into the term bags of
+//! [`corpus`](super::corpus) and the text of the index, with both cores busy.
+//!
+//! Documents are cut into chunks. Each chunk is analysed on the thread pool with its own term table (ids in
+//! order of first occurrence within the chunk); a feeder thread then merges the chunk's terms into the
+//! engine's interner, in chunk order, and hands the chunk's documents to the text index, while the pool
+//! analyses the next chunks. Last, every bag is renumbered to the engine's term ids, in parallel.
+//!
+//! The result is the same as analysing the documents one by one with [`corpus::team_bags`] and
+//! [`corpus::demand_bags`]: terms get the same ids (first occurrence over teams, then demands, each document
+//! read in the same order: its weighted fields first, then all of its text), bags hold the same weights
+//! summed in the same order, and the index receives the same terms per field value.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::analysis::Analyzer;
+use crate::domain::{Demand, Team};
+use crate::text_index::{DocKind, IndexBuilder, TERM_SEPARATOR};
+
+use super::MatchError;
+use super::config::ScoringConfig;
+use super::corpus::{self, Bag, DemandBags, Interner, TeamBags};
+
+/// Documents analysed together on one thread (one term table per chunk).
+const CHUNK: usize = 256;
+
+/// The term table of one chunk: ids in order of first occurrence.
+#[derive(Default)]
+struct LocalTerms {
+    ids: FxHashMap<Box<str>, u32>,
+    terms: Vec<Box<str>>,
+}
+
+impl LocalTerms {
+    fn intern(&mut self, term: &str) -> u32 {
+        if let Some(&id) = self.ids.get(term) {
+            return id;
+        }
+        let id = self.terms.len() as u32;
+        let boxed: Box<str> = term.into();
+        self.terms.push(boxed.clone());
+        self.ids.insert(boxed, id);
+        id
+    }
+}
+
+/// One analysed field value: its field, its terms joined for the index, its term ids (local to the chunk).
+struct Value {
+    field: &'static str,
+    joined: String,
+    ids: Vec<u32>,
+    /// Weight in the weighted bag (the profile of a team, the query of a demand).
+    weight: f32,
+    /// For teams: the achievement this value is the text of.
+    achievement: Option<usize>,
+}
+
+/// Sums weights per term in a dense scratch table indexed by local term id.
+#[derive(Default)]
+struct Accumulator {
+    sums: Vec<f32>,
+    touched: Vec<u32>,
+}
+
+impl Accumulator {
+    fn add(&mut self, id: u32, weight: f32) {
+        let i = id as usize;
+        if self.sums.len() <= i {
+            self.sums.resize(i + 1, 0.0);
+        }
+        if self.sums[i] == 0.0 {
+            self.touched.push(id);
+        }
+        self.sums[i] += weight;
+    }
+
+    /// The bag summed so far (sorted by local id); the table is left empty.
+    fn take(&mut self) -> Bag {
+        self.touched.sort_unstable();
+        let bag = self
+            .touched
+            .iter()
+            .map(|&t| (t, self.sums[t as usize]))
+            .collect();
+        for &t in &self.touched {
+            self.sums[t as usize] = 0.0;
+        }
+        self.touched.clear();
+        bag
+    }
+}
+
+/// Chunk-local analysis state.
+#[derive(Default)]
+struct ChunkState {
+    terms: LocalTerms,
+    acc: Accumulator,
+}
+
+impl ChunkState {
+    /// Analyses one text value (skipped when blank, as [`corpus::analyse_team`] does).
+    fn value(
+        &mut self,
+        analyzer: &Analyzer,
+        out: &mut Vec<Value>,
+        field: &'static str,
+        text: &str,
+        weight: f32,
+        achievement: Option<usize>,
+    ) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let mut joined = String::with_capacity(text.len());
+        analyzer.for_each_token(text, |term, _, _| {
+            joined.push_str(term);
+            joined.push(TERM_SEPARATOR);
+        });
+        out.push(Value {
+            field,
+            joined,
+            ids: Vec::new(),
+            weight,
+            achievement,
+        });
+    }
+
+    /// Interns the terms of every value: the weighted values first, then all (the order of the bags).
+    fn intern(&mut self, values: &mut [Value]) {
+        for pass_weighted in [true, false] {
+            for v in values.iter_mut() {
+                if pass_weighted != (v.weight > 0.0) {
+                    continue;
+                }
+                v.ids = v
+                    .joined
+                    .split_terminator(TERM_SEPARATOR)
+                    .map(|t| self.terms.intern(t))
+                    .collect();
+            }
+        }
+    }
+
+    fn bag<'v>(&mut self, parts: impl Iterator<Item = (&'v [u32], f32)>) -> Bag {
+        for (ids, w) in parts {
+            if w <= 0.0 {
+                continue;
+            }
+            for &id in ids {
+                self.acc.add(id, w);
+            }
+        }
+        self.acc.take()
+    }
+
+    fn team(
+        &mut self,
+        analyzer: &Analyzer,
+        config: &ScoringConfig,
+        team: &Team,
+    ) -> (TeamBags, Vec<Value>) {
+        let b = &config.team_fields;
+        let mut values = Vec::new();
+        self.value(analyzer, &mut values, "name", &team.name, b.name, None);
+        for f in &team.fields {
+            self.value(analyzer, &mut values, "fields", f, b.fields, None);
+        }
+        for k in &team.keywords {
+            self.value(analyzer, &mut values, "keywords", k, b.keywords, None);
+        }
+        self.value(
+            analyzer,
+            &mut values,
+            "description",
+            &team.description,
+            b.description,
+            None,
+        );
+        for (i, a) in team.achievements.iter().enumerate() {
+            let text = corpus::achievement_text(a);
+            self.value(analyzer, &mut values, "achievements", &text, 0.0, Some(i));
+        }
+        self.intern(&mut values);
+        let profile = self.bag(values.iter().map(|v| (v.ids.as_slice(), v.weight)));
+        // Lengths are summed in engine term order once the bags are renumbered (see `remap_team`).
+        let profile_len = 0.0;
+        let all = self.bag(values.iter().map(|v| (v.ids.as_slice(), 1.0)));
+        let mut achievements = vec![(Bag::new(), 0.0); team.achievements.len()];
+        for v in &values {
+            if let Some(i) = v.achievement {
+                let bag = self.bag(std::iter::once((v.ids.as_slice(), 1.0)));
+                if let Some(slot) = achievements.get_mut(i) {
+                    *slot = (bag, 0.0);
+                }
+            }
+        }
+        let (bigrams, bigram_len) = corpus::team_bigrams(config, team);
+        let bags = TeamBags {
+            profile,
+            profile_len,
+            all,
+            achievements,
+            bigrams,
+            bigram_len,
+        };
+        (bags, values)
+    }
+
+    fn demand(
+        &mut self,
+        analyzer: &Analyzer,
+        config: &ScoringConfig,
+        demand: &Demand,
+    ) -> (DemandBags, Vec<Value>) {
+        let q = &config.query_fields;
+        let mut values = Vec::new();
+        self.value(analyzer, &mut values, "title", &demand.title, q.title, None);
+        for k in &demand.keywords {
+            self.value(analyzer, &mut values, "keywords", k, q.keywords, None);
+        }
+        self.value(
+            analyzer,
+            &mut values,
+            "description",
+            &demand.description,
+            q.description,
+            None,
+        );
+        self.intern(&mut values);
+        let mut query = self.bag(values.iter().map(|v| (v.ids.as_slice(), v.weight)));
+        for (_, w) in query.iter_mut() {
+            *w = corpus::dampen(*w);
+        }
+        let all = self.bag(values.iter().map(|v| (v.ids.as_slice(), 1.0)));
+        let bigrams = corpus::demand_bigrams(config, demand);
+        (
+            DemandBags {
+                query,
+                all,
+                bigrams,
+            },
+            values,
+        )
+    }
+}
+
+/// One analysed chunk on its way to the feeder.
+struct Chunk<B> {
+    terms: Vec<Box<str>>,
+    bags: Vec<B>,
+    /// Per document: its id and its field values (joined terms).
+    docs: Vec<(String, Vec<(&'static str, String)>)>,
+}
+
+fn index_values(values: Vec<Value>) -> Vec<(&'static str, String)> {
+    values.into_iter().map(|v| (v.field, v.joined)).collect()
+}
+
+fn analyse_team_chunk(
+    analyzer: &Analyzer,
+    config: &ScoringConfig,
+    teams: &[Team],
+) -> Chunk<TeamBags> {
+    let mut state = ChunkState::default();
+    let mut bags = Vec::with_capacity(teams.len());
+    let mut docs = Vec::with_capacity(teams.len());
+    for team in teams {
+        let (b, values) = state.team(analyzer, config, team);
+        bags.push(b);
+        docs.push((team.id.0.clone(), index_values(values)));
+    }
+    Chunk {
+        terms: state.terms.terms,
+        bags,
+        docs,
+    }
+}
+
+fn analyse_demand_chunk(
+    analyzer: &Analyzer,
+    config: &ScoringConfig,
+    demands: &[Demand],
+) -> Chunk<DemandBags> {
+    let mut state = ChunkState::default();
+    let mut bags = Vec::with_capacity(demands.len());
+    let mut docs = Vec::with_capacity(demands.len());
+    for demand in demands {
+        let (b, values) = state.demand(analyzer, config, demand);
+        bags.push(b);
+        docs.push((demand.id.0.clone(), index_values(values)));
+    }
+    Chunk {
+        terms: state.terms.terms,
+        bags,
+        docs,
+    }
+}
+
+/// Renumbers a bag from chunk-local to engine term ids (sorted again).
+fn remap(bag: &mut Bag, map: &[u32]) {
+    for (t, _) in bag.iter_mut() {
+        *t = map[*t as usize];
+    }
+    bag.sort_unstable_by_key(|&(t, _)| t);
+}
+
+/// Renumbers a team's bags and sums their lengths as [`corpus::team_bags`] does (in term id order).
+fn remap_team(b: &mut TeamBags, map: &[u32]) {
+    remap(&mut b.profile, map);
+    b.profile_len = b.profile.iter().map(|(_, w)| w).sum();
+    remap(&mut b.all, map);
+    for (a, len) in b.achievements.iter_mut() {
+        remap(a, map);
+        *len = a.iter().map(|(_, w)| w).sum();
+    }
+}
+
+/// Everything the analysis of a dataset yields.
+pub(super) struct Analysed {
+    pub interner: Interner,
+    pub team_bags: Vec<TeamBags>,
+    pub demand_bags: Vec<DemandBags>,
+}
+
+enum Work {
+    Teams(Chunk<TeamBags>),
+    Demands(Chunk<DemandBags>),
+}
+
+/// Analyses every team and demand (teams first), feeding `builder` when given; `progress(done)` is called
+/// after each chunk.
+pub(super) fn analyse(
+    analyzer: &Analyzer,
+    config: &ScoringConfig,
+    teams: &[Team],
+    demands: &[Demand],
+    builder: Option<&mut IndexBuilder>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Analysed, MatchError> {
+    let threads = rayon::current_num_threads().max(1);
+    // Chunks analysed at a time: enough for every thread, few enough to keep the feeder close behind.
+    let group = CHUNK * threads * 2;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Work>(threads * 2);
+    std::thread::scope(|scope| {
+        let feeder = scope.spawn(move || -> Result<_, MatchError> {
+            let mut builder = builder;
+            let mut interner = Interner::default();
+            let mut team_chunks: Vec<(Vec<TeamBags>, Vec<u32>)> = Vec::new();
+            let mut demand_chunks: Vec<(Vec<DemandBags>, Vec<u32>)> = Vec::new();
+            let mut done = 0;
+            let mut teams_committed = false;
+            for work in rx {
+                let (kind, terms, docs) = match &work {
+                    Work::Teams(c) => (DocKind::Team, &c.terms, c.docs.len()),
+                    Work::Demands(c) => (DocKind::Demand, &c.terms, c.docs.len()),
+                };
+                let map: Vec<u32> = terms.iter().map(|t| interner.intern(t)).collect();
+                let docs_out = match work {
+                    Work::Teams(c) => {
+                        team_chunks.push((c.bags, map));
+                        c.docs
+                    }
+                    Work::Demands(c) => {
+                        demand_chunks.push((c.bags, map));
+                        c.docs
+                    }
+                };
+                if let Some(b) = builder.as_deref_mut() {
+                    if kind == DocKind::Demand && !teams_committed {
+                        // Teams come first: their indexing memory goes before the demands need some.
+                        b.commit(DocKind::Team)?;
+                        teams_committed = true;
+                    }
+                    for (id, fields) in docs_out {
+                        b.add_joined(kind, &id, fields)?;
+                    }
+                }
+                done += docs;
+                progress(done);
+            }
+            Ok((interner, team_chunks, demand_chunks))
+        });
+        // A failed send means the feeder stopped on an error, which its result carries.
+        'teams: for group_teams in teams.chunks(group) {
+            let chunks: Vec<Chunk<TeamBags>> = group_teams
+                .par_chunks(CHUNK)
+                .map(|c| analyse_team_chunk(analyzer, config, c))
+                .collect();
+            for c in chunks {
+                if tx.send(Work::Teams(c)).is_err() {
+                    break 'teams;
+                }
+            }
+        }
+        'demands: for group_demands in demands.chunks(group) {
+            let chunks: Vec<Chunk<DemandBags>> = group_demands
+                .par_chunks(CHUNK)
+                .map(|c| analyse_demand_chunk(analyzer, config, c))
+                .collect();
+            for c in chunks {
+                if tx.send(Work::Demands(c)).is_err() {
+                    break 'demands;
+                }
+            }
+        }
+        drop(tx);
+        let joined = feeder
+            .join()
+            .map_err(|_| MatchError::Invalid("analysis feeder panicked".into()))?;
+        let (interner, mut team_chunks, mut demand_chunks) = joined?;
+        team_chunks.par_iter_mut().for_each(|(bags, map)| {
+            for b in bags.iter_mut() {
+                remap_team(b, map);
+            }
+        });
+        demand_chunks.par_iter_mut().for_each(|(bags, map)| {
+            for b in bags.iter_mut() {
+                remap(&mut b.query, map);
+                remap(&mut b.all, map);
+            }
+        });
+        Ok(Analysed {
+            interner,
+            team_bags: team_chunks.into_iter().flat_map(|(b, _)| b).collect(),
+            demand_bags: demand_chunks.into_iter().flat_map(|(b, _)| b).collect(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parallel build gives the same term ids and bags as analysing document by document.
+    #[test]
+    fn same_bags_as_one_by_one() {
+        let analyzer = Analyzer::shared();
+        let mut config = ScoringConfig::default();
+        // A zero boost on the first field changes the order in which terms are first seen.
+        config.team_fields.name = 0.0;
+        let team = |i: usize| -> Team {
+            serde_json::from_value(serde_json::json!({
+                "id": format!("t{i}"),
+                "university_id": "u",
+                "name": format!("储能团队{i} Batteries"),
+                "fields": ["新型储能", "电力电子"],
+                "keywords": [format!("关键词{}", i % 7), "碳化硅"],
+                "description": "面向动力电池热失控预警的安全监测研究，SiC功率器件",
+                "achievements": [
+                    {"kind": "paper", "title": format!("锂离子电池{}", i % 5), "abstract": "热失控早期预警方法"},
+                    {"kind": "patent", "title": "", "abstract": ""},
+                    {"kind": "patent", "title": "虚拟电厂调度系统"}
+                ]
+            }))
+            .expect("team")
+        };
+        let demand = |i: usize| -> Demand {
+            serde_json::from_value(serde_json::json!({
+                "id": format!("d{i}"),
+                "zone_id": "z",
+                "title": format!("需求{i}：电池安全"),
+                "keywords": ["预警", format!("词{}", i % 11)],
+                "description": "动力电池热失控预警，GaN器件 for wind turbines"
+            }))
+            .expect("demand")
+        };
+        let teams: Vec<Team> = (0..700).map(team).collect();
+        let demands: Vec<Demand> = (0..600).map(demand).collect();
+        let got = analyse(&analyzer, &config, &teams, &demands, None, &|_| {}).expect("analyse");
+
+        let mut interner = Interner::default();
+        let want_teams: Vec<TeamBags> = teams
+            .iter()
+            .map(|t| {
+                corpus::team_bags(
+                    &mut interner,
+                    &config,
+                    t,
+                    &corpus::analyse_team(&analyzer, t),
+                )
+            })
+            .collect();
+        let want_demands: Vec<DemandBags> = demands
+            .iter()
+            .map(|d| {
+                corpus::demand_bags(
+                    &mut interner,
+                    &config,
+                    d,
+                    &corpus::analyse_demand(&analyzer, d),
+                )
+            })
+            .collect();
+        assert_eq!(got.interner.terms(), interner.terms());
+        assert_eq!(got.team_bags.len(), want_teams.len());
+        for (g, w) in got.team_bags.iter().zip(&want_teams) {
+            assert_eq!(g.profile, w.profile);
+            assert_eq!(g.profile_len, w.profile_len);
+            assert_eq!(g.all, w.all);
+            assert_eq!(g.achievements, w.achievements);
+            assert_eq!(g.bigrams, w.bigrams);
+            assert_eq!(g.bigram_len, w.bigram_len);
+        }
+        for (g, w) in got.demand_bags.iter().zip(&want_demands) {
+            assert_eq!(g.query, w.query);
+            assert_eq!(g.all, w.all);
+            assert_eq!(g.bigrams, w.bigrams);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Query-time helpers of the engine: the members of every cluster with their vectors side by side (kept
+//! between queries instead of being gathered over all documents on every call), a dot product for scanning
+//! many vectors, and the precomputation of every demand's pseudo-relevance feedback.
+
+use std::sync::{Arc, RwLock};
+
+use rayon::prelude::*;
+
+use super::{Engine, MatchError};
+
+/// Documents of one side grouped by cluster, for one state of the engine (cleared on every update).
+#[derive(Debug, Default)]
+pub(super) struct MemberCache {
+    entries: RwLock<Vec<(MemberKey, Arc<Members>)>>,
+}
+
+/// The documents of every cluster, with a copy of their vectors stored contiguously (row-major) so that a
+/// scan over a cluster reads memory in order.
+#[derive(Debug, Default)]
+pub(super) struct Members {
+    ids: Vec<Vec<u32>>,
+    vecs: Vec<Vec<f32>>,
+    dims: usize,
+}
+
+impl Members {
+    /// Appends `(document, v · its vector)` for every member of cluster `k`.
+    pub(super) fn scan(&self, k: usize, v: &[f32], out: &mut Vec<(usize, f32)>) {
+        let (Some(ids), Some(vecs)) = (self.ids.get(k), self.vecs.get(k)) else {
+            return;
+        };
+        if self.dims == 0 {
+            out.extend(ids.iter().map(|&i| (i as usize, 0.0)));
+            return;
+        }
+        out.extend(
+            ids.iter()
+                .zip(vecs.chunks_exact(self.dims))
+                .map(|(&i, row)| (i as usize, dot(v, row))),
+        );
+    }
+}
+
+/// Identifies the side a scan is over: its document count and the address of its first vector (the vectors
+/// of one side live as long as the engine state they belong to, and every update clears the cache).
+type MemberKey = (usize, usize);
+
+impl MemberCache {
+    pub(super) fn clear(&self) {
+        if let Ok(mut e) = self.entries.write() {
+            e.clear();
+        }
+    }
+}
+
+/// Dot product of two vectors of equal length, summed in eight lanes (vectorises; the rounding differs from a
+/// left-to-right sum in the last bits, so it only ranks candidates, never scores them).
+pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+impl Engine {
+    /// The documents of every cluster (`k` clusters) with their vectors, gathered once per engine state.
+    pub(super) fn members<'s>(
+        &self,
+        count: usize,
+        k: usize,
+        doc: &impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
+    ) -> Arc<Members> {
+        let key: MemberKey = (count, doc(0).1.as_ptr() as usize);
+        if let Ok(entries) = self.members.entries.read()
+            && let Some((_, m)) = entries.iter().find(|(k, _)| *k == key)
+        {
+            return m.clone();
+        }
+        let dims = doc(0).1.len();
+        let mut ids: Vec<Vec<u32>> = vec![Vec::new(); k];
+        for i in 0..count {
+            if let (Some(c), v) = doc(i)
+                && v.len() == dims
+                && let Some(list) = ids.get_mut(c)
+            {
+                list.push(i as u32);
+            }
+        }
+        let vecs: Vec<Vec<f32>> = ids
+            .iter()
+            .map(|list| {
+                let mut m = Vec::with_capacity(list.len() * dims);
+                for &i in list {
+                    m.extend_from_slice(doc(i as usize).1);
+                }
+                m
+            })
+            .collect();
+        let members = Arc::new(Members { ids, vecs, dims });
+        if let Ok(mut entries) = self.members.entries.write() {
+            entries.retain(|(k, _)| *k != key);
+            entries.push((key, members.clone()));
+        }
+        members
+    }
+
+    /// Computes and caches the pseudo-relevance feedback of every demand, in parallel, when the team side
+    /// is large enough for candidates to be retrieved (below that, every team is scored and feedback is
+    /// computed on first use). Returns how many demands were expanded. [`Engine::open_with`] calls it when
+    /// [`OpenOptions::precompute_feedback`](super::OpenOptions) is set.
+    pub fn precompute_feedback(&self) -> Result<usize, MatchError> {
+        let state = self.read()?;
+        if state.teams.len() <= self.config.retrieval.exhaustive_below {
+            return Ok(0);
+        }
+        // Demands of one cluster scan the same teams first: taken together, those teams stay in cache.
+        let mut order: Vec<u32> = (0..state.demands.len() as u32).collect();
+        order.sort_by_key(|&d| state.demands[d as usize].cluster);
+        order.par_iter().with_min_len(64).for_each(|&d| {
+            let _ = self.query(&state, d as usize);
+        });
+        Ok(state.demands.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_dot_is_the_dot_product() {
+        let a: Vec<f32> = (0..150).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..150).map(|i| (i as f32 * 0.11).cos()).collect();
+        let exact: f64 = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| f64::from(*x) * f64::from(*y))
+            .sum();
+        assert!((f64::from(dot(&a, &b)) - exact).abs() < 1e-4);
+        assert_eq!(dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
+        assert_eq!(dot(&[], &[]), 0.0);
+    }
+}
