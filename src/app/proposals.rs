@@ -344,6 +344,13 @@ impl MatcherScorer {
         }
     }
 
+    fn record_failure(&self, err: MatcherError) {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(err);
+    }
+
     /// The first matcher failure met while scoring (unknown demands are not failures).
     pub fn failure(&self) -> Option<MatcherError> {
         self.failure
@@ -412,10 +419,7 @@ impl PairScorer for MatcherScorer {
             }
             Err(MatcherError::Unknown(_)) => Vec::new(),
             Err(err) => {
-                self.failure
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_or_insert(err);
+                self.record_failure(err);
                 Vec::new()
             }
         }
@@ -428,12 +432,44 @@ impl PairScorer for MatcherScorer {
             .collect()
     }
 
+    fn teams_for_all(
+        &self,
+        demands: &[DemandId],
+        limit: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Vec<Vec<(TeamId, f32)>> {
+        match self.matcher.rank_teams_many(demands, limit, progress) {
+            Ok(lists) => lists,
+            Err(err) => {
+                self.record_failure(err);
+                vec![Vec::new(); demands.len()]
+            }
+        }
+    }
+
     fn explain(&self, demand: &DemandId, team: &TeamId) -> Option<PairEvidence> {
+        let key = (demand.clone(), team.clone());
+        if let Some(ev) = self
+            .evidence
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Some(ev.clone());
+        }
+        let ev = match self.matcher.score_pair(demand, team) {
+            Ok(m) => evidence_of(&m?.explanation),
+            Err(MatcherError::Unknown(_)) => return None,
+            Err(err) => {
+                self.record_failure(err);
+                return None;
+            }
+        };
         self.evidence
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&(demand.clone(), team.clone()))
-            .cloned()
+            .insert(key, ev.clone());
+        Some(ev)
     }
 }
 

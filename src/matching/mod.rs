@@ -21,6 +21,7 @@
 //! Candidates come from the text index (BM25 over all fields) and from the latent space (the nearest
 //! clusters), then every candidate is scored in full; below `exhaustive_below` documents all are scored.
 
+mod batch;
 pub mod config;
 pub(crate) mod corpus;
 pub mod explain;
@@ -206,6 +207,8 @@ pub struct Engine {
     index: TextIndex,
     state: RwLock<State>,
     writer: Mutex<()>,
+    /// Cluster members of the documents [`Engine::nearest`] scans, emptied by every write.
+    members: batch::MemberCache,
 }
 
 impl std::fmt::Debug for Engine {
@@ -670,6 +673,7 @@ impl Engine {
             index,
             state: RwLock::new(state),
             writer: Mutex::new(()),
+            members: batch::MemberCache::default(),
         };
         Ok((engine, report))
     }
@@ -694,7 +698,9 @@ impl Engine {
     }
 
     fn write(&self) -> Result<std::sync::RwLockWriteGuard<'_, State>, MatchError> {
-        self.state.write().map_err(|_| MatchError::Poisoned)
+        let state = self.state.write().map_err(|_| MatchError::Poisoned)?;
+        self.members.clear();
+        Ok(state)
     }
 
     /// The `limit` best teams for a demand, best first, with explanations.
@@ -1459,18 +1465,21 @@ impl Engine {
                         .partial_cmp(&sims[a])
                         .unwrap_or(std::cmp::Ordering::Equal)
                 });
-                let mut members: Vec<Vec<usize>> = vec![Vec::new(); sims.len()];
-                for i in 0..count {
-                    if let (Some(k), _) = doc(i) {
-                        members[k].push(i);
+                let members = self.members.get_or_build(count, &doc, || {
+                    let mut members: Vec<Vec<usize>> = vec![Vec::new(); sims.len()];
+                    for i in 0..count {
+                        if let (Some(k), _) = doc(i) {
+                            members[k].push(i);
+                        }
                     }
-                }
+                    members
+                });
                 let mut out = Vec::new();
                 for (probed, &k) in order.iter().enumerate() {
                     if probed >= 2 && out.len() >= 4 * n {
                         break;
                     }
-                    out.extend(members[k].iter().map(|&i| (i, dot(v, doc(i).1))));
+                    batch::dot_rows(v, &members[k], |i| doc(i).1, &mut out);
                 }
                 out
             }

@@ -1,0 +1,367 @@
+//! Batched ranking for pairing proposals: the best teams of many demands at once, with the same pair
+//! scores as [`Engine::score_pair`] and without explanations.
+//!
+//! Up to `retrieval.exhaustive_below` teams, every team is scored, exactly as [`Engine::rank_teams`]
+//! does, so both give the same lists. Above, a demand's candidates are its *pool*: the teams that share
+//! one of its tracks (declared, or inferred as for the `track` feature). Pools are built once per call,
+//! one per track: the teams' profile vectors side by side and an inverted index of their profile terms.
+//! A first pass over the pool (BM25 shares of the demand's query and expansion terms, and the latent
+//! cosine, weighted as in the score) shortlists `shortlist` teams, which are scored in full by
+//! `Engine::features`; the best `limit` of those are returned. Demands run in parallel, in chunks
+//! between which the state lock is released (pools are rebuilt if the dataset changed meanwhile).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::{Engine, MatchError, Query, State, Terms, dot, top_k};
+use crate::domain::{DemandId, TeamId};
+
+/// Teams of a demand's pool scored in full, per team asked for.
+pub const SHORTLIST_FACTOR: usize = 4;
+
+/// Demands scored between two progress reports (and two takes of the state lock).
+const CHUNK: usize = 2048;
+
+/// Teams of one track, laid out for the first pass.
+struct Pool {
+    /// Team slots, ascending.
+    teams: Vec<u32>,
+    /// BM25 length normalisation `k1 (1 - b + b len / avg)` of each team's profile.
+    norms: Vec<f32>,
+    /// Profile term → `(position in the pool, BM25F count)`.
+    postings: HashMap<u32, Vec<(u32, f32)>>,
+    /// Profile vectors, `dims` values per team.
+    vecs: Vec<f32>,
+    dims: usize,
+}
+
+/// The pools of the tracks met so far, valid for one state of the dataset.
+#[derive(Default)]
+struct Pools {
+    fingerprint: u128,
+    teams: usize,
+    by_track: HashMap<usize, Pool>,
+}
+
+static T_QUERY: AtomicU64 = AtomicU64::new(0);
+static T_FIRST: AtomicU64 = AtomicU64::new(0);
+static T_FULL: AtomicU64 = AtomicU64::new(0);
+static N_FULL: AtomicU64 = AtomicU64::new(0);
+static N_POOL: AtomicU64 = AtomicU64::new(0);
+
+impl Engine {
+    /// The best `limit` teams of each demand as `(team, score)`, best first, one list per demand in the
+    /// same order (empty for an unknown demand). Scores are those of [`Engine::score_pair`]; a demand's
+    /// pool is shortlisted to [`SHORTLIST_FACTOR`] × `limit` teams. `progress(done, total)` is called
+    /// after every chunk of demands.
+    pub fn rank_teams_many(
+        &self,
+        demands: &[DemandId],
+        limit: usize,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<Vec<(TeamId, f32)>>, MatchError> {
+        let factor = std::env::var("SHUANGGAO_SHORTLIST")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(SHORTLIST_FACTOR);
+        self.rank_teams_many_with(demands, limit, factor * limit, progress)
+    }
+
+    /// [`Engine::rank_teams_many`] with the number of pool teams scored in full per demand (at least
+    /// `limit`).
+    pub fn rank_teams_many_with(
+        &self,
+        demands: &[DemandId],
+        limit: usize,
+        shortlist: usize,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Vec<Vec<(TeamId, f32)>>, MatchError> {
+        let shortlist = shortlist.max(limit);
+        let mut pools = Pools::default();
+        let mut out = Vec::with_capacity(demands.len());
+        progress(0, demands.len());
+        let started = Instant::now();
+        for chunk in demands.chunks(CHUNK) {
+            let state = self.read()?;
+            let exhaustive = state.teams.len() <= self.config.retrieval.exhaustive_below;
+            let slots: Vec<Option<usize>> = chunk
+                .iter()
+                .map(|id| state.demand_slots.get(id.as_str()).copied())
+                .collect();
+            if !exhaustive {
+                if pools.fingerprint != state.fingerprint_sum || pools.teams != state.teams.len() {
+                    pools = Pools {
+                        fingerprint: state.fingerprint_sum,
+                        teams: state.teams.len(),
+                        by_track: HashMap::new(),
+                    };
+                }
+                let mut missing: Vec<usize> = slots
+                    .iter()
+                    .flatten()
+                    .flat_map(|&d| state.demands[d].tracks.iter().copied())
+                    .filter(|k| !pools.by_track.contains_key(k))
+                    .collect();
+                missing.sort_unstable();
+                missing.dedup();
+                let built: Vec<(usize, Pool)> = missing
+                    .into_par_iter()
+                    .map(|k| (k, self.pool(&state, k)))
+                    .collect();
+                pools.by_track.extend(built);
+            }
+            let ranked: Vec<Vec<(usize, f32)>> = slots
+                .par_iter()
+                .map(|slot| match slot {
+                    None => Vec::new(),
+                    Some(d) if exhaustive => {
+                        let q = self.query(&state, *d);
+                        let all: Vec<usize> = (0..state.teams.len()).collect();
+                        let mut scored = self.score_candidates(&state, *d, &q, &all);
+                        top_k(&mut scored, limit);
+                        scored
+                    }
+                    Some(d) => self.rank_in_pools(&state, &pools, *d, limit, shortlist),
+                })
+                .collect();
+            out.extend(ranked.into_iter().map(|list| {
+                list.into_iter()
+                    .map(|(t, s)| (state.data.teams[t].id.clone(), s))
+                    .collect()
+            }));
+            drop(state);
+            progress(out.len(), demands.len());
+        }
+        if std::env::var_os("SHUANGGAO_BATCH_TIMING").is_some() {
+            let ms = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e6;
+            eprintln!(
+                "batch: wall {:.1} s; cpu query {:.0} ms, first pass {:.0} ms, full {:.0} ms ({} pairs), pool teams {}",
+                started.elapsed().as_secs_f64(),
+                ms(&T_QUERY),
+                ms(&T_FIRST),
+                ms(&T_FULL),
+                N_FULL.load(Ordering::Relaxed),
+                N_POOL.load(Ordering::Relaxed),
+            );
+        }
+        Ok(out)
+    }
+
+    /// The pool of track `k`: every team whose tracks contain it.
+    fn pool(&self, state: &State, k: usize) -> Pool {
+        let teams: Vec<u32> = state
+            .teams
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.tracks.contains(&k))
+            .map(|(i, _)| i as u32)
+            .collect();
+        let cfg = &self.config.bm25;
+        let avg = (state.profile_len_sum / f64::from(state.team_df.docs.max(1))) as f32;
+        let dims = state
+            .teams
+            .first()
+            .map_or(0, |t| t.profile_vec.len());
+        let mut postings: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
+        let mut norms = Vec::with_capacity(teams.len());
+        let mut vecs = Vec::with_capacity(teams.len() * dims);
+        for (i, &t) in teams.iter().enumerate() {
+            let rec = &state.teams[t as usize];
+            norms.push(cfg.k1 * (1.0 - cfg.b + cfg.b * rec.bags.profile_len / avg.max(1e-6)));
+            for &(term, tf) in &rec.bags.profile {
+                postings.entry(term).or_default().push((i as u32, tf));
+            }
+            if rec.profile_vec.len() == dims {
+                vecs.extend_from_slice(&rec.profile_vec);
+            } else {
+                vecs.extend(std::iter::repeat_n(0.0, dims));
+            }
+        }
+        Pool {
+            teams,
+            norms,
+            postings,
+            vecs,
+            dims,
+        }
+    }
+
+    /// The best `limit` teams of demand `d` among its pools: a first pass shortlists, `features` scores.
+    fn rank_in_pools(
+        &self,
+        state: &State,
+        pools: &Pools,
+        d: usize,
+        limit: usize,
+        shortlist: usize,
+    ) -> Vec<(usize, f32)> {
+        let t0 = Instant::now();
+        let q = self.query(state, d);
+        let t1 = Instant::now();
+        let mut short: Vec<(u32, f32)> = Vec::new();
+        for k in &state.demands[d].tracks {
+            if let Some(pool) = pools.by_track.get(k) {
+                N_POOL.fetch_add(pool.teams.len() as u64, Ordering::Relaxed);
+                short.extend(self.first_pass(pool, &q, shortlist));
+            }
+        }
+        short.sort_unstable_by_key(|&(t, _)| t);
+        short.dedup_by_key(|x| x.0);
+        top_k(&mut short, shortlist);
+        let t2 = Instant::now();
+        let teams: Vec<usize> = short.iter().map(|&(t, _)| t as usize).collect();
+        let mut scored = self.score_candidates(state, d, &q, &teams);
+        top_k(&mut scored, limit);
+        let t3 = Instant::now();
+        T_QUERY.fetch_add((t1 - t0).as_nanos() as u64, Ordering::Relaxed);
+        T_FIRST.fetch_add((t2 - t1).as_nanos() as u64, Ordering::Relaxed);
+        T_FULL.fetch_add((t3 - t2).as_nanos() as u64, Ordering::Relaxed);
+        N_FULL.fetch_add(teams.len() as u64, Ordering::Relaxed);
+        scored
+    }
+
+    /// First-pass scores of a pool's teams for a query; the best `n` as `(team slot, score)`.
+    fn first_pass(&self, pool: &Pool, q: &Query, n: usize) -> Vec<(u32, f32)> {
+        let w = &self.config.weights;
+        let mut acc = vec![0f32; pool.teams.len()];
+        let mut add_terms = |terms: &Terms, weight: f32| {
+            if terms.upper <= 0.0 || weight <= 0.0 {
+                return;
+            }
+            let scale = weight / terms.upper;
+            for &(term, qw) in &terms.terms {
+                if let Some(list) = pool.postings.get(&term) {
+                    for &(i, tf) in list {
+                        acc[i as usize] += scale * qw * tf / (tf + pool.norms[i as usize]);
+                    }
+                }
+            }
+        };
+        add_terms(&q.lexical, w.lexical);
+        add_terms(&q.expansion.terms, w.feedback);
+        if pool.dims > 0 && q.expansion.vec.len() == pool.dims && w.semantic > 0.0 {
+            for (a, v) in acc.iter_mut().zip(pool.vecs.chunks_exact(pool.dims)) {
+                *a += w.semantic * fast_dot(&q.expansion.vec, v).max(0.0);
+            }
+        }
+        let mut scored: Vec<(u32, f32)> = pool.teams.iter().copied().zip(acc).collect();
+        top_k(&mut scored, n);
+        scored
+    }
+}
+
+/// Dot product summed in eight lanes (vectorised; the order of additions differs from `dot`, so it is
+/// only used to shortlist).
+fn fast_dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let rest: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    lanes.iter().sum::<f32>() + rest
+}
+
+/// Dot products of `v` with the rows `rows` (`row(i)` gives row `i`), appended to `out` as `(i, dot)`.
+/// Eight rows are summed side by side, each in the order of `dot`, so every value equals `dot(v, row)` bit
+/// for bit; only the throughput differs.
+pub(super) fn dot_rows<'s>(
+    v: &[f32],
+    rows: &[usize],
+    row: impl Fn(usize) -> &'s [f32],
+    out: &mut Vec<(usize, f32)>,
+) {
+    let mut groups = rows.chunks_exact(8);
+    for g in &mut groups {
+        let r: [&[f32]; 8] = std::array::from_fn(|j| row(g[j]));
+        if r.iter().any(|x| x.len() != v.len()) {
+            out.extend(g.iter().zip(r).map(|(&i, x)| (i, dot(v, x))));
+            continue;
+        }
+        // `Sum` for floats starts from -0.0.
+        let mut acc = [-0.0f32; 8];
+        for (j, &x) in v.iter().enumerate() {
+            for k in 0..8 {
+                acc[k] += x * r[k][j];
+            }
+        }
+        out.extend(g.iter().copied().zip(acc));
+    }
+    out.extend(groups.remainder().iter().map(|&i| (i, dot(v, row(i)))));
+}
+
+/// Cluster members of a set of documents (teams or demands), keyed by the number of documents and the
+/// address of the first one's vector; emptied on every write to the engine state, so an entry never
+/// outlives the state it was built from.
+#[derive(Default)]
+pub(super) struct MemberCache {
+    entries: Mutex<Vec<(usize, usize, Arc<Vec<Vec<usize>>>)>>,
+}
+
+impl MemberCache {
+    /// The members for `count` documents read through `doc`, built by `build` when not cached.
+    pub(super) fn get_or_build<'s, T>(
+        &self,
+        count: usize,
+        doc: impl Fn(usize) -> (T, &'s Vec<f32>),
+        build: impl FnOnce() -> Vec<Vec<usize>>,
+    ) -> Arc<Vec<Vec<usize>>> {
+        if count == 0 {
+            return Arc::new(build());
+        }
+        let key = doc(0).1.as_ptr() as usize;
+        let lock = || self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, _, m)) = lock().iter().find(|(c, k, _)| (*c, *k) == (count, key)) {
+            return m.clone();
+        }
+        let members = Arc::new(build());
+        let mut entries = lock();
+        entries.retain(|(c, k, _)| (*c, *k) != (count, key));
+        entries.push((count, key, members.clone()));
+        members
+    }
+
+    pub(super) fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_rows_equals_dot_bit_for_bit() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) as f32 / (1u64 << 31) as f32) - 0.5
+        };
+        let v: Vec<f32> = (0..150).map(|_| next()).collect();
+        let mut rows: Vec<Vec<f32>> = (0..21).map(|_| (0..150).map(|_| next()).collect()).collect();
+        rows[3] = vec![0.0; 150];
+        rows[9] = vec![-0.0; 150];
+        rows[12].truncate(100);
+        let ids: Vec<usize> = (0..rows.len()).rev().collect();
+        let mut out = Vec::new();
+        dot_rows(&v, &ids, |i| rows[i].as_slice(), &mut out);
+        assert_eq!(out.len(), rows.len());
+        for (i, d) in out {
+            assert_eq!(d.to_bits(), dot(&v, &rows[i]).to_bits(), "row {i}");
+        }
+    }
+}
