@@ -81,16 +81,31 @@ impl Engine {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Vec<Vec<(TeamId, f32)>>, MatchError> {
         let shortlist = shortlist.max(limit);
+        // Demands of the same track and cluster run together, so their pools and clusters stay in cache.
+        let order: Vec<usize> = {
+            let state = self.read()?;
+            let key = |id: &DemandId| {
+                state.demand_slots.get(id.as_str()).map(|&d| {
+                    let rec = &state.demands[d];
+                    (rec.tracks.first().copied(), rec.cluster)
+                })
+            };
+            let mut order: Vec<(Option<(Option<usize>, Option<usize>)>, usize)> =
+                demands.iter().map(key).zip(0..).collect();
+            order.sort_unstable();
+            order.into_iter().map(|(_, i)| i).collect()
+        };
         let mut pools = Pools::default();
-        let mut out = Vec::with_capacity(demands.len());
+        let mut out: Vec<Vec<(TeamId, f32)>> = vec![Vec::new(); demands.len()];
+        let mut done = 0;
         progress(0, demands.len());
         let started = Instant::now();
-        for chunk in demands.chunks(CHUNK) {
+        for chunk in order.chunks(CHUNK) {
             let state = self.read()?;
             let exhaustive = state.teams.len() <= self.config.retrieval.exhaustive_below;
             let slots: Vec<Option<usize>> = chunk
                 .iter()
-                .map(|id| state.demand_slots.get(id.as_str()).copied())
+                .map(|&i| state.demand_slots.get(demands[i].as_str()).copied())
                 .collect();
             if !exhaustive {
                 if pools.fingerprint != state.fingerprint_sum || pools.teams != state.teams.len() {
@@ -128,13 +143,15 @@ impl Engine {
                     Some(d) => self.rank_in_pools(&state, &pools, *d, limit, shortlist),
                 })
                 .collect();
-            out.extend(ranked.into_iter().map(|list| {
-                list.into_iter()
+            for (&i, list) in chunk.iter().zip(ranked) {
+                out[i] = list
+                    .into_iter()
                     .map(|(t, s)| (state.data.teams[t].id.clone(), s))
-                    .collect()
-            }));
+                    .collect();
+            }
             drop(state);
-            progress(out.len(), demands.len());
+            done += chunk.len();
+            progress(done, demands.len());
         }
         if std::env::var_os("SHUANGGAO_BATCH_TIMING").is_some() {
             let ms = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e6;
@@ -273,59 +290,118 @@ fn fast_dot(a: &[f32], b: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + rest
 }
 
-/// Dot products of `v` with the rows `rows` (`row(i)` gives row `i`), appended to `out` as `(i, dot)`.
-/// Eight rows are summed side by side, each in the order of `dot`, so every value equals `dot(v, row)` bit
-/// for bit; only the throughput differs.
-pub(super) fn dot_rows<'s>(
-    v: &[f32],
-    rows: &[usize],
-    row: impl Fn(usize) -> &'s [f32],
-    out: &mut Vec<(usize, f32)>,
-) {
-    let mut groups = rows.chunks_exact(8);
-    for g in &mut groups {
-        let r: [&[f32]; 8] = std::array::from_fn(|j| row(g[j]));
-        if r.iter().any(|x| x.len() != v.len()) {
-            out.extend(g.iter().zip(r).map(|(&i, x)| (i, dot(v, x))));
-            continue;
-        }
-        // `Sum` for floats starts from -0.0.
-        let mut acc = [-0.0f32; 8];
-        for (j, &x) in v.iter().enumerate() {
-            for k in 0..8 {
-                acc[k] += x * r[k][j];
-            }
-        }
-        out.extend(g.iter().copied().zip(acc));
-    }
-    out.extend(groups.remainder().iter().map(|&i| (i, dot(v, row(i)))));
+/// The documents of each cluster with their vectors side by side: rows in blocks of eight, stored
+/// transposed (`dims` × 8 values per block), so the eight sums of a block run as SIMD lanes, each in the
+/// order of `dot`.
+pub(super) struct Members {
+    lists: Vec<Vec<usize>>,
+    blocks: Vec<Vec<f32>>,
+    /// Per block: whether all its vectors are `dims` long (else its rows are summed by `dot`).
+    regular: Vec<Vec<bool>>,
+    dims: usize,
 }
 
-/// Cluster members of a set of documents (teams or demands), keyed by the number of documents and the
-/// address of the first one's vector; emptied on every write to the engine state, so an entry never
-/// outlives the state it was built from.
+impl Members {
+    /// Groups `count` documents by cluster (`doc(i)` gives the cluster and the vector of document `i`).
+    pub(super) fn build<'s>(
+        clusters: usize,
+        count: usize,
+        doc: impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
+    ) -> Members {
+        let mut lists: Vec<Vec<usize>> = vec![Vec::new(); clusters];
+        for i in 0..count {
+            if let (Some(k), _) = doc(i) {
+                lists[k].push(i);
+            }
+        }
+        let dims = if count > 0 { doc(0).1.len() } else { 0 };
+        let mut regular = Vec::with_capacity(lists.len());
+        let blocks = lists
+            .iter()
+            .map(|list| {
+                let mut block = vec![0f32; list.len().div_ceil(8) * 8 * dims];
+                let mut ok = Vec::with_capacity(list.len().div_ceil(8));
+                for (b, rows) in list.chunks(8).enumerate() {
+                    ok.push(rows.iter().all(|&i| doc(i).1.len() == dims));
+                    for (lane, &i) in rows.iter().enumerate() {
+                        for (j, &x) in doc(i).1.iter().take(dims).enumerate() {
+                            block[b * 8 * dims + j * 8 + lane] = x;
+                        }
+                    }
+                }
+                regular.push(ok);
+                block
+            })
+            .collect();
+        Members {
+            lists,
+            blocks,
+            regular,
+            dims,
+        }
+    }
+
+    /// Appends `(document, dot(v, its vector))` for every document of cluster `k`, equal bit for bit to
+    /// `dot` (documents whose vector is not `dims` long are summed by `dot` itself).
+    pub(super) fn dots<'s>(
+        &self,
+        k: usize,
+        v: &[f32],
+        doc: impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
+        out: &mut Vec<(usize, f32)>,
+    ) {
+        let list = &self.lists[k];
+        if v.len() != self.dims || self.dims == 0 {
+            out.extend(list.iter().map(|&i| (i, dot(v, doc(i).1))));
+            return;
+        }
+        let block_len = 8 * self.dims;
+        let blocks = self.blocks[k].chunks_exact(block_len);
+        for ((rows, block), &regular) in list.chunks(8).zip(blocks).zip(&self.regular[k]) {
+            if !regular {
+                out.extend(rows.iter().map(|&i| (i, dot(v, doc(i).1))));
+                continue;
+            }
+            // `Sum` for floats starts from -0.0.
+            let mut acc = [-0.0f32; 8];
+            for (&x, lanes) in v.iter().zip(block.chunks_exact(8)) {
+                for l in 0..8 {
+                    acc[l] += x * lanes[l];
+                }
+            }
+            out.extend(rows.iter().copied().zip(acc));
+        }
+    }
+}
+
+/// [`Members`] of the document sets `nearest` scans, keyed by the number of documents and the address of
+/// the first one's vector; emptied on every write to the engine state, so an entry never outlives the
+/// state it was built from.
 #[derive(Default)]
 pub(super) struct MemberCache {
-    entries: Mutex<Vec<(usize, usize, Arc<Vec<Vec<usize>>>)>>,
+    entries: Mutex<Vec<(usize, usize, Arc<Members>)>>,
 }
 
 impl MemberCache {
-    /// The members for `count` documents read through `doc`, built by `build` when not cached.
-    pub(super) fn get_or_build<'s, T>(
+    /// The members of the `count` documents read through `doc`, grouped into `clusters`.
+    pub(super) fn get<'s>(
         &self,
+        clusters: usize,
         count: usize,
-        doc: impl Fn(usize) -> (T, &'s Vec<f32>),
-        build: impl FnOnce() -> Vec<Vec<usize>>,
-    ) -> Arc<Vec<Vec<usize>>> {
+        doc: impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
+    ) -> Arc<Members> {
         if count == 0 {
-            return Arc::new(build());
+            return Arc::new(Members::build(clusters, count, doc));
         }
         let key = doc(0).1.as_ptr() as usize;
         let lock = || self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((_, _, m)) = lock().iter().find(|(c, k, _)| (*c, *k) == (count, key)) {
+        if let Some((_, _, m)) = lock()
+            .iter()
+            .find(|(c, k, m)| (*c, *k) == (count, key) && m.lists.len() == clusters)
+        {
             return m.clone();
         }
-        let members = Arc::new(build());
+        let members = Arc::new(Members::build(clusters, count, &doc));
         let mut entries = lock();
         entries.retain(|(c, k, _)| (*c, *k) != (count, key));
         entries.push((count, key, members.clone()));
@@ -345,23 +421,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dot_rows_equals_dot_bit_for_bit() {
+    fn member_dots_equal_dot_bit_for_bit() {
         let mut seed = 7u64;
         let mut next = || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((seed >> 33) as f32 / (1u64 << 31) as f32) - 0.5
         };
         let v: Vec<f32> = (0..150).map(|_| next()).collect();
-        let mut rows: Vec<Vec<f32>> = (0..21).map(|_| (0..150).map(|_| next()).collect()).collect();
+        let mut rows: Vec<Vec<f32>> = (0..45)
+            .map(|_| (0..150).map(|_| next()).collect())
+            .collect();
         rows[3] = vec![0.0; 150];
         rows[9] = vec![-0.0; 150];
         rows[12].truncate(100);
-        let ids: Vec<usize> = (0..rows.len()).rev().collect();
-        let mut out = Vec::new();
-        dot_rows(&v, &ids, |i| rows[i].as_slice(), &mut out);
-        assert_eq!(out.len(), rows.len());
-        for (i, d) in out {
-            assert_eq!(d.to_bits(), dot(&v, &rows[i]).to_bits(), "row {i}");
+        let cluster = |i: usize| if i % 5 == 0 { None } else { Some(i % 3) };
+        let members = Members::build(3, rows.len(), |i| (cluster(i), &rows[i]));
+        let mut seen = 0;
+        for k in 0..3 {
+            let mut out = Vec::new();
+            members.dots(k, &v, |i| (cluster(i), &rows[i]), &mut out);
+            for (i, d) in out {
+                assert_eq!(cluster(i), Some(k));
+                assert_eq!(d.to_bits(), dot(&v, &rows[i]).to_bits(), "row {i}");
+                seen += 1;
+            }
         }
+        assert_eq!(seen, rows.iter().enumerate().filter(|(i, _)| cluster(*i).is_some()).count());
     }
 }

@@ -1465,21 +1465,13 @@ impl Engine {
                         .partial_cmp(&sims[a])
                         .unwrap_or(std::cmp::Ordering::Equal)
                 });
-                let members = self.members.get_or_build(count, &doc, || {
-                    let mut members: Vec<Vec<usize>> = vec![Vec::new(); sims.len()];
-                    for i in 0..count {
-                        if let (Some(k), _) = doc(i) {
-                            members[k].push(i);
-                        }
-                    }
-                    members
-                });
+                let members = self.members.get(sims.len(), count, &doc);
                 let mut out = Vec::new();
                 for (probed, &k) in order.iter().enumerate() {
                     if probed >= 2 && out.len() >= 4 * n {
                         break;
                     }
-                    batch::dot_rows(v, &members[k], |i| doc(i).1, &mut out);
+                    members.dots(k, v, &doc, &mut out);
                 }
                 out
             }
