@@ -21,7 +21,10 @@ use super::{Engine, MatchError, Query, State, Terms, dot, top_k};
 use crate::domain::{DemandId, TeamId};
 
 /// Teams of a demand's pool scored in full, per team asked for.
-pub const SHORTLIST_FACTOR: usize = 4;
+pub const SHORTLIST_FACTOR: usize = 2;
+
+/// Leading latent dimensions (largest singular values first) the first pass compares.
+const FIRST_PASS_DIMS: usize = 48;
 
 /// Demands scored between two progress reports (and two takes of the state lock).
 const CHUNK: usize = 2048;
@@ -34,7 +37,7 @@ struct Pool {
     norms: Vec<f32>,
     /// Profile term → `(position in the pool, BM25F count)`.
     postings: HashMap<u32, Vec<(u32, f32)>>,
-    /// Profile vectors, `dims` values per team.
+    /// The leading `dims` values of each team's profile vector.
     vecs: Vec<f32>,
     dims: usize,
 }
@@ -182,7 +185,7 @@ impl Engine {
         let dims = state
             .teams
             .first()
-            .map_or(0, |t| t.profile_vec.len());
+            .map_or(0, |t| t.profile_vec.len().min(FIRST_PASS_DIMS));
         let mut postings: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
         let mut norms = Vec::with_capacity(teams.len());
         let mut vecs = Vec::with_capacity(teams.len() * dims);
@@ -192,8 +195,8 @@ impl Engine {
             for &(term, tf) in &rec.bags.profile {
                 postings.entry(term).or_default().push((i as u32, tf));
             }
-            if rec.profile_vec.len() == dims {
-                vecs.extend_from_slice(&rec.profile_vec);
+            if rec.profile_vec.len() >= dims {
+                vecs.extend_from_slice(&rec.profile_vec[..dims]);
             } else {
                 vecs.extend(std::iter::repeat_n(0.0, dims));
             }
@@ -260,9 +263,10 @@ impl Engine {
         };
         add_terms(&q.lexical, w.lexical);
         add_terms(&q.expansion.terms, w.feedback);
-        if pool.dims > 0 && q.expansion.vec.len() == pool.dims && w.semantic > 0.0 {
+        if pool.dims > 0 && q.expansion.vec.len() >= pool.dims && w.semantic > 0.0 {
+            let head = &q.expansion.vec[..pool.dims];
             for (a, v) in acc.iter_mut().zip(pool.vecs.chunks_exact(pool.dims)) {
-                *a += w.semantic * fast_dot(&q.expansion.vec, v).max(0.0);
+                *a += w.semantic * fast_dot(head, v).max(0.0);
             }
         }
         let mut scored: Vec<(u32, f32)> = pool.teams.iter().copied().zip(acc).collect();
