@@ -33,9 +33,7 @@ const CHUNK: usize = 2048;
 struct Pool {
     /// Team slots, ascending.
     teams: Vec<u32>,
-    /// BM25 length normalisation `k1 (1 - b + b len / avg)` of each team's profile.
-    norms: Vec<f32>,
-    /// Profile term → `(position in the pool, BM25F count)`.
+    /// Profile term → `(position in the pool, BM25 saturation tf / (tf + k1 (1 - b + b len / avg)))`.
     postings: HashMap<u32, Vec<(u32, f32)>>,
     /// The leading `dims` values of each team's profile vector.
     vecs: Vec<f32>,
@@ -187,13 +185,15 @@ impl Engine {
             .first()
             .map_or(0, |t| t.profile_vec.len().min(FIRST_PASS_DIMS));
         let mut postings: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
-        let mut norms = Vec::with_capacity(teams.len());
         let mut vecs = Vec::with_capacity(teams.len() * dims);
         for (i, &t) in teams.iter().enumerate() {
             let rec = &state.teams[t as usize];
-            norms.push(cfg.k1 * (1.0 - cfg.b + cfg.b * rec.bags.profile_len / avg.max(1e-6)));
+            let norm = cfg.k1 * (1.0 - cfg.b + cfg.b * rec.bags.profile_len / avg.max(1e-6));
             for &(term, tf) in &rec.bags.profile {
-                postings.entry(term).or_default().push((i as u32, tf));
+                postings
+                    .entry(term)
+                    .or_default()
+                    .push((i as u32, tf / (tf + norm)));
             }
             if rec.profile_vec.len() >= dims {
                 vecs.extend_from_slice(&rec.profile_vec[..dims]);
@@ -203,7 +203,6 @@ impl Engine {
         }
         Pool {
             teams,
-            norms,
             postings,
             vecs,
             dims,
@@ -255,8 +254,9 @@ impl Engine {
             let scale = weight / terms.upper;
             for &(term, qw) in &terms.terms {
                 if let Some(list) = pool.postings.get(&term) {
-                    for &(i, tf) in list {
-                        acc[i as usize] += scale * qw * tf / (tf + pool.norms[i as usize]);
+                    let w = scale * qw;
+                    for &(i, sat) in list {
+                        acc[i as usize] += w * sat;
                     }
                 }
             }
