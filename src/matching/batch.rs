@@ -11,9 +11,7 @@
 //! between which the state lock is released (pools are rebuilt if the dataset changed meanwhile).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use rayon::prelude::*;
 
@@ -48,12 +46,6 @@ struct Pools {
     by_track: HashMap<usize, Pool>,
 }
 
-static T_QUERY: AtomicU64 = AtomicU64::new(0);
-static T_FIRST: AtomicU64 = AtomicU64::new(0);
-static T_FULL: AtomicU64 = AtomicU64::new(0);
-static N_FULL: AtomicU64 = AtomicU64::new(0);
-static N_POOL: AtomicU64 = AtomicU64::new(0);
-
 impl Engine {
     /// The best `limit` teams of each demand as `(team, score)`, best first, one list per demand in the
     /// same order (empty for an unknown demand). Scores are those of [`Engine::score_pair`]; a demand's
@@ -65,11 +57,7 @@ impl Engine {
         limit: usize,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Vec<Vec<(TeamId, f32)>>, MatchError> {
-        let factor = std::env::var("SHUANGGAO_SHORTLIST")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(SHORTLIST_FACTOR);
-        self.rank_teams_many_with(demands, limit, factor * limit, progress)
+        self.rank_teams_many_with(demands, limit, SHORTLIST_FACTOR * limit, progress)
     }
 
     /// [`Engine::rank_teams_many`] with the number of pool teams scored in full per demand (at least
@@ -91,8 +79,7 @@ impl Engine {
                     (rec.tracks.first().copied(), rec.cluster)
                 })
             };
-            let mut order: Vec<(Option<(Option<usize>, Option<usize>)>, usize)> =
-                demands.iter().map(key).zip(0..).collect();
+            let mut order: Vec<_> = demands.iter().map(key).zip(0usize..).collect();
             order.sort_unstable();
             order.into_iter().map(|(_, i)| i).collect()
         };
@@ -100,7 +87,6 @@ impl Engine {
         let mut out: Vec<Vec<(TeamId, f32)>> = vec![Vec::new(); demands.len()];
         let mut done = 0;
         progress(0, demands.len());
-        let started = Instant::now();
         for chunk in order.chunks(CHUNK) {
             let state = self.read()?;
             let exhaustive = state.teams.len() <= self.config.retrieval.exhaustive_below;
@@ -154,18 +140,6 @@ impl Engine {
             done += chunk.len();
             progress(done, demands.len());
         }
-        if std::env::var_os("SHUANGGAO_BATCH_TIMING").is_some() {
-            let ms = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e6;
-            eprintln!(
-                "batch: wall {:.1} s; cpu query {:.0} ms, first pass {:.0} ms, full {:.0} ms ({} pairs), pool teams {}",
-                started.elapsed().as_secs_f64(),
-                ms(&T_QUERY),
-                ms(&T_FIRST),
-                ms(&T_FULL),
-                N_FULL.load(Ordering::Relaxed),
-                N_POOL.load(Ordering::Relaxed),
-            );
-        }
         Ok(out)
     }
 
@@ -218,28 +192,19 @@ impl Engine {
         limit: usize,
         shortlist: usize,
     ) -> Vec<(usize, f32)> {
-        let t0 = Instant::now();
         let q = self.query(state, d);
-        let t1 = Instant::now();
         let mut short: Vec<(u32, f32)> = Vec::new();
         for k in &state.demands[d].tracks {
             if let Some(pool) = pools.by_track.get(k) {
-                N_POOL.fetch_add(pool.teams.len() as u64, Ordering::Relaxed);
                 short.extend(self.first_pass(pool, &q, shortlist));
             }
         }
         short.sort_unstable_by_key(|&(t, _)| t);
         short.dedup_by_key(|x| x.0);
         top_k(&mut short, shortlist);
-        let t2 = Instant::now();
         let teams: Vec<usize> = short.iter().map(|&(t, _)| t as usize).collect();
         let mut scored = self.score_candidates(state, d, &q, &teams);
         top_k(&mut scored, limit);
-        let t3 = Instant::now();
-        T_QUERY.fetch_add((t1 - t0).as_nanos() as u64, Ordering::Relaxed);
-        T_FIRST.fetch_add((t2 - t1).as_nanos() as u64, Ordering::Relaxed);
-        T_FULL.fetch_add((t3 - t2).as_nanos() as u64, Ordering::Relaxed);
-        N_FULL.fetch_add(teams.len() as u64, Ordering::Relaxed);
         scored
     }
 
@@ -440,7 +405,13 @@ mod tests {
         rows[3] = vec![0.0; 150];
         rows[9] = vec![-0.0; 150];
         rows[12].truncate(100);
-        let cluster = |i: usize| if i % 5 == 0 { None } else { Some(i % 3) };
+        let cluster = |i: usize| {
+            if i.is_multiple_of(5) {
+                None
+            } else {
+                Some(i % 3)
+            }
+        };
         let members = Members::build(3, rows.len(), |i| (cluster(i), &rows[i]));
         let mut seen = 0;
         for k in 0..3 {
@@ -452,6 +423,12 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, rows.iter().enumerate().filter(|(i, _)| cluster(*i).is_some()).count());
+        assert_eq!(
+            seen,
+            rows.iter()
+                .enumerate()
+                .filter(|(i, _)| cluster(*i).is_some())
+                .count()
+        );
     }
 }

@@ -53,7 +53,11 @@ fn batched_scores_equal_pair_scores_on_both_paths() {
     assert_eq!(reports.last(), Some(&(ids.len(), ids.len())));
     assert!(reports.windows(2).all(|w| w[0].0 <= w[1].0));
     for (id, list) in ids.iter().zip(&lists).take(data.demands.len()) {
-        assert_eq!(list, &small.rank_teams(id, limit).expect("rank_teams"), "{id}");
+        assert_eq!(
+            list,
+            &small.rank_teams(id, limit).expect("rank_teams"),
+            "{id}"
+        );
     }
 
     // Track pools with a shortlist: scores are still exactly score_pair's.
