@@ -321,8 +321,9 @@ pub(crate) fn start_worker(app: &App, rx: mpsc::Receiver<String>) -> Result<()> 
     Ok(())
 }
 
-/// [`PairScorer`] over the service's [`Matcher`]: pair scores from `teams_for_demand`, and the matched
-/// terms and best achievement of its explanations as evidence.
+/// [`PairScorer`] over the service's [`Matcher`]: pair scores of every demand in scope from one
+/// `rank_teams_many` call (no explanations), and, for the pairs a batch explains, the matched terms and
+/// best achievement of `score_pair`'s explanation as evidence.
 pub struct MatcherScorer {
     matcher: Arc<dyn Matcher>,
     evidence: Mutex<HashMap<(DemandId, TeamId), PairEvidence>>,

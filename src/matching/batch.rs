@@ -6,8 +6,9 @@
 //! one of its tracks (declared, or inferred as for the `track` feature). Pools are built once per call,
 //! one per track: the teams' profile vectors side by side and an inverted index of their profile terms.
 //! A first pass over the pool (BM25 shares of the demand's query and expansion terms, and the latent
-//! cosine, weighted as in the score) shortlists `shortlist` teams, which are scored in full by
-//! `Engine::features`; the best `limit` of those are returned. Demands run in parallel, in chunks
+//! cosine over the leading dimensions, weighted as in the score) shortlists `shortlist` teams
+//! ([`SHORTLIST_FACTOR`] × `limit` by default), which are scored in full by `Engine::features`; the best
+//! `limit` of those are returned. Demands run in parallel, in chunks
 //! between which the state lock is released (pools are rebuilt if the dataset changed meanwhile).
 
 use std::collections::HashMap;
