@@ -61,6 +61,43 @@ pub trait Matcher: Send + Sync {
     fn delete_team(&self, id: &TeamId) -> Result<(), MatcherError>;
     fn upsert_demand(&self, demand: &Demand) -> Result<(), MatcherError>;
     fn delete_demand(&self, id: &DemandId) -> Result<(), MatcherError>;
+
+    /// Pair scores, without explanations, of the best `limit` teams of many demands: one list per demand
+    /// in the same order, empty for an unknown demand; `progress(done)` as demands get scored. Pairing
+    /// proposals score every demand of their tracks through this. The default ranks one demand at a time.
+    fn rank_teams_many(
+        &self,
+        demands: &[DemandId],
+        limit: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<(TeamId, f32)>>, MatcherError> {
+        let mut out = Vec::with_capacity(demands.len());
+        for d in demands {
+            out.push(match self.teams_for_demand(d, limit) {
+                Ok(list) => list.into_iter().map(|m| (m.team_id, m.score)).collect(),
+                Err(MatcherError::Unknown(_)) => Vec::new(),
+                Err(err) => return Err(err),
+            });
+            if out.len() % 256 == 0 {
+                progress(out.len());
+            }
+        }
+        progress(out.len());
+        Ok(out)
+    }
+
+    /// One pair's score with the explanation; `None` when the matcher cannot tell. The default looks the
+    /// team up among the demand's best teams.
+    fn score_pair(
+        &self,
+        demand: &DemandId,
+        team: &TeamId,
+    ) -> Result<Option<PairMatch>, MatcherError> {
+        Ok(self
+            .teams_for_demand(demand, 100)?
+            .into_iter()
+            .find(|m| &m.team_id == team))
+    }
 }
 
 /// One scored (demand, team) pair with the engine's explanation.

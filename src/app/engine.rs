@@ -82,4 +82,25 @@ impl Matcher for Engine {
     fn delete_demand(&self, id: &DemandId) -> Result<(), MatcherError> {
         Engine::delete_demand(self, id).map_err(to_err)
     }
+
+    fn rank_teams_many(
+        &self,
+        demands: &[DemandId],
+        limit: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<(TeamId, f32)>>, MatcherError> {
+        Engine::rank_teams_many(self, demands, limit, &mut |done, _| progress(done)).map_err(to_err)
+    }
+
+    fn score_pair(
+        &self,
+        demand: &DemandId,
+        team: &TeamId,
+    ) -> Result<Option<PairMatch>, MatcherError> {
+        match Engine::score_pair(self, demand, team) {
+            Ok(m) => Ok(Some(to_pair(m))),
+            Err(MatchError::NotFound { .. }) => Ok(None),
+            Err(err) => Err(to_err(err)),
+        }
+    }
 }

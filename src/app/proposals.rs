@@ -321,8 +321,9 @@ pub(crate) fn start_worker(app: &App, rx: mpsc::Receiver<String>) -> Result<()> 
     Ok(())
 }
 
-/// [`PairScorer`] over the service's [`Matcher`]: pair scores from `teams_for_demand`, and the matched
-/// terms and best achievement of its explanations as evidence.
+/// [`PairScorer`] over the service's [`Matcher`]: pair scores of every demand in scope from one
+/// `rank_teams_many` call (no explanations), and, for the pairs a batch explains, the matched terms and
+/// best achievement of `score_pair`'s explanation as evidence.
 pub struct MatcherScorer {
     matcher: Arc<dyn Matcher>,
     evidence: Mutex<HashMap<(DemandId, TeamId), PairEvidence>>,
@@ -342,6 +343,13 @@ impl MatcherScorer {
             evidence: Mutex::new(HashMap::new()),
             failure: Mutex::new(None),
         }
+    }
+
+    fn record_failure(&self, err: MatcherError) {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(err);
     }
 
     /// The first matcher failure met while scoring (unknown demands are not failures).
@@ -412,10 +420,7 @@ impl PairScorer for MatcherScorer {
             }
             Err(MatcherError::Unknown(_)) => Vec::new(),
             Err(err) => {
-                self.failure
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_or_insert(err);
+                self.record_failure(err);
                 Vec::new()
             }
         }
@@ -428,12 +433,44 @@ impl PairScorer for MatcherScorer {
             .collect()
     }
 
+    fn teams_for_all(
+        &self,
+        demands: &[DemandId],
+        limit: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Vec<Vec<(TeamId, f32)>> {
+        match self.matcher.rank_teams_many(demands, limit, progress) {
+            Ok(lists) => lists,
+            Err(err) => {
+                self.record_failure(err);
+                vec![Vec::new(); demands.len()]
+            }
+        }
+    }
+
     fn explain(&self, demand: &DemandId, team: &TeamId) -> Option<PairEvidence> {
+        let key = (demand.clone(), team.clone());
+        if let Some(ev) = self
+            .evidence
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Some(ev.clone());
+        }
+        let ev = match self.matcher.score_pair(demand, team) {
+            Ok(m) => evidence_of(&m?.explanation),
+            Err(MatcherError::Unknown(_)) => return None,
+            Err(err) => {
+                self.record_failure(err);
+                return None;
+            }
+        };
         self.evidence
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&(demand.clone(), team.clone()))
-            .cloned()
+            .insert(key, ev.clone());
+        Some(ev)
     }
 }
 

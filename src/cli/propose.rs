@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
@@ -11,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use shuanggao::app::proposals::MatcherScorer;
 use shuanggao::domain::TrackId;
-use shuanggao::matching::Engine;
+use shuanggao::matching::{Engine, OpenOptions};
 use shuanggao::pairing::{self, PairingConfig, Progress, Stage};
 
 #[derive(Debug, Args)]
@@ -37,6 +38,12 @@ pub struct ProposeArgs {
     /// Also export the batch as XLSX.
     #[arg(long)]
     pub xlsx: Option<PathBuf>,
+    /// Keep the text index here and reuse it on later runs (default: a temporary directory).
+    #[arg(long, requires = "models_dir")]
+    pub index_dir: Option<PathBuf>,
+    /// Keep the trained models here and reuse them on later runs (default: a temporary directory).
+    #[arg(long, requires = "index_dir")]
+    pub models_dir: Option<PathBuf>,
 }
 
 /// Exit code for invalid input data or arguments.
@@ -63,14 +70,33 @@ pub fn run(args: ProposeArgs) -> anyhow::Result<ExitCode> {
         .map(|t| TrackId(t.trim().to_owned()))
         .collect();
     // Pair scores come from the matching engine, built (index and models) in a temporary directory so
-    // that DIR is never written.
+    // that DIR is never written, or opened from the given directories (built there when missing).
     let scratch = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let engine = Engine::open_or_build(
-        &data,
-        &scratch.path().join("index"),
-        &scratch.path().join("models"),
-    )
-    .context("cannot build the matching engine")?;
+    let (index_dir, models_dir) = match (&args.index_dir, &args.models_dir) {
+        (Some(i), Some(m)) => (i.clone(), m.clone()),
+        _ => (scratch.path().join("index"), scratch.path().join("models")),
+    };
+    let opened = Instant::now();
+    let (engine, report) =
+        Engine::open_with(&data, &index_dir, &models_dir, &OpenOptions::default())
+            .context("cannot build the matching engine")?;
+    let engine_seconds = opened.elapsed().as_secs_f64();
+    eprintln!(
+        "engine: {} in {engine_seconds:.1} s (analysis {:.1} s, models {} {:.1} s, vectors {:.1} s)",
+        if report.index_reopened {
+            "index reopened"
+        } else {
+            "index built"
+        },
+        report.seconds_analysis,
+        if report.models_loaded {
+            "loaded"
+        } else {
+            "trained"
+        },
+        report.seconds_models,
+        report.seconds_vectors,
+    );
     let scorer = MatcherScorer::new(Arc::new(engine));
     let bar = ProgressBar::new(100);
     bar.set_style(
@@ -88,6 +114,7 @@ pub fn run(args: ProposeArgs) -> anyhow::Result<ExitCode> {
             Stage::Done => "done".to_owned(),
         });
     };
+    let proposing = Instant::now();
     let proposal = match pairing::propose(&data, &scorer, &tracks, &config, &mut on_progress) {
         Ok(p) => p,
         Err(e) => {
@@ -96,6 +123,7 @@ pub fn run(args: ProposeArgs) -> anyhow::Result<ExitCode> {
         }
     };
     bar.finish_and_clear();
+    let propose_seconds = proposing.elapsed().as_secs_f64();
     let batch = &proposal.batch;
     write_json(&args.out, batch)?;
     if let Some(p) = &args.instance {
@@ -111,7 +139,7 @@ pub fn run(args: ProposeArgs) -> anyhow::Result<ExitCode> {
     }
     let o = &batch.optimality;
     println!(
-        "pairings={} objective={:.6} feasible={} proven_optimal={} gap={} unmet_minimums={} candidates={} groups={} diagnostics={} time_ms={}",
+        "pairings={} objective={:.6} feasible={} proven_optimal={} gap={} unmet_minimums={} candidates={} groups={} diagnostics={} time_ms={} engine_s={engine_seconds:.1} propose_s={propose_seconds:.1}",
         batch.pairings.len(),
         batch.objective,
         o.feasible,

@@ -27,6 +27,7 @@
 //! Candidates come from the text index (BM25 over all fields) and from the latent space (the nearest
 //! clusters), then every candidate is scored in full; below `exhaustive_below` documents all are scored.
 
+mod batch;
 mod bigrams;
 mod build;
 pub mod config;
@@ -794,7 +795,9 @@ impl Engine {
     }
 
     fn write(&self) -> Result<std::sync::RwLockWriteGuard<'_, State>, MatchError> {
-        self.state.write().map_err(|_| MatchError::Poisoned)
+        let state = self.state.write().map_err(|_| MatchError::Poisoned)?;
+        self.members.clear();
+        Ok(state)
     }
 
     /// The `limit` best teams for a demand, best first, with explanations.

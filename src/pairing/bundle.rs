@@ -20,9 +20,6 @@ use super::instance::round_quality;
 use super::scorer::PairScorer;
 use crate::domain::{Dataset, DemandId, Fund, Platform, TeamId, TrackId};
 
-/// Demands scored per call of the scorer (and per progress report).
-const CHUNK: usize = 2048;
-
 /// Id → position maps over a dataset.
 pub(crate) struct Lookup<'a> {
     pub data: &'a Dataset,
@@ -188,37 +185,35 @@ pub(crate) fn build_candidates(
         .collect();
     in_scope.sort_unstable();
     in_scope.dedup();
-    let mut scores: HashMap<u32, Vec<(u32, f32)>> = HashMap::with_capacity(in_scope.len());
     let total = in_scope.len() as u64;
     progress(Progress::new(Stage::Scoring, 0, total));
-    for (n, chunk) in in_scope.chunks(CHUNK).enumerate() {
-        let ids: Vec<DemandId> = chunk
-            .iter()
-            .map(|&d| data.demands[d as usize].id.clone())
-            .collect();
-        let lists = scorer.teams_for_demands(&ids, cfg.teams_per_demand);
-        let converted: Vec<Vec<(u32, f32)>> = lists
-            .into_par_iter()
-            .map(|list| {
-                let mut v: Vec<(u32, f32)> = list
-                    .into_iter()
-                    .filter(|(_, s)| s.is_finite())
-                    .filter_map(|(tid, s)| {
-                        lk.team
-                            .get(tid.as_str())
-                            .map(|&t| (t as u32, s.clamp(0.0, 1.0)))
-                    })
-                    .collect();
-                v.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
-                v.dedup_by_key(|x| x.0);
-                v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                v
-            })
-            .collect();
-        scores.extend(chunk.iter().copied().zip(converted));
-        let done = ((n + 1) * CHUNK).min(in_scope.len()) as u64;
-        progress(Progress::new(Stage::Scoring, done, total));
-    }
+    let ids: Vec<DemandId> = in_scope
+        .iter()
+        .map(|&d| data.demands[d as usize].id.clone())
+        .collect();
+    let lists = scorer.teams_for_all(&ids, cfg.teams_per_demand, &mut |done| {
+        progress(Progress::new(Stage::Scoring, done as u64, total));
+    });
+    drop(ids);
+    let converted: Vec<Vec<(u32, f32)>> = lists
+        .into_par_iter()
+        .map(|list| {
+            let mut v: Vec<(u32, f32)> = list
+                .into_iter()
+                .filter(|(_, s)| s.is_finite())
+                .filter_map(|(tid, s)| {
+                    lk.team
+                        .get(tid.as_str())
+                        .map(|&t| (t as u32, s.clamp(0.0, 1.0)))
+                })
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+            v.dedup_by_key(|x| x.0);
+            v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            v
+        })
+        .collect();
+    let scores: HashMap<u32, Vec<(u32, f32)>> = in_scope.iter().copied().zip(converted).collect();
 
     // Candidates per group, one per university with fits (and forced ones even without).
     let team_univ: Vec<Option<usize>> = data

@@ -3,6 +3,9 @@
 
 use crate::domain::{DemandId, TeamId};
 
+/// Demands per call of [`PairScorer::teams_for_demands`] in the default [`PairScorer::teams_for_all`].
+pub const SCORING_CHUNK: usize = 2048;
+
 /// Where the pair scores of (demand, team) come from.
 ///
 /// Scores are expected in [0, 1] (values outside are clamped, NaN is ignored); higher is better.
@@ -18,6 +21,23 @@ pub trait PairScorer {
             .iter()
             .map(|d| self.teams_for_demand(d, limit))
             .collect()
+    }
+
+    /// The best teams of every demand in scope, one list per demand in the same order, calling
+    /// `progress(done)` as demands get scored. The default asks [`PairScorer::teams_for_demands`] in chunks
+    /// of [`SCORING_CHUNK`]; an engine may override it to share work between demands.
+    fn teams_for_all(
+        &self,
+        demands: &[DemandId],
+        limit: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Vec<Vec<(TeamId, f32)>> {
+        let mut out = Vec::with_capacity(demands.len());
+        for chunk in demands.chunks(SCORING_CHUNK) {
+            out.extend(self.teams_for_demands(chunk, limit));
+            progress(out.len());
+        }
+        out
     }
 
     /// Why a team fits a demand, when the scorer can tell; used only for explanations.
@@ -41,6 +61,14 @@ impl<S: PairScorer + ?Sized> PairScorer for &S {
     }
     fn teams_for_demands(&self, demands: &[DemandId], limit: usize) -> Vec<Vec<(TeamId, f32)>> {
         (**self).teams_for_demands(demands, limit)
+    }
+    fn teams_for_all(
+        &self,
+        demands: &[DemandId],
+        limit: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Vec<Vec<(TeamId, f32)>> {
+        (**self).teams_for_all(demands, limit, progress)
     }
     fn explain(&self, demand: &DemandId, team: &TeamId) -> Option<PairEvidence> {
         (**self).explain(demand, team)

@@ -1,6 +1,7 @@
 //! The one integration-test binary: every end-to-end test of the CLI, the engine and the service.
 
 mod api;
+mod batch_scoring;
 mod cli;
 mod console;
 mod dataset;
