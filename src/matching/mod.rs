@@ -1310,36 +1310,25 @@ impl Engine {
     }
 
     /// Pseudo-relevance feedback for a demand: a lexical-only first pass over the teams (all of them, or
-    /// the candidates of the text index and of the latent space), whose best `documents` teams stand for
-    /// the demand's topic. The best team's own lexical share says how far to trust them.
+    /// the demand's nearest teams in the latent space), whose best `documents` teams stand for the
+    /// demand's topic. The best team's own lexical share says how far to trust them.
     fn feedback(&self, state: &State, d: usize, words: &Terms, bigrams: &Terms) -> Expansion {
         let n = self.config.feedback.documents;
         if n == 0 || state.teams.is_empty() {
             return Expansion::default();
         }
         let r = &self.config.retrieval;
+        // Above `exhaustive_below` teams the first pass reads the demand's latent neighbours only: a text
+        // index query per demand would make precomputing every demand's feedback too slow at 100k teams.
         let candidates: Vec<usize> = if state.teams.len() <= r.exhaustive_below {
             (0..state.teams.len()).collect()
         } else {
-            let mut set: HashSet<usize> = HashSet::new();
-            let terms = self.top_terms(state, &words.terms, r.query_terms);
-            // A failing index only narrows the first pass to the latent candidates.
-            if let Ok(hits) = self
-                .index
-                .retrieve(DocKind::Team, &terms, r.lexical_candidates)
-            {
-                set.extend(
-                    hits.iter()
-                        .filter_map(|(key, _)| state.team_keys.get(key).copied()),
-                );
-            }
-            set.extend(self.nearest(
+            let mut v = self.nearest(
                 &state.demands[d].vec,
                 state.teams.len(),
                 r.semantic_candidates,
                 |t| (state.teams[t].cluster, &state.teams[t].vec),
-            ));
-            let mut v: Vec<usize> = set.into_iter().collect();
+            );
             v.sort_unstable();
             v
         };
