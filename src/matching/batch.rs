@@ -238,10 +238,10 @@ impl Engine {
         if semantic.is_some() || feedback.is_some() {
             for (a, v) in acc.iter_mut().zip(pool.vecs.chunks_exact(dims)) {
                 if let Some(head) = semantic {
-                    *a += w.semantic * fast_dot(head, v).max(0.0);
+                    *a += w.semantic * super::search::dot(head, v).max(0.0);
                 }
                 if let Some(head) = feedback {
-                    *a += feedback_weight * fast_dot(head, v).max(0.0);
+                    *a += feedback_weight * super::search::dot(head, v).max(0.0);
                 }
             }
         }
@@ -249,23 +249,4 @@ impl Engine {
         top_k(&mut scored, n);
         scored
     }
-}
-
-/// Dot product summed in eight lanes (vectorised; the order of additions differs from `dot`, so it is
-/// only used to shortlist).
-fn fast_dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let rest: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            lanes[i] += x[i] * y[i];
-        }
-    }
-    lanes.iter().sum::<f32>() + rest
 }

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use super::corpus::Bag;
+use crate::analysis::is_han;
 
 /// Adds `weight` for each bigram key of `text` to `acc`.
 pub(crate) fn add(text: &str, weight: f32, acc: &mut HashMap<u32, f32>) {
@@ -110,10 +111,6 @@ fn fold(c: char) -> char {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         _ => c,
     }
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2A6DF}')
 }
 
 fn pair_key(a: char, b: char) -> u32 {

@@ -237,7 +237,7 @@ pub struct Engine {
     index: TextIndex,
     state: RwLock<State>,
     writer: Mutex<()>,
-    /// Cluster members of each side, for the current state.
+    /// Cluster members of each side, for the current state (emptied by every `write`).
     members: search::MemberCache,
 }
 
@@ -1013,7 +1013,6 @@ impl Engine {
         }
         let analysed = corpus::analyse_team(&self.analyzer, &team);
         let mut state = self.write()?;
-        self.members.clear();
         let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
         state.sync_columns(&self.models);
         let replaced = state.team_slots.get(team.id.as_str()).copied();
@@ -1049,7 +1048,6 @@ impl Engine {
     pub fn delete_team(&self, team: &TeamId) -> Result<(), MatchError> {
         let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
         let mut state = self.write()?;
-        self.members.clear();
         let slot = state.team_slot(team)?;
         let old = state.teams.swap_remove(slot);
         state.count_team(&old, -1.0);
@@ -1091,7 +1089,6 @@ impl Engine {
         }
         let analysed = corpus::analyse_demand(&self.analyzer, &demand);
         let mut state = self.write()?;
-        self.members.clear();
         let bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
         state.sync_columns(&self.models);
         let vec = self.embed(&state, &bags.all);
@@ -1146,7 +1143,6 @@ impl Engine {
     pub fn delete_demand(&self, demand: &DemandId) -> Result<(), MatchError> {
         let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
         let mut state = self.write()?;
-        self.members.clear();
         let slot = state.demand_slot(demand)?;
         let old = state.demands.swap_remove(slot);
         state.demand_df.remove(&old.bags.all);

@@ -236,7 +236,7 @@ fn kmeans_plus_plus(points: &[&[f32]], k: usize, dims: usize, rng: &mut impl Rng
     centres
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 

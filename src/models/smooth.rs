@@ -17,6 +17,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::cluster::dot;
 use super::lsa::normalise;
 
 /// Parameters of kNN smoothing.
@@ -272,10 +273,6 @@ fn step(e: ArrayView2<'_, f32>, neighbours: &[Vec<(u32, f32)>], weight: f32) -> 
             }
         });
     out
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 #[cfg(test)]
