@@ -123,9 +123,7 @@ impl Engine {
                     Some(d) if exhaustive => {
                         let q = self.query(&state, *d);
                         let all: Vec<usize> = (0..state.teams.len()).collect();
-                        let mut scored = self.score_candidates(&state, *d, &q, &all);
-                        top_k(&mut scored, limit);
-                        scored
+                        self.best_teams(&state, *d, &q, &all, limit)
                     }
                     Some(d) => self.rank_in_pools(&state, &pools, *d, limit, shortlist),
                 })
@@ -203,9 +201,7 @@ impl Engine {
         short.dedup_by_key(|x| x.0);
         top_k(&mut short, shortlist);
         let teams: Vec<usize> = short.iter().map(|&(t, _)| t as usize).collect();
-        let mut scored = self.score_candidates(state, d, &q, &teams);
-        top_k(&mut scored, limit);
-        scored
+        self.best_teams(state, d, &q, &teams, limit)
     }
 
     /// First-pass scores of a pool's teams for a query (word BM25 share, and the latent cosines of the

@@ -7,13 +7,13 @@
 //! either way, so BM25 on bigrams, added with a small weight to BM25 on words, finds the exact text a
 //! title or keyword list came from more reliably.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::corpus::Bag;
 use crate::analysis::is_han;
 
 /// Adds `weight` for each bigram key of `text` to `acc`.
-pub(crate) fn add(text: &str, weight: f32, acc: &mut HashMap<u32, f32>) {
+pub(crate) fn add(text: &str, weight: f32, acc: &mut FxHashMap<u32, f32>) {
     if weight <= 0.0 {
         return;
     }
@@ -57,7 +57,7 @@ pub(crate) fn add(text: &str, weight: f32, acc: &mut HashMap<u32, f32>) {
 }
 
 /// The sorted bag of accumulated bigram weights.
-pub(crate) fn bag(acc: HashMap<u32, f32>) -> Bag {
+pub(crate) fn bag(acc: FxHashMap<u32, f32>) -> Bag {
     let mut bag: Bag = acc.into_iter().collect();
     bag.sort_unstable_by_key(|&(k, _)| k);
     bag
@@ -66,7 +66,7 @@ pub(crate) fn bag(acc: HashMap<u32, f32>) -> Bag {
 /// Bigram document frequencies of one side (keys are sparse hashes, hence a map).
 #[derive(Debug, Default, Clone)]
 pub(crate) struct BigramFrequencies {
-    df: HashMap<u32, u32>,
+    df: FxHashMap<u32, u32>,
     pub docs: u32,
     pub len_sum: f64,
 }
@@ -137,7 +137,7 @@ mod tests {
     use super::*;
 
     fn keys(text: &str) -> Bag {
-        let mut acc = HashMap::new();
+        let mut acc = FxHashMap::default();
         add(text, 1.0, &mut acc);
         bag(acc)
     }

@@ -33,6 +33,9 @@ pub const FEATURES: [&str; N_FEATURES] = [
     "capacity",
 ];
 
+/// Position of `achievements` in [`FEATURES`].
+pub(crate) const ACHIEVEMENTS: usize = 3;
+
 /// Weight of each feature (scaled to sum to 1 on load).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -237,6 +240,11 @@ impl ScoringConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn achievements_position() {
+        assert_eq!(FEATURES[ACHIEVEMENTS], "achievements");
+    }
 
     #[test]
     fn shipped_configuration_parses_and_weights_sum_to_one() {

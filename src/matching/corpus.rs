@@ -6,8 +6,6 @@
 //! description, weighted per field and dampened). Document frequencies are counted per side over all of a
 //! document's text and kept up to date on every change.
 
-use std::collections::HashMap;
-
 use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
 
@@ -123,7 +121,7 @@ pub(crate) fn analyse_demand(analyzer: &Analyzer, demand: &Demand) -> Analysed {
 
 /// Adds `weight` for every token to a map, then returns the sorted bag.
 fn bag_of<'a>(interner: &mut Interner, parts: impl Iterator<Item = (&'a [Token], f32)>) -> Bag {
-    let mut acc: HashMap<u32, f32> = HashMap::new();
+    let mut acc: FxHashMap<u32, f32> = FxHashMap::default();
     for (tokens, weight) in parts {
         if weight <= 0.0 {
             continue;
@@ -242,7 +240,7 @@ pub(crate) fn demand_bags(
 /// Character-bigram counts of a team profile (field boosts applied) and their total.
 pub(crate) fn team_bigrams(config: &ScoringConfig, team: &Team) -> (Bag, f32) {
     let boosts = &config.team_fields;
-    let mut acc = HashMap::new();
+    let mut acc = FxHashMap::default();
     bigrams::add(&team.name, boosts.name, &mut acc);
     for f in &team.fields {
         bigrams::add(f, boosts.fields, &mut acc);
@@ -259,7 +257,7 @@ pub(crate) fn team_bigrams(config: &ScoringConfig, team: &Team) -> (Bag, f32) {
 /// Query weights of a demand's character bigrams: per field, then dampened as for words.
 pub(crate) fn demand_bigrams(config: &ScoringConfig, demand: &Demand) -> Bag {
     let q = &config.query_fields;
-    let mut acc = HashMap::new();
+    let mut acc = FxHashMap::default();
     bigrams::add(&demand.title, q.title, &mut acc);
     for k in &demand.keywords {
         bigrams::add(k, q.keywords, &mut acc);
@@ -273,6 +271,11 @@ pub(crate) fn demand_bigrams(config: &ScoringConfig, demand: &Demand) -> Bag {
 }
 
 /// `1 + ln w` for `w ≥ 1`, `w` below.
+/// Sum of a bag's weights.
+pub(crate) fn bag_len(bag: &Bag) -> f32 {
+    bag.iter().map(|(_, w)| w).sum()
+}
+
 pub(crate) fn dampen(w: f32) -> f32 {
     if w >= 1.0 { 1.0 + w.ln() } else { w }
 }

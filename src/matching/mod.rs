@@ -34,6 +34,7 @@ pub mod config;
 pub(crate) mod corpus;
 pub mod explain;
 pub mod fit;
+mod postings;
 mod search;
 
 use std::collections::{HashMap, HashSet};
@@ -41,6 +42,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 
 use crate::analysis::Analyzer;
@@ -219,11 +221,14 @@ struct State {
     demand_df: Frequencies,
     /// Bigram frequencies and lengths of the team profiles.
     team_bigrams: bigrams::BigramFrequencies,
+    /// Inverted lists of the team profiles and of the demand queries, for lexical candidates.
+    team_postings: postings::Postings,
+    demand_postings: postings::Postings,
     profile_len_sum: f64,
     achievement_len_sum: f64,
     achievements: usize,
     reference_year: i32,
-    loads: HashMap<String, u32>,
+    loads: FxHashMap<String, u32>,
     /// Sum of all record hashes: the dataset fingerprint, kept up to date on every change.
     fingerprint_sum: u128,
 }
@@ -249,11 +254,26 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// Words of the bit filter of [`Terms`] (4,096 bits).
+const FILTER_WORDS: usize = 64;
+
 /// Weighted query terms: `(term, qw × idf)` sorted by term, and their sum (the best possible BM25 share).
-#[derive(Default)]
+/// A bit filter over the terms lets a bag be scanned against them with one predictable test per entry.
 struct Terms {
     terms: Vec<(u32, f32)>,
     upper: f32,
+    filter: [u64; FILTER_WORDS],
+}
+
+impl Default for Terms {
+    fn default() -> Terms {
+        Terms::new(Vec::new())
+    }
+}
+
+/// The filter bit of a term id or bigram key.
+fn filter_bit(key: u32) -> usize {
+    (key.wrapping_mul(0x9E37_79B1) >> 20) as usize
 }
 
 impl Terms {
@@ -261,7 +281,28 @@ impl Terms {
         terms.retain(|(_, w)| *w > 0.0);
         terms.sort_unstable_by_key(|&(t, _)| t);
         let upper = terms.iter().map(|(_, w)| w).sum();
-        Terms { terms, upper }
+        let mut filter = [0u64; FILTER_WORDS];
+        for &(t, _) in &terms {
+            let bit = filter_bit(t);
+            filter[bit >> 6] |= 1 << (bit & 63);
+        }
+        Terms {
+            terms,
+            upper,
+            filter,
+        }
+    }
+
+    /// The weight of `key`, if it is one of the terms.
+    fn weight(&self, key: u32) -> Option<f32> {
+        let bit = filter_bit(key);
+        if self.filter[bit >> 6] & (1 << (bit & 63)) == 0 {
+            return None;
+        }
+        self.terms
+            .binary_search_by_key(&key, |&(t, _)| t)
+            .ok()
+            .map(|i| self.terms[i].1)
     }
 }
 
@@ -346,7 +387,7 @@ fn index_doc<'a>(id: &'a str, a: &'a Analysed) -> IndexDoc<'a> {
 /// BM25 of weighted terms in a bag: `Σ w·sat(tf)` with `sat(tf) = tf / (tf + k1 (1 - b + b len / avg))`, so
 /// at most `Σ w`; calls `on_match(term, part)` for each matched term.
 fn bm25_sum(
-    terms: &[(u32, f32)],
+    terms: &Terms,
     bag: &Bag,
     len: f32,
     avg: f32,
@@ -354,25 +395,17 @@ fn bm25_sum(
     b: f32,
     mut on_match: impl FnMut(u32, f32),
 ) -> f32 {
-    if terms.is_empty() || bag.is_empty() {
+    if terms.terms.is_empty() || bag.is_empty() {
         return 0.0;
     }
     let norm = k1 * (1.0 - b + b * len / avg.max(1e-6));
-    let (mut i, mut j) = (0, 0);
     let mut sum = 0.0;
-    while i < terms.len() && j < bag.len() {
-        let (qt, qw) = terms[i];
-        let (bt, tf) = bag[j];
-        match qt.cmp(&bt) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                let part = qw * tf / (tf + norm);
-                sum += part;
-                on_match(qt, part);
-                i += 1;
-                j += 1;
-            }
+    // Matches are met in term order, as a merge of the two sorted lists would meet them.
+    for &(t, tf) in bag {
+        if let Some(qw) = terms.weight(t) {
+            let part = qw * tf / (tf + norm);
+            sum += part;
+            on_match(t, part);
         }
     }
     sum
@@ -392,7 +425,7 @@ fn bm25_share(
     if q.upper <= 0.0 {
         return 0.0;
     }
-    let sum = bm25_sum(&q.terms, bag, len, avg, k1, b, |t, part| {
+    let sum = bm25_sum(q, bag, len, avg, k1, b, |t, part| {
         on_match(t, part / q.upper)
     });
     (sum / q.upper).clamp(0.0, 1.0)
@@ -704,11 +737,19 @@ impl Engine {
             team_df: Frequencies::default(),
             demand_df: Frequencies::default(),
             team_bigrams: bigrams::BigramFrequencies::default(),
+            team_postings: postings::Postings::new(
+                teams.iter().map(|r| (&r.bags.profile, r.bags.profile_len)),
+            ),
+            demand_postings: postings::Postings::new(
+                demands
+                    .iter()
+                    .map(|r| (&r.bags.query, corpus::bag_len(&r.bags.query))),
+            ),
             profile_len_sum: 0.0,
             achievement_len_sum: 0.0,
             achievements: 0,
             reference_year,
-            loads: HashMap::new(),
+            loads: FxHashMap::default(),
             fingerprint_sum,
         };
         for (i, (team, rec)) in data.teams.iter().zip(&teams).enumerate() {
@@ -1022,12 +1063,19 @@ impl Engine {
         match state.team_slots.get(team.id.as_str()).copied() {
             Some(slot) => {
                 let old = std::mem::replace(&mut state.teams[slot], rec);
+                let st = &mut *state;
+                let new = &st.teams[slot].bags;
+                st.team_postings
+                    .replace(slot, &old.bags.profile, &new.profile, new.profile_len);
                 state.count_team(&old, -1.0);
                 state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
                 Arc::make_mut(&mut state.data).teams[slot] = team.clone();
             }
             None => {
                 let slot = state.teams.len();
+                state
+                    .team_postings
+                    .push(&rec.bags.profile, rec.bags.profile_len);
                 state.teams.push(rec);
                 Arc::make_mut(&mut state.data).teams.push(team.clone());
                 state.team_slots.insert(team.id.0.clone(), slot);
@@ -1050,6 +1098,12 @@ impl Engine {
         let mut state = self.write()?;
         let slot = state.team_slot(team)?;
         let old = state.teams.swap_remove(slot);
+        let st = &mut *state;
+        let last = st
+            .teams
+            .get(slot)
+            .map_or(&old.bags.profile, |r| &r.bags.profile);
+        st.team_postings.swap_remove(slot, &old.bags.profile, last);
         state.count_team(&old, -1.0);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
         Arc::make_mut(&mut state.data).teams.swap_remove(slot);
@@ -1115,12 +1169,18 @@ impl Engine {
         match state.demand_slots.get(demand.id.as_str()).copied() {
             Some(slot) => {
                 let old = std::mem::replace(&mut state.demands[slot], rec);
+                let st = &mut *state;
+                let new = &st.demands[slot].bags.query;
+                st.demand_postings
+                    .replace(slot, &old.bags.query, new, corpus::bag_len(new));
                 state.demand_df.remove(&old.bags.all);
                 state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
                 Arc::make_mut(&mut state.data).demands[slot] = demand.clone();
             }
             None => {
                 let slot = state.demands.len();
+                let len = corpus::bag_len(&rec.bags.query);
+                state.demand_postings.push(&rec.bags.query, len);
                 state.demands.push(rec);
                 Arc::make_mut(&mut state.data).demands.push(demand.clone());
                 state.demand_slots.insert(demand.id.0.clone(), slot);
@@ -1145,6 +1205,12 @@ impl Engine {
         let mut state = self.write()?;
         let slot = state.demand_slot(demand)?;
         let old = state.demands.swap_remove(slot);
+        let st = &mut *state;
+        let last = st
+            .demands
+            .get(slot)
+            .map_or(&old.bags.query, |r| &r.bags.query);
+        st.demand_postings.swap_remove(slot, &old.bags.query, last);
         state.demand_df.remove(&old.bags.all);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
         Arc::make_mut(&mut state.data).demands.swap_remove(slot);
@@ -1281,7 +1347,7 @@ impl Engine {
         }
         let avg_profile = (state.profile_len_sum / f64::from(state.team_df.docs.max(1))) as f32;
         let word_part = bm25_sum(
-            &words.terms,
+            words,
             &team.bags.profile,
             team.bags.profile_len,
             avg_profile,
@@ -1291,7 +1357,7 @@ impl Engine {
         );
         let bigram_part = if cfg.bigram_weight > 0.0 {
             bm25_sum(
-                &bigrams.terms,
+                bigrams,
                 &team.bags.bigrams,
                 team.bags.bigram_len,
                 state.team_bigrams.avg_len(),
@@ -1351,10 +1417,22 @@ impl Engine {
     }
 
     fn features(&self, state: &State, d: usize, q: &Query, t: usize, detail: bool) -> PairFeatures {
+        let mut f = self.base_features(state, d, q, t, detail);
+        self.add_achievements(state, d, q, t, detail, &mut f);
+        f
+    }
+
+    /// Every feature but `achievements`, which is left at 0 (see [`Engine::add_achievements`]).
+    fn base_features(
+        &self,
+        state: &State,
+        d: usize,
+        q: &Query,
+        t: usize,
+        detail: bool,
+    ) -> PairFeatures {
         let demand = &state.demands[d];
         let team = &state.teams[t];
-        let cfg = &self.config.bm25;
-        let avg_achievement = (state.achievement_len_sum / state.achievements.max(1) as f64) as f32;
         let mut profile_terms = Vec::new();
         let lexical = self.lexical(state, &q.lexical, &q.bigrams, team, |t, s| {
             if detail {
@@ -1367,30 +1445,6 @@ impl Engine {
             dot(&q.expansion.vec, &team.vec).max(0.0) * q.expansion.confidence
         };
         let semantic = dot(&demand.vec, &team.vec).max(0.0);
-        let mut achievements: Vec<(usize, f32)> = team
-            .bags
-            .achievements
-            .iter()
-            .zip(&team.achievement_vecs)
-            .enumerate()
-            .map(|(i, ((bag, len), v))| {
-                let lex = bm25_share(
-                    &q.lexical,
-                    bag,
-                    *len,
-                    avg_achievement,
-                    cfg.k1,
-                    cfg.b,
-                    |_, _| {},
-                );
-                let sem = v.dot(&demand.vec).clamp(0.0, 1.0);
-                (i, 0.5 * lex + 0.5 * sem)
-            })
-            .collect();
-        achievements.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
-        let best = achievements.first().map_or(0.0, |a| a.1);
-        let top3: f32 = achievements.iter().take(3).map(|a| a.1).sum::<f32>() / 3.0;
-        let achievement_value = 0.5 * best + 0.5 * top3;
         let shared_track = shared_track(&self.tracks, &demand.tracks, &team.tracks);
         let track = match shared_track {
             Some((_, true)) => 1.0,
@@ -1426,7 +1480,7 @@ impl Engine {
                 lexical,
                 feedback,
                 semantic,
-                achievement_value,
+                0.0,
                 track,
                 cluster,
                 team.evidence,
@@ -1435,22 +1489,138 @@ impl Engine {
             ]
             .map(|v| v.clamp(0.0, 1.0)),
             profile_terms,
-            achievements: if detail { achievements } else { Vec::new() },
+            achievements: Vec::new(),
             shared_track,
         }
     }
 
-    fn score_candidates(
+    /// The `achievements` feature: the team as a set of achievements, each scored by its BM25 share and
+    /// its LSA cosine with the demand; the best and the mean of the best three count.
+    fn add_achievements(
+        &self,
+        state: &State,
+        d: usize,
+        q: &Query,
+        t: usize,
+        detail: bool,
+        f: &mut PairFeatures,
+    ) {
+        let demand = &state.demands[d];
+        let team = &state.teams[t];
+        let cfg = &self.config.bm25;
+        let avg_achievement = (state.achievement_len_sum / state.achievements.max(1) as f64) as f32;
+        let relevance = team
+            .bags
+            .achievements
+            .iter()
+            .zip(&team.achievement_vecs)
+            .enumerate()
+            .map(|(i, ((bag, len), v))| {
+                let lex = bm25_share(
+                    &q.lexical,
+                    bag,
+                    *len,
+                    avg_achievement,
+                    cfg.k1,
+                    cfg.b,
+                    |_, _| {},
+                );
+                let sem = v.dot(&demand.vec).clamp(0.0, 1.0);
+                (i, 0.5 * lex + 0.5 * sem)
+            });
+        // The three best relevances, best first (a full sort only when the explanation lists them all).
+        let mut achievements: Vec<(usize, f32)> = Vec::new();
+        let mut best3 = [0f32; 3];
+        if detail {
+            achievements = relevance.collect();
+            achievements.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+            for (slot, a) in best3.iter_mut().zip(&achievements) {
+                *slot = a.1;
+            }
+        } else {
+            for (_, r) in relevance {
+                if let Some(at) = best3.iter().position(|&b| r > b) {
+                    best3.copy_within(at..2, at + 1);
+                    best3[at] = r;
+                }
+            }
+        }
+        let top3: f32 = best3.iter().sum::<f32>() / 3.0;
+        let achievement_value = 0.5 * best3[0] + 0.5 * top3;
+        f.values[config::ACHIEVEMENTS] = achievement_value.clamp(0.0, 1.0);
+        if detail {
+            f.achievements = achievements;
+        }
+    }
+
+    /// The best `limit` of `teams` for demand `d` as `(team, score)`, best first (see [`Engine::best_pairs`]).
+    fn best_teams(
         &self,
         state: &State,
         d: usize,
         q: &Query,
         teams: &[usize],
+        limit: usize,
     ) -> Vec<(usize, f32)> {
-        teams
-            .iter()
-            .map(|&t| (t, self.total(&self.features(state, d, q, t, false).values)))
-            .collect()
+        self.best_pairs(
+            teams,
+            limit,
+            |t| self.base_features(state, d, q, t, false),
+            |t, f| self.add_achievements(state, d, q, t, false, f),
+        )
+    }
+
+    /// The best `limit` of `items` by score, best first: exactly the list that scoring every item in full
+    /// and keeping the best with [`top_k`] gives. `base(i)` gives an item's features but `achievements`,
+    /// which `complete(i, f)` adds. Every item is bounded by its score with `achievements` at 1 (rounding
+    /// is monotonic, so the bound holds in floating point too); items are completed in order of their bound
+    /// until no bound can reach the `limit`-th best score, so the dearest feature is computed for few.
+    fn best_pairs<B, C>(
+        &self,
+        items: &[usize],
+        limit: usize,
+        base: B,
+        complete: C,
+    ) -> Vec<(usize, f32)>
+    where
+        B: Fn(usize) -> PairFeatures + Sync,
+        C: Fn(usize, &mut PairFeatures),
+    {
+        if limit == 0 {
+            return Vec::new();
+        }
+        let bound = |i: usize| {
+            let f = base(i);
+            let mut upper = f.values;
+            upper[config::ACHIEVEMENTS] = 1.0;
+            (i, self.total(&upper), f)
+        };
+        let mut bounded: Vec<(usize, f32, PairFeatures)> = if items.len() > 2048 {
+            items
+                .par_chunks(512)
+                .flat_map_iter(|c| c.iter().map(|&i| bound(i)).collect::<Vec<_>>())
+                .collect()
+        } else {
+            items.iter().map(|&i| bound(i)).collect()
+        };
+        bounded.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+        let mut best: Vec<(usize, f32)> = Vec::with_capacity(limit + 1);
+        let mut floor = f32::NEG_INFINITY;
+        for (i, upper, mut f) in bounded {
+            if best.len() >= limit && upper < floor {
+                break;
+            }
+            complete(i, &mut f);
+            best.push((i, self.total(&f.values)));
+            if best.len() > limit {
+                top_k(&mut best, limit);
+            }
+            if best.len() == limit {
+                floor = best.iter().map(|b| b.1).fold(f32::INFINITY, f32::min);
+            }
+        }
+        top_k(&mut best, limit);
+        best
     }
 
     fn rank_teams_in(
@@ -1464,16 +1634,16 @@ impl Engine {
         let candidates: Vec<usize> = if state.teams.len() <= r.exhaustive_below {
             (0..state.teams.len()).collect()
         } else {
-            let mut set: HashSet<usize> = HashSet::new();
-            let terms = self.top_terms(state, &q.lexical.terms, r.query_terms);
-            for (key, _) in
-                self.index
-                    .retrieve(DocKind::Team, &terms, r.lexical_candidates.max(limit))?
-            {
-                if let Some(&slot) = state.team_keys.get(&key) {
-                    set.insert(slot);
-                }
-            }
+            let mut set: FxHashSet<usize> = FxHashSet::default();
+            let mut terms = q.lexical.terms.clone();
+            top_k(&mut terms, r.query_terms);
+            let cfg = &self.config.bm25;
+            set.extend(state.team_postings.top(
+                &terms,
+                r.lexical_candidates.max(limit),
+                cfg.k1,
+                cfg.b,
+            ));
             for v in [&state.demands[d].vec, &q.expansion.vec] {
                 if v.is_empty() {
                     continue;
@@ -1489,15 +1659,7 @@ impl Engine {
             v.sort_unstable();
             v
         };
-        let mut scored = if candidates.len() > 2048 {
-            candidates
-                .par_chunks(512)
-                .flat_map_iter(|c| self.score_candidates(state, d, &q, c))
-                .collect()
-        } else {
-            self.score_candidates(state, d, &q, &candidates)
-        };
-        top_k(&mut scored, limit);
+        let scored = self.best_teams(state, d, &q, &candidates, limit);
         Ok(scored
             .into_iter()
             .map(|(t, s)| (t, s, self.features(state, d, &q, t, true)))
@@ -1514,23 +1676,22 @@ impl Engine {
         let candidates: Vec<usize> = if state.demands.len() <= r.exhaustive_below {
             (0..state.demands.len()).collect()
         } else {
-            let mut set: HashSet<usize> = HashSet::new();
+            let mut set: FxHashSet<usize> = FxHashSet::default();
             let team = &state.teams[t];
-            let weighted: Vec<(u32, f32)> = team
+            let mut terms: Vec<(u32, f32)> = team
                 .bags
                 .all
                 .iter()
                 .map(|&(term, c)| (term, corpus::dampen(c) * state.demand_df.idf(term)))
                 .collect();
-            let terms = self.top_terms(state, &weighted, r.query_terms);
-            for (key, _) in
-                self.index
-                    .retrieve(DocKind::Demand, &terms, r.lexical_candidates.max(limit))?
-            {
-                if let Some(&slot) = state.demand_keys.get(&key) {
-                    set.insert(slot);
-                }
-            }
+            top_k(&mut terms, r.query_terms);
+            let cfg = &self.config.bm25;
+            set.extend(state.demand_postings.top(
+                &terms,
+                r.lexical_candidates.max(limit),
+                cfg.k1,
+                cfg.b,
+            ));
             set.extend(self.nearest(
                 &team.vec,
                 state.demands.len(),
@@ -1541,20 +1702,12 @@ impl Engine {
             v.sort_unstable();
             v
         };
-        let score = |ds: &[usize]| -> Vec<(usize, f32)> {
-            ds.iter()
-                .map(|&d| {
-                    let q = self.query(state, d);
-                    (d, self.total(&self.features(state, d, &q, t, false).values))
-                })
-                .collect()
-        };
-        let mut scored: Vec<(usize, f32)> = if candidates.len() > 2048 {
-            candidates.par_chunks(512).flat_map_iter(score).collect()
-        } else {
-            score(&candidates)
-        };
-        top_k(&mut scored, limit);
+        let scored = self.best_pairs(
+            &candidates,
+            limit,
+            |d| self.base_features(state, d, &self.query(state, d), t, false),
+            |d, f| self.add_achievements(state, d, &self.query(state, d), t, false, f),
+        );
         Ok(scored
             .into_iter()
             .map(|(d, s)| {
@@ -1562,15 +1715,6 @@ impl Engine {
                 (d, s, self.features(state, d, &q, t, true))
             })
             .collect())
-    }
-
-    /// The `n` heaviest `(term, weight)` as query text for the index.
-    fn top_terms(&self, state: &State, weighted: &[(u32, f32)], n: usize) -> Vec<(String, f32)> {
-        let mut v: Vec<(u32, f32)> = weighted.to_vec();
-        top_k(&mut v, n);
-        v.into_iter()
-            .map(|(t, w)| (state.interner.term(t).to_owned(), w))
-            .collect()
     }
 
     /// Indices of the `n` documents nearest to `v` in the latent space, scanning the nearest clusters until

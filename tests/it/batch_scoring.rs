@@ -85,3 +85,43 @@ fn batched_scores_equal_pair_scores_on_both_paths() {
     }
     assert!(checked > data.demands.len(), "pairs checked: {checked}");
 }
+
+/// Ranking completes the dearest feature only for teams (or demands) whose bound can still reach the
+/// best `limit`; the lists must be exactly those of scoring every pair and sorting (score, then dataset
+/// order), in both directions.
+#[test]
+fn pruned_rankings_equal_scoring_every_pair() {
+    let (dir, data) = dataset();
+    let engine = engine(&data, dir.path(), usize::MAX);
+    let limit = 7;
+    for demand in data.demands.iter().step_by(9) {
+        let mut all: Vec<(usize, f32)> = data
+            .teams
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i, engine.score_pair(&demand.id, &t.id).expect("pair").score))
+            .collect();
+        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let want: Vec<_> = all
+            .iter()
+            .take(limit)
+            .map(|&(i, s)| (data.teams[i].id.clone(), s))
+            .collect();
+        assert_eq!(engine.rank_teams(&demand.id, limit).expect("rank"), want);
+    }
+    for team in data.teams.iter().step_by(13) {
+        let mut all: Vec<(usize, f32)> = data
+            .demands
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (i, engine.score_pair(&d.id, &team.id).expect("pair").score))
+            .collect();
+        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let want: Vec<_> = all
+            .iter()
+            .take(limit)
+            .map(|&(i, s)| (data.demands[i].id.clone(), s))
+            .collect();
+        assert_eq!(engine.rank_demands(&team.id, limit).expect("rank"), want);
+    }
+}
