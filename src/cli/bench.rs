@@ -339,6 +339,17 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let team_to_demands = latency(ms, cached, n_demands);
     print_latency(&format!("team → top {}", args.limit), &team_to_demands);
 
+    let memory = engine.memory()?;
+    let total: usize = memory.iter().map(|(_, b)| b).sum();
+    println!(
+        "engine memory    {:.0} MiB in vectors: {}",
+        total as f64 / 1048576.0,
+        memory
+            .iter()
+            .map(|(part, b)| format!("{part} {:.0}", *b as f64 / 1048576.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let peak = peak_rss();
     let load_after = loadavg();
     println!(

@@ -9,7 +9,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::corpus::Bag;
+use super::corpus::{Bag, bm25_idf};
 use crate::analysis::is_han;
 
 /// Adds `weight` for each bigram key of `text` to `acc`.
@@ -69,12 +69,15 @@ pub(crate) struct BigramFrequencies {
     df: FxHashMap<u32, u32>,
     pub docs: u32,
     pub len_sum: f64,
+    /// The idf of every key, computed on first use after a change.
+    idf: std::sync::OnceLock<FxHashMap<u32, f32>>,
 }
 
 impl BigramFrequencies {
     pub(crate) fn add(&mut self, bag: &Bag, len: f32) {
         self.docs += 1;
         self.len_sum += f64::from(len);
+        self.idf = std::sync::OnceLock::new();
         for &(k, _) in bag {
             *self.df.entry(k).or_insert(0) += 1;
         }
@@ -83,6 +86,7 @@ impl BigramFrequencies {
     pub(crate) fn remove(&mut self, bag: &Bag, len: f32) {
         self.docs = self.docs.saturating_sub(1);
         self.len_sum = (self.len_sum - f64::from(len)).max(0.0);
+        self.idf = std::sync::OnceLock::new();
         for &(k, _) in bag {
             if let Some(d) = self.df.get_mut(&k) {
                 *d = d.saturating_sub(1);
@@ -95,9 +99,16 @@ impl BigramFrequencies {
 
     /// BM25 inverse document frequency (always positive), as for words.
     pub(crate) fn idf(&self, key: u32) -> f32 {
-        let n = self.docs as f32;
-        let df = self.df.get(&key).copied().unwrap_or(0) as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        let table = self.idf.get_or_init(|| {
+            self.df
+                .iter()
+                .map(|(&k, &df)| (k, bm25_idf(self.docs, df)))
+                .collect()
+        });
+        table
+            .get(&key)
+            .copied()
+            .unwrap_or_else(|| bm25_idf(self.docs, 0))
     }
 
     pub(crate) fn avg_len(&self) -> f32 {

@@ -183,7 +183,7 @@ impl Default for ScoringConfig {
                 description: 1.0,
             },
             retrieval: Retrieval {
-                lexical_candidates: 200,
+                lexical_candidates: 100,
                 semantic_candidates: 100,
                 exhaustive_below: 5000,
                 query_terms: 32,

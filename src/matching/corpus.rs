@@ -280,16 +280,25 @@ pub(crate) fn dampen(w: f32) -> f32 {
     if w >= 1.0 { 1.0 + w.ln() } else { w }
 }
 
+/// BM25 inverse document frequency of a term in `df` of `docs` documents (always positive).
+pub(crate) fn bm25_idf(docs: u32, df: u32) -> f32 {
+    let (n, df) = (docs as f32, df as f32);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
 /// Document frequencies of one side.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Frequencies {
     pub df: Vec<u32>,
     pub docs: u32,
+    /// The idf of every term, computed on first use after a change.
+    idf: std::sync::OnceLock<Vec<f32>>,
 }
 
 impl Frequencies {
     pub(crate) fn add(&mut self, bag: &Bag) {
         self.docs += 1;
+        self.idf = std::sync::OnceLock::new();
         for &(t, _) in bag {
             let t = t as usize;
             if self.df.len() <= t {
@@ -301,6 +310,7 @@ impl Frequencies {
 
     pub(crate) fn remove(&mut self, bag: &Bag) {
         self.docs = self.docs.saturating_sub(1);
+        self.idf = std::sync::OnceLock::new();
         for &(t, _) in bag {
             if let Some(d) = self.df.get_mut(t as usize) {
                 *d = d.saturating_sub(1);
@@ -308,15 +318,20 @@ impl Frequencies {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn df(&self, term: u32) -> u32 {
         self.df.get(term as usize).copied().unwrap_or(0)
     }
 
     /// BM25 inverse document frequency (always positive).
     pub(crate) fn idf(&self, term: u32) -> f32 {
-        let n = self.docs as f32;
-        let df = self.df(term) as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        let table = self
+            .idf
+            .get_or_init(|| self.df.iter().map(|&df| bm25_idf(self.docs, df)).collect());
+        table
+            .get(term as usize)
+            .copied()
+            .unwrap_or_else(|| bm25_idf(self.docs, 0))
     }
 }
 
@@ -363,6 +378,10 @@ pub(crate) struct QVec {
 }
 
 impl QVec {
+    pub(crate) fn bytes(&self) -> usize {
+        self.data.capacity()
+    }
+
     pub(crate) fn new(v: &[f32]) -> QVec {
         let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
         if max == 0.0 {

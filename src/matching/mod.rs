@@ -188,10 +188,12 @@ struct TeamRec {
 }
 
 struct DemandRec {
+    /// The demand's bags; `all` is emptied once the vector is made from it (document frequencies of
+    /// demands count the terms of the query bag, the same terms while no query field weighs 0).
     bags: DemandBags,
     vec: Vec<f32>,
     /// Pseudo-relevance feedback of the demand, computed on first use and reset when teams change.
-    expanded: OnceLock<Arc<Expansion>>,
+    expanded: OnceLock<Feedback>,
     cluster: Option<usize>,
     tracks: Vec<usize>,
     city: Option<String>,
@@ -306,6 +308,14 @@ impl Terms {
     }
 }
 
+/// Pseudo-relevance feedback of a demand as cached: the best teams of its lexical first pass (slots, valid
+/// until the teams change, which resets every cache) and the best team's lexical share.
+#[derive(Default)]
+struct Feedback {
+    teams: Vec<u32>,
+    confidence: f32,
+}
+
 /// What pseudo-relevance feedback knows about a demand: the unit mean vector of the best teams of a
 /// lexical first pass (empty when there is none) and how sure that pass is (the best team's lexical share).
 #[derive(Default)]
@@ -320,7 +330,7 @@ struct Query {
     lexical: Terms,
     /// Character-bigram terms, `(key, qw × idf)`.
     bigrams: Terms,
-    expansion: Arc<Expansion>,
+    expansion: Expansion,
 }
 
 /// Everything about one pair's features, for scoring and explaining.
@@ -705,8 +715,8 @@ impl Engine {
             .par_iter()
             .zip(demand_bags)
             .zip(demand_hashes)
-            .map(|((demand, bags), hash)| {
-                let vec = embed(&bags.all);
+            .map(|((demand, mut bags), hash)| {
+                let vec = embed(&std::mem::take(&mut bags.all));
                 let cluster = models.clusters.as_ref().map(|c| c.centroids.assign(&vec).0);
                 let tracks = resolve_tracks(&tracks, &demand.track_ids, &vec);
                 DemandRec {
@@ -764,7 +774,7 @@ impl Engine {
             state
                 .demand_keys
                 .insert(text_index::doc_key(demand.id.as_str()), i);
-            state.demand_df.add(&rec.bags.all);
+            state.demand_df.add(&rec.bags.query);
         }
         state.teams = teams;
         state.demands = demands;
@@ -814,6 +824,57 @@ impl Engine {
             .iter()
             .filter(|d| d.expanded.get().is_some())
             .count())
+    }
+
+    /// Approximate heap bytes held by the engine's in-memory state, per part (vector capacities; hash
+    /// tables and the dataset itself are not counted).
+    pub fn memory(&self) -> Result<Vec<(&'static str, usize)>, MatchError> {
+        fn bag(b: &Bag) -> usize {
+            b.capacity() * std::mem::size_of::<(u32, f32)>()
+        }
+        fn floats(v: &[f32]) -> usize {
+            std::mem::size_of_val(v)
+        }
+        let state = self.read()?;
+        let mut parts = vec![
+            ("team profile bags", 0),
+            ("team all bags", 0),
+            ("team achievement bags", 0),
+            ("team bigram bags", 0),
+            ("team vectors", 0),
+            ("team smoothing levels", 0),
+            ("achievement vectors", 0),
+            ("demand query bags", 0),
+            ("demand all bags", 0),
+            ("demand bigram bags", 0),
+            ("demand vectors", 0),
+            ("feedback expansions", 0),
+        ];
+        for t in &state.teams {
+            parts[0].1 += bag(&t.bags.profile);
+            parts[1].1 += bag(&t.bags.all);
+            parts[2].1 += t
+                .bags
+                .achievements
+                .iter()
+                .map(|(b, _)| bag(b))
+                .sum::<usize>();
+            parts[3].1 += bag(&t.bags.bigrams);
+            parts[4].1 += floats(&t.vec);
+            parts[5].1 += t.levels.iter().map(|l| floats(l)).sum::<usize>();
+            parts[6].1 += t.achievement_vecs.iter().map(QVec::bytes).sum::<usize>();
+        }
+        for d in &state.demands {
+            parts[7].1 += bag(&d.bags.query);
+            parts[8].1 += bag(&d.bags.all);
+            parts[9].1 += bag(&d.bags.bigrams);
+            parts[10].1 += floats(&d.vec);
+            parts[11].1 += d.expanded.get().map_or(0, |e| e.teams.capacity() * 4);
+        }
+        parts.push(("team postings", state.team_postings.bytes()));
+        parts.push(("demand postings", state.demand_postings.bytes()));
+        parts.push(("cluster member copies", self.members.bytes()));
+        Ok(parts)
     }
 
     /// The scoring configuration in use.
@@ -1143,9 +1204,9 @@ impl Engine {
         }
         let analysed = corpus::analyse_demand(&self.analyzer, &demand);
         let mut state = self.write()?;
-        let bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
+        let mut bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
         state.sync_columns(&self.models);
-        let vec = self.embed(&state, &bags.all);
+        let vec = self.embed(&state, &std::mem::take(&mut bags.all));
         let rec = DemandRec {
             expanded: OnceLock::new(),
             cluster: self
@@ -1164,7 +1225,7 @@ impl Engine {
             bags,
             vec,
         };
-        state.demand_df.add(&rec.bags.all);
+        state.demand_df.add(&rec.bags.query);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_add(rec.hash);
         match state.demand_slots.get(demand.id.as_str()).copied() {
             Some(slot) => {
@@ -1173,7 +1234,7 @@ impl Engine {
                 let new = &st.demands[slot].bags.query;
                 st.demand_postings
                     .replace(slot, &old.bags.query, new, corpus::bag_len(new));
-                state.demand_df.remove(&old.bags.all);
+                state.demand_df.remove(&old.bags.query);
                 state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
                 Arc::make_mut(&mut state.data).demands[slot] = demand.clone();
             }
@@ -1211,7 +1272,7 @@ impl Engine {
             .get(slot)
             .map_or(&old.bags.query, |r| &r.bags.query);
         st.demand_postings.swap_remove(slot, &old.bags.query, last);
-        state.demand_df.remove(&old.bags.all);
+        state.demand_df.remove(&old.bags.query);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
         Arc::make_mut(&mut state.data).demands.swap_remove(slot);
         state.demand_slots.remove(demand.as_str());
@@ -1319,10 +1380,10 @@ impl Engine {
                 .map(|&(k, qw)| (k, qw * state.team_bigrams.idf(k)))
                 .collect(),
         );
-        let expansion = demand
+        let feedback = demand
             .expanded
-            .get_or_init(|| Arc::new(self.feedback(state, d, &lexical, &bigrams)))
-            .clone();
+            .get_or_init(|| self.feedback(state, d, &lexical, &bigrams));
+        let expansion = self.expansion(state, d, feedback);
         Query {
             lexical,
             bigrams,
@@ -1374,10 +1435,10 @@ impl Engine {
     /// Pseudo-relevance feedback for a demand: a lexical-only first pass over the teams (all of them, or
     /// the demand's nearest teams in the latent space), whose best `documents` teams stand for the
     /// demand's topic. The best team's own lexical share says how far to trust them.
-    fn feedback(&self, state: &State, d: usize, words: &Terms, bigrams: &Terms) -> Expansion {
+    fn feedback(&self, state: &State, d: usize, words: &Terms, bigrams: &Terms) -> Feedback {
         let n = self.config.feedback.documents;
         if n == 0 || state.teams.is_empty() {
-            return Expansion::default();
+            return Feedback::default();
         }
         let r = &self.config.retrieval;
         // Above `exhaustive_below` teams the first pass reads the demand's latent neighbours only: a text
@@ -1403,17 +1464,29 @@ impl Engine {
             .filter(|(_, s)| *s > 0.0)
             .collect();
         top_k(&mut scored, n);
-        let Some(&(_, confidence)) = scored.first() else {
+        let confidence = scored.first().map_or(0.0, |s| s.1);
+        Feedback {
+            teams: scored.iter().map(|&(t, _)| t as u32).collect(),
+            confidence,
+        }
+    }
+
+    /// The unit mean latent vector of a demand's feedback teams (empty when there are none).
+    fn expansion(&self, state: &State, d: usize, feedback: &Feedback) -> Expansion {
+        if feedback.teams.is_empty() {
             return Expansion::default();
-        };
+        }
         let mut vec = vec![0f32; state.demands[d].vec.len()];
-        for (t, _) in &scored {
-            for (x, y) in vec.iter_mut().zip(&state.teams[*t].vec) {
+        for &t in &feedback.teams {
+            for (x, y) in vec.iter_mut().zip(&state.teams[t as usize].vec) {
                 *x += y;
             }
         }
         crate::models::normalise(&mut vec);
-        Expansion { vec, confidence }
+        Expansion {
+            vec,
+            confidence: feedback.confidence,
+        }
     }
 
     fn features(&self, state: &State, d: usize, q: &Query, t: usize, detail: bool) -> PairFeatures {

@@ -24,6 +24,9 @@ impl Postings {
         for (bag, len) in docs {
             p.push(bag, len);
         }
+        for list in &mut p.lists {
+            list.shrink_to_fit();
+        }
         p
     }
 
@@ -45,6 +48,15 @@ impl Postings {
                 list.swap_remove(at);
             }
         }
+    }
+
+    /// Heap bytes held by the lists.
+    pub(super) fn bytes(&self) -> usize {
+        self.lists
+            .iter()
+            .map(|l| l.capacity() * std::mem::size_of::<(u32, f32)>())
+            .sum::<usize>()
+            + self.lens.capacity() * 4
     }
 
     /// Appends a document at the next slot.

@@ -14,19 +14,23 @@ pub(super) struct MemberCache {
     entries: RwLock<Vec<(MemberKey, Arc<Members>)>>,
 }
 
-/// The documents of every cluster, with a copy of their vectors stored contiguously (row-major) so that a
-/// scan over a cluster reads memory in order.
+/// The documents of every cluster, with an 8-bit copy of their vectors stored contiguously (row-major, one
+/// scale per row) so that a scan over a cluster streams through memory: a quarter of the size of `f32`
+/// copies, and precise enough to choose candidates (which are then scored with the real vectors).
 #[derive(Debug, Default)]
 pub(super) struct Members {
     ids: Vec<Vec<u32>>,
-    vecs: Vec<Vec<f32>>,
+    rows: Vec<Vec<i8>>,
+    scales: Vec<Vec<f32>>,
     dims: usize,
 }
 
 impl Members {
-    /// Appends `(document, v · its vector)` for every member of cluster `k`.
+    /// Appends `(document, v · its vector)` for every member of cluster `k` (the 8-bit approximation).
     pub(super) fn scan(&self, k: usize, v: &[f32], out: &mut Vec<(usize, f32)>) {
-        let (Some(ids), Some(vecs)) = (self.ids.get(k), self.vecs.get(k)) else {
+        let (Some(ids), Some(rows), Some(scales)) =
+            (self.ids.get(k), self.rows.get(k), self.scales.get(k))
+        else {
             return;
         };
         if self.dims == 0 {
@@ -35,10 +39,44 @@ impl Members {
         }
         out.extend(
             ids.iter()
-                .zip(vecs.chunks_exact(self.dims))
-                .map(|(&i, row)| (i as usize, dot(v, row))),
+                .zip(rows.chunks_exact(self.dims))
+                .zip(scales)
+                .map(|((&i, row), &scale)| (i as usize, scale * dot_i8(v, row))),
         );
     }
+}
+
+/// `v · row` for an 8-bit row, summed in eight lanes.
+fn dot_i8(v: &[f32], row: &[i8]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let (cv, cr) = (v.chunks_exact(8), row.chunks_exact(8));
+    let tail: f32 = cv
+        .remainder()
+        .iter()
+        .zip(cr.remainder())
+        .map(|(x, &q)| x * f32::from(q))
+        .sum();
+    for (x, q) in cv.zip(cr) {
+        for i in 0..8 {
+            lanes[i] += x[i] * f32::from(q[i]);
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// Appends the 8-bit copy of `v` to `row` and returns its scale.
+fn quantise(v: &[f32], row: &mut Vec<i8>) -> f32 {
+    let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 || !max.is_finite() {
+        row.extend(std::iter::repeat_n(0, v.len()));
+        return 0.0;
+    }
+    let scale = max / 127.0;
+    row.extend(
+        v.iter()
+            .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
+    );
+    scale
 }
 
 /// Identifies the side a scan is over: its document count and the address of its first vector (the vectors
@@ -46,6 +84,19 @@ impl Members {
 type MemberKey = (usize, usize);
 
 impl MemberCache {
+    /// Heap bytes of the cached member lists and vector copies.
+    pub(super) fn bytes(&self) -> usize {
+        self.entries.read().map_or(0, |e| {
+            e.iter()
+                .map(|(_, m)| {
+                    m.ids.iter().map(|v| v.capacity() * 4).sum::<usize>()
+                        + m.rows.iter().map(Vec::capacity).sum::<usize>()
+                        + m.scales.iter().map(|v| v.capacity() * 4).sum::<usize>()
+                })
+                .sum()
+        })
+    }
+
     pub(super) fn clear(&self) {
         if let Ok(mut e) = self.entries.write() {
             e.clear();
@@ -96,17 +147,23 @@ impl Engine {
                 list.push(i as u32);
             }
         }
-        let vecs: Vec<Vec<f32>> = ids
-            .iter()
-            .map(|list| {
-                let mut m = Vec::with_capacity(list.len() * dims);
-                for &i in list {
-                    m.extend_from_slice(doc(i as usize).1);
-                }
-                m
-            })
-            .collect();
-        let members = Arc::new(Members { ids, vecs, dims });
+        let mut rows: Vec<Vec<i8>> = Vec::with_capacity(k);
+        let mut scales: Vec<Vec<f32>> = Vec::with_capacity(k);
+        for list in &ids {
+            let mut row = Vec::with_capacity(list.len() * dims);
+            scales.push(
+                list.iter()
+                    .map(|&i| quantise(doc(i as usize).1, &mut row))
+                    .collect(),
+            );
+            rows.push(row);
+        }
+        let members = Arc::new(Members {
+            ids,
+            rows,
+            scales,
+            dims,
+        });
         if let Ok(mut entries) = self.members.entries.write() {
             entries.retain(|(k, _)| *k != key);
             entries.push((key, members.clone()));
@@ -149,5 +206,25 @@ mod tests {
         assert!((f64::from(dot(&a, &b)) - exact).abs() < 1e-4);
         assert_eq!(dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
         assert_eq!(dot(&[], &[]), 0.0);
+    }
+
+    #[test]
+    fn eight_bit_copies_approximate_the_dot_product() {
+        let a: Vec<f32> = (0..150).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..150).map(|i| (i as f32 * 0.11).cos() * 0.1).collect();
+        let mut row = Vec::new();
+        let scale = quantise(&b, &mut row);
+        assert_eq!(row.len(), b.len());
+        let approx = scale * dot_i8(&a, &row);
+        // Each element is off by at most half a step (max |b| / 254).
+        let bound: f32 = a.iter().map(|x| x.abs()).sum::<f32>() * 0.1 / 254.0;
+        assert!(
+            (approx - dot(&a, &b)).abs() <= bound,
+            "{approx} vs {}",
+            dot(&a, &b)
+        );
+        let mut zero = Vec::new();
+        assert_eq!(quantise(&[0.0; 4], &mut zero), 0.0);
+        assert_eq!(zero, vec![0; 4]);
     }
 }
