@@ -42,7 +42,7 @@ pub const TERM_SEPARATOR: char = '\u{1f}';
 
 const MANIFEST: &str = "manifest.json";
 const KEY_FIELD: &str = "key";
-const BUILD_MEMORY: usize = 256 << 20;
+const BUILD_MEMORY: usize = 128 << 20;
 const UPDATE_MEMORY: usize = 32 << 20;
 
 /// Which side of the matching a document belongs to.
