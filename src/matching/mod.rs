@@ -1432,6 +1432,33 @@ impl Engine {
         ((word_part + cfg.bigram_weight * bigram_part) / upper).clamp(0.0, 1.0)
     }
 
+    /// An upper bound of [`Engine::lexical`] that skips the bigram part: it counts every bigram of the
+    /// demand as matched in full. Rounding is monotonic and each bigram's BM25 part is at most its weight,
+    /// so the bound holds in floating point too.
+    fn lexical_bound(&self, state: &State, words: &Terms, bigrams: &Terms, team: &TeamRec) -> f32 {
+        let cfg = &self.config.bm25;
+        let upper = words.upper + cfg.bigram_weight * bigrams.upper;
+        if upper <= 0.0 {
+            return 0.0;
+        }
+        let avg_profile = (state.profile_len_sum / f64::from(state.team_df.docs.max(1))) as f32;
+        let word_part = bm25_sum(
+            words,
+            &team.bags.profile,
+            team.bags.profile_len,
+            avg_profile,
+            cfg.k1,
+            cfg.b,
+            |_, _| {},
+        );
+        let bigram_part = if cfg.bigram_weight > 0.0 {
+            bigrams.upper
+        } else {
+            0.0
+        };
+        ((word_part + cfg.bigram_weight * bigram_part) / upper).clamp(0.0, 1.0)
+    }
+
     /// Pseudo-relevance feedback for a demand: a lexical-only first pass over the teams (all of them, or
     /// the demand's nearest teams in the latent space), whose best `documents` teams stand for the
     /// demand's topic. The best team's own lexical share says how far to trust them.
@@ -1455,14 +1482,36 @@ impl Engine {
             v.sort_unstable();
             v
         };
-        let mut scored: Vec<(usize, f32)> = candidates
+        // The best `n` lexical shares, exactly: candidates in order of a bound (the share with every
+        // bigram matched), the bigram part computed only while a bound can still reach the `n`-th best.
+        let mut bounded: Vec<(usize, f32)> = candidates
             .into_iter()
             .map(|t| {
-                let share = self.lexical(state, words, bigrams, &state.teams[t], |_, _| {});
-                (t, share)
+                (
+                    t,
+                    self.lexical_bound(state, words, bigrams, &state.teams[t]),
+                )
             })
-            .filter(|(_, s)| *s > 0.0)
+            .filter(|(_, b)| *b > 0.0)
             .collect();
+        bounded.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+        let mut scored: Vec<(usize, f32)> = Vec::with_capacity(n + 1);
+        let mut floor = f32::NEG_INFINITY;
+        for (t, bound) in bounded {
+            if scored.len() >= n && bound < floor {
+                break;
+            }
+            let share = self.lexical(state, words, bigrams, &state.teams[t], |_, _| {});
+            if share > 0.0 {
+                scored.push((t, share));
+            }
+            if scored.len() > n {
+                top_k(&mut scored, n);
+            }
+            if scored.len() == n {
+                floor = scored.iter().map(|s| s.1).fold(f32::INFINITY, f32::min);
+            }
+        }
         top_k(&mut scored, n);
         let confidence = scored.first().map_or(0.0, |s| s.1);
         Feedback {
