@@ -1399,6 +1399,26 @@ impl Engine {
         words: &Terms,
         bigrams: &Terms,
         team: &TeamRec,
+        on_match: impl FnMut(u32, f32),
+    ) -> f32 {
+        self.lexical_with(state, words, bigrams, team, true, on_match)
+    }
+
+    /// An upper bound of [`Engine::lexical`] that skips the bigram part: it counts every bigram of the
+    /// demand as matched in full. Rounding is monotonic and each bigram's BM25 part is at most its weight,
+    /// so the bound holds in floating point too.
+    fn lexical_bound(&self, state: &State, words: &Terms, bigrams: &Terms, team: &TeamRec) -> f32 {
+        self.lexical_with(state, words, bigrams, team, false, |_, _| {})
+    }
+
+    /// [`Engine::lexical`] (`bigrams_scored`) or [`Engine::lexical_bound`].
+    fn lexical_with(
+        &self,
+        state: &State,
+        words: &Terms,
+        bigrams: &Terms,
+        team: &TeamRec,
+        bigrams_scored: bool,
         mut on_match: impl FnMut(u32, f32),
     ) -> f32 {
         let cfg = &self.config.bm25;
@@ -1416,7 +1436,9 @@ impl Engine {
             cfg.b,
             |t, part| on_match(t, part / upper),
         );
-        let bigram_part = if cfg.bigram_weight > 0.0 {
+        let bigram_part = if cfg.bigram_weight <= 0.0 {
+            0.0
+        } else if bigrams_scored {
             bm25_sum(
                 bigrams,
                 &team.bags.bigrams,
@@ -1427,34 +1449,7 @@ impl Engine {
                 |_, _| {},
             )
         } else {
-            0.0
-        };
-        ((word_part + cfg.bigram_weight * bigram_part) / upper).clamp(0.0, 1.0)
-    }
-
-    /// An upper bound of [`Engine::lexical`] that skips the bigram part: it counts every bigram of the
-    /// demand as matched in full. Rounding is monotonic and each bigram's BM25 part is at most its weight,
-    /// so the bound holds in floating point too.
-    fn lexical_bound(&self, state: &State, words: &Terms, bigrams: &Terms, team: &TeamRec) -> f32 {
-        let cfg = &self.config.bm25;
-        let upper = words.upper + cfg.bigram_weight * bigrams.upper;
-        if upper <= 0.0 {
-            return 0.0;
-        }
-        let avg_profile = (state.profile_len_sum / f64::from(state.team_df.docs.max(1))) as f32;
-        let word_part = bm25_sum(
-            words,
-            &team.bags.profile,
-            team.bags.profile_len,
-            avg_profile,
-            cfg.k1,
-            cfg.b,
-            |_, _| {},
-        );
-        let bigram_part = if cfg.bigram_weight > 0.0 {
             bigrams.upper
-        } else {
-            0.0
         };
         ((word_part + cfg.bigram_weight * bigram_part) / upper).clamp(0.0, 1.0)
     }
@@ -1757,14 +1752,10 @@ impl Engine {
             (0..state.teams.len()).collect()
         } else {
             let mut set: FxHashSet<usize> = FxHashSet::default();
-            let mut terms = q.lexical.terms.clone();
-            top_k(&mut terms, r.query_terms);
-            let cfg = &self.config.bm25;
-            set.extend(state.team_postings.top(
-                &terms,
-                r.lexical_candidates.max(limit),
-                cfg.k1,
-                cfg.b,
+            set.extend(self.lexical_candidates(
+                &state.team_postings,
+                q.lexical.terms.clone(),
+                limit,
             ));
             for v in [&state.demands[d].vec, &q.expansion.vec] {
                 if v.is_empty() {
@@ -1788,6 +1779,19 @@ impl Engine {
             .collect())
     }
 
+    /// The best `lexical_candidates` (at least `limit`) documents of `postings` for the `query_terms`
+    /// heaviest of `terms`.
+    fn lexical_candidates(
+        &self,
+        postings: &postings::Postings,
+        mut terms: Vec<(u32, f32)>,
+        limit: usize,
+    ) -> Vec<usize> {
+        let (r, cfg) = (&self.config.retrieval, &self.config.bm25);
+        top_k(&mut terms, r.query_terms);
+        postings.top(&terms, r.lexical_candidates.max(limit), cfg.k1, cfg.b)
+    }
+
     fn rank_demands_in(
         &self,
         state: &State,
@@ -1800,20 +1804,13 @@ impl Engine {
         } else {
             let mut set: FxHashSet<usize> = FxHashSet::default();
             let team = &state.teams[t];
-            let mut terms: Vec<(u32, f32)> = team
+            let terms: Vec<(u32, f32)> = team
                 .bags
                 .all
                 .iter()
                 .map(|&(term, c)| (term, corpus::dampen(c) * state.demand_df.idf(term)))
                 .collect();
-            top_k(&mut terms, r.query_terms);
-            let cfg = &self.config.bm25;
-            set.extend(state.demand_postings.top(
-                &terms,
-                r.lexical_candidates.max(limit),
-                cfg.k1,
-                cfg.b,
-            ));
+            set.extend(self.lexical_candidates(&state.demand_postings, terms, limit));
             set.extend(self.nearest(
                 &team.vec,
                 state.demands.len(),
