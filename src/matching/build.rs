@@ -257,43 +257,24 @@ fn index_values(values: Vec<Value>) -> Vec<(&'static str, String)> {
     values.into_iter().map(|v| (v.field, v.joined)).collect()
 }
 
-fn analyse_team_chunk(
-    analyzer: &Analyzer,
-    config: &ScoringConfig,
-    teams: &[Team],
-) -> Chunk<TeamBags> {
+/// Analyses one chunk of documents (teams or demands) with `analyse`, on one term table.
+fn analyse_chunk<D, B>(
+    docs: &[D],
+    id: impl Fn(&D) -> &str,
+    analyse: impl Fn(&mut ChunkState, &D) -> (B, Vec<Value>),
+) -> Chunk<B> {
     let mut state = ChunkState::default();
-    let mut bags = Vec::with_capacity(teams.len());
-    let mut docs = Vec::with_capacity(teams.len());
-    for team in teams {
-        let (b, values) = state.team(analyzer, config, team);
+    let mut bags = Vec::with_capacity(docs.len());
+    let mut out = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let (b, values) = analyse(&mut state, doc);
         bags.push(b);
-        docs.push((team.id.0.clone(), index_values(values)));
+        out.push((id(doc).to_owned(), index_values(values)));
     }
     Chunk {
         terms: state.terms.terms,
         bags,
-        docs,
-    }
-}
-
-fn analyse_demand_chunk(
-    analyzer: &Analyzer,
-    config: &ScoringConfig,
-    demands: &[Demand],
-) -> Chunk<DemandBags> {
-    let mut state = ChunkState::default();
-    let mut bags = Vec::with_capacity(demands.len());
-    let mut docs = Vec::with_capacity(demands.len());
-    for demand in demands {
-        let (b, values) = state.demand(analyzer, config, demand);
-        bags.push(b);
-        docs.push((demand.id.0.clone(), index_values(values)));
-    }
-    Chunk {
-        terms: state.terms.terms,
-        bags,
-        docs,
+        docs: out,
     }
 }
 
@@ -385,7 +366,13 @@ pub(super) fn analyse(
         'teams: for group_teams in teams.chunks(group) {
             let chunks: Vec<Chunk<TeamBags>> = group_teams
                 .par_chunks(CHUNK)
-                .map(|c| analyse_team_chunk(analyzer, config, c))
+                .map(|c| {
+                    analyse_chunk(
+                        c,
+                        |t: &Team| t.id.as_str(),
+                        |s, t| s.team(analyzer, config, t),
+                    )
+                })
                 .collect();
             for c in chunks {
                 if tx.send(Work::Teams(c)).is_err() {
@@ -396,7 +383,13 @@ pub(super) fn analyse(
         'demands: for group_demands in demands.chunks(group) {
             let chunks: Vec<Chunk<DemandBags>> = group_demands
                 .par_chunks(CHUNK)
-                .map(|c| analyse_demand_chunk(analyzer, config, c))
+                .map(|c| {
+                    analyse_chunk(
+                        c,
+                        |d: &Demand| d.id.as_str(),
+                        |s, d| s.demand(analyzer, config, d),
+                    )
+                })
                 .collect();
             for c in chunks {
                 if tx.send(Work::Demands(c)).is_err() {

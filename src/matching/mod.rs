@@ -845,7 +845,6 @@ impl Engine {
             ("team smoothing levels", 0),
             ("achievement vectors", 0),
             ("demand query bags", 0),
-            ("demand all bags", 0),
             ("demand bigram bags", 0),
             ("demand vectors", 0),
             ("feedback expansions", 0),
@@ -866,10 +865,9 @@ impl Engine {
         }
         for d in &state.demands {
             parts[7].1 += bag(&d.bags.query);
-            parts[8].1 += bag(&d.bags.all);
-            parts[9].1 += bag(&d.bags.bigrams);
-            parts[10].1 += floats(&d.vec);
-            parts[11].1 += d.expanded.get().map_or(0, |e| e.teams.capacity() * 4);
+            parts[8].1 += bag(&d.bags.bigrams);
+            parts[9].1 += floats(&d.vec);
+            parts[10].1 += d.expanded.get().map_or(0, |e| e.teams.capacity() * 4);
         }
         parts.push(("team postings", state.team_postings.bytes()));
         parts.push(("demand postings", state.demand_postings.bytes()));
@@ -1477,37 +1475,23 @@ impl Engine {
             v.sort_unstable();
             v
         };
-        // The best `n` lexical shares, exactly: candidates in order of a bound (the share with every
-        // bigram matched), the bigram part computed only while a bound can still reach the `n`-th best.
-        let mut bounded: Vec<(usize, f32)> = candidates
+        // The best `n` positive lexical shares, exactly: the bound is the share with every bigram matched,
+        // so the bigram part is computed only while a bound can still reach the `n`-th best.
+        let bounded: Vec<(usize, f32, ())> = candidates
             .into_iter()
             .map(|t| {
                 (
                     t,
                     self.lexical_bound(state, words, bigrams, &state.teams[t]),
+                    (),
                 )
             })
-            .filter(|(_, b)| *b > 0.0)
+            .filter(|(_, b, _)| *b > 0.0)
             .collect();
-        bounded.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
-        let mut scored: Vec<(usize, f32)> = Vec::with_capacity(n + 1);
-        let mut floor = f32::NEG_INFINITY;
-        for (t, bound) in bounded {
-            if scored.len() >= n && bound < floor {
-                break;
-            }
-            let share = self.lexical(state, words, bigrams, &state.teams[t], |_, _| {});
-            if share > 0.0 {
-                scored.push((t, share));
-            }
-            if scored.len() > n {
-                top_k(&mut scored, n);
-            }
-            if scored.len() == n {
-                floor = scored.iter().map(|s| s.1).fold(f32::INFINITY, f32::min);
-            }
-        }
-        top_k(&mut scored, n);
+        let mut scored = top_by_bound(bounded, n, |t, ()| {
+            self.lexical(state, words, bigrams, &state.teams[t], |_, _| {})
+        });
+        scored.retain(|(_, s)| *s > 0.0);
         let confidence = scored.first().map_or(0.0, |s| s.1);
         Feedback {
             teams: scored.iter().map(|&(t, _)| t as u32).collect(),
@@ -1682,17 +1666,18 @@ impl Engine {
         self.best_pairs(
             teams,
             limit,
-            |t| self.base_features(state, d, q, t, false),
-            |t, f| self.add_achievements(state, d, q, t, false, f),
+            |t| (self.base_features(state, d, q, t, false), ()),
+            |t, _, f| self.add_achievements(state, d, q, t, false, f),
         )
     }
 
     /// The best `limit` of `items` by score, best first: exactly the list that scoring every item in full
-    /// and keeping the best with [`top_k`] gives. `base(i)` gives an item's features but `achievements`,
-    /// which `complete(i, f)` adds. Every item is bounded by its score with `achievements` at 1 (rounding
-    /// is monotonic, so the bound holds in floating point too); items are completed in order of their bound
-    /// until no bound can reach the `limit`-th best score, so the dearest feature is computed for few.
-    fn best_pairs<B, C>(
+    /// and keeping the best with [`top_k`] gives. `base(i)` gives an item's features but `achievements`
+    /// (and whatever `complete` needs again, such as the item's query), and `complete(i, x, f)` adds
+    /// `achievements`. Every item is bounded by its score with `achievements` at 1 (rounding is monotonic,
+    /// so the bound holds in floating point too), and [`top_by_bound`] completes only the items whose
+    /// bound can still reach the `limit`-th best, so the dearest feature is computed for few.
+    fn best_pairs<X, B, C>(
         &self,
         items: &[usize],
         limit: usize,
@@ -1700,19 +1685,17 @@ impl Engine {
         complete: C,
     ) -> Vec<(usize, f32)>
     where
-        B: Fn(usize) -> PairFeatures + Sync,
-        C: Fn(usize, &mut PairFeatures),
+        X: Send,
+        B: Fn(usize) -> (PairFeatures, X) + Sync,
+        C: Fn(usize, &X, &mut PairFeatures),
     {
-        if limit == 0 {
-            return Vec::new();
-        }
         let bound = |i: usize| {
-            let f = base(i);
+            let (f, x) = base(i);
             let mut upper = f.values;
             upper[config::ACHIEVEMENTS] = 1.0;
-            (i, self.total(&upper), f)
+            (i, self.total(&upper), (f, x))
         };
-        let mut bounded: Vec<(usize, f32, PairFeatures)> = if items.len() > 2048 {
+        let bounded: Vec<(usize, f32, (PairFeatures, X))> = if items.len() > 2048 {
             items
                 .par_chunks(512)
                 .flat_map_iter(|c| c.iter().map(|&i| bound(i)).collect::<Vec<_>>())
@@ -1720,24 +1703,10 @@ impl Engine {
         } else {
             items.iter().map(|&i| bound(i)).collect()
         };
-        bounded.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
-        let mut best: Vec<(usize, f32)> = Vec::with_capacity(limit + 1);
-        let mut floor = f32::NEG_INFINITY;
-        for (i, upper, mut f) in bounded {
-            if best.len() >= limit && upper < floor {
-                break;
-            }
-            complete(i, &mut f);
-            best.push((i, self.total(&f.values)));
-            if best.len() > limit {
-                top_k(&mut best, limit);
-            }
-            if best.len() == limit {
-                floor = best.iter().map(|b| b.1).fold(f32::INFINITY, f32::min);
-            }
-        }
-        top_k(&mut best, limit);
-        best
+        top_by_bound(bounded, limit, |i, (mut f, x)| {
+            complete(i, &x, &mut f);
+            self.total(&f.values)
+        })
     }
 
     fn rank_teams_in(
@@ -1824,8 +1793,11 @@ impl Engine {
         let scored = self.best_pairs(
             &candidates,
             limit,
-            |d| self.base_features(state, d, &self.query(state, d), t, false),
-            |d, f| self.add_achievements(state, d, &self.query(state, d), t, false, f),
+            |d| {
+                let q = self.query(state, d);
+                (self.base_features(state, d, &q, t, false), q)
+            },
+            |d, q, f| self.add_achievements(state, d, q, t, false, f),
         );
         Ok(scored
             .into_iter()
@@ -2119,6 +2091,34 @@ fn shared_track(tracks: &Tracks, a: &[usize], b: &[usize]) -> Option<(usize, boo
 }
 
 /// Keeps the `k` highest-scored entries, sorted best first (ties by index, for stable output).
+/// The best `n` items by score (`(item, score)`, best first, ties by item) that [`top_k`] over every item's
+/// score would give, for items that come with an upper bound of their score: items are scored by
+/// `complete(item, x)` in order of their bound, until no bound left can reach the `n`-th best score.
+fn top_by_bound<X>(
+    mut bounded: Vec<(usize, f32, X)>,
+    n: usize,
+    mut complete: impl FnMut(usize, X) -> f32,
+) -> Vec<(usize, f32)> {
+    if n == 0 {
+        return Vec::new();
+    }
+    bounded.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+    let mut best: Vec<(usize, f32)> = Vec::with_capacity(n + 1);
+    let mut floor = f32::NEG_INFINITY;
+    for (i, bound, x) in bounded {
+        if best.len() >= n && bound < floor {
+            break;
+        }
+        best.push((i, complete(i, x)));
+        if best.len() >= n {
+            top_k(&mut best, n);
+            floor = best[n - 1].1;
+        }
+    }
+    top_k(&mut best, n);
+    best
+}
+
 fn top_k<T: Copy + Ord>(v: &mut Vec<(T, f32)>, k: usize) {
     let cmp = |a: &(T, f32), b: &(T, f32)| {
         b.1.partial_cmp(&a.1)
