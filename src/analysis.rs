@@ -298,8 +298,9 @@ pub(crate) fn is_han(c: char) -> bool {
 struct Normalised {
     /// `None` when the text needed no change.
     text: Option<String>,
-    /// For each byte of `text` (plus one past the end), the original byte offset.
-    offsets: Vec<usize>,
+    /// Where offsets shift: `(byte in text, original offset minus that byte)` from that byte on, one entry
+    /// after each mapped character (ascending; no entry means no shift).
+    shifts: Vec<(usize, usize)>,
 }
 
 impl Normalised {
@@ -310,24 +311,27 @@ impl Normalised {
         {
             return Normalised {
                 text: None,
-                offsets: Vec::new(),
+                shifts: Vec::new(),
             };
         }
         let mut text = String::with_capacity(original.len());
-        let mut offsets = Vec::with_capacity(original.len() + 1);
-        for (at, c) in original.char_indices() {
+        let mut shifts = Vec::new();
+        let mut shift = 0;
+        for c in original.chars() {
             let mapped = match c {
                 '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
                 '\u{3000}' => ' ',
                 _ => c,
             };
             text.push(mapped);
-            offsets.extend(std::iter::repeat_n(at, mapped.len_utf8()));
+            if mapped != c {
+                shift += c.len_utf8() - mapped.len_utf8();
+                shifts.push((text.len(), shift));
+            }
         }
-        offsets.push(original.len());
         Normalised {
             text: Some(text),
-            offsets,
+            shifts,
         }
     }
 
@@ -335,25 +339,13 @@ impl Normalised {
         self.text.as_deref().unwrap_or(original)
     }
 
+    /// The original byte range of `start..end` in the text (both on character boundaries).
     fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
-        if self.text.is_none() {
-            return (start, end);
-        }
         let at = |i: usize| {
-            self.offsets
-                .get(i)
-                .copied()
-                .unwrap_or_else(|| self.offsets.last().copied().unwrap_or(0))
+            let n = self.shifts.partition_point(|&(from, _)| from <= i);
+            i + n.checked_sub(1).map_or(0, |k| self.shifts[k].1)
         };
-        // The end maps to the end of the last character of the token.
-        let last = end.saturating_sub(1).max(start);
-        let last_start = at(last);
-        let next = self.offsets[last..]
-            .iter()
-            .copied()
-            .find(|&o| o > last_start)
-            .unwrap_or_else(|| at(usize::MAX));
-        (at(start), next)
+        (at(start), at(end))
     }
 }
 
@@ -797,10 +789,16 @@ mod tests {
     #[test]
     fn full_width_text_maps_back_to_original_offsets() {
         let analyzer = Analyzer::shared();
-        let text = "采用ＳｉＣ器件";
+        let text = "采用ＳｉＣ器件，　与ＧａＮ对比";
         let tokens = analyzer.analyze(text);
-        let sic = tokens.iter().find(|t| t.text == "sic").expect("sic token");
-        assert_eq!(&text[sic.start..sic.end], "ＳｉＣ");
+        let original = |term: &str| {
+            let t = tokens.iter().find(|t| t.text == term).expect(term);
+            &text[t.start..t.end]
+        };
+        assert_eq!(original("sic"), "ＳｉＣ");
+        assert_eq!(original("器件"), "器件");
+        assert_eq!(original("gan"), "ＧａＮ");
+        assert_eq!(original("对比"), "对比");
     }
 
     #[test]

@@ -56,9 +56,9 @@ pub(crate) fn add(text: &str, weight: f32, acc: &mut FxHashMap<u32, f32>) {
     }
 }
 
-/// The sorted bag of accumulated bigram weights.
-pub(crate) fn bag(acc: FxHashMap<u32, f32>) -> Bag {
-    let mut bag: Bag = acc.into_iter().collect();
+/// The sorted bag of accumulated bigram weights; `acc` is left empty (with its capacity, for the next text).
+pub(crate) fn bag(acc: &mut FxHashMap<u32, f32>) -> Bag {
+    let mut bag: Bag = acc.drain().collect();
     bag.sort_unstable_by_key(|&(k, _)| k);
     bag
 }
@@ -150,7 +150,7 @@ mod tests {
     fn keys(text: &str) -> Bag {
         let mut acc = FxHashMap::default();
         add(text, 1.0, &mut acc);
-        bag(acc)
+        bag(&mut acc)
     }
 
     #[test]

@@ -1,15 +1,18 @@
 //! The build path of the engine: every team and demand analysed once, in parallel, into the term bags of
 //! [`corpus`](super::corpus) and the text of the index, with both cores busy.
 //!
-//! Documents are cut into chunks. Each chunk is analysed on the thread pool with its own term table (ids in
-//! order of first occurrence within the chunk); a feeder thread then merges the chunk's terms into the
-//! engine's interner, in chunk order, and hands the chunk's documents to the text index, while the pool
-//! analyses the next chunks. Last, every bag is renumbered to the engine's term ids, in parallel.
+//! Documents are cut into chunks. One worker per core takes the next chunk as soon as it is free and
+//! analyses it with its own term table (ids in order of first occurrence within the chunk); a feeder thread
+//! then merges the chunk's terms into the engine's interner, in chunk order, and hands the chunk's
+//! documents to the text index, while the workers analyse the next chunks. Last, every bag is renumbered
+//! to the engine's term ids, in parallel.
 //!
 //! The result is the same as analysing the documents one by one with [`corpus::team_bags`] and
 //! [`corpus::demand_bags`]: terms get the same ids (first occurrence over teams, then demands, each document
 //! read in the same order: its weighted fields first, then all of its text), bags hold the same weights
 //! summed in the same order, and the index receives the same terms per field value.
+
+use std::hash::BuildHasher;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -25,23 +28,36 @@ use super::corpus::{self, Bag, DemandBags, Interner, TeamBags};
 /// Documents analysed together on one thread (one term table per chunk).
 const CHUNK: usize = 256;
 
-/// The term table of one chunk: ids in order of first occurrence.
+/// The term table of one chunk: ids in order of first occurrence. The hash table holds ids only, keyed by
+/// the hash of their term, so a new term costs one allocation and a lookup touches 4 bytes per slot.
 #[derive(Default)]
 struct LocalTerms {
-    ids: FxHashMap<Box<str>, u32>,
+    ids: hashbrown::HashTable<u32>,
     terms: Vec<Box<str>>,
 }
 
 impl LocalTerms {
     fn intern(&mut self, term: &str) -> u32 {
-        if let Some(&id) = self.ids.get(term) {
-            return id;
+        let hash = rustc_hash::FxBuildHasher.hash_one(term);
+        let terms = &self.terms;
+        match self.ids.entry(
+            hash,
+            |&id| *terms[id as usize] == *term,
+            |&id| rustc_hash::FxBuildHasher.hash_one(&*terms[id as usize]),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let id = terms.len() as u32;
+                e.insert(id);
+                self.terms.push(term.into());
+                id
+            }
         }
-        let id = self.terms.len() as u32;
-        let boxed: Box<str> = term.into();
-        self.terms.push(boxed.clone());
-        self.ids.insert(boxed, id);
-        id
+    }
+
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.terms.clear();
     }
 }
 
@@ -91,11 +107,25 @@ impl Accumulator {
     }
 }
 
-/// Chunk-local analysis state.
+/// Field values up to this many bytes (names, fields, keywords) are remembered with their analysis: they
+/// repeat across documents, and jieba's cost per call is mostly fixed for short text.
+const MEMO_MAX_BYTES: usize = 48;
+
+/// Short values remembered per worker before the memo starts afresh.
+const MEMO_MAX_ENTRIES: usize = 1 << 16;
+
+/// A worker's analysis state: the term table of its current chunk and scratch kept between chunks.
 #[derive(Default)]
 struct ChunkState {
     terms: LocalTerms,
     acc: Accumulator,
+    /// Short field values already analysed by this worker, with their joined terms.
+    memo: FxHashMap<Box<str>, Box<str>>,
+    /// Bigram weights of the current document.
+    bigrams: FxHashMap<u32, f32>,
+    /// Whether the current document's terms are interned as they are analysed (see
+    /// [`ChunkState::start_document`]).
+    in_order: bool,
 }
 
 impl ChunkState {
@@ -112,32 +142,72 @@ impl ChunkState {
         if text.trim().is_empty() {
             return;
         }
-        let mut joined = String::with_capacity(text.len());
-        analyzer.for_each_token(text, |term, _, _| {
-            joined.push_str(term);
-            joined.push(TERM_SEPARATOR);
-        });
+        let mut ids = Vec::new();
+        let joined = if text.len() > MEMO_MAX_BYTES {
+            let mut joined = String::with_capacity(text.len());
+            analyzer.for_each_token(text, |term, _, _| {
+                joined.push_str(term);
+                joined.push(TERM_SEPARATOR);
+                if self.in_order {
+                    ids.push(self.terms.intern(term));
+                }
+            });
+            joined
+        } else {
+            let joined = match self.memo.get(text) {
+                Some(joined) => joined.to_string(),
+                None => {
+                    let mut joined = String::with_capacity(text.len());
+                    analyzer.for_each_token(text, |term, _, _| {
+                        joined.push_str(term);
+                        joined.push(TERM_SEPARATOR);
+                    });
+                    if self.memo.len() >= MEMO_MAX_ENTRIES {
+                        self.memo.clear();
+                    }
+                    self.memo.insert(text.into(), joined.as_str().into());
+                    joined
+                }
+            };
+            if self.in_order {
+                ids = self.intern_joined(&joined);
+            }
+            joined
+        };
         out.push(Value {
             field,
             joined,
-            ids: Vec::new(),
+            ids,
             weight,
             achievement,
         });
     }
 
+    fn intern_joined(&mut self, joined: &str) -> Vec<u32> {
+        joined
+            .split_terminator(TERM_SEPARATOR)
+            .map(|t| self.terms.intern(t))
+            .collect()
+    }
+
+    /// Sets up the analysis of one document whose values come with `weights`, in order: when no weighted
+    /// value follows an unweighted one, terms are interned as they come (the order [`ChunkState::intern`]
+    /// would give them), else by [`ChunkState::intern`] once every value is analysed.
+    fn start_document(&mut self, weights: &[f32]) {
+        self.in_order = weights.windows(2).all(|w| w[0] > 0.0 || w[1] <= 0.0);
+    }
+
     /// Interns the terms of every value: the weighted values first, then all (the order of the bags).
     fn intern(&mut self, values: &mut [Value]) {
+        if self.in_order {
+            return;
+        }
         for pass_weighted in [true, false] {
             for v in values.iter_mut() {
                 if pass_weighted != (v.weight > 0.0) {
                     continue;
                 }
-                v.ids = v
-                    .joined
-                    .split_terminator(TERM_SEPARATOR)
-                    .map(|t| self.terms.intern(t))
-                    .collect();
+                v.ids = self.intern_joined(&v.joined);
             }
         }
     }
@@ -161,6 +231,7 @@ impl ChunkState {
         team: &Team,
     ) -> (TeamBags, Vec<Value>) {
         let b = &config.team_fields;
+        self.start_document(&[b.name, b.fields, b.keywords, b.description, 0.0]);
         let mut values = Vec::new();
         self.value(analyzer, &mut values, "name", &team.name, b.name, None);
         for f in &team.fields {
@@ -195,7 +266,7 @@ impl ChunkState {
                 }
             }
         }
-        let (bigrams, bigram_len) = corpus::team_bigrams(config, team);
+        let (bigrams, bigram_len) = corpus::team_bigrams(config, team, &mut self.bigrams);
         let bags = TeamBags {
             profile,
             profile_len,
@@ -214,6 +285,7 @@ impl ChunkState {
         demand: &Demand,
     ) -> (DemandBags, Vec<Value>) {
         let q = &config.query_fields;
+        self.start_document(&[q.title, q.keywords, q.description]);
         let mut values = Vec::new();
         self.value(analyzer, &mut values, "title", &demand.title, q.title, None);
         for k in &demand.keywords {
@@ -233,7 +305,7 @@ impl ChunkState {
             *w = corpus::dampen(*w);
         }
         let all = self.bag(values.iter().map(|v| (v.ids.as_slice(), 1.0)));
-        let bigrams = corpus::demand_bigrams(config, demand);
+        let bigrams = corpus::demand_bigrams(config, demand, &mut self.bigrams);
         (
             DemandBags {
                 query,
@@ -257,22 +329,24 @@ fn index_values(values: Vec<Value>) -> Vec<(&'static str, String)> {
     values.into_iter().map(|v| (v.field, v.joined)).collect()
 }
 
-/// Analyses one chunk of documents (teams or demands) with `analyse`, on one term table.
+/// Analyses one chunk of documents (teams or demands) with `analyse`, on one term table. `state` is the
+/// worker's scratch, reused from chunk to chunk so that its tables keep their capacity.
 fn analyse_chunk<D, B>(
+    state: &mut ChunkState,
     docs: &[D],
     id: impl Fn(&D) -> &str,
     analyse: impl Fn(&mut ChunkState, &D) -> (B, Vec<Value>),
 ) -> Chunk<B> {
-    let mut state = ChunkState::default();
+    state.terms.clear();
     let mut bags = Vec::with_capacity(docs.len());
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs {
-        let (b, values) = analyse(&mut state, doc);
+        let (b, values) = analyse(state, doc);
         bags.push(b);
         out.push((id(doc).to_owned(), index_values(values)));
     }
     Chunk {
-        terms: state.terms.terms,
+        terms: std::mem::take(&mut state.terms.terms),
         bags,
         docs: out,
     }
@@ -320,9 +394,12 @@ pub(super) fn analyse(
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Analysed, MatchError> {
     let threads = rayon::current_num_threads().max(1);
-    // Chunks analysed at a time: enough for every thread, few enough to keep the feeder close behind.
-    let group = CHUNK * threads * 2;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Work>(threads * 2);
+    let team_chunks_total = teams.len().div_ceil(CHUNK);
+    let chunks_total = team_chunks_total + demands.len().div_ceil(CHUNK);
+    // Workers take chunks in order from a shared counter and send them as they finish; the feeder puts
+    // them back in order. A worker is never more than a few chunks ahead, so little waits in between.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Work)>(threads * 2);
     std::thread::scope(|scope| {
         let feeder = scope.spawn(move || -> Result<_, MatchError> {
             let mut builder = builder;
@@ -331,71 +408,75 @@ pub(super) fn analyse(
             let mut demand_chunks: Vec<(Vec<DemandBags>, Vec<u32>)> = Vec::new();
             let mut done = 0;
             let mut teams_committed = false;
-            for work in rx {
-                let (kind, terms, docs) = match &work {
-                    Work::Teams(c) => (DocKind::Team, &c.terms, c.docs.len()),
-                    Work::Demands(c) => (DocKind::Demand, &c.terms, c.docs.len()),
-                };
-                let map: Vec<u32> = terms.iter().map(|t| interner.intern(t)).collect();
-                let docs_out = match work {
-                    Work::Teams(c) => {
-                        team_chunks.push((c.bags, map));
-                        c.docs
+            let mut waiting: std::collections::BTreeMap<usize, Work> = Default::default();
+            let mut expected = 0;
+            for (i, work) in rx {
+                waiting.insert(i, work);
+                while let Some(work) = waiting.remove(&expected) {
+                    expected += 1;
+                    let (kind, terms, docs) = match &work {
+                        Work::Teams(c) => (DocKind::Team, &c.terms, c.docs.len()),
+                        Work::Demands(c) => (DocKind::Demand, &c.terms, c.docs.len()),
+                    };
+                    let map: Vec<u32> = terms.iter().map(|t| interner.intern(t)).collect();
+                    let docs_out = match work {
+                        Work::Teams(c) => {
+                            team_chunks.push((c.bags, map));
+                            c.docs
+                        }
+                        Work::Demands(c) => {
+                            demand_chunks.push((c.bags, map));
+                            c.docs
+                        }
+                    };
+                    if let Some(b) = builder.as_deref_mut() {
+                        if kind == DocKind::Demand && !teams_committed {
+                            // Teams come first: their indexing memory goes before the demands need some.
+                            b.commit(DocKind::Team)?;
+                            teams_committed = true;
+                        }
+                        for (id, fields) in docs_out {
+                            b.add_joined(kind, &id, fields)?;
+                        }
                     }
-                    Work::Demands(c) => {
-                        demand_chunks.push((c.bags, map));
-                        c.docs
-                    }
-                };
-                if let Some(b) = builder.as_deref_mut() {
-                    if kind == DocKind::Demand && !teams_committed {
-                        // Teams come first: their indexing memory goes before the demands need some.
-                        b.commit(DocKind::Team)?;
-                        teams_committed = true;
-                    }
-                    for (id, fields) in docs_out {
-                        b.add_joined(kind, &id, fields)?;
-                    }
+                    done += docs;
+                    progress(done);
                 }
-                done += docs;
-                progress(done);
             }
             Ok((interner, team_chunks, demand_chunks))
         });
-        // A failed send means the feeder stopped on an error, which its result carries.
-        'teams: for group_teams in teams.chunks(group) {
-            let chunks: Vec<Chunk<TeamBags>> = group_teams
-                .par_chunks(CHUNK)
-                .map(|c| {
-                    analyse_chunk(
-                        c,
-                        |t: &Team| t.id.as_str(),
-                        |s, t| s.team(analyzer, config, t),
-                    )
-                })
-                .collect();
-            for c in chunks {
-                if tx.send(Work::Teams(c)).is_err() {
-                    break 'teams;
+        for _ in 0..threads {
+            let (tx, next) = (tx.clone(), &next);
+            scope.spawn(move || {
+                let mut state = ChunkState::default();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let work = if i < team_chunks_total {
+                        let c = &teams[i * CHUNK..((i + 1) * CHUNK).min(teams.len())];
+                        Work::Teams(analyse_chunk(
+                            &mut state,
+                            c,
+                            |t: &Team| t.id.as_str(),
+                            |s, t| s.team(analyzer, config, t),
+                        ))
+                    } else if i < chunks_total {
+                        let j = i - team_chunks_total;
+                        let c = &demands[j * CHUNK..((j + 1) * CHUNK).min(demands.len())];
+                        Work::Demands(analyse_chunk(
+                            &mut state,
+                            c,
+                            |d: &Demand| d.id.as_str(),
+                            |s, d| s.demand(analyzer, config, d),
+                        ))
+                    } else {
+                        break;
+                    };
+                    // A failed send means the feeder stopped on an error, which its result carries.
+                    if tx.send((i, work)).is_err() {
+                        break;
+                    }
                 }
-            }
-        }
-        'demands: for group_demands in demands.chunks(group) {
-            let chunks: Vec<Chunk<DemandBags>> = group_demands
-                .par_chunks(CHUNK)
-                .map(|c| {
-                    analyse_chunk(
-                        c,
-                        |d: &Demand| d.id.as_str(),
-                        |s, d| s.demand(analyzer, config, d),
-                    )
-                })
-                .collect();
-            for c in chunks {
-                if tx.send(Work::Demands(c)).is_err() {
-                    break 'demands;
-                }
-            }
+            });
         }
         drop(tx);
         let joined = feeder
@@ -429,9 +510,16 @@ mod tests {
     #[test]
     fn same_bags_as_one_by_one() {
         let analyzer = Analyzer::shared();
-        let mut config = ScoringConfig::default();
-        // A zero boost on the first field changes the order in which terms are first seen.
-        config.team_fields.name = 0.0;
+        // With the default boosts terms are interned as they are analysed; a zero boost on the first
+        // field changes the order in which terms are first seen, and they are interned afterwards.
+        let mut zero_name = ScoringConfig::default();
+        zero_name.team_fields.name = 0.0;
+        for config in [ScoringConfig::default(), zero_name] {
+            same_bags_with(&analyzer, &config);
+        }
+    }
+
+    fn same_bags_with(analyzer: &Analyzer, config: &ScoringConfig) {
         let team = |i: usize| -> Team {
             serde_json::from_value(serde_json::json!({
                 "id": format!("t{i}"),
@@ -460,18 +548,13 @@ mod tests {
         };
         let teams: Vec<Team> = (0..700).map(team).collect();
         let demands: Vec<Demand> = (0..600).map(demand).collect();
-        let got = analyse(&analyzer, &config, &teams, &demands, None, &|_| {}).expect("analyse");
+        let got = analyse(analyzer, config, &teams, &demands, None, &|_| {}).expect("analyse");
 
         let mut interner = Interner::default();
         let want_teams: Vec<TeamBags> = teams
             .iter()
             .map(|t| {
-                corpus::team_bags(
-                    &mut interner,
-                    &config,
-                    t,
-                    &corpus::analyse_team(&analyzer, t),
-                )
+                corpus::team_bags(&mut interner, config, t, &corpus::analyse_team(analyzer, t))
             })
             .collect();
         let want_demands: Vec<DemandBags> = demands
@@ -479,9 +562,9 @@ mod tests {
             .map(|d| {
                 corpus::demand_bags(
                     &mut interner,
-                    &config,
+                    config,
                     d,
-                    &corpus::analyse_demand(&analyzer, d),
+                    &corpus::analyse_demand(analyzer, d),
                 )
             })
             .collect();

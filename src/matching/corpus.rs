@@ -181,7 +181,7 @@ pub(crate) fn team_bags(
             }
         }
     }
-    let (bigrams, bigram_len) = team_bigrams(config, team);
+    let (bigrams, bigram_len) = team_bigrams(config, team, &mut FxHashMap::default());
     TeamBags {
         profile,
         profile_len,
@@ -229,7 +229,7 @@ pub(crate) fn demand_bags(
         interner,
         a.fields.iter().map(|(_, toks)| (toks.as_slice(), 1.0)),
     );
-    let bigrams = demand_bigrams(config, demand);
+    let bigrams = demand_bigrams(config, demand, &mut FxHashMap::default());
     DemandBags {
         query,
         all,
@@ -238,31 +238,37 @@ pub(crate) fn demand_bags(
 }
 
 /// Character-bigram counts of a team profile (field boosts applied) and their total.
-pub(crate) fn team_bigrams(config: &ScoringConfig, team: &Team) -> (Bag, f32) {
+pub(crate) fn team_bigrams(
+    config: &ScoringConfig,
+    team: &Team,
+    acc: &mut FxHashMap<u32, f32>,
+) -> (Bag, f32) {
     let boosts = &config.team_fields;
-    let mut acc = FxHashMap::default();
-    bigrams::add(&team.name, boosts.name, &mut acc);
+    bigrams::add(&team.name, boosts.name, acc);
     for f in &team.fields {
-        bigrams::add(f, boosts.fields, &mut acc);
+        bigrams::add(f, boosts.fields, acc);
     }
     for k in &team.keywords {
-        bigrams::add(k, boosts.keywords, &mut acc);
+        bigrams::add(k, boosts.keywords, acc);
     }
-    bigrams::add(&team.description, boosts.description, &mut acc);
+    bigrams::add(&team.description, boosts.description, acc);
     let bag = bigrams::bag(acc);
     let len = bag.iter().map(|(_, w)| w).sum();
     (bag, len)
 }
 
 /// Query weights of a demand's character bigrams: per field, then dampened as for words.
-pub(crate) fn demand_bigrams(config: &ScoringConfig, demand: &Demand) -> Bag {
+pub(crate) fn demand_bigrams(
+    config: &ScoringConfig,
+    demand: &Demand,
+    acc: &mut FxHashMap<u32, f32>,
+) -> Bag {
     let q = &config.query_fields;
-    let mut acc = FxHashMap::default();
-    bigrams::add(&demand.title, q.title, &mut acc);
+    bigrams::add(&demand.title, q.title, acc);
     for k in &demand.keywords {
-        bigrams::add(k, q.keywords, &mut acc);
+        bigrams::add(k, q.keywords, acc);
     }
-    bigrams::add(&demand.description, q.description, &mut acc);
+    bigrams::add(&demand.description, q.description, acc);
     let mut bag = bigrams::bag(acc);
     for (_, w) in bag.iter_mut() {
         *w = dampen(*w);
