@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::{Engine, MatchError, Query, State, Terms, top_k};
+use super::{Engine, MatchError, Query, State, Terms, top_k, top_k_of};
 use crate::domain::{DemandId, TeamId};
 
 /// Teams of a demand's pool scored in full, per team asked for.
@@ -232,17 +232,20 @@ impl Engine {
         let feedback = (dims > 0 && q.expansion.vec.len() >= dims && feedback_weight > 0.0)
             .then(|| &q.expansion.vec[..dims]);
         if semantic.is_some() || feedback.is_some() {
-            for (a, v) in acc.iter_mut().zip(pool.vecs.chunks_exact(dims)) {
-                if let Some(head) = semantic {
-                    *a += w.semantic * super::search::dot(head, v).max(0.0);
-                }
-                if let Some(head) = feedback {
-                    *a += feedback_weight * super::search::dot(head, v).max(0.0);
-                }
-            }
+            super::search::vectorised(
+                #[inline(always)]
+                || {
+                    for (a, v) in acc.iter_mut().zip(pool.vecs.chunks_exact(dims)) {
+                        if let Some(head) = semantic {
+                            *a += w.semantic * super::search::dot(head, v).max(0.0);
+                        }
+                        if let Some(head) = feedback {
+                            *a += feedback_weight * super::search::dot(head, v).max(0.0);
+                        }
+                    }
+                },
+            );
         }
-        let mut scored: Vec<(u32, f32)> = pool.teams.iter().copied().zip(acc).collect();
-        top_k(&mut scored, n);
-        scored
+        top_k_of(pool.teams.iter().copied().zip(acc), n)
     }
 }

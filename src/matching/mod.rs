@@ -2119,21 +2119,48 @@ fn top_by_bound<X>(
     best
 }
 
+/// The order of ranked items: higher score first, then lower key.
+fn rank_order<T: Ord>(a: &(T, f32), b: &(T, f32)) -> std::cmp::Ordering {
+    b.1.partial_cmp(&a.1)
+        .unwrap_or(std::cmp::Ordering::Equal)
+        .then(a.0.cmp(&b.0))
+}
+
+/// Keeps the best `k` of `v` in [`rank_order`], sorted.
 fn top_k<T: Copy + Ord>(v: &mut Vec<(T, f32)>, k: usize) {
-    let cmp = |a: &(T, f32), b: &(T, f32)| {
-        b.1.partial_cmp(&a.1)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.0.cmp(&b.0))
-    };
     if k < v.len() {
         if k == 0 {
             v.clear();
             return;
         }
-        v.select_nth_unstable_by(k - 1, cmp);
+        if v.len() > 8 * k {
+            *v = top_k_of(v.iter().copied(), k);
+            return;
+        }
+        v.select_nth_unstable_by(k - 1, rank_order);
         v.truncate(k);
     }
-    v.sort_by(cmp);
+    v.sort_by(rank_order);
+}
+
+/// The best `k` of `items` in [`rank_order`], sorted, in one pass: a sorted list of the best so far, which
+/// most items of a long input leave at one comparison with its last.
+fn top_k_of<T: Copy + Ord>(items: impl Iterator<Item = (T, f32)>, k: usize) -> Vec<(T, f32)> {
+    let mut best: Vec<(T, f32)> = Vec::with_capacity(k + 1);
+    if k == 0 {
+        return best;
+    }
+    for x in items {
+        if best.len() == k {
+            if rank_order(&x, &best[k - 1]) != std::cmp::Ordering::Less {
+                continue;
+            }
+            best.pop();
+        }
+        let at = best.partition_point(|y| rank_order(y, &x) == std::cmp::Ordering::Less);
+        best.insert(at, x);
+    }
+    best
 }
 
 /// Text shown for a team search hit: the achievement or description holding the query terms, else the
@@ -2157,5 +2184,42 @@ fn team_search_text(team: &Team, terms: &HashSet<String>, analyzer: &Analyzer) -
         team.name.clone()
     } else {
         best.1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both top-k paths (selection for short inputs, one pass for long ones) keep exactly the first `k`
+    /// of a full sort, ties broken by key.
+    #[test]
+    fn top_k_is_the_head_of_a_full_sort() {
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as u32
+        };
+        for len in [0usize, 1, 5, 40, 100, 1000] {
+            // Scores from a small set, so that many tie.
+            let items: Vec<(u32, f32)> = (0..len as u32)
+                .map(|i| (i * 7 % 1009, (next() % 13) as f32 / 4.0))
+                .collect();
+            let mut sorted = items.clone();
+            sorted.sort_by(rank_order);
+            for k in [0usize, 1, 3, 10, 120] {
+                let want: Vec<(u32, f32)> = sorted.iter().copied().take(k).collect();
+                let mut got = items.clone();
+                top_k(&mut got, k);
+                assert_eq!(got, want, "top_k len {len} k {k}");
+                assert_eq!(
+                    top_k_of(items.iter().copied(), k),
+                    want,
+                    "top_k_of len {len} k {k}"
+                );
+            }
+        }
     }
 }
