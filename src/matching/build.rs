@@ -144,24 +144,16 @@ impl ChunkState {
         }
         let mut ids = Vec::new();
         let joined = if text.len() > MEMO_MAX_BYTES {
-            let mut joined = String::with_capacity(text.len());
-            analyzer.for_each_token(text, |term, _, _| {
-                joined.push_str(term);
-                joined.push(TERM_SEPARATOR);
+            join_terms(analyzer, text, |term| {
                 if self.in_order {
                     ids.push(self.terms.intern(term));
                 }
-            });
-            joined
+            })
         } else {
             let joined = match self.memo.get(text) {
                 Some(joined) => joined.to_string(),
                 None => {
-                    let mut joined = String::with_capacity(text.len());
-                    analyzer.for_each_token(text, |term, _, _| {
-                        joined.push_str(term);
-                        joined.push(TERM_SEPARATOR);
-                    });
+                    let joined = join_terms(analyzer, text, |_| {});
                     if self.memo.len() >= MEMO_MAX_ENTRIES {
                         self.memo.clear();
                     }
@@ -315,6 +307,18 @@ impl ChunkState {
             values,
         )
     }
+}
+
+/// The terms of `text` joined for the text index, each followed by [`TERM_SEPARATOR`]; `on_term(term)` for
+/// each.
+fn join_terms(analyzer: &Analyzer, text: &str, mut on_term: impl FnMut(&str)) -> String {
+    let mut joined = String::with_capacity(text.len());
+    analyzer.for_each_token(text, |term, _, _| {
+        joined.push_str(term);
+        joined.push(TERM_SEPARATOR);
+        on_term(term);
+    });
+    joined
 }
 
 /// One analysed chunk on its way to the feeder.
