@@ -72,6 +72,27 @@ struct Value {
     achievement: Option<usize>,
 }
 
+/// One field value of a document, before analysis.
+struct Pending<'a> {
+    field: &'static str,
+    text: std::borrow::Cow<'a, str>,
+    /// Weight in the weighted bag (the profile of a team, the query of a demand).
+    weight: f32,
+    /// For teams: the achievement this value is the text of.
+    achievement: Option<usize>,
+}
+
+impl<'a> Pending<'a> {
+    fn new(field: &'static str, text: &'a str, weight: f32) -> Pending<'a> {
+        Pending {
+            field,
+            text: text.into(),
+            weight,
+            achievement: None,
+        }
+    }
+}
+
 /// Sums weights per term in a dense scratch table indexed by local term id.
 #[derive(Default)]
 struct Accumulator {
@@ -124,21 +145,14 @@ struct ChunkState {
     /// Bigram weights of the current document.
     bigrams: FxHashMap<u32, f32>,
     /// Whether the current document's terms are interned as they are analysed (see
-    /// [`ChunkState::start_document`]).
+    /// [`ChunkState::values`]).
     in_order: bool,
 }
 
 impl ChunkState {
     /// Analyses one text value (skipped when blank, as [`corpus::analyse_team`] does).
-    fn value(
-        &mut self,
-        analyzer: &Analyzer,
-        out: &mut Vec<Value>,
-        field: &'static str,
-        text: &str,
-        weight: f32,
-        achievement: Option<usize>,
-    ) {
+    fn value(&mut self, analyzer: &Analyzer, out: &mut Vec<Value>, pending: &Pending<'_>) {
+        let text: &str = &pending.text;
         if text.trim().is_empty() {
             return;
         }
@@ -167,11 +181,11 @@ impl ChunkState {
             joined
         };
         out.push(Value {
-            field,
+            field: pending.field,
             joined,
             ids,
-            weight,
-            achievement,
+            weight: pending.weight,
+            achievement: pending.achievement,
         });
     }
 
@@ -182,18 +196,25 @@ impl ChunkState {
             .collect()
     }
 
-    /// Sets up the analysis of one document whose values come with `weights`, in order: when no weighted
-    /// value follows an unweighted one, terms are interned as they come (the order [`ChunkState::intern`]
-    /// would give them), else by [`ChunkState::intern`] once every value is analysed.
-    fn start_document(&mut self, weights: &[f32]) {
-        self.in_order = weights.windows(2).all(|w| w[0] > 0.0 || w[1] <= 0.0);
+    /// Analyses the values of one document, in order, with their terms interned. When no weighted value
+    /// follows an unweighted one, terms are interned as they come (the order [`ChunkState::intern`] would
+    /// give them), else by [`ChunkState::intern`] once every value is analysed.
+    fn values(&mut self, analyzer: &Analyzer, pending: &[Pending<'_>]) -> Vec<Value> {
+        self.in_order = pending
+            .windows(2)
+            .all(|w| w[0].weight > 0.0 || w[1].weight <= 0.0);
+        let mut values = Vec::with_capacity(pending.len());
+        for p in pending {
+            self.value(analyzer, &mut values, p);
+        }
+        if !self.in_order {
+            self.intern(&mut values);
+        }
+        values
     }
 
     /// Interns the terms of every value: the weighted values first, then all (the order of the bags).
     fn intern(&mut self, values: &mut [Value]) {
-        if self.in_order {
-            return;
-        }
         for pass_weighted in [true, false] {
             for v in values.iter_mut() {
                 if pass_weighted != (v.weight > 0.0) {
@@ -223,28 +244,29 @@ impl ChunkState {
         team: &Team,
     ) -> (TeamBags, Vec<Value>) {
         let b = &config.team_fields;
-        self.start_document(&[b.name, b.fields, b.keywords, b.description, 0.0]);
-        let mut values = Vec::new();
-        self.value(analyzer, &mut values, "name", &team.name, b.name, None);
-        for f in &team.fields {
-            self.value(analyzer, &mut values, "fields", f, b.fields, None);
-        }
-        for k in &team.keywords {
-            self.value(analyzer, &mut values, "keywords", k, b.keywords, None);
-        }
-        self.value(
-            analyzer,
-            &mut values,
+        let mut pending = vec![Pending::new("name", &team.name, b.name)];
+        pending.extend(
+            team.fields
+                .iter()
+                .map(|f| Pending::new("fields", f, b.fields)),
+        );
+        pending.extend(
+            team.keywords
+                .iter()
+                .map(|k| Pending::new("keywords", k, b.keywords)),
+        );
+        pending.push(Pending::new(
             "description",
             &team.description,
             b.description,
-            None,
-        );
-        for (i, a) in team.achievements.iter().enumerate() {
-            let text = corpus::achievement_text(a);
-            self.value(analyzer, &mut values, "achievements", &text, 0.0, Some(i));
-        }
-        self.intern(&mut values);
+        ));
+        pending.extend(team.achievements.iter().enumerate().map(|(i, a)| Pending {
+            field: "achievements",
+            text: corpus::achievement_text(a).into(),
+            weight: 0.0,
+            achievement: Some(i),
+        }));
+        let values = self.values(analyzer, &pending);
         let profile = self.bag(values.iter().map(|v| (v.ids.as_slice(), v.weight)));
         // Lengths are summed in engine term order once the bags are renumbered (see `remap_team`).
         let profile_len = 0.0;
@@ -277,21 +299,19 @@ impl ChunkState {
         demand: &Demand,
     ) -> (DemandBags, Vec<Value>) {
         let q = &config.query_fields;
-        self.start_document(&[q.title, q.keywords, q.description]);
-        let mut values = Vec::new();
-        self.value(analyzer, &mut values, "title", &demand.title, q.title, None);
-        for k in &demand.keywords {
-            self.value(analyzer, &mut values, "keywords", k, q.keywords, None);
-        }
-        self.value(
-            analyzer,
-            &mut values,
+        let mut pending = vec![Pending::new("title", &demand.title, q.title)];
+        pending.extend(
+            demand
+                .keywords
+                .iter()
+                .map(|k| Pending::new("keywords", k, q.keywords)),
+        );
+        pending.push(Pending::new(
             "description",
             &demand.description,
             q.description,
-            None,
-        );
-        self.intern(&mut values);
+        ));
+        let values = self.values(analyzer, &pending);
         let mut query = self.bag(values.iter().map(|v| (v.ids.as_slice(), v.weight)));
         for (_, w) in query.iter_mut() {
             *w = corpus::dampen(*w);

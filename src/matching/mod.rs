@@ -2090,7 +2090,6 @@ fn shared_track(tracks: &Tracks, a: &[usize], b: &[usize]) -> Option<(usize, boo
     None
 }
 
-/// Keeps the `k` highest-scored entries, sorted best first (ties by index, for stable output).
 /// The best `n` items by score (`(item, score)`, best first, ties by item) that [`top_k`] over every item's
 /// score would give, for items that come with an upper bound of their score: items are scored by
 /// `complete(item, x)` in order of their bound, until no bound left can reach the `n`-th best score.
@@ -2104,18 +2103,12 @@ fn top_by_bound<X>(
     }
     bounded.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
     let mut best: Vec<(usize, f32)> = Vec::with_capacity(n + 1);
-    let mut floor = f32::NEG_INFINITY;
     for (i, bound, x) in bounded {
-        if best.len() >= n && bound < floor {
+        if best.len() == n && bound < best[n - 1].1 {
             break;
         }
-        best.push((i, complete(i, x)));
-        if best.len() >= n {
-            top_k(&mut best, n);
-            floor = best[n - 1].1;
-        }
+        insert_ranked(&mut best, n, (i, complete(i, x)));
     }
-    top_k(&mut best, n);
     best
 }
 
@@ -2151,16 +2144,21 @@ fn top_k_of<T: Copy + Ord>(items: impl Iterator<Item = (T, f32)>, k: usize) -> V
         return best;
     }
     for x in items {
-        if best.len() == k {
-            if rank_order(&x, &best[k - 1]) != std::cmp::Ordering::Less {
-                continue;
-            }
-            best.pop();
-        }
-        let at = best.partition_point(|y| rank_order(y, &x) == std::cmp::Ordering::Less);
-        best.insert(at, x);
+        insert_ranked(&mut best, k, x);
     }
     best
+}
+
+/// Adds `x` to `best`, a list of at most `k` (≥ 1) items sorted in [`rank_order`], when it ranks among them.
+fn insert_ranked<T: Ord>(best: &mut Vec<(T, f32)>, k: usize, x: (T, f32)) {
+    if best.len() == k {
+        if rank_order(&x, &best[k - 1]) != std::cmp::Ordering::Less {
+            return;
+        }
+        best.pop();
+    }
+    let at = best.partition_point(|y| rank_order(y, &x) == std::cmp::Ordering::Less);
+    best.insert(at, x);
 }
 
 /// Text shown for a team search hit: the achievement or description holding the query terms, else the
