@@ -161,7 +161,7 @@ impl Engine {
         for (i, &t) in teams.iter().enumerate() {
             let rec = &state.teams[t as usize];
             let norm = cfg.k1 * (1.0 - cfg.b + cfg.b * rec.bags.profile_len / avg.max(1e-6));
-            for &(term, tf) in &rec.bags.profile {
+            for (term, tf) in rec.bags.profile.iter() {
                 postings
                     .entry(term)
                     .or_default()

@@ -10,6 +10,7 @@
 use rustc_hash::FxHashMap;
 
 use super::corpus::{Bag, bm25_idf};
+use super::packed::Packed;
 use crate::analysis::is_han;
 
 /// Adds `weight` for each bigram key of `text` to `acc`.
@@ -74,20 +75,20 @@ pub(crate) struct BigramFrequencies {
 }
 
 impl BigramFrequencies {
-    pub(crate) fn add(&mut self, bag: &Bag, len: f32) {
+    pub(crate) fn add(&mut self, bag: &Packed, len: f32) {
         self.docs += 1;
         self.len_sum += f64::from(len);
         self.idf = std::sync::OnceLock::new();
-        for &(k, _) in bag {
+        for k in bag.terms() {
             *self.df.entry(k).or_insert(0) += 1;
         }
     }
 
-    pub(crate) fn remove(&mut self, bag: &Bag, len: f32) {
+    pub(crate) fn remove(&mut self, bag: &Packed, len: f32) {
         self.docs = self.docs.saturating_sub(1);
         self.len_sum = (self.len_sum - f64::from(len)).max(0.0);
         self.idf = std::sync::OnceLock::new();
-        for &(k, _) in bag {
+        for k in bag.terms() {
             if let Some(d) = self.df.get_mut(&k) {
                 *d = d.saturating_sub(1);
                 if *d == 0 {
@@ -109,6 +110,11 @@ impl BigramFrequencies {
             .get(&key)
             .copied()
             .unwrap_or_else(|| bm25_idf(self.docs, 0))
+    }
+
+    /// Approximate heap bytes of the count and idf tables (8-byte slots plus a control byte each).
+    pub(crate) fn bytes(&self) -> usize {
+        9 * (self.df.capacity() + self.idf.get().map_or(0, |m| m.capacity()))
     }
 
     pub(crate) fn avg_len(&self) -> f32 {
@@ -179,8 +185,8 @@ mod tests {
     #[test]
     fn frequencies_count_documents_and_forget_removed_ones() {
         let mut f = BigramFrequencies::default();
-        let a = keys("储能电池");
-        let b = keys("储能系统");
+        let a = Packed::new(&keys("储能电池"));
+        let b = Packed::new(&keys("储能系统"));
         f.add(&a, 3.0);
         f.add(&b, 3.0);
         let common = keys("储能")[0].0;

@@ -14,6 +14,7 @@ use crate::domain::{Achievement, AchievementKind, Demand, Team};
 
 use super::bigrams;
 use super::config::ScoringConfig;
+use super::packed::Packed;
 
 /// Term counts of one text, sorted by term id, no duplicates.
 pub(crate) type Bag = Vec<(u32, f32)>;
@@ -36,7 +37,6 @@ impl Interner {
         id
     }
 
-    #[cfg(test)]
     pub(crate) fn get(&self, term: &str) -> Option<u32> {
         self.ids.get(term).copied()
     }
@@ -51,6 +51,15 @@ impl Interner {
 
     pub(crate) fn len(&self) -> usize {
         self.terms.len()
+    }
+
+    /// Approximate heap bytes: both copies of every term, the table's slots and the list.
+    pub(crate) fn bytes(&self) -> usize {
+        let text: usize = self.terms.iter().map(String::capacity).sum();
+        let slot = std::mem::size_of::<(String, u32)>() + 1;
+        2 * text
+            + self.ids.capacity() * slot
+            + self.terms.capacity() * std::mem::size_of::<String>()
     }
 }
 
@@ -128,6 +137,20 @@ fn bag_of<'a>(interner: &mut Interner, parts: impl Iterator<Item = (&'a [Token],
         }
         for t in tokens {
             *acc.entry(interner.intern(&t.text)).or_insert(0.0) += weight;
+        }
+    }
+    let mut bag: Bag = acc.into_iter().collect();
+    bag.sort_unstable_by_key(|&(t, _)| t);
+    bag
+}
+
+/// The raw counts of all of an analysed document's text over terms already interned (the `all` bag of
+/// [`team_bags`] and [`demand_bags`] once every term of the document is interned), sorted by term.
+pub(crate) fn all_counts(interner: &Interner, a: &Analysed) -> Bag {
+    let mut acc: FxHashMap<u32, f32> = FxHashMap::default();
+    for t in a.fields.iter().flat_map(|(_, toks)| toks) {
+        if let Some(id) = interner.get(&t.text) {
+            *acc.entry(id).or_insert(0.0) += 1.0;
         }
     }
     let mut bag: Bag = acc.into_iter().collect();
@@ -237,6 +260,52 @@ pub(crate) fn demand_bags(
     }
 }
 
+/// A team's bags as the engine keeps them, packed (the same pairs; see [`Packed`]). The `all` bag is not
+/// kept: it is needed only for the team's vector, its document frequencies and its rare use as a query,
+/// and [`all_counts`] gives it again from the team's text.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PackedTeamBags {
+    pub profile: Packed,
+    pub profile_len: f32,
+    pub achievements: Box<[(Packed, f32)]>,
+    pub bigrams: Packed,
+    pub bigram_len: f32,
+}
+
+impl TeamBags {
+    pub(crate) fn pack(&self) -> PackedTeamBags {
+        PackedTeamBags {
+            profile: Packed::new(&self.profile),
+            profile_len: self.profile_len,
+            achievements: self
+                .achievements
+                .iter()
+                .map(|(b, len)| (Packed::new(b), *len))
+                .collect(),
+            bigrams: Packed::new(&self.bigrams),
+            bigram_len: self.bigram_len,
+        }
+    }
+}
+
+/// A demand's bags as the engine keeps them, packed (`all` is emptied once the demand's vector is made).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PackedDemandBags {
+    pub query: Packed,
+    pub all: Packed,
+    pub bigrams: Packed,
+}
+
+impl DemandBags {
+    pub(crate) fn pack(&self) -> PackedDemandBags {
+        PackedDemandBags {
+            query: Packed::new(&self.query),
+            all: Packed::new(&self.all),
+            bigrams: Packed::new(&self.bigrams),
+        }
+    }
+}
+
 /// Character-bigram counts of a team profile (field boosts applied) and their total.
 pub(crate) fn team_bigrams(
     config: &ScoringConfig,
@@ -277,11 +346,6 @@ pub(crate) fn demand_bigrams(
 }
 
 /// `1 + ln w` for `w ≥ 1`, `w` below.
-/// Sum of a bag's weights.
-pub(crate) fn bag_len(bag: &Bag) -> f32 {
-    bag.iter().map(|(_, w)| w).sum()
-}
-
 pub(crate) fn dampen(w: f32) -> f32 {
     if w >= 1.0 { 1.0 + w.ln() } else { w }
 }
@@ -302,10 +366,11 @@ pub(crate) struct Frequencies {
 }
 
 impl Frequencies {
-    pub(crate) fn add(&mut self, bag: &Bag) {
+    /// Counts a document with these terms (each once).
+    pub(crate) fn add(&mut self, terms: impl Iterator<Item = u32>) {
         self.docs += 1;
         self.idf = std::sync::OnceLock::new();
-        for &(t, _) in bag {
+        for t in terms {
             let t = t as usize;
             if self.df.len() <= t {
                 self.df.resize(t + 1, 0);
@@ -314,14 +379,20 @@ impl Frequencies {
         }
     }
 
-    pub(crate) fn remove(&mut self, bag: &Bag) {
+    /// Forgets a document with these terms.
+    pub(crate) fn remove(&mut self, terms: impl Iterator<Item = u32>) {
         self.docs = self.docs.saturating_sub(1);
         self.idf = std::sync::OnceLock::new();
-        for &(t, _) in bag {
+        for t in terms {
             if let Some(d) = self.df.get_mut(t as usize) {
                 *d = d.saturating_sub(1);
             }
         }
+    }
+
+    /// Approximate heap bytes of the counts and of the idf table.
+    pub(crate) fn bytes(&self) -> usize {
+        self.df.capacity() * 4 + self.idf.get().map_or(0, |v| v.capacity() * 4)
     }
 
     #[cfg(test)]
@@ -437,13 +508,13 @@ mod tests {
     #[test]
     fn idf_and_frequencies() {
         let mut f = Frequencies::default();
-        f.add(&vec![(0, 1.0), (2, 3.0)]);
-        f.add(&vec![(0, 1.0)]);
+        f.add([0, 2].into_iter());
+        f.add([0].into_iter());
         assert_eq!(f.df(0), 2);
         assert_eq!(f.df(1), 0);
         assert!(f.idf(2) > f.idf(0));
         assert!(f.idf(0) > 0.0);
-        f.remove(&vec![(0, 1.0)]);
+        f.remove([0].into_iter());
         assert_eq!((f.df(0), f.docs), (1, 1));
     }
 

@@ -34,6 +34,7 @@ pub mod config;
 pub(crate) mod corpus;
 pub mod explain;
 pub mod fit;
+mod packed;
 mod postings;
 mod search;
 
@@ -51,10 +52,13 @@ use crate::models::{ModelError, Models, TrainInput, TrainParams, TrainReport};
 use crate::text_index::{self, FieldTokens, IndexBuilder, IndexDoc, IndexError, TextIndex};
 
 pub use config::{FEATURES, N_FEATURES, ScoringConfig, Weights};
-use corpus::{Analysed, Bag, DemandBags, Frequencies, Interner, QVec, TeamBags, dot};
+use corpus::{
+    Analysed, Bag, Frequencies, Interner, PackedDemandBags, PackedTeamBags, QVec, TeamBags, dot,
+};
 pub use explain::{
     AchievementEvidence, ClusterRef, Contribution, Explanation, Lang, MatchedTerm, TrackRef,
 };
+use packed::Packed;
 pub use text_index::{DocKind, Snippet};
 
 /// Below this many teams the latent space is fitted on teams and demands together.
@@ -173,7 +177,7 @@ impl std::fmt::Debug for OpenOptions<'_> {
 }
 
 struct TeamRec {
-    bags: TeamBags,
+    bags: PackedTeamBags,
     /// Latent vector of all the team's text, smoothed over its nearest teams.
     vec: Vec<f32>,
     /// The vector before each smoothing pass (raw first), so that a changed team is smoothed again exactly
@@ -188,9 +192,9 @@ struct TeamRec {
 }
 
 struct DemandRec {
-    /// The demand's bags; `all` is emptied once the vector is made from it (document frequencies of
-    /// demands count the terms of the query bag, the same terms while no query field weighs 0).
-    bags: DemandBags,
+    /// The demand's query bags (document frequencies of demands count the terms of the query bag, the
+    /// same terms as all its text while no query field weighs 0).
+    bags: PackedDemandBags,
     vec: Vec<f32>,
     /// Pseudo-relevance feedback of the demand, computed on first use and reset when teams change.
     expanded: OnceLock<Feedback>,
@@ -394,11 +398,26 @@ fn index_doc<'a>(id: &'a str, a: &'a Analysed) -> IndexDoc<'a> {
     }
 }
 
+/// The latent vector of `(term, count)` pairs, through the model column of each term (`columns`; terms
+/// outside the vocabulary are left out).
+fn embed_pairs(
+    models: &Models,
+    columns: &[u32],
+    pairs: impl Iterator<Item = (u32, f32)>,
+) -> Vec<f32> {
+    models.embed_columns(pairs.filter_map(|(t, w)| {
+        columns
+            .get(t as usize)
+            .filter(|&&c| c != u32::MAX)
+            .map(|&c| (c, w))
+    }))
+}
+
 /// BM25 of weighted terms in a bag: `Σ w·sat(tf)` with `sat(tf) = tf / (tf + k1 (1 - b + b len / avg))`, so
 /// at most `Σ w`; calls `on_match(term, part)` for each matched term.
 fn bm25_sum(
     terms: &Terms,
-    bag: &Bag,
+    bag: &Packed,
     len: f32,
     avg: f32,
     k1: f32,
@@ -411,13 +430,14 @@ fn bm25_sum(
     let norm = k1 * (1.0 - b + b * len / avg.max(1e-6));
     let mut sum = 0.0;
     // Matches are met in term order, as a merge of the two sorted lists would meet them.
-    for &(t, tf) in bag {
-        if let Some(qw) = terms.weight(t) {
+    bag.matches(
+        |t| terms.weight(t),
+        |t, qw, tf| {
             let part = qw * tf / (tf + norm);
             sum += part;
             on_match(t, part);
-        }
-    }
+        },
+    );
     sum
 }
 
@@ -425,7 +445,7 @@ fn bm25_sum(
 /// calls `on_match(term, share)` for each matched term.
 fn bm25_share(
     q: &Terms,
-    bag: &Bag,
+    bag: &Packed,
     len: f32,
     avg: f32,
     k1: f32,
@@ -522,6 +542,27 @@ impl Engine {
             builder.as_mut(),
             &|done| progress("analyse", done, total),
         )?;
+        // Packed at once: the bags are the larger part of the engine's memory.
+        // The teams' `all` bags are needed only until the engine is built (vectors and frequencies): they
+        // are kept in one allocation, which is given back whole when dropped, and the memory of their
+        // separate bags is reused by the vectors made next.
+        let (team_bags, separate): (Vec<PackedTeamBags>, Vec<Bag>) = team_bags
+            .into_par_iter()
+            .map(|mut b| (b.pack(), std::mem::take(&mut b.all)))
+            .unzip();
+        let mut all_flat: Bag = Vec::with_capacity(separate.iter().map(Vec::len).sum());
+        let mut all_offsets = Vec::with_capacity(separate.len() + 1);
+        all_offsets.push(0);
+        for b in separate {
+            all_flat.extend_from_slice(&b);
+            all_offsets.push(all_flat.len());
+        }
+        let team_all: Vec<&[(u32, f32)]> = all_offsets
+            .windows(2)
+            .map(|w| &all_flat[w[0]..w[1]])
+            .collect();
+        let demand_bags: Vec<PackedDemandBags> =
+            demand_bags.into_par_iter().map(|b| b.pack()).collect();
         let seconds_analysis = t0.elapsed().as_secs_f32();
         let t_index = std::time::Instant::now();
         let index = match (reopened, builder) {
@@ -578,13 +619,13 @@ impl Engine {
                 // The latent space is fitted on the teams: it describes what research covers, and fitting
                 // it on demands as well made matching and clustering worse on external data. With very few
                 // teams the demands are added, or there would be hardly a term shared by two documents.
-                let mut docs: Vec<&[(u32, f32)]> = team_bags
-                    .iter()
-                    .map(|b: &TeamBags| b.all.as_slice())
-                    .collect();
-                if docs.len() < TEAM_SPACE_MIN_TEAMS {
-                    docs.extend(demand_bags.iter().map(|b: &DemandBags| b.all.as_slice()));
-                }
+                let unpacked: Vec<Bag> = if team_all.len() < TEAM_SPACE_MIN_TEAMS {
+                    demand_bags.iter().map(|b| b.all.unpack()).collect()
+                } else {
+                    Vec::new()
+                };
+                let mut docs: Vec<&[(u32, f32)]> = team_all.clone();
+                docs.extend(unpacked.iter().map(Vec::as_slice));
                 let input = TrainInput {
                     terms: interner.terms(),
                     docs,
@@ -612,15 +653,11 @@ impl Engine {
         // 3. Vectors, clusters, tracks, evidence.
         let t2 = std::time::Instant::now();
         let columns = crate::models::column_map(interner.terms(), &models.tfidf);
-        let embed = |bag: &Bag| -> Vec<f32> {
-            models.embed_columns(bag.iter().filter_map(|&(t, w)| {
-                columns
-                    .get(t as usize)
-                    .filter(|&&c| c != u32::MAX)
-                    .map(|&c| (c, w))
-            }))
-        };
-        let track_vecs: Vec<Vec<f32>> = track_bags.iter().map(&embed).collect();
+        let embed = |bag: &Packed| embed_pairs(&models, &columns, bag.iter());
+        let track_vecs: Vec<Vec<f32>> = track_bags
+            .iter()
+            .map(|b| embed_pairs(&models, &columns, b.iter().copied()))
+            .collect();
         let tracks = Tracks {
             ids: data.tracks.iter().map(|t| t.id.0.clone()).collect(),
             names: data.tracks.iter().map(|t| t.name.clone()).collect(),
@@ -668,7 +705,10 @@ impl Engine {
         let mut levels = match team_vecs {
             Some(levels) if levels.first().is_some_and(|l| l.len() == data.teams.len()) => levels,
             _ => {
-                let raw: Vec<Vec<f32>> = team_bags.par_iter().map(|b| embed(&b.all)).collect();
+                let raw: Vec<Vec<f32>> = team_all
+                    .par_iter()
+                    .map(|b| embed_pairs(&models, &columns, b.iter().copied()))
+                    .collect();
                 crate::models::smooth_levels(&raw, &models.meta.params.smooth)
             }
         };
@@ -753,7 +793,7 @@ impl Engine {
             demand_postings: postings::Postings::new(
                 demands
                     .iter()
-                    .map(|r| (&r.bags.query, corpus::bag_len(&r.bags.query))),
+                    .map(|r| (&r.bags.query, r.bags.query.weight_sum())),
             ),
             profile_len_sum: 0.0,
             achievement_len_sum: 0.0,
@@ -767,14 +807,16 @@ impl Engine {
             state
                 .team_keys
                 .insert(text_index::doc_key(team.id.as_str()), i);
-            state.count_team(rec, 1.0);
+            state.count_team(rec, team_all[i].iter().map(|&(t, _)| t), 1.0);
         }
+        drop(team_all);
+        drop(all_flat);
         for (i, (demand, rec)) in data.demands.iter().zip(&demands).enumerate() {
             state.demand_slots.insert(demand.id.0.clone(), i);
             state
                 .demand_keys
                 .insert(text_index::doc_key(demand.id.as_str()), i);
-            state.demand_df.add(&rec.bags.query);
+            state.demand_df.add(rec.bags.query.terms());
         }
         state.teams = teams;
         state.demands = demands;
@@ -829,8 +871,8 @@ impl Engine {
     /// Approximate heap bytes held by the engine's in-memory state, per part (vector capacities; hash
     /// tables and the dataset itself are not counted).
     pub fn memory(&self) -> Result<Vec<(&'static str, usize)>, MatchError> {
-        fn bag(b: &Bag) -> usize {
-            b.capacity() * std::mem::size_of::<(u32, f32)>()
+        fn bag(b: &Packed) -> usize {
+            b.bytes()
         }
         fn floats(v: &[f32]) -> usize {
             std::mem::size_of_val(v)
@@ -838,7 +880,6 @@ impl Engine {
         let state = self.read()?;
         let mut parts = vec![
             ("team profile bags", 0),
-            ("team all bags", 0),
             ("team achievement bags", 0),
             ("team bigram bags", 0),
             ("team vectors", 0),
@@ -851,24 +892,28 @@ impl Engine {
         ];
         for t in &state.teams {
             parts[0].1 += bag(&t.bags.profile);
-            parts[1].1 += bag(&t.bags.all);
-            parts[2].1 += t
+            parts[1].1 += t
                 .bags
                 .achievements
                 .iter()
                 .map(|(b, _)| bag(b))
                 .sum::<usize>();
-            parts[3].1 += bag(&t.bags.bigrams);
-            parts[4].1 += floats(&t.vec);
-            parts[5].1 += t.levels.iter().map(|l| floats(l)).sum::<usize>();
-            parts[6].1 += t.achievement_vecs.iter().map(QVec::bytes).sum::<usize>();
+            parts[2].1 += bag(&t.bags.bigrams);
+            parts[3].1 += floats(&t.vec);
+            parts[4].1 += t.levels.iter().map(|l| floats(l)).sum::<usize>();
+            parts[5].1 += t.achievement_vecs.iter().map(QVec::bytes).sum::<usize>();
         }
         for d in &state.demands {
-            parts[7].1 += bag(&d.bags.query);
-            parts[8].1 += bag(&d.bags.bigrams);
-            parts[9].1 += floats(&d.vec);
-            parts[10].1 += d.expanded.get().map_or(0, |e| e.teams.capacity() * 4);
+            parts[6].1 += bag(&d.bags.query);
+            parts[7].1 += bag(&d.bags.bigrams);
+            parts[8].1 += floats(&d.vec);
+            parts[9].1 += d.expanded.get().map_or(0, |e| e.teams.capacity() * 4);
         }
+        parts.push(("term table", state.interner.bytes()));
+        parts.push((
+            "term frequencies",
+            state.team_df.bytes() + state.demand_df.bytes() + state.team_bigrams.bytes(),
+        ));
         parts.push(("team postings", state.team_postings.bytes()));
         parts.push(("demand postings", state.demand_postings.bytes()));
         parts.push(("cluster member copies", self.members.bytes()));
@@ -1116,8 +1161,10 @@ impl Engine {
         let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
         state.sync_columns(&self.models);
         let replaced = state.team_slots.get(team.id.as_str()).copied();
+        let all = Packed::new(&bags.all);
+        let old_all = replaced.map(|slot| self.team_all(&state, slot));
         let rec = self.team_record(&state, &team, bags, replaced);
-        state.count_team(&rec, 1.0);
+        state.count_team(&rec, all.terms(), 1.0);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_add(rec.hash);
         match state.team_slots.get(team.id.as_str()).copied() {
             Some(slot) => {
@@ -1126,7 +1173,7 @@ impl Engine {
                 let new = &st.teams[slot].bags;
                 st.team_postings
                     .replace(slot, &old.bags.profile, &new.profile, new.profile_len);
-                state.count_team(&old, -1.0);
+                state.count_team(&old, old_all.unwrap_or_default().terms(), -1.0);
                 state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
                 Arc::make_mut(&mut state.data).teams[slot] = team.clone();
             }
@@ -1156,6 +1203,7 @@ impl Engine {
         let _writer = self.writer.lock().map_err(|_| MatchError::Poisoned)?;
         let mut state = self.write()?;
         let slot = state.team_slot(team)?;
+        let old_all = self.team_all(&state, slot);
         let old = state.teams.swap_remove(slot);
         let st = &mut *state;
         let last = st
@@ -1163,7 +1211,7 @@ impl Engine {
             .get(slot)
             .map_or(&old.bags.profile, |r| &r.bags.profile);
         st.team_postings.swap_remove(slot, &old.bags.profile, last);
-        state.count_team(&old, -1.0);
+        state.count_team(&old, old_all.terms(), -1.0);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
         Arc::make_mut(&mut state.data).teams.swap_remove(slot);
         state.team_slots.remove(team.as_str());
@@ -1220,10 +1268,10 @@ impl Engine {
                 .find(|z| z.id == demand.zone_id)
                 .map(|z| z.city.clone()),
             hash: corpus::record_hash("demand", &demand),
-            bags,
+            bags: bags.pack(),
             vec,
         };
-        state.demand_df.add(&rec.bags.query);
+        state.demand_df.add(rec.bags.query.terms());
         state.fingerprint_sum = state.fingerprint_sum.wrapping_add(rec.hash);
         match state.demand_slots.get(demand.id.as_str()).copied() {
             Some(slot) => {
@@ -1231,14 +1279,14 @@ impl Engine {
                 let st = &mut *state;
                 let new = &st.demands[slot].bags.query;
                 st.demand_postings
-                    .replace(slot, &old.bags.query, new, corpus::bag_len(new));
-                state.demand_df.remove(&old.bags.query);
+                    .replace(slot, &old.bags.query, new, new.weight_sum());
+                state.demand_df.remove(old.bags.query.terms());
                 state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
                 Arc::make_mut(&mut state.data).demands[slot] = demand.clone();
             }
             None => {
                 let slot = state.demands.len();
-                let len = corpus::bag_len(&rec.bags.query);
+                let len = rec.bags.query.weight_sum();
                 state.demand_postings.push(&rec.bags.query, len);
                 state.demands.push(rec);
                 Arc::make_mut(&mut state.data).demands.push(demand.clone());
@@ -1270,7 +1318,7 @@ impl Engine {
             .get(slot)
             .map_or(&old.bags.query, |r| &r.bags.query);
         st.demand_postings.swap_remove(slot, &old.bags.query, last);
-        state.demand_df.remove(&old.bags.query);
+        state.demand_df.remove(old.bags.query.terms());
         state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
         Arc::make_mut(&mut state.data).demands.swap_remove(slot);
         state.demand_slots.remove(demand.as_str());
@@ -1288,14 +1336,20 @@ impl Engine {
         Ok(())
     }
 
+    /// The `all` bag of the team in `slot` (raw counts of all its text), from its text.
+    fn team_all(&self, state: &State, slot: usize) -> Packed {
+        state
+            .data
+            .teams
+            .get(slot)
+            .map_or_else(Packed::default, |team| {
+                let analysed = corpus::analyse_team(&self.analyzer, team);
+                Packed::new(&corpus::all_counts(&state.interner, &analysed))
+            })
+    }
+
     fn embed(&self, state: &State, bag: &Bag) -> Vec<f32> {
-        self.models.embed_columns(bag.iter().filter_map(|&(t, w)| {
-            state
-                .columns
-                .get(t as usize)
-                .filter(|&&c| c != u32::MAX)
-                .map(|&c| (c, w))
-        }))
+        embed_pairs(&self.models, &state.columns, bag.iter().copied())
     }
 
     /// The record of a new or changed team; its vector is smoothed over the other teams' vectors
@@ -1343,7 +1397,7 @@ impl Engine {
                 .find(|u| u.id == team.university_id)
                 .map(|u| u.city.clone()),
             hash: corpus::record_hash("team", team),
-            bags,
+            bags: bags.pack(),
             vec,
             levels,
             achievement_vecs,
@@ -1367,7 +1421,7 @@ impl Engine {
                 .bags
                 .query
                 .iter()
-                .map(|&(t, qw)| (t, qw * state.team_df.idf(t)))
+                .map(|(t, qw)| (t, qw * state.team_df.idf(t)))
                 .collect(),
         );
         let bigrams = Terms::new(
@@ -1375,7 +1429,7 @@ impl Engine {
                 .bags
                 .bigrams
                 .iter()
-                .map(|&(k, qw)| (k, qw * state.team_bigrams.idf(k)))
+                .map(|(k, qw)| (k, qw * state.team_bigrams.idf(k)))
                 .collect(),
         );
         let feedback = demand
@@ -1773,11 +1827,10 @@ impl Engine {
         } else {
             let mut set: FxHashSet<usize> = FxHashSet::default();
             let team = &state.teams[t];
-            let terms: Vec<(u32, f32)> = team
-                .bags
-                .all
+            let terms: Vec<(u32, f32)> = self
+                .team_all(state, t)
                 .iter()
-                .map(|&(term, c)| (term, corpus::dampen(c) * state.demand_df.idf(term)))
+                .map(|(term, c)| (term, corpus::dampen(c) * state.demand_df.idf(term)))
                 .collect();
             set.extend(self.lexical_candidates(&state.demand_postings, terms, limit));
             set.extend(self.nearest(
@@ -2002,17 +2055,17 @@ impl State {
             })
     }
 
-    /// Adds (`sign` 1) or removes (`sign` -1) a team's statistics.
-    fn count_team(&mut self, rec: &TeamRec, sign: f64) {
+    /// Adds (`sign` 1) or removes (`sign` -1) a team's statistics (`all`: its `all` bag).
+    fn count_team(&mut self, rec: &TeamRec, all: impl Iterator<Item = u32>, sign: f64) {
         if sign > 0.0 {
             self.team_bigrams
                 .add(&rec.bags.bigrams, rec.bags.bigram_len);
-            self.team_df.add(&rec.bags.all);
+            self.team_df.add(all);
             self.achievements += rec.bags.achievements.len();
         } else {
             self.team_bigrams
                 .remove(&rec.bags.bigrams, rec.bags.bigram_len);
-            self.team_df.remove(&rec.bags.all);
+            self.team_df.remove(all);
             self.achievements = self
                 .achievements
                 .saturating_sub(rec.bags.achievements.len());

@@ -5,13 +5,31 @@
 //! [`Postings::top`] scores the documents of a weighted query term at a time with BM25 (the document
 //! lengths of the side, `k1` and `b` of the scoring configuration) and keeps the best. The lists follow
 //! the engine's slots, including `swap_remove` on deletion, so they never need a rebuild.
+//!
+//! A side has few distinct tf values (field-boosted or dampened counts), so the first 256 are listed once
+//! and an entry is one `u32`: the slot in its low 24 bits, the index of its tf in the high 8. An entry
+//! whose tf is not listed, or whose slot needs more than 24 bits, is kept whole in a spill list of its
+//! term. Either way the tf read back is the very same `f32`.
 
-use super::corpus::Bag;
+use rustc_hash::FxHashMap;
+
+use super::packed::Packed;
+
+/// Slots below this fit an entry's low 24 bits.
+const SLOT_LIMIT: u32 = 1 << 24;
+
+/// Most tf values listed (indices are 8 bits).
+const LISTED_MAX: usize = 256;
 
 #[derive(Debug, Default)]
 pub(super) struct Postings {
-    /// Term id → `(slot, tf)`.
-    lists: Vec<Vec<(u32, f32)>>,
+    /// Term id → entries `slot | tf index << 24`.
+    lists: Vec<Vec<u32>>,
+    /// Term id → `(slot, tf)` of the entries that do not fit one `u32`.
+    spill: FxHashMap<u32, Vec<(u32, f32)>>,
+    /// The listed tf values and their bits → index.
+    listed: Vec<f32>,
+    listed_index: FxHashMap<u32, u8>,
     /// Length of each slot's bag.
     lens: Vec<f32>,
     len_sum: f64,
@@ -19,7 +37,7 @@ pub(super) struct Postings {
 
 impl Postings {
     /// The lists of `docs` (slot order) with the length of each bag.
-    pub(super) fn new<'b>(docs: impl Iterator<Item = (&'b Bag, f32)>) -> Postings {
+    pub(super) fn new<'b>(docs: impl Iterator<Item = (&'b Packed, f32)>) -> Postings {
         let mut p = Postings::default();
         for (bag, len) in docs {
             p.push(bag, len);
@@ -30,37 +48,63 @@ impl Postings {
         p
     }
 
-    fn add_entries(&mut self, slot: usize, bag: &Bag) {
-        for &(t, tf) in bag {
-            let t = t as usize;
-            if self.lists.len() <= t {
-                self.lists.resize_with(t + 1, Vec::new);
+    /// The index of `tf` in the listed values, listing it when there is room.
+    fn index_of(&mut self, tf: f32) -> Option<u8> {
+        if let Some(&i) = self.listed_index.get(&tf.to_bits()) {
+            return Some(i);
+        }
+        if self.listed.len() >= LISTED_MAX {
+            return None;
+        }
+        let i = self.listed.len() as u8;
+        self.listed.push(tf);
+        self.listed_index.insert(tf.to_bits(), i);
+        Some(i)
+    }
+
+    fn add_entries(&mut self, slot: usize, bag: &Packed) {
+        for (t, tf) in bag.iter() {
+            let index = self.index_of(tf);
+            match index {
+                Some(i) if (slot as u32) < SLOT_LIMIT => {
+                    let t = t as usize;
+                    if self.lists.len() <= t {
+                        self.lists.resize_with(t + 1, Vec::new);
+                    }
+                    self.lists[t].push(slot as u32 | u32::from(i) << 24);
+                }
+                _ => self.spill.entry(t).or_default().push((slot as u32, tf)),
             }
-            self.lists[t].push((slot as u32, tf));
         }
     }
 
-    fn remove_entries(&mut self, slot: usize, bag: &Bag) {
-        for &(t, _) in bag {
+    fn remove_entries(&mut self, slot: usize, bag: &Packed) {
+        for t in bag.terms() {
             if let Some(list) = self.lists.get_mut(t as usize)
+                && let Some(at) = list.iter().position(|&e| entry_slot(e) == slot)
+            {
+                list.swap_remove(at);
+            } else if let Some(list) = self.spill.get_mut(&t)
                 && let Some(at) = list.iter().position(|&(s, _)| s as usize == slot)
             {
                 list.swap_remove(at);
+                if list.is_empty() {
+                    self.spill.remove(&t);
+                }
             }
         }
     }
 
     /// Heap bytes held by the lists.
     pub(super) fn bytes(&self) -> usize {
-        self.lists
-            .iter()
-            .map(|l| l.capacity() * std::mem::size_of::<(u32, f32)>())
-            .sum::<usize>()
+        self.lists.iter().map(|l| l.capacity() * 4).sum::<usize>()
+            + self.lists.capacity() * std::mem::size_of::<Vec<u32>>()
+            + self.spill.values().map(|l| l.capacity() * 8).sum::<usize>()
             + self.lens.capacity() * 4
     }
 
     /// Appends a document at the next slot.
-    pub(super) fn push(&mut self, bag: &Bag, len: f32) {
+    pub(super) fn push(&mut self, bag: &Packed, len: f32) {
         let slot = self.lens.len();
         self.add_entries(slot, bag);
         self.lens.push(len);
@@ -68,7 +112,7 @@ impl Postings {
     }
 
     /// Replaces the document at `slot` (`old` is the bag it had).
-    pub(super) fn replace(&mut self, slot: usize, old: &Bag, bag: &Bag, len: f32) {
+    pub(super) fn replace(&mut self, slot: usize, old: &Packed, bag: &Packed, len: f32) {
         self.remove_entries(slot, old);
         self.add_entries(slot, bag);
         if let Some(l) = self.lens.get_mut(slot) {
@@ -79,17 +123,24 @@ impl Postings {
 
     /// Removes the document at `slot` (bag `old`) as `Vec::swap_remove` does: the last document, whose
     /// bag is `last`, takes its slot.
-    pub(super) fn swap_remove(&mut self, slot: usize, old: &Bag, last: &Bag) {
+    pub(super) fn swap_remove(&mut self, slot: usize, old: &Packed, last: &Packed) {
         if slot >= self.lens.len() {
             return;
         }
         self.remove_entries(slot, old);
         let from = self.lens.len() - 1;
         if slot < from {
-            for &(t, _) in last {
+            for t in last.terms() {
+                // `slot < from`: an entry that fits one `u32` still fits with the new slot.
                 if let Some(entry) = self
                     .lists
                     .get_mut(t as usize)
+                    .and_then(|list| list.iter_mut().find(|e| entry_slot(**e) == from))
+                {
+                    *entry = slot as u32 | (*entry & !(SLOT_LIMIT - 1));
+                } else if let Some(entry) = self
+                    .spill
+                    .get_mut(&t)
                     .and_then(|list| list.iter_mut().find(|(s, _)| *s as usize == from))
                 {
                     entry.0 = slot as u32;
@@ -111,13 +162,19 @@ impl Postings {
                 scores.resize(self.lens.len(), 0.0);
             }
             for &(t, w) in terms {
-                let Some(list) = self.lists.get(t as usize) else {
-                    continue;
-                };
                 if w <= 0.0 {
                     continue;
                 }
-                for &(slot, tf) in list {
+                let list = self.lists.get(t as usize).map_or(&[][..], Vec::as_slice);
+                let listed = list
+                    .iter()
+                    .map(|&e| (entry_slot(e) as u32, self.listed[(e >> 24) as usize]));
+                let spilled = if self.spill.is_empty() {
+                    None
+                } else {
+                    self.spill.get(&t)
+                };
+                for (slot, tf) in listed.chain(spilled.into_iter().flatten().copied()) {
                     let s = slot as usize;
                     let norm = k1 * (1.0 - b + b * self.lens[s] / avg);
                     if scores[s] == 0.0 {
@@ -140,6 +197,11 @@ impl Postings {
     }
 }
 
+/// The slot of an entry.
+fn entry_slot(entry: u32) -> usize {
+    (entry & (SLOT_LIMIT - 1)) as usize
+}
+
 thread_local! {
     /// Per-thread score table of [`Postings::top`] (all zero between calls) and the slots it touched.
     static SCRATCH: std::cell::RefCell<(Vec<f32>, Vec<u32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
@@ -149,8 +211,8 @@ thread_local! {
 mod tests {
     use super::*;
 
-    fn bag(terms: &[(u32, f32)]) -> Bag {
-        terms.to_vec()
+    fn bag(terms: &[(u32, f32)]) -> Packed {
+        Packed::new(terms)
     }
 
     #[test]
@@ -160,12 +222,36 @@ mod tests {
             bag(&[(0, 3.0)]),
             bag(&[(2, 1.0)]),
         ];
-        let p = Postings::new(docs.iter().map(|b| (b, b.iter().map(|x| x.1).sum())));
+        let p = Postings::new(docs.iter().map(|b| (b, b.weight_sum())));
         // Term 0 alone: the document with tf 3 first; the one without term 0 never appears.
         assert_eq!(p.top(&[(0, 1.0)], 10, 1.2, 0.75), vec![1, 0]);
         // A heavy rare term decides.
         assert_eq!(p.top(&[(0, 0.1), (1, 5.0)], 1, 1.2, 0.75), vec![0]);
         assert!(p.top(&[(7, 1.0)], 10, 1.2, 0.75).is_empty());
+    }
+
+    #[test]
+    fn values_beyond_the_listed_ones_are_kept_whole() {
+        // 300 documents, each with its own tf of term 0: 256 are listed, 44 spill, and all rank alike.
+        let docs: Vec<Packed> = (0..300u32)
+            .map(|i| bag(&[(0, 1.0 + i as f32 * 0.25), (1, 1.0)]))
+            .collect();
+        let mut p = Postings::new(docs.iter().map(|b| (b, 10.0)));
+        assert_eq!(p.listed.len(), LISTED_MAX);
+        assert_eq!(p.spill.get(&0).map(Vec::len), Some(44));
+        let want: Vec<usize> = (0..300).rev().collect();
+        assert_eq!(p.top(&[(0, 1.0)], 300, 1.2, 0.75), want);
+        // Removing a listed document moves the last (spilled) one into its slot, which keeps its tf.
+        p.swap_remove(3, &docs[3], &docs[299]);
+        let top = p.top(&[(0, 1.0)], 2, 1.2, 0.75);
+        assert_eq!(top, vec![3, 298]);
+        // Replacing a spilled document with a listed tf lists it.
+        p.replace(280, &docs[280], &docs[0], 10.0);
+        assert!(p.spill.get(&0).is_some_and(|l| l.len() == 43));
+        let all = p.top(&[(0, 1.0)], 300, 1.2, 0.75);
+        let mut lowest = all[all.len() - 2..].to_vec();
+        lowest.sort_unstable();
+        assert_eq!(lowest, vec![0, 280]);
     }
 
     #[test]
