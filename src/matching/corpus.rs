@@ -548,4 +548,27 @@ mod tests {
             Some(2.0)
         );
     }
+
+    /// A team's `all` bag, which the engine does not keep, is given again by its text.
+    #[test]
+    fn all_counts_give_the_all_bag_again() {
+        let analyzer = Analyzer::shared();
+        let mut interner = Interner::default();
+        let team: Team = serde_json::from_str(
+            r#"{"id":"t","university_id":"u","name":"储能课题组","fields":["电池安全"],
+                "keywords":["热失控","电池"],"description":"锂离子电池热失控预警与 SiC 器件。",
+                "achievements":[{"kind":"paper","title":"电池热失控预警","abstract":"Li-S battery safety"}]}"#,
+        )
+        .expect("team");
+        let analysed = analyse_team(&analyzer, &team);
+        let bags = team_bags(&mut interner, &ScoringConfig::default(), &team, &analysed);
+        assert!(bags.all.len() > 5);
+        assert_eq!(all_counts(&interner, &analysed), bags.all);
+        // After later documents add terms, the team's counts are still the same.
+        interner.intern("新词");
+        assert_eq!(
+            all_counts(&interner, &analyse_team(&analyzer, &team)),
+            bags.all
+        );
+    }
 }

@@ -542,7 +542,21 @@ impl Engine {
             builder.as_mut(),
             &|done| progress("analyse", done, total),
         )?;
-        // Packed at once: the bags are the larger part of the engine's memory.
+        let seconds_analysis = t0.elapsed().as_secs_f32();
+        let t_index = std::time::Instant::now();
+        let index = match (reopened, builder) {
+            (Some(index), _) => index,
+            (None, Some(b)) => b.finish(&fp)?,
+            (None, None) => {
+                return Err(MatchError::Invalid(
+                    "text index neither opened nor built".into(),
+                ));
+            }
+        };
+        let seconds_index = t_index.elapsed().as_secs_f32();
+        // Packed once the text index is written, whose buffers are then given back.
+        let demand_bags: Vec<PackedDemandBags> =
+            demand_bags.into_par_iter().map(|b| b.pack()).collect();
         // The teams' `all` bags are needed only until the engine is built (vectors and frequencies): they
         // are kept in one allocation, which is given back whole when dropped, and the memory of their
         // separate bags is reused by the vectors made next.
@@ -561,20 +575,10 @@ impl Engine {
             .windows(2)
             .map(|w| &all_flat[w[0]..w[1]])
             .collect();
-        let demand_bags: Vec<PackedDemandBags> =
-            demand_bags.into_par_iter().map(|b| b.pack()).collect();
-        let seconds_analysis = t0.elapsed().as_secs_f32();
-        let t_index = std::time::Instant::now();
-        let index = match (reopened, builder) {
-            (Some(index), _) => index,
-            (None, Some(b)) => b.finish(&fp)?,
-            (None, None) => {
-                return Err(MatchError::Invalid(
-                    "text index neither opened nor built".into(),
-                ));
-            }
-        };
-        let seconds_index = t_index.elapsed().as_secs_f32();
+        let mut team_df = Frequencies::default();
+        for b in &team_all {
+            team_df.add(b.iter().map(|&(t, _)| t));
+        }
         let track_bags: Vec<Bag> = data
             .tracks
             .iter()
@@ -712,6 +716,8 @@ impl Engine {
                 crate::models::smooth_levels(&raw, &models.meta.params.smooth)
             }
         };
+        drop(team_all);
+        drop(all_flat);
         let team_vecs = levels.pop().unwrap_or_default();
         let mut team_levels: Vec<Vec<Vec<f32>>> =
             vec![Vec::with_capacity(levels.len()); team_vecs.len()];
@@ -784,7 +790,7 @@ impl Engine {
             demand_slots: HashMap::new(),
             team_keys: HashMap::new(),
             demand_keys: HashMap::new(),
-            team_df: Frequencies::default(),
+            team_df,
             demand_df: Frequencies::default(),
             team_bigrams: bigrams::BigramFrequencies::default(),
             team_postings: postings::Postings::new(
@@ -807,10 +813,8 @@ impl Engine {
             state
                 .team_keys
                 .insert(text_index::doc_key(team.id.as_str()), i);
-            state.count_team(rec, team_all[i].iter().map(|&(t, _)| t), 1.0);
+            state.count_team_bags(rec, 1.0);
         }
-        drop(team_all);
-        drop(all_flat);
         for (i, (demand, rec)) in data.demands.iter().zip(&demands).enumerate() {
             state.demand_slots.insert(demand.id.0.clone(), i);
             state
@@ -2055,17 +2059,25 @@ impl State {
             })
     }
 
-    /// Adds (`sign` 1) or removes (`sign` -1) a team's statistics (`all`: its `all` bag).
+    /// Adds (`sign` 1) or removes (`sign` -1) a team's statistics (`all`: the terms of its `all` bag).
     fn count_team(&mut self, rec: &TeamRec, all: impl Iterator<Item = u32>, sign: f64) {
+        if sign > 0.0 {
+            self.team_df.add(all);
+        } else {
+            self.team_df.remove(all);
+        }
+        self.count_team_bags(rec, sign);
+    }
+
+    /// [`State::count_team`] without the document frequencies of the `all` bag.
+    fn count_team_bags(&mut self, rec: &TeamRec, sign: f64) {
         if sign > 0.0 {
             self.team_bigrams
                 .add(&rec.bags.bigrams, rec.bags.bigram_len);
-            self.team_df.add(all);
             self.achievements += rec.bags.achievements.len();
         } else {
             self.team_bigrams
                 .remove(&rec.bags.bigrams, rec.bags.bigram_len);
-            self.team_df.remove(all);
             self.achievements = self
                 .achievements
                 .saturating_sub(rec.bags.achievements.len());
