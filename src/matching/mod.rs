@@ -872,8 +872,8 @@ impl Engine {
             .count())
     }
 
-    /// Approximate heap bytes held by the engine's in-memory state, per part (vector capacities; hash
-    /// tables and the dataset itself are not counted).
+    /// Approximate heap bytes held by the engine's in-memory state, per part (buffer lengths and
+    /// capacities, hash tables estimated; the dataset itself is not counted).
     pub fn memory(&self) -> Result<Vec<(&'static str, usize)>, MatchError> {
         fn bag(b: &Packed) -> usize {
             b.bytes()
@@ -1165,10 +1165,10 @@ impl Engine {
         let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
         state.sync_columns(&self.models);
         let replaced = state.team_slots.get(team.id.as_str()).copied();
-        let all = Packed::new(&bags.all);
+        let terms: Vec<u32> = bags.all.iter().map(|&(t, _)| t).collect();
         let old_all = replaced.map(|slot| self.team_all(&state, slot));
         let rec = self.team_record(&state, &team, bags, replaced);
-        state.count_team(&rec, all.terms(), 1.0);
+        state.count_team(&rec, terms.into_iter(), 1.0);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_add(rec.hash);
         match state.team_slots.get(team.id.as_str()).copied() {
             Some(slot) => {
@@ -1177,7 +1177,8 @@ impl Engine {
                 let new = &st.teams[slot].bags;
                 st.team_postings
                     .replace(slot, &old.bags.profile, &new.profile, new.profile_len);
-                state.count_team(&old, old_all.unwrap_or_default().terms(), -1.0);
+                let old_terms = old_all.unwrap_or_default().into_iter().map(|(t, _)| t);
+                state.count_team(&old, old_terms, -1.0);
                 state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
                 Arc::make_mut(&mut state.data).teams[slot] = team.clone();
             }
@@ -1215,7 +1216,7 @@ impl Engine {
             .get(slot)
             .map_or(&old.bags.profile, |r| &r.bags.profile);
         st.team_postings.swap_remove(slot, &old.bags.profile, last);
-        state.count_team(&old, old_all.terms(), -1.0);
+        state.count_team(&old, old_all.into_iter().map(|(t, _)| t), -1.0);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
         Arc::make_mut(&mut state.data).teams.swap_remove(slot);
         state.team_slots.remove(team.as_str());
@@ -1341,15 +1342,10 @@ impl Engine {
     }
 
     /// The `all` bag of the team in `slot` (raw counts of all its text), from its text.
-    fn team_all(&self, state: &State, slot: usize) -> Packed {
-        state
-            .data
-            .teams
-            .get(slot)
-            .map_or_else(Packed::default, |team| {
-                let analysed = corpus::analyse_team(&self.analyzer, team);
-                Packed::new(&corpus::all_counts(&state.interner, &analysed))
-            })
+    fn team_all(&self, state: &State, slot: usize) -> Bag {
+        state.data.teams.get(slot).map_or_else(Bag::new, |team| {
+            corpus::all_counts(&state.interner, &corpus::analyse_team(&self.analyzer, team))
+        })
     }
 
     fn embed(&self, state: &State, bag: &Bag) -> Vec<f32> {
@@ -1834,7 +1830,7 @@ impl Engine {
             let terms: Vec<(u32, f32)> = self
                 .team_all(state, t)
                 .iter()
-                .map(|(term, c)| (term, corpus::dampen(c) * state.demand_df.idf(term)))
+                .map(|&(term, c)| (term, corpus::dampen(c) * state.demand_df.idf(term)))
                 .collect();
             set.extend(self.lexical_candidates(&state.demand_postings, terms, limit));
             set.extend(self.nearest(
