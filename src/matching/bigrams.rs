@@ -9,7 +9,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::corpus::{Bag, bm25_idf};
+use super::corpus::bm25_idf;
 use super::packed::Packed;
 use crate::analysis::is_han;
 
@@ -55,13 +55,6 @@ pub(crate) fn add(text: &str, weight: f32, acc: &mut FxHashMap<u32, f32>) {
             emit(finish(h));
         }
     }
-}
-
-/// The sorted bag of accumulated bigram weights; `acc` is left empty (with its capacity, for the next text).
-pub(crate) fn bag(acc: &mut FxHashMap<u32, f32>) -> Bag {
-    let mut bag: Bag = acc.drain().collect();
-    bag.sort_unstable_by_key(|&(k, _)| k);
-    bag
 }
 
 /// Bigram document frequencies of one side (keys are sparse hashes, hence a map).
@@ -153,10 +146,10 @@ fn finish(mut h: u64) -> u32 {
 mod tests {
     use super::*;
 
-    fn keys(text: &str) -> Bag {
+    fn keys(text: &str) -> crate::matching::corpus::Bag {
         let mut acc = FxHashMap::default();
         add(text, 1.0, &mut acc);
-        bag(&mut acc)
+        crate::matching::corpus::sorted_bag(&mut acc)
     }
 
     #[test]

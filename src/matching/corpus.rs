@@ -128,6 +128,13 @@ pub(crate) fn analyse_demand(analyzer: &Analyzer, demand: &Demand) -> Analysed {
     out
 }
 
+/// The sorted bag of accumulated weights; `acc` is left empty (with its capacity, for the next text).
+pub(crate) fn sorted_bag(acc: &mut FxHashMap<u32, f32>) -> Bag {
+    let mut bag: Bag = acc.drain().collect();
+    bag.sort_unstable_by_key(|&(t, _)| t);
+    bag
+}
+
 /// Adds `weight` for every token to a map, then returns the sorted bag.
 fn bag_of<'a>(interner: &mut Interner, parts: impl Iterator<Item = (&'a [Token], f32)>) -> Bag {
     let mut acc: FxHashMap<u32, f32> = FxHashMap::default();
@@ -139,9 +146,7 @@ fn bag_of<'a>(interner: &mut Interner, parts: impl Iterator<Item = (&'a [Token],
             *acc.entry(interner.intern(&t.text)).or_insert(0.0) += weight;
         }
     }
-    let mut bag: Bag = acc.into_iter().collect();
-    bag.sort_unstable_by_key(|&(t, _)| t);
-    bag
+    sorted_bag(&mut acc)
 }
 
 /// The raw counts of all of an analysed document's text over terms already interned (the `all` bag of
@@ -153,9 +158,7 @@ pub(crate) fn all_counts(interner: &Interner, a: &Analysed) -> Bag {
             *acc.entry(id).or_insert(0.0) += 1.0;
         }
     }
-    let mut bag: Bag = acc.into_iter().collect();
-    bag.sort_unstable_by_key(|&(t, _)| t);
-    bag
+    sorted_bag(&mut acc)
 }
 
 /// Bags of one team.
@@ -288,11 +291,10 @@ impl TeamBags {
     }
 }
 
-/// A demand's bags as the engine keeps them, packed (`all` is emptied once the demand's vector is made).
+/// A demand's query bags as the engine keeps them, packed (its `all` bag is needed only for its vector).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PackedDemandBags {
     pub query: Packed,
-    pub all: Packed,
     pub bigrams: Packed,
 }
 
@@ -300,7 +302,6 @@ impl DemandBags {
     pub(crate) fn pack(&self) -> PackedDemandBags {
         PackedDemandBags {
             query: Packed::new(&self.query),
-            all: Packed::new(&self.all),
             bigrams: Packed::new(&self.bigrams),
         }
     }
@@ -321,7 +322,7 @@ pub(crate) fn team_bigrams(
         bigrams::add(k, boosts.keywords, acc);
     }
     bigrams::add(&team.description, boosts.description, acc);
-    let bag = bigrams::bag(acc);
+    let bag = sorted_bag(acc);
     let len = bag.iter().map(|(_, w)| w).sum();
     (bag, len)
 }
@@ -338,7 +339,7 @@ pub(crate) fn demand_bigrams(
         bigrams::add(k, q.keywords, acc);
     }
     bigrams::add(&demand.description, q.description, acc);
-    let mut bag = bigrams::bag(acc);
+    let mut bag = sorted_bag(acc);
     for (_, w) in bag.iter_mut() {
         *w = dampen(*w);
     }

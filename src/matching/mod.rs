@@ -554,9 +554,12 @@ impl Engine {
             }
         };
         let seconds_index = t_index.elapsed().as_secs_f32();
-        // Packed once the text index is written, whose buffers are then given back.
-        let demand_bags: Vec<PackedDemandBags> =
-            demand_bags.into_par_iter().map(|b| b.pack()).collect();
+        // Packed once the text index is written, whose buffers are then given back. A demand's `all` bag
+        // is kept packed beside its bags until its vector is made.
+        let (demand_bags, demand_all): (Vec<PackedDemandBags>, Vec<Packed>) = demand_bags
+            .into_par_iter()
+            .map(|b| (b.pack(), Packed::new(&b.all)))
+            .unzip();
         // The teams' `all` bags are needed only until the engine is built (vectors and frequencies): they
         // are kept in one allocation, which is given back whole when dropped, and the memory of their
         // separate bags is reused by the vectors made next.
@@ -585,13 +588,11 @@ impl Engine {
             .map(|t| {
                 let text = format!("{} {} {}", t.name, t.keywords.join(" "), t.description);
                 let toks = analyzer.analyze(&text);
-                let mut acc: HashMap<u32, f32> = HashMap::new();
+                let mut acc: FxHashMap<u32, f32> = FxHashMap::default();
                 for tok in &toks {
                     *acc.entry(interner.intern(&tok.text)).or_insert(0.0) += 1.0;
                 }
-                let mut bag: Bag = acc.into_iter().collect();
-                bag.sort_unstable_by_key(|&(t, _)| t);
-                bag
+                corpus::sorted_bag(&mut acc)
             })
             .collect();
 
@@ -624,7 +625,7 @@ impl Engine {
                 // it on demands as well made matching and clustering worse on external data. With very few
                 // teams the demands are added, or there would be hardly a term shared by two documents.
                 let unpacked: Vec<Bag> = if team_all.len() < TEAM_SPACE_MIN_TEAMS {
-                    demand_bags.iter().map(|b| b.all.unpack()).collect()
+                    demand_all.iter().map(Packed::unpack).collect()
                 } else {
                     Vec::new()
                 };
@@ -760,9 +761,10 @@ impl Engine {
             .demands
             .par_iter()
             .zip(demand_bags)
+            .zip(demand_all)
             .zip(demand_hashes)
-            .map(|((demand, mut bags), hash)| {
-                let vec = embed(&std::mem::take(&mut bags.all));
+            .map(|(((demand, bags), all), hash)| {
+                let vec = embed(&all);
                 let cluster = models.clusters.as_ref().map(|c| c.centroids.assign(&vec).0);
                 let tracks = resolve_tracks(&tracks, &demand.track_ids, &vec);
                 DemandRec {
@@ -1255,9 +1257,9 @@ impl Engine {
         }
         let analysed = corpus::analyse_demand(&self.analyzer, &demand);
         let mut state = self.write()?;
-        let mut bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
+        let bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
         state.sync_columns(&self.models);
-        let vec = self.embed(&state, &std::mem::take(&mut bags.all));
+        let vec = self.embed(&state, &bags.all);
         let rec = DemandRec {
             expanded: OnceLock::new(),
             cluster: self
