@@ -159,9 +159,33 @@ impl Analyzer {
 
     /// Calls `f(term, start, end)` for every token of `text`; `start..end` is the byte range in `text`.
     pub fn for_each_token(&self, text: &str, mut f: impl FnMut(&str, usize, usize)) {
+        let mut buf = String::new();
+        self.walk(text, |segment, from, to, normalised| {
+            if let Some(term) = self.normalise_word(segment, &mut buf) {
+                let (start, stop) = normalised.original_range(from, to);
+                f(term, start, stop);
+            }
+        });
+    }
+
+    /// Calls `f(segment)` for every segment of `text`, in order, before normalisation: the tokens of `text`
+    /// are the segments' [`Analyzer::term`]s, dropped ones left out. The same segment always gives the same
+    /// term, so a caller that sees many may remember them.
+    pub fn for_each_segment(&self, text: &str, mut f: impl FnMut(&str)) {
+        self.walk(text, |segment, _, _, _| f(segment));
+    }
+
+    /// The term of one segment given by [`Analyzer::for_each_segment`], or `None` when it is dropped. `buf`
+    /// is scratch space.
+    pub fn term<'a>(&self, segment: &'a str, buf: &'a mut String) -> Option<&'a str> {
+        self.normalise_word(segment, buf)
+    }
+
+    /// Cuts `text` and calls `f(segment, from, to, normalised)` for every segment; `from..to` is its byte
+    /// range in the normalised text.
+    fn walk(&self, text: &str, mut f: impl FnMut(&str, usize, usize, &Normalised)) {
         let normalised = Normalised::new(text);
         let source = normalised.text(text);
-        let mut buf = String::new();
         // Without the HMM, a sequence jieba's dictionary does not know is cut into single characters, the
         // same way in a short demand title and in a long abstract; the HMM guesses new words differently
         // in different contexts, so the same name could never match.
@@ -182,20 +206,14 @@ impl Analyzer {
                     end += 2;
                 }
             }
-            let mut emit = |word: &str, from: usize, to: usize, buf: &mut String| {
-                if let Some(term) = self.normalise_word(word, buf) {
-                    let (start, stop) = normalised.original_range(from, to);
-                    f(term, start, stop);
-                }
-            };
             if end > i {
                 for part in tokens[i..=end].iter().step_by(2) {
-                    emit(part.word, part.byte_start, part.byte_end, &mut buf);
+                    f(part.word, part.byte_start, part.byte_end, &normalised);
                 }
                 let (from, to) = (tok.byte_start, tokens[end].byte_end);
-                emit(&source[from..to], from, to, &mut buf);
+                f(&source[from..to], from, to, &normalised);
             } else {
-                emit(tok.word, tok.byte_start, tok.byte_end, &mut buf);
+                f(tok.word, tok.byte_start, tok.byte_end, &normalised);
             }
             i = end + 1;
         }

@@ -2,10 +2,11 @@
 //! [`corpus`](super::corpus) and the text of the index, with both cores busy.
 //!
 //! Documents are cut into chunks. One worker per core takes the next chunk as soon as it is free and
-//! analyses it with its own term table (ids in order of first occurrence within the chunk); a feeder thread
-//! then merges the chunk's terms into the engine's interner, in chunk order, and hands the chunk's
-//! documents to the text index, while the workers analyse the next chunks. Last, every bag is renumbered
-//! to the engine's term ids, in parallel.
+//! analyses it with its own term table, kept from chunk to chunk (ids in the order the worker first met
+//! its terms), which also remembers jieba's segments with their terms: a segment seen before costs one
+//! lookup instead of the rules of [`Analyzer::term`]. A feeder thread merges each chunk's terms into the
+//! engine's interner, in chunk order, and hands the chunk's documents to the text index, while the workers
+//! analyse the next chunks. Last, every bag is renumbered to the engine's term ids, in parallel.
 //!
 //! The result is the same as analysing the documents one by one with [`corpus::team_bags`] and
 //! [`corpus::demand_bags`]: terms get the same ids (first occurrence over teams, then demands, each document
@@ -25,18 +26,30 @@ use super::MatchError;
 use super::config::ScoringConfig;
 use super::corpus::{self, Bag, DemandBags, Interner, TeamBags};
 
-/// Documents analysed together on one thread (one term table per chunk).
+/// Documents analysed together on one thread.
 const CHUNK: usize = 256;
 
-/// The term table of one chunk: ids in order of first occurrence. The hash table holds ids only, keyed by
-/// the hash of their term, so a new term costs one allocation and a lookup touches 4 bytes per slot.
+/// Marks a segment that gives no term.
+const DROPPED: u32 = u32::MAX;
+
+/// Marks a worker's term the feeder has not interned yet.
+const UNMAPPED: u32 = u32::MAX;
+
+/// Segments remembered per worker before the cache starts afresh (term ids stay).
+const SEGMENTS_MAX: usize = 1 << 20;
+
+/// A worker's term table, kept from chunk to chunk: ids in the order the worker first met its terms. The
+/// hash table holds ids only, keyed by the hash of their term, so a new term costs one allocation and a
+/// lookup touches 4 bytes per slot. Segments already cut are remembered with the id of their term.
 #[derive(Default)]
-struct LocalTerms {
+struct WorkerTerms {
     ids: hashbrown::HashTable<u32>,
     terms: Vec<Box<str>>,
+    segments: FxHashMap<Box<str>, u32>,
+    scratch: String,
 }
 
-impl LocalTerms {
+impl WorkerTerms {
     fn intern(&mut self, term: &str) -> u32 {
         let hash = rustc_hash::FxBuildHasher.hash_one(term);
         let terms = &self.terms;
@@ -55,13 +68,49 @@ impl LocalTerms {
         }
     }
 
-    fn clear(&mut self) {
-        self.ids.clear();
-        self.terms.clear();
+    /// The id of the term of one segment, `None` when the segment gives none.
+    fn segment(&mut self, analyzer: &Analyzer, segment: &str) -> Option<u32> {
+        let id = match self.segments.get(segment) {
+            Some(&id) => id,
+            None => {
+                let mut buf = std::mem::take(&mut self.scratch);
+                let id = analyzer
+                    .term(segment, &mut buf)
+                    .map_or(DROPPED, |term| self.intern(term));
+                self.scratch = buf;
+                if self.segments.len() >= SEGMENTS_MAX {
+                    self.segments.clear();
+                }
+                self.segments.insert(segment.into(), id);
+                id
+            }
+        };
+        (id != DROPPED).then_some(id)
+    }
+
+    /// The term ids of `text`, in order.
+    fn ids(&mut self, analyzer: &Analyzer, text: &str) -> Vec<u32> {
+        let mut ids = Vec::new();
+        analyzer.for_each_segment(text, |segment| {
+            if let Some(id) = self.segment(analyzer, segment) {
+                ids.push(id);
+            }
+        });
+        ids
+    }
+
+    /// The terms of `ids` joined for the text index, each followed by [`TERM_SEPARATOR`].
+    fn joined(&self, ids: &[u32], capacity: usize) -> String {
+        let mut joined = String::with_capacity(capacity);
+        for &id in ids {
+            joined.push_str(&self.terms[id as usize]);
+            joined.push(TERM_SEPARATOR);
+        }
+        joined
     }
 }
 
-/// One analysed field value: its field, its terms joined for the index, its term ids (local to the chunk).
+/// One analysed field value: its field, its terms joined for the index, its term ids (the worker's).
 struct Value {
     field: &'static str,
     joined: String,
@@ -93,7 +142,7 @@ impl<'a> Pending<'a> {
     }
 }
 
-/// Sums weights per term in a dense scratch table indexed by local term id.
+/// Sums weights per term in a dense scratch table indexed by the worker's term id.
 #[derive(Default)]
 struct Accumulator {
     sums: Vec<f32>,
@@ -112,9 +161,9 @@ impl Accumulator {
         self.sums[i] += weight;
     }
 
-    /// The bag summed so far (sorted by local id); the table is left empty.
+    /// The bag summed so far, in the order its terms were first added (renumbering sorts it); the table is
+    /// left empty.
     fn take(&mut self) -> Bag {
-        self.touched.sort_unstable();
         let bag = self
             .touched
             .iter()
@@ -135,18 +184,23 @@ const MEMO_MAX_BYTES: usize = 48;
 /// Short values remembered per worker before the memo starts afresh.
 const MEMO_MAX_ENTRIES: usize = 1 << 16;
 
-/// A worker's analysis state: the term table of its current chunk and scratch kept between chunks.
+/// A worker's analysis state: its term table and scratch kept between chunks.
 #[derive(Default)]
 struct ChunkState {
-    terms: LocalTerms,
+    /// Which worker this is (its term ids are renumbered with its own map).
+    worker: usize,
+    terms: WorkerTerms,
     acc: Accumulator,
-    /// Short field values already analysed by this worker, with their joined terms.
-    memo: FxHashMap<Box<str>, Box<str>>,
+    /// Short field values already analysed by this worker, with their term ids.
+    memo: FxHashMap<Box<str>, Box<[u32]>>,
     /// Bigram weights of the current document.
     bigrams: FxHashMap<u32, f32>,
-    /// Whether the current document's terms are interned as they are analysed (see
-    /// [`ChunkState::values`]).
-    in_order: bool,
+    /// Number of the current chunk (from 1).
+    chunk: u32,
+    /// Per term id, the last chunk that listed it in `order`.
+    listed: Vec<u32>,
+    /// The current chunk's distinct terms, in the order the engine interns them.
+    order: Vec<u32>,
 }
 
 impl ChunkState {
@@ -156,73 +210,49 @@ impl ChunkState {
         if text.trim().is_empty() {
             return;
         }
-        let mut ids = Vec::new();
-        let joined = if text.len() > MEMO_MAX_BYTES {
-            join_terms(analyzer, text, |term| {
-                if self.in_order {
-                    ids.push(self.terms.intern(term));
-                }
-            })
+        let ids = if text.len() > MEMO_MAX_BYTES {
+            self.terms.ids(analyzer, text)
+        } else if let Some(ids) = self.memo.get(text) {
+            ids.to_vec()
         } else {
-            let joined = match self.memo.get(text) {
-                Some(joined) => joined.to_string(),
-                None => {
-                    let joined = join_terms(analyzer, text, |_| {});
-                    if self.memo.len() >= MEMO_MAX_ENTRIES {
-                        self.memo.clear();
-                    }
-                    self.memo.insert(text.into(), joined.as_str().into());
-                    joined
-                }
-            };
-            if self.in_order {
-                ids = self.intern_joined(&joined);
+            let ids = self.terms.ids(analyzer, text);
+            if self.memo.len() >= MEMO_MAX_ENTRIES {
+                self.memo.clear();
             }
-            joined
+            self.memo.insert(text.into(), ids.as_slice().into());
+            ids
         };
         out.push(Value {
             field: pending.field,
-            joined,
+            joined: self.terms.joined(&ids, text.len()),
             ids,
             weight: pending.weight,
             achievement: pending.achievement,
         });
     }
 
-    fn intern_joined(&mut self, joined: &str) -> Vec<u32> {
-        joined
-            .split_terminator(TERM_SEPARATOR)
-            .map(|t| self.terms.intern(t))
-            .collect()
-    }
-
-    /// Analyses the values of one document, in order, with their terms interned. When no weighted value
-    /// follows an unweighted one, terms are interned as they come (the order [`ChunkState::intern`] would
-    /// give them), else by [`ChunkState::intern`] once every value is analysed.
+    /// Analyses the values of one document, in order, and lists the terms the chunk has not listed yet in
+    /// the order the engine interns them: those of the weighted values first, then the rest.
     fn values(&mut self, analyzer: &Analyzer, pending: &[Pending<'_>]) -> Vec<Value> {
-        self.in_order = pending
-            .windows(2)
-            .all(|w| w[0].weight > 0.0 || w[1].weight <= 0.0);
         let mut values = Vec::with_capacity(pending.len());
         for p in pending {
             self.value(analyzer, &mut values, p);
         }
-        if !self.in_order {
-            self.intern(&mut values);
-        }
-        values
-    }
-
-    /// Interns the terms of every value: the weighted values first, then all (the order of the bags).
-    fn intern(&mut self, values: &mut [Value]) {
-        for pass_weighted in [true, false] {
-            for v in values.iter_mut() {
-                if pass_weighted != (v.weight > 0.0) {
-                    continue;
+        for weighted in [true, false] {
+            for v in values.iter().filter(|v| (v.weight > 0.0) == weighted) {
+                for &id in &v.ids {
+                    let i = id as usize;
+                    if self.listed.len() <= i {
+                        self.listed.resize(i + 1, 0);
+                    }
+                    if self.listed[i] != self.chunk {
+                        self.listed[i] = self.chunk;
+                        self.order.push(id);
+                    }
                 }
-                v.ids = self.intern_joined(&v.joined);
             }
         }
+        values
     }
 
     fn bag<'v>(&mut self, parts: impl Iterator<Item = (&'v [u32], f32)>) -> Bag {
@@ -329,21 +359,15 @@ impl ChunkState {
     }
 }
 
-/// The terms of `text` joined for the text index, each followed by [`TERM_SEPARATOR`]; `on_term(term)` for
-/// each.
-fn join_terms(analyzer: &Analyzer, text: &str, mut on_term: impl FnMut(&str)) -> String {
-    let mut joined = String::with_capacity(text.len());
-    analyzer.for_each_token(text, |term, _, _| {
-        joined.push_str(term);
-        joined.push(TERM_SEPARATOR);
-        on_term(term);
-    });
-    joined
-}
-
 /// One analysed chunk on its way to the feeder.
 struct Chunk<B> {
-    terms: Vec<Box<str>>,
+    /// The worker that analysed it: its bags hold that worker's term ids.
+    worker: usize,
+    /// The worker's ids of the chunk's distinct terms, in the order the engine interns them.
+    order: Vec<u32>,
+    /// The worker's terms first met in this chunk, with ids from `first_new` on.
+    new_terms: Vec<Box<str>>,
+    first_new: usize,
     bags: Vec<B>,
     /// Per document: its id and its field values (joined terms).
     docs: Vec<(String, Vec<(&'static str, String)>)>,
@@ -353,15 +377,17 @@ fn index_values(values: Vec<Value>) -> Vec<(&'static str, String)> {
     values.into_iter().map(|v| (v.field, v.joined)).collect()
 }
 
-/// Analyses one chunk of documents (teams or demands) with `analyse`, on one term table. `state` is the
-/// worker's scratch, reused from chunk to chunk so that its tables keep their capacity.
+/// Analyses one chunk of documents (teams or demands) with `analyse`. `state` is the worker's, kept from
+/// chunk to chunk.
 fn analyse_chunk<D, B>(
     state: &mut ChunkState,
     docs: &[D],
     id: impl Fn(&D) -> &str,
     analyse: impl Fn(&mut ChunkState, &D) -> (B, Vec<Value>),
 ) -> Chunk<B> {
-    state.terms.clear();
+    state.chunk += 1;
+    state.order.clear();
+    let first_new = state.terms.terms.len();
     let mut bags = Vec::with_capacity(docs.len());
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs {
@@ -370,13 +396,16 @@ fn analyse_chunk<D, B>(
         out.push((id(doc).to_owned(), index_values(values)));
     }
     Chunk {
-        terms: std::mem::take(&mut state.terms.terms),
+        worker: state.worker,
+        order: std::mem::take(&mut state.order),
+        new_terms: state.terms.terms[first_new..].to_vec(),
+        first_new,
         bags,
         docs: out,
     }
 }
 
-/// Renumbers a bag from chunk-local to engine term ids (sorted again).
+/// Renumbers a bag from a worker's to the engine's term ids, sorted by them.
 fn remap(bag: &mut Bag, map: &[u32]) {
     for (t, _) in bag.iter_mut() {
         *t = map[*t as usize];
@@ -407,6 +436,35 @@ enum Work {
     Demands(Chunk<DemandBags>),
 }
 
+/// Interns a chunk's new terms in the engine's interner, in the chunk's order, and records their engine
+/// ids in `map` (the chunk's worker's ids to the engine's).
+fn merge_terms(
+    interner: &mut Interner,
+    map: &mut Vec<u32>,
+    order: &[u32],
+    new_terms: &[Box<str>],
+    first_new: usize,
+) -> Result<(), MatchError> {
+    map.resize(first_new + new_terms.len(), UNMAPPED);
+    for &id in order {
+        let id = id as usize;
+        let known = map
+            .get_mut(id)
+            .ok_or_else(|| MatchError::Invalid(format!("term {id} beyond its worker's table")))?;
+        if *known == UNMAPPED {
+            // A term the feeder has not seen from this worker is one the worker first met in this chunk.
+            let term = id
+                .checked_sub(first_new)
+                .and_then(|i| new_terms.get(i))
+                .ok_or_else(|| {
+                    MatchError::Invalid(format!("term {id} listed before it was sent"))
+                })?;
+            *known = interner.intern(term);
+        }
+    }
+    Ok(())
+}
+
 /// Analyses every team and demand (teams first), feeding `builder` when given; `progress(done)` is called
 /// after each chunk.
 pub(super) fn analyse(
@@ -428,8 +486,10 @@ pub(super) fn analyse(
         let feeder = scope.spawn(move || -> Result<_, MatchError> {
             let mut builder = builder;
             let mut interner = Interner::default();
-            let mut team_chunks: Vec<(Vec<TeamBags>, Vec<u32>)> = Vec::new();
-            let mut demand_chunks: Vec<(Vec<DemandBags>, Vec<u32>)> = Vec::new();
+            // Per worker: its term ids to the engine's.
+            let mut maps: Vec<Vec<u32>> = vec![Vec::new(); threads];
+            let mut team_chunks: Vec<(Vec<TeamBags>, usize)> = Vec::new();
+            let mut demand_chunks: Vec<(Vec<DemandBags>, usize)> = Vec::new();
             let mut done = 0;
             let mut teams_committed = false;
             let mut waiting: std::collections::BTreeMap<usize, Work> = Default::default();
@@ -438,21 +498,25 @@ pub(super) fn analyse(
                 waiting.insert(i, work);
                 while let Some(work) = waiting.remove(&expected) {
                     expected += 1;
-                    let (kind, terms, docs) = match &work {
-                        Work::Teams(c) => (DocKind::Team, &c.terms, c.docs.len()),
-                        Work::Demands(c) => (DocKind::Demand, &c.terms, c.docs.len()),
-                    };
-                    let map: Vec<u32> = terms.iter().map(|t| interner.intern(t)).collect();
-                    let docs_out = match work {
+                    let (kind, docs_out) = match work {
                         Work::Teams(c) => {
-                            team_chunks.push((c.bags, map));
-                            c.docs
+                            let map = maps.get_mut(c.worker).ok_or_else(|| {
+                                MatchError::Invalid(format!("no worker {}", c.worker))
+                            })?;
+                            merge_terms(&mut interner, map, &c.order, &c.new_terms, c.first_new)?;
+                            team_chunks.push((c.bags, c.worker));
+                            (DocKind::Team, c.docs)
                         }
                         Work::Demands(c) => {
-                            demand_chunks.push((c.bags, map));
-                            c.docs
+                            let map = maps.get_mut(c.worker).ok_or_else(|| {
+                                MatchError::Invalid(format!("no worker {}", c.worker))
+                            })?;
+                            merge_terms(&mut interner, map, &c.order, &c.new_terms, c.first_new)?;
+                            demand_chunks.push((c.bags, c.worker));
+                            (DocKind::Demand, c.docs)
                         }
                     };
+                    let docs = docs_out.len();
                     if let Some(b) = builder.as_deref_mut() {
                         if kind == DocKind::Demand && !teams_committed {
                             // Teams come first: their indexing memory goes before the demands need some.
@@ -467,12 +531,15 @@ pub(super) fn analyse(
                     progress(done);
                 }
             }
-            Ok((interner, team_chunks, demand_chunks))
+            Ok((interner, maps, team_chunks, demand_chunks))
         });
-        for _ in 0..threads {
+        for worker in 0..threads {
             let (tx, next) = (tx.clone(), &next);
             scope.spawn(move || {
-                let mut state = ChunkState::default();
+                let mut state = ChunkState {
+                    worker,
+                    ..ChunkState::default()
+                };
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let work = if i < team_chunks_total {
@@ -506,16 +573,16 @@ pub(super) fn analyse(
         let joined = feeder
             .join()
             .map_err(|_| MatchError::Invalid("analysis feeder panicked".into()))?;
-        let (interner, mut team_chunks, mut demand_chunks) = joined?;
-        team_chunks.par_iter_mut().for_each(|(bags, map)| {
+        let (interner, maps, mut team_chunks, mut demand_chunks) = joined?;
+        team_chunks.par_iter_mut().for_each(|(bags, worker)| {
             for b in bags.iter_mut() {
-                remap_team(b, map);
+                remap_team(b, &maps[*worker]);
             }
         });
-        demand_chunks.par_iter_mut().for_each(|(bags, map)| {
+        demand_chunks.par_iter_mut().for_each(|(bags, worker)| {
             for b in bags.iter_mut() {
-                remap(&mut b.query, map);
-                remap(&mut b.all, map);
+                remap(&mut b.query, &maps[*worker]);
+                remap(&mut b.all, &maps[*worker]);
             }
         });
         Ok(Analysed {
@@ -541,6 +608,49 @@ mod tests {
         for config in [ScoringConfig::default(), zero_name] {
             same_bags_with(&analyzer, &config);
         }
+    }
+
+    /// The index receives each value's terms as the analyzer gives them, whether the value is cut afresh,
+    /// remembered whole (short values) or made of remembered segments.
+    #[test]
+    fn index_text_is_the_analyzer_terms() {
+        let analyzer = Analyzer::shared();
+        let texts = [
+            "碳化硅",
+            "SiC MOSFETs",
+            "面向动力电池热失控预警的安全监测研究，采用Li-S电池与GaN器件 for wind turbines and batteries",
+            "的",
+            "  ",
+        ];
+        let mut state = ChunkState::default();
+        for round in 0..2 {
+            let pending: Vec<Pending<'_>> =
+                texts.iter().map(|t| Pending::new("f", t, 1.0)).collect();
+            let values = state.values(&analyzer, &pending);
+            let want: Vec<String> = texts
+                .iter()
+                .filter(|t| !t.trim().is_empty())
+                .map(|t| {
+                    crate::text_index::join_terms(analyzer.terms(t).iter().map(String::as_str))
+                })
+                .collect();
+            let got: Vec<&str> = values.iter().map(|v| v.joined.as_str()).collect();
+            assert_eq!(got, want, "round {round}");
+            for v in &values {
+                let terms: Vec<&str> = v
+                    .ids
+                    .iter()
+                    .map(|&id| &*state.terms.terms[id as usize])
+                    .collect();
+                assert_eq!(
+                    v.joined,
+                    crate::text_index::join_terms(terms),
+                    "round {round}"
+                );
+            }
+        }
+        assert!(state.memo.contains_key("碳化硅"));
+        assert_eq!(state.terms.segments.get("的"), Some(&DROPPED));
     }
 
     fn same_bags_with(analyzer: &Analyzer, config: &ScoringConfig) {
