@@ -369,9 +369,11 @@ struct Chunk<B> {
     new_terms: Vec<Box<str>>,
     first_new: usize,
     bags: Vec<B>,
-    /// Per document: its id and its field values (joined terms).
-    docs: Vec<(String, Vec<(&'static str, String)>)>,
+    docs: Vec<IndexedDoc>,
 }
+
+/// A document for the text index: its id and its field values (joined terms).
+type IndexedDoc = (String, Vec<(&'static str, String)>);
 
 fn index_values(values: Vec<Value>) -> Vec<(&'static str, String)> {
     values.into_iter().map(|v| (v.field, v.joined)).collect()
@@ -436,17 +438,28 @@ enum Work {
     Demands(Chunk<DemandBags>),
 }
 
-/// Interns a chunk's new terms in the engine's interner, in the chunk's order, and records their engine
-/// ids in `map` (the chunk's worker's ids to the engine's).
-fn merge_terms(
+/// Interns a chunk's new terms in the engine's interner, in the chunk's order, records their engine ids in
+/// its worker's map (`maps`, per worker: its ids to the engine's), keeps its bags in `bags` and returns its
+/// documents.
+fn merge_chunk<B>(
     interner: &mut Interner,
-    map: &mut Vec<u32>,
-    order: &[u32],
-    new_terms: &[Box<str>],
-    first_new: usize,
-) -> Result<(), MatchError> {
+    maps: &mut [Vec<u32>],
+    chunk: Chunk<B>,
+    bags: &mut Vec<(Vec<B>, usize)>,
+) -> Result<Vec<IndexedDoc>, MatchError> {
+    let Chunk {
+        worker,
+        order,
+        new_terms,
+        first_new,
+        bags: chunk_bags,
+        docs,
+    } = chunk;
+    let map = maps
+        .get_mut(worker)
+        .ok_or_else(|| MatchError::Invalid(format!("no worker {worker}")))?;
     map.resize(first_new + new_terms.len(), UNMAPPED);
-    for &id in order {
+    for &id in &order {
         let id = id as usize;
         let known = map
             .get_mut(id)
@@ -462,7 +475,8 @@ fn merge_terms(
             *known = interner.intern(term);
         }
     }
-    Ok(())
+    bags.push((chunk_bags, worker));
+    Ok(docs)
 }
 
 /// Analyses every team and demand (teams first), feeding `builder` when given; `progress(done)` is called
@@ -499,22 +513,14 @@ pub(super) fn analyse(
                 while let Some(work) = waiting.remove(&expected) {
                     expected += 1;
                     let (kind, docs_out) = match work {
-                        Work::Teams(c) => {
-                            let map = maps.get_mut(c.worker).ok_or_else(|| {
-                                MatchError::Invalid(format!("no worker {}", c.worker))
-                            })?;
-                            merge_terms(&mut interner, map, &c.order, &c.new_terms, c.first_new)?;
-                            team_chunks.push((c.bags, c.worker));
-                            (DocKind::Team, c.docs)
-                        }
-                        Work::Demands(c) => {
-                            let map = maps.get_mut(c.worker).ok_or_else(|| {
-                                MatchError::Invalid(format!("no worker {}", c.worker))
-                            })?;
-                            merge_terms(&mut interner, map, &c.order, &c.new_terms, c.first_new)?;
-                            demand_chunks.push((c.bags, c.worker));
-                            (DocKind::Demand, c.docs)
-                        }
+                        Work::Teams(c) => (
+                            DocKind::Team,
+                            merge_chunk(&mut interner, &mut maps, c, &mut team_chunks)?,
+                        ),
+                        Work::Demands(c) => (
+                            DocKind::Demand,
+                            merge_chunk(&mut interner, &mut maps, c, &mut demand_chunks)?,
+                        ),
                     };
                     let docs = docs_out.len();
                     if let Some(b) = builder.as_deref_mut() {
