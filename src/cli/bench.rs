@@ -2,10 +2,12 @@
 //! throughput of the whole engine (analysis, text index, models, vectors) from an empty directory, training
 //! time, top-k latency in both directions over a seeded random sample of queries, and peak RSS.
 //!
-//! Everything is built in a temporary directory (never in DATA). Queries run one at a time on the calling
-//! thread, as a request would (the engine may still fan a large scoring job out to its thread pool). A short
-//! warm-up over *other* queries comes first, so that the measured queries hit no per-query cache of their
-//! own; the output says how many per-demand feedback expansions were cached before each phase.
+//! Everything is built in a temporary directory (never in DATA). Queries first run one at a time on the
+//! calling thread, as a request would (the engine spreads one query's scoring and explanations over its
+//! thread pool); then the same queries run from one client thread per core at once, which gives the
+//! throughput under load and each query's latency when the cores are shared. A short warm-up over *other*
+//! queries comes first, so that the measured queries hit no per-query cache of their own; the output says
+//! how many per-demand feedback expansions were cached before each phase.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -60,6 +62,17 @@ struct Latency {
     queries_per_s: f64,
 }
 
+/// The same queries from several client threads at once.
+#[derive(Debug, Serialize)]
+struct Load {
+    clients: usize,
+    queries: usize,
+    p50_ms: f64,
+    p99_ms: f64,
+    /// Queries answered per second of wall-clock time.
+    queries_per_s: f64,
+}
+
 #[derive(Debug, Serialize)]
 struct Build {
     documents: usize,
@@ -99,6 +112,8 @@ struct Report {
     limit: usize,
     demand_to_teams: Latency,
     team_to_demands: Latency,
+    demand_to_teams_load: Load,
+    team_to_demands_load: Load,
     peak_rss_bytes: u64,
     seed: u64,
     sample: Sample,
@@ -184,6 +199,51 @@ fn time_queries<T>(
         std::hint::black_box(n);
     }
     Ok(out)
+}
+
+/// Runs every query of `ids` from `clients` threads at once (each takes an equal share, in order); returns
+/// each query's latency in ms and the figures.
+fn time_load<T: Sync>(
+    ids: &[T],
+    clients: usize,
+    run: impl Fn(&T) -> anyhow::Result<usize> + Sync,
+) -> anyhow::Result<Load> {
+    let clients = clients.max(1);
+    let share = ids.len().div_ceil(clients).max(1);
+    let started = Instant::now();
+    let parts: Vec<anyhow::Result<Vec<f64>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ids
+            .chunks(share)
+            .map(|part| scope.spawn(|| time_queries(part, &run)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a client thread panicked")))
+            })
+            .collect()
+    });
+    let wall = started.elapsed().as_secs_f64();
+    let mut ms = Vec::with_capacity(ids.len());
+    for part in parts {
+        ms.extend(part?);
+    }
+    let l = latency(ms, 0, 0);
+    Ok(Load {
+        clients,
+        queries: l.queries,
+        p50_ms: l.p50_ms,
+        p99_ms: l.p99_ms,
+        queries_per_s: l.queries as f64 / wall.max(1e-9),
+    })
+}
+
+fn print_load(name: &str, l: &Load) {
+    println!(
+        "{name:<16} the same queries from {} clients at once: {:.0} queries/s, p50 {:.2} ms, p99 {:.2} ms",
+        l.clients, l.queries_per_s, l.p50_ms, l.p99_ms
+    );
 }
 
 fn print_latency(name: &str, l: &Latency) {
@@ -339,6 +399,20 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let team_to_demands = latency(ms, cached, n_demands);
     print_latency(&format!("team → top {}", args.limit), &team_to_demands);
 
+    // 4. The same queries from one client per core at once.
+    let clients = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let demand_to_teams_load = time_load(demands, clients, |id| {
+        Ok(engine.teams_for_demand(id, args.limit)?.len())
+    })?;
+    print_load(
+        &format!("demand → top {}", args.limit),
+        &demand_to_teams_load,
+    );
+    let team_to_demands_load = time_load(teams, clients, |id| {
+        Ok(engine.demands_for_team(id, args.limit)?.len())
+    })?;
+    print_load(&format!("team → top {}", args.limit), &team_to_demands_load);
+
     let memory = engine.memory()?;
     let total: usize = memory.iter().map(|(_, b)| b).sum();
     println!(
@@ -371,6 +445,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             limit: args.limit,
             demand_to_teams,
             team_to_demands,
+            demand_to_teams_load,
+            team_to_demands_load,
             peak_rss_bytes: peak,
             seed: args.seed,
             sample: Sample {

@@ -960,10 +960,9 @@ impl Engine {
         let state = self.read()?;
         let d = state.demand_slot(demand)?;
         let ranked = self.rank_teams_in(&state, d, limit)?;
-        Ok(ranked
-            .into_iter()
-            .map(|(t, score, f)| self.pair_match(&state, d, t, score, &f))
-            .collect())
+        Ok(spread_map(ranked, |(t, score, f)| {
+            self.pair_match(&state, d, t, score, &f)
+        }))
     }
 
     /// The `limit` best demands for a team, best first, with explanations.
@@ -975,10 +974,9 @@ impl Engine {
         let state = self.read()?;
         let t = state.team_slot(team)?;
         let ranked = self.rank_demands_in(&state, t, limit)?;
-        Ok(ranked
-            .into_iter()
-            .map(|(d, score, f)| self.pair_match(&state, d, t, score, &f))
-            .collect())
+        Ok(spread_map(ranked, |(d, score, f)| {
+            self.pair_match(&state, d, t, score, &f)
+        }))
     }
 
     /// The `limit` best teams for a demand as `(team id, score)`, without explanations (`limit` 0: all).
@@ -1544,7 +1542,7 @@ impl Engine {
             })
             .filter(|(_, b, _)| *b > 0.0)
             .collect();
-        let mut scored = top_by_bound(bounded, n, |t, ()| {
+        let mut scored = top_by_bound(bounded, n, 1, |t, ()| {
             self.lexical(state, words, bigrams, &state.teams[t], |_, _| {})
         });
         scored.retain(|(_, s)| *s > 0.0);
@@ -1579,7 +1577,9 @@ impl Engine {
         f
     }
 
-    /// Every feature but `achievements`, which is left at 0 (see [`Engine::add_achievements`]).
+    /// Every feature but `achievements`, which is left at 0 (see [`Engine::add_achievements`]). With
+    /// `detail`, also the matched profile terms; without, `cluster` is left at 0 too while its weight is 0,
+    /// since it cannot change the score then.
     fn base_features(
         &self,
         state: &State,
@@ -1608,8 +1608,10 @@ impl Engine {
             Some((_, false)) => 0.5,
             None => 0.0,
         };
+        // Shown in explanations; not computed for ranking while its weight is 0.
+        let cluster_counts = detail || self.config.weights.as_array()[config::CLUSTER] != 0.0;
         let cluster = match (&self.models.clusters, team.cluster) {
-            (Some(c), Some(k)) => {
+            (Some(c), Some(k)) if cluster_counts => {
                 let mut r: Vec<f32> = demand
                     .vec
                     .iter()
@@ -1743,7 +1745,7 @@ impl Engine {
     where
         X: Send,
         B: Fn(usize) -> (PairFeatures, X) + Sync,
-        C: Fn(usize, &X, &mut PairFeatures),
+        C: Fn(usize, &X, &mut PairFeatures) + Sync,
     {
         let bound = |i: usize| {
             let (f, x) = base(i);
@@ -1751,15 +1753,24 @@ impl Engine {
             upper[config::ACHIEVEMENTS] = 1.0;
             (i, self.total(&upper), (f, x))
         };
-        let bounded: Vec<(usize, f32, (PairFeatures, X))> = if items.len() > 2048 {
+        let spread = spread();
+        let chunk = if items.len() > 2048 {
+            512
+        } else if spread && items.len() > SPREAD_MIN {
+            items.len().div_ceil(2 * rayon::current_num_threads())
+        } else {
+            0
+        };
+        let bounded: Vec<(usize, f32, (PairFeatures, X))> = if chunk > 0 {
             items
-                .par_chunks(512)
+                .par_chunks(chunk)
                 .flat_map_iter(|c| c.iter().map(|&i| bound(i)).collect::<Vec<_>>())
                 .collect()
         } else {
             items.iter().map(|&i| bound(i)).collect()
         };
-        top_by_bound(bounded, limit, |i, (mut f, x)| {
+        let batch = if spread { SPREAD_BATCH } else { 1 };
+        top_by_bound(bounded, limit, batch, |i, (mut f, x)| {
             complete(i, &x, &mut f);
             self.total(&f.values)
         })
@@ -1776,32 +1787,34 @@ impl Engine {
         let candidates: Vec<usize> = if state.teams.len() <= r.exhaustive_below {
             (0..state.teams.len()).collect()
         } else {
+            let lexical =
+                || self.lexical_candidates(&state.team_postings, q.lexical.terms.clone(), limit);
+            let semantic = || {
+                [&state.demands[d].vec, &q.expansion.vec]
+                    .into_iter()
+                    .filter(|v| !v.is_empty())
+                    .flat_map(|v| {
+                        self.nearest(
+                            v,
+                            state.teams.len(),
+                            r.semantic_candidates.max(limit),
+                            |t| (state.teams[t].cluster, &state.teams[t].vec),
+                        )
+                    })
+                    .collect::<Vec<usize>>()
+            };
+            let (lexical, semantic) = join(lexical, semantic);
             let mut set: FxHashSet<usize> = FxHashSet::default();
-            set.extend(self.lexical_candidates(
-                &state.team_postings,
-                q.lexical.terms.clone(),
-                limit,
-            ));
-            for v in [&state.demands[d].vec, &q.expansion.vec] {
-                if v.is_empty() {
-                    continue;
-                }
-                set.extend(self.nearest(
-                    v,
-                    state.teams.len(),
-                    r.semantic_candidates.max(limit),
-                    |t| (state.teams[t].cluster, &state.teams[t].vec),
-                ));
-            }
+            set.extend(lexical);
+            set.extend(semantic);
             let mut v: Vec<usize> = set.into_iter().collect();
             v.sort_unstable();
             v
         };
         let scored = self.best_teams(state, d, &q, &candidates, limit);
-        Ok(scored
-            .into_iter()
-            .map(|(t, s)| (t, s, self.features(state, d, &q, t, true)))
-            .collect())
+        Ok(spread_map(scored, |(t, s)| {
+            (t, s, self.features(state, d, &q, t, true))
+        }))
     }
 
     /// The best `lexical_candidates` (at least `limit`) documents of `postings` for the `query_terms`
@@ -1827,20 +1840,27 @@ impl Engine {
         let candidates: Vec<usize> = if state.demands.len() <= r.exhaustive_below {
             (0..state.demands.len()).collect()
         } else {
-            let mut set: FxHashSet<usize> = FxHashSet::default();
             let team = &state.teams[t];
-            let terms: Vec<(u32, f32)> = self
-                .team_all(state, t)
-                .iter()
-                .map(|&(term, c)| (term, corpus::dampen(c) * state.demand_df.idf(term)))
-                .collect();
-            set.extend(self.lexical_candidates(&state.demand_postings, terms, limit));
-            set.extend(self.nearest(
-                &team.vec,
-                state.demands.len(),
-                r.semantic_candidates.max(limit),
-                |d| (state.demands[d].cluster, &state.demands[d].vec),
-            ));
+            let lexical = || {
+                let terms: Vec<(u32, f32)> = self
+                    .team_all(state, t)
+                    .iter()
+                    .map(|&(term, c)| (term, corpus::dampen(c) * state.demand_df.idf(term)))
+                    .collect();
+                self.lexical_candidates(&state.demand_postings, terms, limit)
+            };
+            let semantic = || {
+                self.nearest(
+                    &team.vec,
+                    state.demands.len(),
+                    r.semantic_candidates.max(limit),
+                    |d| (state.demands[d].cluster, &state.demands[d].vec),
+                )
+            };
+            let (lexical, semantic) = join(lexical, semantic);
+            let mut set: FxHashSet<usize> = FxHashSet::default();
+            set.extend(lexical);
+            set.extend(semantic);
             let mut v: Vec<usize> = set.into_iter().collect();
             v.sort_unstable();
             v
@@ -1854,13 +1874,10 @@ impl Engine {
             },
             |d, q, f| self.add_achievements(state, d, q, t, false, f),
         );
-        Ok(scored
-            .into_iter()
-            .map(|(d, s)| {
-                let q = self.query(state, d);
-                (d, s, self.features(state, d, &q, t, true))
-            })
-            .collect())
+        Ok(spread_map(scored, |(d, s)| {
+            let q = self.query(state, d);
+            (d, s, self.features(state, d, &q, t, true))
+        }))
     }
 
     /// Indices of the `n` documents nearest to `v` in the latent space, scanning the nearest clusters until
@@ -2156,23 +2173,87 @@ fn shared_track(tracks: &Tracks, a: &[usize], b: &[usize]) -> Option<(usize, boo
 /// The best `n` items by score (`(item, score)`, best first, ties by item) that [`top_k`] over every item's
 /// score would give, for items that come with an upper bound of their score: items are scored by
 /// `complete(item, x)` in order of their bound, until no bound left can reach the `n`-th best score.
-fn top_by_bound<X>(
+/// With `batch` above 1 items are completed over the pool, `batch` at a time once `n` are scored: the few
+/// completed beyond those one at a time would complete score below the `n`-th best, so the list is the same.
+fn top_by_bound<X: Send>(
     mut bounded: Vec<(usize, f32, X)>,
     n: usize,
-    mut complete: impl FnMut(usize, X) -> f32,
+    batch: usize,
+    complete: impl Fn(usize, X) -> f32 + Sync,
 ) -> Vec<(usize, f32)> {
     if n == 0 {
         return Vec::new();
     }
     bounded.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
     let mut best: Vec<(usize, f32)> = Vec::with_capacity(n + 1);
-    for (i, bound, x) in bounded {
-        if best.len() == n && bound < best[n - 1].1 {
-            break;
+    let mut rest = bounded.into_iter().peekable();
+    loop {
+        // While the list is short every item is completed; after that, items whose bound can still
+        // reach its last are taken `batch` at a time.
+        let size = if batch <= 1 {
+            1
+        } else if best.len() < n {
+            n - best.len()
+        } else {
+            batch
+        };
+        let mut todo = Vec::with_capacity(size);
+        while todo.len() < size {
+            let open = |item: &(usize, f32, X)| !(best.len() == n && item.1 < best[n - 1].1);
+            match rest.next_if(open) {
+                Some(item) => todo.push(item),
+                None => break,
+            }
         }
-        insert_ranked(&mut best, n, (i, complete(i, x)));
+        if todo.is_empty() {
+            return best;
+        }
+        if todo.len() == 1 {
+            for (i, _, x) in todo {
+                insert_ranked(&mut best, n, (i, complete(i, x)));
+            }
+        } else {
+            let scored: Vec<(usize, f32)> = todo
+                .into_par_iter()
+                .map(|(i, _, x)| (i, complete(i, x)))
+                .collect();
+            for s in scored {
+                insert_ranked(&mut best, n, s);
+            }
+        }
     }
-    best
+}
+
+/// Whether a ranking spreads its work over the thread pool: yes when it is called from outside the pool
+/// (one request, which wants its answer soon), no on a pool thread (a batch already runs one ranking per
+/// core, and splitting each would only add work).
+fn spread() -> bool {
+    rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1
+}
+
+/// Fewest candidates whose scoring is split over the pool.
+const SPREAD_MIN: usize = 64;
+
+/// Candidates completed at once, over the pool, once the list is full (a few more than one at a time
+/// would complete, none of which can enter the list).
+const SPREAD_BATCH: usize = 8;
+
+/// `f` over `items`, in order, over the pool when [`spread`] says so.
+fn spread_map<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync + Send) -> Vec<U> {
+    if spread() && items.len() > 1 {
+        items.into_par_iter().map(f).collect()
+    } else {
+        items.into_iter().map(f).collect()
+    }
+}
+
+/// `a` and `b`, side by side over the pool when [`spread`] says so.
+fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    if spread() {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
 }
 
 /// The order of ranked items: higher score first, then lower key.
@@ -2280,6 +2361,48 @@ mod tests {
                     want,
                     "top_k_of len {len} k {k}"
                 );
+            }
+        }
+    }
+
+    /// Completing by bound, one at a time or in batches over the pool, gives the head of a full sort, and
+    /// completes few items when bounds are tight.
+    #[test]
+    fn top_by_bound_is_the_head_of_a_full_sort() {
+        let mut seed = 11u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as u32
+        };
+        for len in [0usize, 1, 7, 60, 500] {
+            // Scores tie often; bounds are the score plus up to 1.
+            let items: Vec<(usize, f32, f32)> = (0..len)
+                .map(|i| {
+                    let score = (next() % 13) as f32 / 4.0;
+                    (i * 7 % 1009, score + (next() % 5) as f32 / 4.0, score)
+                })
+                .collect();
+            let mut sorted: Vec<(usize, f32)> = items.iter().map(|&(i, _, s)| (i, s)).collect();
+            sorted.sort_by(rank_order);
+            for n in [0usize, 1, 3, 20, 600] {
+                let want: Vec<(usize, f32)> = sorted.iter().copied().take(n).collect();
+                for batch in [1, 2, 8] {
+                    let completed = std::sync::atomic::AtomicUsize::new(0);
+                    let bounded: Vec<(usize, f32, f32)> = items.clone();
+                    let got = top_by_bound(bounded, n, batch, |_, score| {
+                        completed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        score
+                    });
+                    assert_eq!(got, want, "len {len} n {n} batch {batch}");
+                    if n > 0 && n < len && batch == 1 {
+                        assert!(
+                            completed.into_inner() < len,
+                            "len {len} n {n}: completed all"
+                        );
+                    }
+                }
             }
         }
     }
