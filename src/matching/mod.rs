@@ -2333,17 +2333,21 @@ fn team_search_text(team: &Team, terms: &HashSet<String>, analyzer: &Analyzer) -
 mod tests {
     use super::*;
 
-    /// Both top-k paths (selection for short inputs, one pass for long ones) keep exactly the first `k`
-    /// of a full sort, ties broken by key.
-    #[test]
-    fn top_k_is_the_head_of_a_full_sort() {
-        let mut seed = 7u64;
-        let mut next = || {
+    /// A reproducible sequence of pseudo-random numbers (a linear congruential generator).
+    fn numbers(mut seed: u64) -> impl FnMut() -> u32 {
+        move || {
             seed = seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             (seed >> 33) as u32
-        };
+        }
+    }
+
+    /// Both top-k paths (selection for short inputs, one pass for long ones) keep exactly the first `k`
+    /// of a full sort, ties broken by key.
+    #[test]
+    fn top_k_is_the_head_of_a_full_sort() {
+        let mut next = numbers(7);
         for len in [0usize, 1, 5, 40, 100, 1000] {
             // Scores from a small set, so that many tie.
             let items: Vec<(u32, f32)> = (0..len as u32)
@@ -2369,13 +2373,7 @@ mod tests {
     /// completes few items when bounds are tight.
     #[test]
     fn top_by_bound_is_the_head_of_a_full_sort() {
-        let mut seed = 11u64;
-        let mut next = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as u32
-        };
+        let mut next = numbers(11);
         for len in [0usize, 1, 7, 60, 500] {
             // Scores tie often; bounds are the score plus up to 1.
             let items: Vec<(usize, f32, f32)> = (0..len)
