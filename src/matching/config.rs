@@ -36,9 +36,6 @@ pub const FEATURES: [&str; N_FEATURES] = [
 /// Position of `achievements` in [`FEATURES`].
 pub(crate) const ACHIEVEMENTS: usize = 3;
 
-/// Position of `cluster` in [`FEATURES`].
-pub(crate) const CLUSTER: usize = 5;
-
 /// Weight of each feature (scaled to sum to 1 on load).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -247,7 +244,6 @@ mod tests {
     #[test]
     fn achievements_position() {
         assert_eq!(FEATURES[ACHIEVEMENTS], "achievements");
-        assert_eq!(FEATURES[CLUSTER], "cluster");
     }
 
     #[test]

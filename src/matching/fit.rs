@@ -71,10 +71,9 @@ impl Engine {
                 continue;
             };
             if seen.insert(t) {
-                // Every value in full, as for the ranked ones (a feature of weight 0 is otherwise skipped).
                 out.push(Candidate {
                     id: team.0.clone(),
-                    values: self.features(&state, d, &q, t, true).values,
+                    values: self.features(&state, d, &q, t, false).values,
                 });
             }
         }
@@ -113,7 +112,7 @@ impl Engine {
                 let q = self.query(&state, d);
                 out.push(Candidate {
                     id: demand.0.clone(),
-                    values: self.features(&state, d, &q, t, true).values,
+                    values: self.features(&state, d, &q, t, false).values,
                 });
             }
         }

@@ -335,6 +335,9 @@ struct Query {
     /// Character-bigram terms, `(key, qw × idf)`.
     bigrams: Terms,
     expansion: Expansion,
+    /// The demand's latent vector over the cluster model's dimensions, at unit length (empty without a
+    /// cluster model), for the `cluster` feature.
+    cluster_vec: Vec<f32>,
 }
 
 /// Everything about one pair's features, for scoring and explaining.
@@ -1436,10 +1439,21 @@ impl Engine {
             .expanded
             .get_or_init(|| self.feedback(state, d, &lexical, &bigrams));
         let expansion = self.expansion(state, d, feedback);
+        let cluster_vec = self.models.clusters.as_ref().map_or_else(Vec::new, |c| {
+            let mut v: Vec<f32> = demand
+                .vec
+                .iter()
+                .take(c.centroids.dims())
+                .copied()
+                .collect();
+            crate::models::normalise(&mut v);
+            v
+        });
         Query {
             lexical,
             bigrams,
             expansion,
+            cluster_vec,
         }
     }
 
@@ -1577,9 +1591,7 @@ impl Engine {
         f
     }
 
-    /// Every feature but `achievements`, which is left at 0 (see [`Engine::add_achievements`]). With
-    /// `detail`, also the matched profile terms; without, `cluster` is left at 0 too while its weight is 0,
-    /// since it cannot change the score then.
+    /// Every feature but `achievements`, which is left at 0 (see [`Engine::add_achievements`]).
     fn base_features(
         &self,
         state: &State,
@@ -1608,19 +1620,8 @@ impl Engine {
             Some((_, false)) => 0.5,
             None => 0.0,
         };
-        // Shown in explanations; not computed for ranking while its weight is 0.
-        let cluster_counts = detail || self.config.weights.as_array()[config::CLUSTER] != 0.0;
         let cluster = match (&self.models.clusters, team.cluster) {
-            (Some(c), Some(k)) if cluster_counts => {
-                let mut r: Vec<f32> = demand
-                    .vec
-                    .iter()
-                    .take(c.centroids.dims())
-                    .copied()
-                    .collect();
-                crate::models::normalise(&mut r);
-                dot(&r, c.centroids.centroid(k)).max(0.0)
-            }
+            (Some(c), Some(k)) => dot(&q.cluster_vec, c.centroids.centroid(k)).max(0.0),
             _ => 0.0,
         };
         let proximity = match (&demand.city, &team.city) {
