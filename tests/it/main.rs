@@ -9,6 +9,7 @@ mod durability;
 mod engine;
 mod english;
 mod generator;
+mod golden;
 mod monotonicity;
 mod pairing;
 mod proposals;
