@@ -23,6 +23,8 @@ use jieba_rs::Jieba;
 use rustc_hash::FxHashSet;
 use sha2::{Digest, Sha256};
 
+use crate::error_code::ErrorCode;
+
 /// Bumped whenever a rule above changes the tokens of some text; part of every index and model manifest.
 pub const ANALYZER_VERSION: u32 = 3;
 
@@ -38,9 +40,9 @@ pub enum AnalysisError {
 
 impl AnalysisError {
     /// Stable snake_case code of the error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AnalysisError::Dictionary(_) => "dictionary_invalid",
+            AnalysisError::Dictionary(_) => ErrorCode::DictionaryInvalid,
         }
     }
 }

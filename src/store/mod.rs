@@ -33,6 +33,7 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::error_code::ErrorCode;
 use crate::review::ReviewError;
 use migrations::migrate;
 
@@ -73,16 +74,16 @@ pub enum StoreError {
 
 impl StoreError {
     /// Stable snake_case code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            StoreError::Sqlite(_) => "store_sqlite",
-            StoreError::CreateDir { .. } => "store_create_dir",
-            StoreError::SchemaTooNew { .. } => "store_schema_too_new",
-            StoreError::Corrupt { .. } => "store_corrupt",
-            StoreError::NotFound { .. } => "not_found",
-            StoreError::AlreadyExists { .. } => "already_exists",
+            StoreError::Sqlite(_) => ErrorCode::StoreSqlite,
+            StoreError::CreateDir { .. } => ErrorCode::StoreCreateDir,
+            StoreError::SchemaTooNew { .. } => ErrorCode::StoreSchemaTooNew,
+            StoreError::Corrupt { .. } => ErrorCode::StoreCorrupt,
+            StoreError::NotFound { .. } => ErrorCode::NotFound,
+            StoreError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             StoreError::Review(err) => err.code(),
-            StoreError::Superseded { .. } => "pairing_superseded",
+            StoreError::Superseded { .. } => ErrorCode::PairingSuperseded,
         }
     }
 }

@@ -691,7 +691,7 @@ mod tests {
         );
     }
 
-    fn pairing_err(store: &Store, id: &str) -> &'static str {
+    fn pairing_err(store: &Store, id: &str) -> crate::error_code::ErrorCode {
         store
             .insert_pairing(
                 &NewPairing {
