@@ -10,7 +10,6 @@
 
 pub mod dashboard;
 mod engine;
-pub mod overlap;
 pub mod proposals;
 
 use std::collections::{BTreeMap, HashMap};

@@ -38,7 +38,6 @@ pub mod bundle;
 pub mod config;
 pub mod diagnose;
 pub mod export;
-pub mod fallback;
 pub mod flow;
 pub mod instance;
 pub mod scorer;
@@ -51,7 +50,6 @@ pub use batch::{
 pub use config::{PairingConfig, Triple};
 pub use diagnose::{Diagnostic, DiagnosticCode, Severity};
 pub use export::{export_csv, export_csv_with, export_xlsx, export_xlsx_with};
-pub use fallback::FallbackLexicalScorer;
 pub use instance::{Instance, InstancePair, Solution, random_instance, solve_instance};
 pub use scorer::{PairEvidence, PairScorer};
 

@@ -9,10 +9,10 @@ use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::doubles::OverlapMatcher;
 use reqwest::Method;
 use serde_json::{Value, json};
 use shuanggao::app::App;
-use shuanggao::app::overlap::OverlapMatcher;
 use shuanggao::auth::{self, Role};
 use shuanggao::http::{self, HttpConfig};
 use shuanggao::store::Store;

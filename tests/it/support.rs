@@ -6,10 +6,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Once};
 
+use crate::doubles::OverlapMatcher;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shuanggao::app::App;
-use shuanggao::app::overlap::OverlapMatcher;
 use shuanggao::auth::{self, Role};
 use shuanggao::domain::Dataset;
 use shuanggao::http::{self, HttpConfig};

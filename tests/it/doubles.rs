@@ -1,4 +1,4 @@
-//! A deterministic token-overlap [`Matcher`]: the test double the service's own tests run against.
+//! A deterministic token-overlap [`Matcher`]: the test double the service's tests run against.
 //!
 //! It scores a pair by the cosine of two token sets (lower-cased Latin words and Chinese character
 //! bigrams). It exists so that the HTTP layer, auth and persistence can be tested with predictable
@@ -9,8 +9,8 @@ use std::sync::RwLock;
 
 use serde_json::json;
 
-use super::{DocKind, Matcher, MatcherError, PairMatch, SearchHit};
-use crate::domain::{Dataset, Demand, DemandId, Team, TeamId};
+use shuanggao::app::{DocKind, Matcher, MatcherError, PairMatch, SearchHit};
+use shuanggao::domain::{Dataset, Demand, DemandId, Team, TeamId};
 
 type Tokens = BTreeSet<String>;
 
@@ -305,7 +305,6 @@ impl Matcher for OverlapMatcher {
     }
 }
 
-#[cfg(test)]
 mod tests {
     use super::*;
 
