@@ -119,8 +119,9 @@ pub fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
 
 /// Character bigrams of a text, punctuation and spaces left out.
 pub fn bigrams(text: &str) -> std::collections::HashSet<(char, char)> {
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    chars.windows(2).map(|w| (w[0], w[1])).collect()
+    crate::analysis::char_bigrams(text, false)
+        .into_iter()
+        .collect()
 }
 
 /// Whether two phrases name much the same thing (they share at least two character bigrams), so one frame

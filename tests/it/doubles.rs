@@ -9,6 +9,7 @@ use std::sync::RwLock;
 
 use serde_json::json;
 
+use shuanggao::analysis::char_bigrams;
 use shuanggao::app::{DocKind, Matcher, MatcherError, PairMatch, SearchHit};
 use shuanggao::domain::{Dataset, Demand, DemandId, Team, TeamId};
 
@@ -40,18 +41,21 @@ fn is_cjk(c: char) -> bool {
 pub fn tokens(text: &str) -> Tokens {
     let mut out = Tokens::new();
     let mut word = String::new();
-    let mut prev_cjk: Option<char> = None;
+    let mut run = String::new();
+    fn flush_run(run: &mut String, out: &mut Tokens) {
+        for (a, b) in char_bigrams(run, false) {
+            out.insert(format!("{a}{b}"));
+        }
+        run.clear();
+    }
     for c in text.chars() {
         if is_cjk(c) {
             if !word.is_empty() {
                 out.insert(std::mem::take(&mut word));
             }
-            if let Some(p) = prev_cjk {
-                out.insert(format!("{p}{c}"));
-            }
-            prev_cjk = Some(c);
+            run.push(c);
         } else {
-            prev_cjk = None;
+            flush_run(&mut run, &mut out);
             if c.is_alphanumeric() {
                 word.extend(c.to_lowercase());
             } else if !word.is_empty() {
@@ -59,6 +63,7 @@ pub fn tokens(text: &str) -> Tokens {
             }
         }
     }
+    flush_run(&mut run, &mut out);
     if !word.is_empty() {
         out.insert(word);
     }
