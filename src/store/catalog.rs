@@ -81,10 +81,10 @@ impl Store {
                     stmt.execute(params![u.id.as_str(), u.city, to_json(u)?])?;
                 }
                 for team in &data.teams {
-                    insert_team(tx, team)?;
+                    insert_record(tx, team)?;
                 }
                 for demand in &data.demands {
-                    insert_demand(tx, demand)?;
+                    insert_record(tx, demand)?;
                 }
             }
             tx.execute(
@@ -150,102 +150,102 @@ impl Store {
 
     /// Inserts a new team; `AlreadyExists` if its id is taken.
     pub fn insert_team(&self, team: &Team) -> Result<()> {
-        self.write(|tx| insert_team(tx, team))
+        self.write(|tx| insert_record(tx, team))
     }
 
     /// Replaces a team; `NotFound` if there is none with its id.
     pub fn update_team(&self, team: &Team) -> Result<()> {
-        self.write(|tx| {
-            let n = tx.execute(
-                &format!(
-                    "UPDATE teams SET university_id = ?2, payload = ?3, updated_at = {NOW}
-                     WHERE id = ?1"
-                ),
-                params![
-                    team.id.as_str(),
-                    team.university_id.as_str(),
-                    to_json(team)?
-                ],
-            )?;
-            found(n, "team", team.id.as_str())
-        })
+        self.write(|tx| update_record(tx, team))
     }
 
     /// Deletes a team; `NotFound` if there is none.
     pub fn delete_team(&self, id: &TeamId) -> Result<()> {
-        self.write(|tx| {
-            let n = tx.execute("DELETE FROM teams WHERE id = ?1", [id.as_str()])?;
-            found(n, "team", id.as_str())
-        })
+        self.write(|tx| delete_record::<Team>(tx, id.as_str()))
     }
 
     /// Inserts a new demand; `AlreadyExists` if its id is taken.
     pub fn insert_demand(&self, demand: &Demand) -> Result<()> {
-        self.write(|tx| insert_demand(tx, demand))
+        self.write(|tx| insert_record(tx, demand))
     }
 
     /// Replaces a demand; `NotFound` if there is none with its id.
     pub fn update_demand(&self, demand: &Demand) -> Result<()> {
-        self.write(|tx| {
-            let n = tx.execute(
-                &format!(
-                    "UPDATE demands SET zone_id = ?2, payload = ?3, updated_at = {NOW} WHERE id = ?1"
-                ),
-                params![demand.id.as_str(), demand.zone_id.as_str(), to_json(demand)?],
-            )?;
-            found(n, "demand", demand.id.as_str())
-        })
+        self.write(|tx| update_record(tx, demand))
     }
 
     /// Deletes a demand; `NotFound` if there is none.
     pub fn delete_demand(&self, id: &DemandId) -> Result<()> {
-        self.write(|tx| {
-            let n = tx.execute("DELETE FROM demands WHERE id = ?1", [id.as_str()])?;
-            found(n, "demand", id.as_str())
-        })
+        self.write(|tx| delete_record::<Demand>(tx, id.as_str()))
     }
 }
 
-fn insert_team(tx: &Transaction<'_>, team: &Team) -> Result<()> {
+/// A catalog record that is written one at a time: a team (under its university) or a demand (under its
+/// zone), stored as a JSON payload next to its id and its owner's id.
+trait Record: Serialize {
+    /// The table.
+    const TABLE: &'static str;
+    /// The column of the owner's id.
+    const OWNER: &'static str;
+    /// The word errors use.
+    const WHAT: &'static str;
+    fn id(&self) -> &str;
+    fn owner(&self) -> &str;
+}
+
+impl Record for Team {
+    const TABLE: &'static str = "teams";
+    const OWNER: &'static str = "university_id";
+    const WHAT: &'static str = "team";
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn owner(&self) -> &str {
+        self.university_id.as_str()
+    }
+}
+
+impl Record for Demand {
+    const TABLE: &'static str = "demands";
+    const OWNER: &'static str = "zone_id";
+    const WHAT: &'static str = "demand";
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn owner(&self) -> &str {
+        self.zone_id.as_str()
+    }
+}
+
+fn insert_record<R: Record>(tx: &Transaction<'_>, record: &R) -> Result<()> {
+    let (table, owner) = (R::TABLE, R::OWNER);
     let n = tx.execute(
         &format!(
-            "INSERT INTO teams (id, university_id, payload, updated_at) VALUES (?1, ?2, ?3, {NOW})
+            "INSERT INTO {table} (id, {owner}, payload, updated_at) VALUES (?1, ?2, ?3, {NOW})
              ON CONFLICT (id) DO NOTHING"
         ),
-        params![
-            team.id.as_str(),
-            team.university_id.as_str(),
-            to_json(team)?
-        ],
+        params![record.id(), record.owner(), to_json(record)?],
     )?;
     if n == 0 {
         return Err(StoreError::AlreadyExists {
-            what: "team",
-            id: team.id.to_string(),
+            what: R::WHAT,
+            id: record.id().to_owned(),
         });
     }
     Ok(())
 }
 
-fn insert_demand(tx: &Transaction<'_>, demand: &Demand) -> Result<()> {
+fn update_record<R: Record>(tx: &Transaction<'_>, record: &R) -> Result<()> {
+    let (table, owner) = (R::TABLE, R::OWNER);
     let n = tx.execute(
-        &format!(
-            "INSERT INTO demands (id, zone_id, payload, updated_at) VALUES (?1, ?2, ?3, {NOW})
-             ON CONFLICT (id) DO NOTHING"
-        ),
-        params![
-            demand.id.as_str(),
-            demand.zone_id.as_str(),
-            to_json(demand)?
-        ],
+        &format!("UPDATE {table} SET {owner} = ?2, payload = ?3, updated_at = {NOW} WHERE id = ?1"),
+        params![record.id(), record.owner(), to_json(record)?],
     )?;
-    if n == 0 {
-        return Err(StoreError::AlreadyExists {
-            what: "demand",
-            id: demand.id.to_string(),
-        });
-    }
-    Ok(())
+    found(n, R::WHAT, record.id())
+}
+
+fn delete_record<R: Record>(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    let n = tx.execute(&format!("DELETE FROM {} WHERE id = ?1", R::TABLE), [id])?;
+    found(n, R::WHAT, id)
 }
 
 #[cfg(test)]

@@ -347,18 +347,6 @@ mod tests {
         assert_eq!(store.jobs(10, 0).unwrap().1, 1);
     }
 
-    fn new_pairing(id: &str, batch: &str) -> NewPairing {
-        NewPairing {
-            id: id.into(),
-            batch_id: Some(batch.into()),
-            zone_id: "z1".into(),
-            university_id: "u1".into(),
-            track_id: "t1".into(),
-            bundle: serde_json::json!({"benchmark_projects": []}),
-            quality: 0.4,
-        }
-    }
-
     fn job(store: &Store, id: &str, parent: Option<&str>) {
         store
             .insert_proposal_job(&NewJob {
@@ -406,7 +394,7 @@ mod tests {
             ("running", Some("solving"), 40.0)
         );
         let three = ["j1-001", "j1-002", "j1-003"]
-            .map(|id| new_pairing(id, "j1"))
+            .map(|id| new_pairing(id, Some("j1")))
             .to_vec();
         finish(&store, "j1", three, None);
         let j = store.job("j1").unwrap().unwrap();
@@ -422,7 +410,12 @@ mod tests {
             .unwrap();
 
         job(&store, "j2", Some("j1"));
-        finish(&store, "j2", vec![new_pairing("j2-001", "j2")], Some("j1"));
+        finish(
+            &store,
+            "j2",
+            vec![new_pairing("j2-001", Some("j2"))],
+            Some("j1"),
+        );
         // Only the open pairing of j1 is superseded; approved and rejected ones keep their state.
         let by_id = |id: &str| store.pairing(id).unwrap().unwrap();
         assert_eq!(by_id("j1-003").superseded_by.as_deref(), Some("j2"));
@@ -472,7 +465,10 @@ mod tests {
                     id: "j1".into(),
                     result: serde_json::json!({}),
                     summary: serde_json::json!({}),
-                    pairings: vec![new_pairing("j1-001", "j1"), new_pairing("taken", "j1")],
+                    pairings: vec![
+                        new_pairing("j1-001", Some("j1")),
+                        new_pairing("taken", Some("j1")),
+                    ],
                     supersedes: None,
                 },
                 &actor(),

@@ -277,20 +277,21 @@ mod testkit {
         (dir, store)
     }
 
+    pub(super) fn new_pairing(id: &str, batch: Option<&str>) -> NewPairing {
+        NewPairing {
+            id: id.into(),
+            batch_id: batch.map(Into::into),
+            zone_id: "z1".into(),
+            university_id: "u1".into(),
+            track_id: "t1".into(),
+            bundle: serde_json::json!({"benchmark_projects": []}),
+            quality: 0.5,
+        }
+    }
+
     pub(super) fn pairing(store: &Store, id: &str) -> PairingRecord {
         store
-            .insert_pairing(
-                &NewPairing {
-                    id: id.into(),
-                    batch_id: None,
-                    zone_id: "z1".into(),
-                    university_id: "u1".into(),
-                    track_id: "t1".into(),
-                    bundle: serde_json::json!({"projects": []}),
-                    quality: 0.5,
-                },
-                &actor(),
-            )
+            .insert_pairing(&new_pairing(id, None), &actor())
             .unwrap()
     }
 }

@@ -395,15 +395,20 @@ pub(super) fn insert_pairing(
     })
 }
 
+/// The actor stored in columns `i` (name) and `i + 1` (role).
+fn actor_at(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Actor> {
+    Ok(Actor {
+        name: row.get(i)?,
+        role: row.get(i + 1)?,
+    })
+}
+
 fn comment_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CommentRecord> {
     Ok(CommentRecord {
         id: row.get(0)?,
         pairing_id: row.get(1)?,
         at: row.get(2)?,
-        actor: Actor {
-            name: row.get(3)?,
-            role: row.get(4)?,
-        },
+        actor: actor_at(row, 3)?,
         body: row.get(5)?,
     })
 }
@@ -491,10 +496,7 @@ fn raw_history(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawHistory> {
         id: row.get(0)?,
         pairing_id: row.get(1)?,
         at: row.get(2)?,
-        actor: Actor {
-            name: row.get(3)?,
-            role: row.get(4)?,
-        },
+        actor: actor_at(row, 3)?,
         action: row.get(5)?,
         from: row.get(6)?,
         to: row.get(7)?,
@@ -693,18 +695,7 @@ mod tests {
 
     fn pairing_err(store: &Store, id: &str) -> crate::error_code::ErrorCode {
         store
-            .insert_pairing(
-                &NewPairing {
-                    id: id.into(),
-                    batch_id: None,
-                    zone_id: "z1".into(),
-                    university_id: "u1".into(),
-                    track_id: "t1".into(),
-                    bundle: serde_json::Value::Null,
-                    quality: 0.1,
-                },
-                &actor(),
-            )
+            .insert_pairing(&new_pairing(id, None), &actor())
             .unwrap_err()
             .code()
     }
