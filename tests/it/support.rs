@@ -16,6 +16,20 @@ use shuanggao::http::{self, HttpConfig};
 use shuanggao::store::{Actor, NewPairing, Store};
 use tokio::sync::oneshot;
 
+/// The column headers of the CSV and XLSX exports, in order, as a zone manager reads them.
+pub const EXPORT_HEADERS: [&str; 10] = [
+    "园区",
+    "高校",
+    "赛道",
+    "领军人才",
+    "平台",
+    "基金",
+    "标杆项目数",
+    "得分",
+    "状态",
+    "说明",
+];
+
 /// Two tracks, two zones, two universities, four teams and four demands.
 pub fn dataset() -> Dataset {
     let tracks = json!([
