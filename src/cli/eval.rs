@@ -103,18 +103,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let data = super::load::dataset(&args.data)?;
     let (qrels, order) = read_qrels(&args.qrels)?;
     let config = scoring(args.scoring.as_deref())?;
-    let tmp = tempfile::tempdir()?;
     let options = OpenOptions {
         config: Some(config),
-        save_models: false,
         ..OpenOptions::default()
     };
-    let (engine, _) = Engine::open_with(
-        &data,
-        &tmp.path().join("index"),
-        &tmp.path().join("models"),
-        &options,
-    )?;
+    let (_scratch, engine) = super::load::scratch_engine(&data, options)?;
     let ranked = rank_all(&engine, &order, args.direction, args.depth)?;
     if let Some(path) = &args.run {
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);

@@ -28,6 +28,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 pub use material::{DemandLink, DemandMaterial, Link, Material, TeamMaterial, Topic, Writing};
+pub use text::sample_indices;
 
 use crate::dataset::{self, DatasetError};
 use crate::domain::{Track, TrackId, University, Zone};

@@ -78,7 +78,8 @@ pub fn weighted<T: Copy>(rng: &mut Rng, items: &[(T, u32)], fallback: T) -> T {
     fallback
 }
 
-/// Up to `k` distinct positions of a slice of length `len`, in random order.
+/// Up to `k` distinct positions of a slice of length `len`, in a seeded random order (partial
+/// Fisher–Yates).
 pub fn sample_indices(rng: &mut Rng, len: usize, k: usize) -> Vec<usize> {
     let mut indices: Vec<usize> = (0..len).collect();
     let k = k.min(len);
