@@ -135,13 +135,7 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
             .join(" ")
     );
     if let Some(path) = &args.labels {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError(format!(
-                "{}: {}",
-                path.display(),
-                e.to_string().to_lowercase()
-            ))
-        })?;
+        let text = super::load::text(path)?;
         let reference: HashMap<&str, &str> = text
             .lines()
             .filter_map(|l| {

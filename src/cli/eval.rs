@@ -46,13 +46,7 @@ pub struct EvalArgs {
 }
 
 pub(crate) fn read_qrels(path: &Path) -> Result<(metrics::Qrels, Vec<String>), InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError(format!(
-            "{}: {}",
-            path.display(),
-            e.to_string().to_lowercase()
-        ))
-    })?;
+    let text = super::load::text(path)?;
     metrics::parse_qrels(&text).map_err(|e| InputError(format!("{}: {e}", path.display())))
 }
 

@@ -14,6 +14,17 @@ pub fn dataset(dir: &Path) -> Result<Dataset, InputError> {
         .map_err(|e| InputError(format!("dataset {}:\n{e}", dir.display())))
 }
 
+/// Reads a text file named on the command line; a failure names the file (exit code 2).
+pub fn text(path: &Path) -> Result<String, InputError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        InputError(format!(
+            "{}: {}",
+            path.display(),
+            e.to_string().to_lowercase()
+        ))
+    })
+}
+
 /// Builds an engine over `data` (index and models, the models not saved) in a fresh temporary directory,
 /// so that nothing is written next to the dataset; the directory lasts as long as the returned guard.
 pub fn scratch_engine(

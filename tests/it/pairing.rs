@@ -13,9 +13,9 @@ use shuanggao::domain::{
 use shuanggao::pairing::bundle::quality_of;
 use shuanggao::pairing::synthetic::{SyntheticSpec, synthetic};
 use shuanggao::pairing::{
-    Batch, DiagnosticCode, Instance, InstancePair, PairEvidence, PairScorer, PairingConfig,
-    PairingError, Proposal, Severity, Triple, export_csv, export_xlsx, propose, revise,
-    solve_instance,
+    Batch, Diagnostic, DiagnosticCode, Instance, InstancePair, PairEvidence, PairScorer,
+    PairingConfig, PairingError, Proposal, Severity, Triple, export_csv, export_xlsx, propose,
+    revise, solve_instance,
 };
 
 // ---------- the solver on bare instances ----------
@@ -562,12 +562,7 @@ fn shortfall_is_reported_not_padded() {
     assert_eq!(pairing.bundle.benchmark_projects.len(), 3);
     let s = pairing.bundle.shortfall.as_ref().unwrap();
     assert_eq!((s.projects, s.zone_demands, s.target), (3, 3, 10));
-    let d = p
-        .batch
-        .diagnostics
-        .iter()
-        .find(|d| d.code == DiagnosticCode::BenchmarkShortfall)
-        .unwrap();
+    let d = diagnostic(&p.batch, DiagnosticCode::BenchmarkShortfall);
     assert_eq!(d.severity, Severity::Shortfall);
     assert!(
         d.message
@@ -587,11 +582,7 @@ fn zones_competing_for_one_university_are_named() {
     assert!(!b.optimality.feasible);
     assert_eq!(b.optimality.unmet_minimums, 1);
     assert_eq!(b.pairings.len(), 2, "the best partial proposal comes along");
-    let d = b
-        .diagnostics
-        .iter()
-        .find(|d| d.code == DiagnosticCode::UniversityCapacity)
-        .unwrap();
+    let d = diagnostic(b, DiagnosticCode::UniversityCapacity);
     assert_eq!(d.severity, Severity::Infeasible);
     assert!(
         d.message.contains("each need a partner in 氢能 but only university ua大学 has candidates left and university_max = 2"),
@@ -636,6 +627,15 @@ fn all_forbidden_and_min_quality_are_named() {
         DiagnosticCode::BelowMinQuality,
         "no candidate for 第0高新区 in 氢能 reaches min_quality = 0.95 (best: ua大学 at 0.900)",
     );
+}
+
+/// The diagnostic of `batch` with this code.
+fn diagnostic(batch: &Batch, code: DiagnosticCode) -> &Diagnostic {
+    batch
+        .diagnostics
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| panic!("no {code:?} diagnostic"))
 }
 
 /// The first diagnostic of a hydrogen batch proposed with `config` has this code and message.
