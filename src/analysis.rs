@@ -23,6 +23,8 @@ use jieba_rs::Jieba;
 use rustc_hash::FxHashSet;
 use sha2::{Digest, Sha256};
 
+use crate::error_code::ErrorCode;
+
 /// Bumped whenever a rule above changes the tokens of some text; part of every index and model manifest.
 pub const ANALYZER_VERSION: u32 = 3;
 
@@ -38,9 +40,9 @@ pub enum AnalysisError {
 
 impl AnalysisError {
     /// Stable snake_case code of the error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AnalysisError::Dictionary(_) => "dictionary_invalid",
+            AnalysisError::Dictionary(_) => ErrorCode::DictionaryInvalid,
         }
     }
 }
@@ -310,6 +312,19 @@ fn is_connector(word: &str) -> bool {
 /// True for CJK ideographs.
 pub(crate) fn is_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2A6DF}')
+}
+
+/// Character bigrams for comparing short phrases: each pair of adjacent alphanumeric characters of
+/// `text`, spaces and punctuation left out, lower-cased first when `fold_case`. (Ranking uses its own
+/// hashed bigram field in `matching`; this is the plain view for bundles and generated text.)
+pub fn char_bigrams(text: &str, fold_case: bool) -> Vec<(char, char)> {
+    let kept = text.chars().filter(|c| c.is_alphanumeric());
+    let chars: Vec<char> = if fold_case {
+        kept.flat_map(char::to_lowercase).collect()
+    } else {
+        kept.collect()
+    };
+    chars.windows(2).map(|w| (w[0], w[1])).collect()
 }
 
 /// The text with full-width ASCII mapped to half-width, and a map back to the original byte offsets.
@@ -824,5 +839,15 @@ mod tests {
         assert!(terms("").is_empty());
         assert!(terms("，。！？、；：（）—— 7 4.5% ...").is_empty());
         assert_eq!(terms("2011年的萍辣9901"), ["2011", "萍", "辣", "9901"]);
+    }
+
+    #[test]
+    fn char_bigrams_skip_punctuation_and_fold_case_on_request() {
+        assert_eq!(
+            char_bigrams("储能, SiC", true),
+            vec![('储', '能'), ('能', 's'), ('s', 'i'), ('i', 'c')]
+        );
+        assert_eq!(char_bigrams("Si", false), vec![('S', 'i')]);
+        assert!(char_bigrams("储", true).is_empty());
     }
 }

@@ -10,7 +10,6 @@
 
 pub mod dashboard;
 mod engine;
-pub mod overlap;
 pub mod proposals;
 
 use std::collections::{BTreeMap, HashMap};
@@ -187,21 +186,22 @@ impl From<StoreError> for AppError {
 
 impl AppError {
     /// Stable snake_case code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::error_code::ErrorCode {
+        use crate::error_code::ErrorCode;
         match self {
             AppError::Auth(err) => err.code(),
-            AppError::NotFound { .. } => "not_found",
-            AppError::AlreadyExists { .. } => "already_exists",
-            AppError::InvalidParameter { .. } => "invalid_parameter",
-            AppError::BadRequest(_) => "bad_request",
-            AppError::Contract(_) => "contract_violation",
+            AppError::NotFound { .. } => ErrorCode::NotFound,
+            AppError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            AppError::InvalidParameter { .. } => ErrorCode::InvalidParameter,
+            AppError::BadRequest(_) => ErrorCode::BadRequest,
+            AppError::Contract(_) => ErrorCode::ContractViolation,
             AppError::Review(err) => err.code(),
             AppError::Store(err) => err.code(),
-            AppError::Matcher(_) => "matcher_failed",
-            AppError::Task(_) => "task_failed",
+            AppError::Matcher(_) => ErrorCode::MatcherFailed,
+            AppError::Task(_) => ErrorCode::TaskFailed,
             AppError::Pairing { source, .. } => source.code(),
-            AppError::JobNotDone { .. } => "job_not_done",
-            AppError::Superseded { .. } => "pairing_superseded",
+            AppError::JobNotDone { .. } => ErrorCode::JobNotDone,
+            AppError::Superseded { .. } => ErrorCode::PairingSuperseded,
         }
     }
 

@@ -13,6 +13,7 @@ use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 
 use crate::domain::{UniversityId, ZoneId};
+use crate::error_code::ErrorCode;
 use crate::store::{Store, StoreError};
 
 /// The role a token acts in.
@@ -40,12 +41,12 @@ pub enum AuthError {
 
 impl AuthError {
     /// Stable snake_case code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AuthError::InvalidRole(_) => "invalid_role",
-            AuthError::MissingToken => "missing_token",
-            AuthError::InvalidToken => "invalid_token",
-            AuthError::Forbidden { .. } => "forbidden",
+            AuthError::InvalidRole(_) => ErrorCode::InvalidRole,
+            AuthError::MissingToken => ErrorCode::MissingToken,
+            AuthError::InvalidToken => ErrorCode::InvalidToken,
+            AuthError::Forbidden { .. } => ErrorCode::Forbidden,
         }
     }
 }

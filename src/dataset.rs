@@ -31,6 +31,7 @@ use serde::de::DeserializeOwned;
 use thiserror::Error;
 
 use crate::domain::{Dataset, Demand, Team, Track, TrackId, University, Zone};
+use crate::error_code::ErrorCode;
 
 /// File of the track taxonomy (optional).
 pub const TRACKS_FILE: &str = "tracks.jsonl";
@@ -170,10 +171,10 @@ pub enum DatasetError {
 
 impl DatasetError {
     /// Stable machine-readable code of the error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => "invalid_dataset",
-            Self::Write { .. } => "dataset_write_failed",
+            Self::Invalid(_) => ErrorCode::InvalidDataset,
+            Self::Write { .. } => ErrorCode::DatasetWriteFailed,
         }
     }
 

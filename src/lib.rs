@@ -7,6 +7,7 @@ pub mod app;
 pub mod auth;
 pub mod dataset;
 pub mod domain;
+pub mod error_code;
 pub mod generator;
 pub mod http;
 pub mod matching;

@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use crate::error_code::ErrorCode;
+
 /// Relevance judgements: query id → document id → grade.
 pub type Qrels = HashMap<String, HashMap<String, u32>>;
 
@@ -19,9 +21,9 @@ pub enum MetricsError {
 
 impl MetricsError {
     /// Stable snake_case code of the error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            MetricsError::Qrels { .. } => "qrels_invalid",
+            MetricsError::Qrels { .. } => ErrorCode::QrelsInvalid,
         }
     }
 }

@@ -16,8 +16,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_code::ErrorCode;
+
 /// Where a pairing stands in the review workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PairingStatus {
     Proposed,
@@ -103,7 +105,7 @@ impl fmt::Display for Decision {
 }
 
 /// What a pairing's history records for one accepted step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// The pairing entered the workflow (first history entry).
@@ -181,13 +183,13 @@ pub enum ReviewError {
 
 impl ReviewError {
     /// Stable snake_case code of this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ReviewError::VersionConflict { .. } => "version_conflict",
-            ReviewError::InvalidTransition { .. } => "invalid_transition",
-            ReviewError::CommentRequired(_) => "comment_required",
-            ReviewError::UnknownStatus(_) => "unknown_status",
-            ReviewError::UnknownAction(_) => "unknown_action",
+            ReviewError::VersionConflict { .. } => ErrorCode::VersionConflict,
+            ReviewError::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            ReviewError::CommentRequired(_) => ErrorCode::CommentRequired,
+            ReviewError::UnknownStatus(_) => ErrorCode::UnknownStatus,
+            ReviewError::UnknownAction(_) => ErrorCode::UnknownAction,
         }
     }
 }

@@ -26,6 +26,7 @@ use tantivy::tokenizer::{Token as TantivyToken, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use crate::analysis::{Analyzer, Token};
+use crate::error_code::ErrorCode;
 
 /// Bumped whenever the fields or their options change; part of the manifest.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -110,13 +111,13 @@ pub enum IndexError {
 
 impl IndexError {
     /// Stable snake_case code of the error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            IndexError::Tantivy(_) => "index_engine",
-            IndexError::Io { .. } => "index_io",
-            IndexError::UnknownKind(_) => "unknown_kind",
-            IndexError::UnknownField { .. } => "unknown_field",
-            IndexError::Poisoned => "index_poisoned",
+            IndexError::Tantivy(_) => ErrorCode::IndexEngine,
+            IndexError::Io { .. } => ErrorCode::IndexIo,
+            IndexError::UnknownKind(_) => ErrorCode::UnknownKind,
+            IndexError::UnknownField { .. } => ErrorCode::UnknownField,
+            IndexError::Poisoned => ErrorCode::IndexPoisoned,
         }
     }
 }

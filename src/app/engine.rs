@@ -19,7 +19,7 @@ fn to_err(err: MatchError) -> MatcherError {
     match err {
         MatchError::NotFound { id, .. } => MatcherError::Unknown(id),
         other => MatcherError::Failed {
-            code: other.code().to_owned(),
+            code: other.code().to_string(),
             message: other.to_string(),
         },
     }

@@ -902,12 +902,12 @@ impl App {
         match self.try_run_job(id) {
             Ok(()) => {}
             Err(err) => {
-                warn!(job = %id, code = err.code(), %err, "proposal job failed");
+                warn!(job = %id, code = err.code().as_str(), %err, "proposal job failed");
                 let message = match &err {
                     AppError::Store(_) | AppError::Task(_) => "internal error".to_owned(),
                     other => other.to_string(),
                 };
-                self.fail(id, err.code(), &message);
+                self.fail(id, err.code().as_str(), &message);
             }
         }
     }

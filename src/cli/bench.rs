@@ -13,10 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::Serialize;
 use shuanggao::domain::{DemandId, TeamId};
+use shuanggao::generator::sample_indices;
 use shuanggao::matching::{Engine, OpenOptions, OpenReport};
 use shuanggao::models::TrainReport;
 
@@ -151,18 +152,6 @@ fn peak_rss() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// `n` distinct indices below `len`, in a seeded random order (partial Fisher–Yates).
-fn sample_indices(len: usize, n: usize, rng: &mut impl Rng) -> Vec<usize> {
-    let mut all: Vec<usize> = (0..len).collect();
-    let n = n.min(len);
-    for i in 0..n {
-        let j = rng.gen_range(i..len);
-        all.swap(i, j);
-    }
-    all.truncate(n);
-    all
-}
-
 fn latency(mut ms: Vec<f64>, cached: usize, demands: usize) -> Latency {
     ms.sort_by(|a, b| a.total_cmp(b));
     let at = |q: f64| -> f64 {
@@ -293,8 +282,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         return Err(InputError("the dataset needs teams and demands to benchmark".into()).into());
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(args.seed);
-    let demand_pick = sample_indices(n_demands, args.warmup + args.queries, &mut rng);
-    let team_pick = sample_indices(n_teams, args.warmup + args.queries, &mut rng);
+    let demand_pick = sample_indices(&mut rng, n_demands, args.warmup + args.queries);
+    let team_pick = sample_indices(&mut rng, n_teams, args.warmup + args.queries);
     let demand_ids: Vec<DemandId> = demand_pick
         .iter()
         .map(|&i| data.demands[i].id.clone())

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use shuanggao::matching::{DocKind, Engine, OpenOptions};
+use shuanggao::matching::{DocKind, OpenOptions};
 use shuanggao::models::{Centroids, ClusterParams, TrainParams, silhouette};
 
 use super::InputError;
@@ -49,18 +49,11 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
     let mut train = TrainParams::default();
     train.clusters.k = args.k;
     train.clusters.seed = args.seed;
-    let tmp = tempfile::tempdir()?;
     let options = OpenOptions {
         train,
-        save_models: false,
         ..OpenOptions::default()
     };
-    let (engine, _) = Engine::open_with(
-        &data,
-        &tmp.path().join("index"),
-        &tmp.path().join("models"),
-        &options,
-    )?;
+    let (_scratch, engine) = super::load::scratch_engine(&data, options)?;
     let (ids, clusters, labels, vectors): (Vec<String>, Vec<usize>, Vec<String>, Vec<Vec<f32>>) =
         match args.of {
             Side::Teams => {
@@ -142,13 +135,7 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
             .join(" ")
     );
     if let Some(path) = &args.labels {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            InputError(format!(
-                "{}: {}",
-                path.display(),
-                e.to_string().to_lowercase()
-            ))
-        })?;
+        let text = super::load::text(path)?;
         let reference: HashMap<&str, &str> = text
             .lines()
             .filter_map(|l| {

@@ -46,13 +46,7 @@ pub struct EvalArgs {
 }
 
 pub(crate) fn read_qrels(path: &Path) -> Result<(metrics::Qrels, Vec<String>), InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        InputError(format!(
-            "{}: {}",
-            path.display(),
-            e.to_string().to_lowercase()
-        ))
-    })?;
+    let text = super::load::text(path)?;
     metrics::parse_qrels(&text).map_err(|e| InputError(format!("{}: {e}", path.display())))
 }
 
@@ -103,18 +97,11 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let data = super::load::dataset(&args.data)?;
     let (qrels, order) = read_qrels(&args.qrels)?;
     let config = scoring(args.scoring.as_deref())?;
-    let tmp = tempfile::tempdir()?;
     let options = OpenOptions {
         config: Some(config),
-        save_models: false,
         ..OpenOptions::default()
     };
-    let (engine, _) = Engine::open_with(
-        &data,
-        &tmp.path().join("index"),
-        &tmp.path().join("models"),
-        &options,
-    )?;
+    let (_scratch, engine) = super::load::scratch_engine(&data, options)?;
     let ranked = rank_all(&engine, &order, args.direction, args.depth)?;
     if let Some(path) = &args.run {
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);

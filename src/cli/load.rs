@@ -1,9 +1,10 @@
 //! Reads a dataset directory for the engine commands through the dataset contract (every problem as
-//! `FILE:LINE: FIELD: message`).
+//! `FILE:LINE: FIELD: message`), and builds a throwaway engine over it for commands that measure.
 
 use std::path::Path;
 
 use shuanggao::domain::Dataset;
+use shuanggao::matching::{Engine, OpenOptions};
 
 use super::InputError;
 
@@ -11,4 +12,35 @@ use super::InputError;
 pub fn dataset(dir: &Path) -> Result<Dataset, InputError> {
     shuanggao::dataset::load(dir)
         .map_err(|e| InputError(format!("dataset {}:\n{e}", dir.display())))
+}
+
+/// Reads a text file named on the command line; a failure names the file (exit code 2).
+pub fn text(path: &Path) -> Result<String, InputError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        InputError(format!(
+            "{}: {}",
+            path.display(),
+            e.to_string().to_lowercase()
+        ))
+    })
+}
+
+/// Builds an engine over `data` (index and models, the models not saved) in a fresh temporary directory,
+/// so that nothing is written next to the dataset; the directory lasts as long as the returned guard.
+pub fn scratch_engine(
+    data: &Dataset,
+    options: OpenOptions<'_>,
+) -> anyhow::Result<(tempfile::TempDir, Engine)> {
+    let tmp = tempfile::tempdir()?;
+    let options = OpenOptions {
+        save_models: false,
+        ..options
+    };
+    let (engine, _) = Engine::open_with(
+        data,
+        &tmp.path().join("index"),
+        &tmp.path().join("models"),
+        &options,
+    )?;
+    Ok((tmp, engine))
 }

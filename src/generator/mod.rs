@@ -28,9 +28,11 @@ use serde::Serialize;
 use thiserror::Error;
 
 pub use material::{DemandLink, DemandMaterial, Link, Material, TeamMaterial, Topic, Writing};
+pub use text::sample_indices;
 
 use crate::dataset::{self, DatasetError};
 use crate::domain::{Track, TrackId, University, Zone};
+use crate::error_code::ErrorCode;
 use text::{Rng, STREAM_DEMAND, STREAM_PLAN, STREAM_TEAM, chance, pick_ref, record_rng, shuffle};
 
 /// Seed of the shipped `datasets/jiangsu` teams and demands.
@@ -108,12 +110,12 @@ pub enum GenError {
 
 impl GenError {
     /// Stable machine-readable code of the error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Material(_) => "invalid_gen_material",
-            Self::Params(_) => "invalid_gen_params",
+            Self::Material(_) => ErrorCode::InvalidGenMaterial,
+            Self::Params(_) => ErrorCode::InvalidGenParams,
             Self::Dataset(err) => err.code(),
-            Self::Write { .. } => "gen_write_failed",
+            Self::Write { .. } => ErrorCode::GenWriteFailed,
         }
     }
 }

@@ -78,7 +78,8 @@ pub fn weighted<T: Copy>(rng: &mut Rng, items: &[(T, u32)], fallback: T) -> T {
     fallback
 }
 
-/// Up to `k` distinct positions of a slice of length `len`, in random order.
+/// Up to `k` distinct positions of a slice of length `len`, in a seeded random order (partial
+/// Fisher–Yates).
 pub fn sample_indices(rng: &mut Rng, len: usize, k: usize) -> Vec<usize> {
     let mut indices: Vec<usize> = (0..len).collect();
     let k = k.min(len);
@@ -119,8 +120,9 @@ pub fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
 
 /// Character bigrams of a text, punctuation and spaces left out.
 pub fn bigrams(text: &str) -> std::collections::HashSet<(char, char)> {
-    let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
-    chars.windows(2).map(|w| (w[0], w[1])).collect()
+    crate::analysis::char_bigrams(text, false)
+        .into_iter()
+        .collect()
 }
 
 /// Whether two phrases name much the same thing (they share at least two character bigrams), so one frame

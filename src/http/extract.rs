@@ -13,6 +13,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::auth::Principal;
 use crate::dataset::{self, Record};
+use crate::error_code::ErrorCode;
 
 /// The caller behind the request's bearer token. Records the role (never the token) on the request
 /// span.
@@ -23,14 +24,13 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = match parts.headers.get(AUTHORIZATION) {
-            None => None,
-            Some(value) => Some(
-                value
-                    .to_str()
-                    .map_err(|_| ApiError::new("invalid_token", "unknown or revoked token"))?,
-            ),
-        };
+        let header =
+            match parts.headers.get(AUTHORIZATION) {
+                None => None,
+                Some(value) => Some(value.to_str().map_err(|_| {
+                    ApiError::new(ErrorCode::InvalidToken, "unknown or revoked token")
+                })?),
+            };
         let principal = state.app.authenticate(header).await?;
         tracing::Span::current().record("role", principal.role.kind());
         Ok(Caller(principal))
@@ -62,7 +62,7 @@ fn query_error(rejection: &QueryRejection) -> ApiError {
         .split_once(": ")
         .map(|(f, _)| f.to_owned())
         .or_else(|| quoted(&detail, "unknown field `"));
-    let err = ApiError::new("invalid_parameter", lower_first(&detail));
+    let err = ApiError::new(ErrorCode::InvalidParameter, lower_first(&detail));
     match field {
         Some(f) => err.with_field(f),
         None => err,
@@ -80,7 +80,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(ApiPath(value)),
             Err(rejection) => Err(ApiError::new(
-                "bad_request",
+                ErrorCode::BadRequest,
                 lower_first(&rejection.body_text()),
             )),
         }
@@ -105,25 +105,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 fn json_error(rejection: &JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::JsonSyntaxError(_) => {
-            ApiError::new("invalid_json", lower_first(&rejection.body_text()))
+            ApiError::new(ErrorCode::InvalidJson, lower_first(&rejection.body_text()))
         }
         JsonRejection::JsonDataError(_) => {
-            ApiError::new("bad_request", lower_first(&rejection.body_text()))
+            ApiError::new(ErrorCode::BadRequest, lower_first(&rejection.body_text()))
         }
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "expected a body with content-type application/json",
         ),
         JsonRejection::BytesRejection(inner) => bytes_error(inner),
-        _ => ApiError::new("bad_request", lower_first(&rejection.body_text())),
+        _ => ApiError::new(ErrorCode::BadRequest, lower_first(&rejection.body_text())),
     }
 }
 
 fn bytes_error(rejection: &BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new("payload_too_large", "request body is over 1 MiB")
+        ApiError::new(ErrorCode::PayloadTooLarge, "request body is over 1 MiB")
     } else {
-        ApiError::new("bad_request", "cannot read the request body")
+        ApiError::new(ErrorCode::BadRequest, "cannot read the request body")
     }
 }
 
@@ -147,7 +147,7 @@ impl<T: Record, S: Send + Sync> FromRequest<S> for ContractJson<T> {
             });
         if !is_json {
             return Err(ApiError::new(
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "expected a body with content-type application/json",
             ));
         }
@@ -155,11 +155,11 @@ impl<T: Record, S: Send + Sync> FromRequest<S> for ContractJson<T> {
             .await
             .map_err(|r| bytes_error(&r))?;
         let value: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|err| ApiError::new("invalid_json", format!("invalid json: {err}")))?;
+            .map_err(|err| ApiError::new(ErrorCode::InvalidJson, format!("invalid json: {err}")))?;
         dataset::parse_record_value::<T>(value)
             .map(ContractJson)
             .map_err(|problem| {
-                let err = ApiError::new("contract_violation", problem.message);
+                let err = ApiError::new(ErrorCode::ContractViolation, problem.message);
                 if problem.field == dataset::NO_FIELD {
                     err
                 } else {

@@ -14,6 +14,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ContractJson};
 use crate::app::{DocKind, PageRequest, PairingQuery};
 use crate::auth::Role;
 use crate::domain::{Demand, DemandId, Team, TeamId, TrackId, UniversityId, ZoneId};
+use crate::error_code::ErrorCode;
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -41,7 +42,7 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<dto::Health
         .app
         .ready()
         .await
-        .map_err(|_| ApiError::new("not_ready", "the database does not answer"))?;
+        .map_err(|_| ApiError::new(ErrorCode::NotReady, "the database does not answer"))?;
     Ok(Json(dto::Health {
         status: "ready".into(),
     }))

@@ -34,6 +34,7 @@ use tower_http::trace::TraceLayer;
 use tracing::{Span, field, info, info_span};
 
 use crate::app::App;
+use crate::error_code::ErrorCode;
 use error::ApiError;
 use metrics::Metrics;
 
@@ -129,9 +130,9 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
     let limits = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(|err: tower::BoxError| async move {
             if err.is::<Elapsed>() {
-                ApiError::new("request_timeout", "the request took too long")
+                ApiError::new(ErrorCode::RequestTimeout, "the request took too long")
             } else {
-                ApiError::new("overloaded", "the server is overloaded")
+                ApiError::new(ErrorCode::Overloaded, "the server is overloaded")
             }
         }))
         .layer(TimeoutLayer::new(config.request_timeout))
@@ -141,7 +142,7 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(limits)
         .layer(CatchPanicLayer::custom(|_panic| {
-            ApiError::internal("panic", "a handler panicked").into_response()
+            ApiError::internal(ErrorCode::Panic, "a handler panicked").into_response()
         }))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -193,7 +194,10 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new("method_not_allowed", "method not allowed on this route")
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "method not allowed on this route",
+    )
 }
 
 /// Serves `app` on an already bound listener until `shutdown` completes, then finishes the requests

@@ -676,7 +676,8 @@ mod tests {
     use crate::app::dashboard as board;
     use crate::app::proposals as app;
     use crate::domain::Dataset;
-    use crate::pairing::{FallbackLexicalScorer, propose};
+    use crate::domain::{DemandId, TeamId};
+    use crate::pairing::{PairScorer, propose};
     use crate::review::PairingStatus;
     use serde::Serialize;
     use serde::de::DeserializeOwned;
@@ -720,10 +721,23 @@ mod tests {
         }
     }
 
+    /// Every team of the dataset fits every demand equally well.
+    struct EveryTeam(Vec<TeamId>);
+
+    impl PairScorer for EveryTeam {
+        fn teams_for_demand(&self, _: &DemandId, limit: usize) -> Vec<(TeamId, f32)> {
+            self.0
+                .iter()
+                .take(limit)
+                .map(|t| (t.clone(), 0.8))
+                .collect()
+        }
+    }
+
     #[test]
     fn job_and_batch_mirrors_accept_real_values() {
         let data = data();
-        let scorer = FallbackLexicalScorer::new(&data);
+        let scorer = EveryTeam(data.teams.iter().map(|t| t.id.clone()).collect());
         let config = PairingConfig::from(ProposalConfig::default());
         let batch = propose(&data, &scorer, &["t".into()], &config, &mut |_| {})
             .unwrap()

@@ -83,14 +83,15 @@ pub enum MatchError {
 
 impl MatchError {
     /// Stable snake_case code of the error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> crate::error_code::ErrorCode {
+        use crate::error_code::ErrorCode;
         match self {
-            MatchError::NotFound { .. } => "not_found",
-            MatchError::Invalid(_) => "invalid_input",
-            MatchError::Config(_) => "scoring_config",
+            MatchError::NotFound { .. } => ErrorCode::NotFound,
+            MatchError::Invalid(_) => ErrorCode::InvalidInput,
+            MatchError::Config(_) => ErrorCode::ScoringConfig,
             MatchError::Index(e) => e.code(),
             MatchError::Model(e) => e.code(),
-            MatchError::Poisoned => "engine_poisoned",
+            MatchError::Poisoned => ErrorCode::EnginePoisoned,
         }
     }
 }

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::error_code::ErrorCode;
+
 pub use cluster::{Centroids, ClusterParams, silhouette};
 pub use lsa::{Lsa, LsaParams, normalise};
 pub use smooth::{SmoothParams, smooth, smooth_levels, smooth_one};
@@ -54,12 +56,12 @@ pub enum ModelError {
 
 impl ModelError {
     /// Stable snake_case code of the error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ModelError::Io { .. } => "model_io",
-            ModelError::Format(_) => "model_format",
-            ModelError::Version { .. } => "model_version",
-            ModelError::Fit(_) => "model_fit",
+            ModelError::Io { .. } => ErrorCode::ModelIo,
+            ModelError::Format(_) => ErrorCode::ModelFormat,
+            ModelError::Version { .. } => ErrorCode::ModelVersion,
+            ModelError::Fit(_) => ErrorCode::ModelFit,
         }
     }
 }

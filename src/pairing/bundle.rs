@@ -18,6 +18,7 @@ use super::batch::{Progress, Stage};
 use super::config::{PairingConfig, Triple};
 use super::instance::round_quality;
 use super::scorer::PairScorer;
+use crate::analysis::char_bigrams;
 use crate::domain::{Dataset, DemandId, Fund, Platform, TeamId, TrackId};
 
 /// Id → position maps over a dataset.
@@ -506,12 +507,7 @@ pub struct Shortfall {
 }
 
 fn bigrams(s: &str) -> HashSet<(char, char)> {
-    let chars: Vec<char> = s
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    chars.windows(2).map(|w| (w[0], w[1])).collect()
+    char_bigrams(s, true).into_iter().collect()
 }
 
 /// Bigrams too generic to tie an industry to a track on their own.

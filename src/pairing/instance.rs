@@ -432,18 +432,19 @@ pub fn random_instance(
 mod tests {
     use super::*;
 
-    fn pair(z: &str, u: &str, t: &str, q: f64) -> InstancePair {
-        InstancePair {
-            zone_id: z.into(),
-            university_id: u.into(),
-            track_id: t.into(),
-            quality: q,
-        }
-    }
-
-    fn inst(pairs: Vec<InstancePair>, min: u32, max: u32, umax: u32) -> Instance {
+    /// An instance of `(zone, university, track, quality)` candidates with `[zone_track_min,
+    /// zone_track_max, university_max]`.
+    fn inst(pairs: &[(&str, &str, &str, f64)], [min, max, umax]: [u32; 3]) -> Instance {
         Instance {
-            pairs,
+            pairs: pairs
+                .iter()
+                .map(|&(z, u, t, quality)| InstancePair {
+                    zone_id: z.into(),
+                    university_id: u.into(),
+                    track_id: t.into(),
+                    quality,
+                })
+                .collect(),
             zone_track_min: min,
             zone_track_max: max,
             university_max: umax,
@@ -456,14 +457,12 @@ mod tests {
     fn minimums_beat_quality() {
         // u1 is best for both zones but can serve one; z2 has only u1, so z1 must take u2.
         let i = inst(
-            vec![
-                pair("z1", "u1", "t", 0.9),
-                pair("z1", "u2", "t", 0.2),
-                pair("z2", "u1", "t", 0.5),
+            &[
+                ("z1", "u1", "t", 0.9),
+                ("z1", "u2", "t", 0.2),
+                ("z2", "u1", "t", 0.5),
             ],
-            1,
-            1,
-            1,
+            [1, 1, 1],
         );
         let s = solve_instance(&i).unwrap();
         assert_eq!(s.selected, vec![1, 2]);
@@ -474,14 +473,12 @@ mod tests {
     #[test]
     fn hall_violation_is_reported_with_the_parties() {
         let i = inst(
-            vec![
-                pair("z1", "u1", "h2", 0.9),
-                pair("z2", "u1", "h2", 0.8),
-                pair("z3", "u1", "h2", 0.7),
+            &[
+                ("z1", "u1", "h2", 0.9),
+                ("z2", "u1", "h2", 0.8),
+                ("z3", "u1", "h2", 0.7),
             ],
-            1,
-            2,
-            2,
+            [1, 2, 2],
         );
         let s = solve_instance(&i).unwrap();
         assert!(!s.feasible);
@@ -497,14 +494,12 @@ mod tests {
     #[test]
     fn forced_are_kept_and_forbidden_never_chosen() {
         let mut i = inst(
-            vec![
-                pair("z1", "u1", "t", 0.9),
-                pair("z1", "u2", "t", 0.1),
-                pair("z1", "u3", "t", 0.8),
+            &[
+                ("z1", "u1", "t", 0.9),
+                ("z1", "u2", "t", 0.1),
+                ("z1", "u3", "t", 0.8),
             ],
-            1,
-            2,
-            3,
+            [1, 2, 3],
         );
         i.forced = vec![Triple::new("z1", "u2", "t")];
         i.forbidden = vec![Triple::new("z1", "u1", "t")];
@@ -514,12 +509,7 @@ mod tests {
 
     #[test]
     fn forced_over_the_limit_is_dropped_and_reported() {
-        let mut i = inst(
-            vec![pair("z1", "u1", "t", 0.9), pair("z1", "u2", "t", 0.1)],
-            1,
-            1,
-            3,
-        );
+        let mut i = inst(&[("z1", "u1", "t", 0.9), ("z1", "u2", "t", 0.1)], [1, 1, 3]);
         i.forced = vec![Triple::new("z1", "u1", "t"), Triple::new("z1", "u2", "t")];
         let s = solve_instance(&i).unwrap();
         assert_eq!(s.selected, vec![0]);
@@ -529,23 +519,18 @@ mod tests {
 
     #[test]
     fn bad_instances_are_errors() {
-        let i = inst(
-            vec![pair("z", "u", "t", 0.5), pair("z", "u", "t", 0.4)],
-            1,
-            1,
-            1,
-        );
+        let i = inst(&[("z", "u", "t", 0.5), ("z", "u", "t", 0.4)], [1, 1, 1]);
         assert_eq!(solve_instance(&i).unwrap_err().code(), "invalid_instance");
-        let mut i = inst(vec![pair("z", "u", "t", 0.5)], 1, 1, 1);
+        let mut i = inst(&[("z", "u", "t", 0.5)], [1, 1, 1]);
         i.forced = vec![Triple::new("z", "x", "t")];
         assert_eq!(solve_instance(&i).unwrap_err().code(), "invalid_instance");
-        let i = inst(vec![pair("z", "u", "t", f64::NAN)], 1, 1, 1);
+        let i = inst(&[("z", "u", "t", f64::NAN)], [1, 1, 1]);
         assert_eq!(solve_instance(&i).unwrap_err().code(), "invalid_instance");
     }
 
     #[test]
     fn instance_json_has_the_exact_shape() {
-        let mut i = inst(vec![pair("z", "u", "t", 0.5)], 1, 2, 3);
+        let mut i = inst(&[("z", "u", "t", 0.5)], [1, 2, 3]);
         i.forced = vec![Triple::new("z", "u", "t")];
         let json = serde_json::to_string(&i).unwrap();
         assert_eq!(

@@ -38,7 +38,6 @@ pub mod bundle;
 pub mod config;
 pub mod diagnose;
 pub mod export;
-pub mod fallback;
 pub mod flow;
 pub mod instance;
 pub mod scorer;
@@ -51,11 +50,11 @@ pub use batch::{
 pub use config::{PairingConfig, Triple};
 pub use diagnose::{Diagnostic, DiagnosticCode, Severity};
 pub use export::{export_csv, export_csv_with, export_xlsx, export_xlsx_with};
-pub use fallback::FallbackLexicalScorer;
 pub use instance::{Instance, InstancePair, Solution, random_instance, solve_instance};
 pub use scorer::{PairEvidence, PairScorer};
 
 use crate::domain::{TrackId, UniversityId, ZoneId};
+use crate::error_code::ErrorCode;
 
 /// Everything that can go wrong while proposing, revising, solving or exporting.
 #[derive(Debug, thiserror::Error)]
@@ -80,16 +79,16 @@ pub enum PairingError {
 
 impl PairingError {
     /// Stable snake_case code of the error, for clients and tests.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            PairingError::NoTracks => "no_tracks",
-            PairingError::UnknownTrack(_) => "unknown_track",
-            PairingError::UnknownZone(_) => "unknown_zone",
-            PairingError::UnknownUniversity(_) => "unknown_university",
-            PairingError::InvalidConfig(_) => "invalid_config",
-            PairingError::InvalidInstance(_) => "invalid_instance",
-            PairingError::ConflictingTriple(_) => "conflicting_triple",
-            PairingError::Export(_) => "export_failed",
+            PairingError::NoTracks => ErrorCode::NoTracks,
+            PairingError::UnknownTrack(_) => ErrorCode::UnknownTrack,
+            PairingError::UnknownZone(_) => ErrorCode::UnknownZone,
+            PairingError::UnknownUniversity(_) => ErrorCode::UnknownUniversity,
+            PairingError::InvalidConfig(_) => ErrorCode::InvalidConfig,
+            PairingError::InvalidInstance(_) => ErrorCode::InvalidInstance,
+            PairingError::ConflictingTriple(_) => ErrorCode::ConflictingTriple,
+            PairingError::Export(_) => ErrorCode::ExportFailed,
         }
     }
 }

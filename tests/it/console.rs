@@ -8,8 +8,8 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+use crate::doubles::OverlapMatcher;
 use shuanggao::app::App;
-use shuanggao::app::overlap::OverlapMatcher;
 use shuanggao::auth::{self, Role};
 use shuanggao::domain::Dataset;
 use shuanggao::http::{HttpConfig, router};

@@ -434,50 +434,49 @@ fn shuanggao(args: &[&str], cwd: &std::path::Path) -> std::process::Output {
         .expect("run shuanggao")
 }
 
-/// `eval`, `cluster` and `match` as external scripts call them; `eval` never writes into the dataset.
-#[test]
-fn eval_cluster_and_match_commands() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data_dir = dir.path().join("data");
-    support::write_dataset(&data_dir, &dataset());
-    let qrels = dir.path().join("q.qrels");
-    std::fs::write(&qrels, "d1 0 t1 2\nd1 0 t2 1\nd7 0 t8 1\nmissing 0 t1 1\n").expect("qrels");
-    let run = dir.path().join("run.txt");
-    let before: Vec<_> = std::fs::read_dir(&data_dir)
-        .expect("ls")
-        .map(|e| e.expect("entry").file_name())
-        .collect();
-    let out = shuanggao(
-        &[
-            "eval",
-            "--data",
-            data_dir.to_str().expect("utf8"),
-            "--qrels",
-            qrels.to_str().expect("utf8"),
-            "--run",
-            run.to_str().expect("utf8"),
-            "--depth",
-            "5",
-        ],
-        dir.path(),
-    );
+/// Runs `shuanggao` and returns what it printed; a failure fails the test with its error output.
+fn shuanggao_ok(args: &[&str], cwd: &std::path::Path) -> String {
+    let out = shuanggao(args, cwd);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let line = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `eval`, `cluster` and `match` as external scripts call them; `eval` never writes into the dataset.
+#[test]
+fn eval_cluster_and_match_commands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cwd = dir.path();
+    let data_dir = cwd.join("data");
+    support::write_dataset(&data_dir, &dataset());
+    let qrels = cwd.join("q.qrels");
+    std::fs::write(&qrels, "d1 0 t1 2\nd1 0 t2 1\nd7 0 t8 1\nmissing 0 t1 1\n").expect("qrels");
+    let run = cwd.join("run.txt");
+    let clusters = cwd.join("clusters.tsv");
+    let [data, qrels, run_arg, clusters_arg] =
+        [&data_dir, &qrels, &run, &clusters].map(|p| p.to_str().expect("utf8"));
+    let listing = || -> Vec<_> {
+        std::fs::read_dir(&data_dir)
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .collect()
+    };
+    let before = listing();
+    let eval = ["eval", "--data", data, "--qrels", qrels];
+    let line = shuanggao_ok(
+        &[&eval[..], &["--run", run_arg, "--depth", "5"]].concat(),
+        cwd,
+    );
     // Three queries; the one missing from the dataset scores zero, the two others find their teams first.
     assert!(line.starts_with("ndcg@10="), "{line}");
     assert!(
         line.contains("mrr@10=0.6667") && line.trim_end().ends_with("queries=3"),
         "{line}"
     );
-    let after: Vec<_> = std::fs::read_dir(&data_dir)
-        .expect("ls")
-        .map(|e| e.expect("entry").file_name())
-        .collect();
-    assert_eq!(before, after);
+    assert_eq!(before, listing());
     let run_text = std::fs::read_to_string(&run).expect("run file");
     let first: Vec<&str> = run_text
         .lines()
@@ -492,51 +491,16 @@ fn eval_cluster_and_match_commands() {
     assert!(first[4].parse::<f32>().expect("score") > 0.0);
     assert_eq!(run_text.lines().filter(|l| l.starts_with("d1 ")).count(), 5);
 
-    let out = shuanggao(
-        &[
-            "eval",
-            "--data",
-            data_dir.to_str().expect("utf8"),
-            "--qrels",
-            qrels.to_str().expect("utf8"),
-            "--direction",
-            "team-to-demand",
-        ],
-        dir.path(),
+    let reverse = shuanggao_ok(
+        &[&eval[..], &["--direction", "team-to-demand"]].concat(),
+        cwd,
     );
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("queries=3"));
-    let bad = shuanggao(
-        &[
-            "eval",
-            "--data",
-            "/nonexistent",
-            "--qrels",
-            qrels.to_str().expect("utf8"),
-        ],
-        dir.path(),
-    );
+    assert!(reverse.contains("queries=3"));
+    let bad = shuanggao(&["eval", "--data", "/nonexistent", "--qrels", qrels], cwd);
     assert_eq!(bad.status.code(), Some(2));
 
-    let clusters = dir.path().join("clusters.tsv");
-    let out = shuanggao(
-        &[
-            "cluster",
-            "--data",
-            data_dir.to_str().expect("utf8"),
-            "--k",
-            "2",
-            "--out",
-            clusters.to_str().expect("utf8"),
-        ],
-        dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("silhouette="));
+    let cluster = ["cluster", "--data", data, "--k", "2", "--out", clusters_arg];
+    assert!(shuanggao_ok(&cluster, cwd).contains("silhouette="));
     let rows = std::fs::read_to_string(&clusters).expect("clusters");
     assert_eq!(rows.lines().count(), 8);
     assert!(
@@ -544,40 +508,16 @@ fn eval_cluster_and_match_commands() {
             && ["0", "1"].contains(&l.split('\t').nth(1).unwrap_or("")))
     );
 
-    let out = shuanggao(
-        &[
-            "match",
-            "--data",
-            data_dir.to_str().expect("utf8"),
-            "--demand",
-            "d1",
-            "--limit",
-            "2",
-            "--json",
-        ],
-        dir.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let matched = [
+        "match", "--data", data, "--demand", "d1", "--limit", "2", "--json",
+    ];
+    let json: serde_json::Value = serde_json::from_str(&shuanggao_ok(&matched, cwd)).expect("json");
     assert_eq!(json[0]["team_id"], "t1");
     assert!(
         json[0]["explanation"]["summary"]
             .as_str()
             .is_some_and(|s| s.starts_with("该团队"))
     );
-    let out = shuanggao(
-        &[
-            "match",
-            "--data",
-            data_dir.to_str().expect("utf8"),
-            "--team",
-            "nope",
-        ],
-        dir.path(),
-    );
+    let out = shuanggao(&["match", "--data", data, "--team", "nope"], cwd);
     assert_eq!(out.status.code(), Some(2));
 }

@@ -227,14 +227,16 @@ fn material_from_parts_drives_the_generator() {
                "keywords": ["热失控", "内短路"]},
       "demand": {"titles": ["动力电池热失控预警"], "pains": ["报警太晚"], "goals": ["提前预警"], "indicators": ["提前量不少于30分钟"],
                  "scenarios": ["储能柜"], "keywords": ["热失控预警"], "enterprise_kinds": ["储能系统集成商"]}}]"#;
-    let material = Material::from_parts(
-        tracks,
-        zones,
-        universities,
-        &[("fixture.json", topic)],
-        r#"{"u-a": ["f-storage"]}"#,
-    )
-    .expect("fixture material");
+    let with_affinity = |affinity: &str| {
+        Material::from_parts(
+            tracks,
+            zones,
+            universities,
+            &[("fixture.json", topic)],
+            affinity,
+        )
+    };
+    let material = with_affinity(r#"{"u-a": ["f-storage"]}"#).expect("fixture material");
     let dir = tempfile::tempdir().expect("temporary directory");
     let summary = generator::generate(
         &material,
@@ -255,13 +257,7 @@ fn material_from_parts_drives_the_generator() {
     let ds = dataset::load(dir.path()).unwrap_or_else(|err| panic!("invalid:\n{err}"));
     assert!(ds.demands.iter().all(|d| d.zone_id.as_str() == "z-a"));
 
-    let broken = Material::from_parts(
-        tracks,
-        zones,
-        universities,
-        &[("fixture.json", topic)],
-        r#"{"u-x": ["f-storage"]}"#,
-    );
+    let broken = with_affinity(r#"{"u-x": ["f-storage"]}"#);
     assert_eq!(
         broken.expect_err("unknown university").code(),
         "invalid_gen_material"

@@ -5,6 +5,7 @@ mod batch_scoring;
 mod cli;
 mod console;
 mod dataset;
+mod doubles;
 mod durability;
 mod engine;
 mod english;

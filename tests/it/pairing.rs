@@ -13,8 +13,9 @@ use shuanggao::domain::{
 use shuanggao::pairing::bundle::quality_of;
 use shuanggao::pairing::synthetic::{SyntheticSpec, synthetic};
 use shuanggao::pairing::{
-    Batch, DiagnosticCode, Instance, InstancePair, PairEvidence, PairScorer, PairingConfig,
-    Severity, Triple, export_csv, export_xlsx, propose, revise, solve_instance,
+    Batch, Diagnostic, DiagnosticCode, Instance, InstancePair, PairEvidence, PairScorer,
+    PairingConfig, PairingError, Proposal, Severity, Triple, export_csv, export_xlsx, propose,
+    revise, solve_instance,
 };
 
 // ---------- the solver on bare instances ----------
@@ -341,6 +342,16 @@ fn no_progress() -> impl FnMut(shuanggao::pairing::Progress) {
     |_| {}
 }
 
+/// Proposes a batch for `tracks`, ignoring progress.
+fn proposal(
+    data: &Dataset,
+    scorer: &dyn PairScorer,
+    tracks: &[TrackId],
+    config: &PairingConfig,
+) -> Result<Proposal, PairingError> {
+    propose(data, scorer, tracks, config, &mut no_progress())
+}
+
 /// Team loads over a whole batch never exceed capacities.
 fn assert_capacities(data: &Dataset, batch: &Batch) {
     let mut load: HashMap<&str, u32> = HashMap::new();
@@ -382,7 +393,7 @@ fn bundle_takes_best_teams_within_capacity_and_skips_excluded_demands() {
         zone_track_max: 1,
         ..PairingConfig::default()
     };
-    let p = propose(&data, &scorer, &h2(), &config, &mut no_progress()).unwrap();
+    let p = proposal(&data, &scorer, &h2(), &config).unwrap();
     let b = &p.batch;
     assert_eq!(b.pairings.len(), 1);
     let pairing = &b.pairings[0];
@@ -440,14 +451,7 @@ fn bundle_takes_best_teams_within_capacity_and_skips_excluded_demands() {
 fn team_capacity_holds_across_the_whole_batch() {
     // One university, one strong team of capacity 3, three zones: shared capacity, then top-up.
     let (data, scorer) = world(3, &[("ua", &[("ta1", 3, 0.9), ("ta2", 20, 0.3)])], 5);
-    let p = propose(
-        &data,
-        &scorer,
-        &h2(),
-        &PairingConfig::default(),
-        &mut no_progress(),
-    )
-    .unwrap();
+    let p = proposal(&data, &scorer, &h2(), &PairingConfig::default()).unwrap();
     assert_eq!(p.batch.pairings.len(), 3);
     assert_capacities(&data, &p.batch);
     let ta1: usize = p
@@ -472,14 +476,7 @@ fn team_capacity_holds_across_the_whole_batch() {
 fn capacity_left_after_the_solve_tops_up_short_pairings() {
     // university_max = 3 shares ta1's capacity 3 as 1 per pairing; only one zone, so top-up gives it 3.
     let (data, scorer) = world(1, &[("ua", &[("ta1", 3, 0.9)])], 5);
-    let p = propose(
-        &data,
-        &scorer,
-        &h2(),
-        &PairingConfig::default(),
-        &mut no_progress(),
-    )
-    .unwrap();
+    let p = proposal(&data, &scorer, &h2(), &PairingConfig::default()).unwrap();
     let pairing = &p.batch.pairings[0];
     assert_eq!(pairing.bundle.benchmark_projects.len(), 3);
     assert_eq!(pairing.explanation.breakdown.topped_up, 2);
@@ -503,7 +500,7 @@ proptest! {
         let spec = SyntheticSpec { zones: 6, universities: 8, teams: 60, demands: 150, tracks: 3, seed };
         let (data, scorer) = synthetic(&spec);
         let tracks: Vec<TrackId> = data.tracks.iter().map(|t| t.id.clone()).collect();
-        let first = propose(&data, &scorer, &tracks, &PairingConfig::default(), &mut no_progress()).unwrap();
+        let first = proposal(&data, &scorer, &tracks, &PairingConfig::default()).unwrap();
         let forbidden: Vec<Triple> = first.batch.pairings.iter().take(forbid).map(|p| p.triple()).collect();
         let config = PairingConfig {
             zone_track_min: min,
@@ -512,7 +509,7 @@ proptest! {
             forbidden: forbidden.clone(),
             ..PairingConfig::default()
         };
-        let p = propose(&data, &scorer, &tracks, &config, &mut no_progress()).unwrap();
+        let p = proposal(&data, &scorer, &tracks, &config).unwrap();
         let b = &p.batch;
         assert_capacities(&data, b);
         let index: HashMap<Triple, usize> =
@@ -544,7 +541,7 @@ fn too_few_demands_is_named_when_full_bundles_are_required() {
         require_full_bundle: true,
         ..PairingConfig::default()
     };
-    let p = propose(&data, &scorer, &h2(), &config, &mut no_progress()).unwrap();
+    let p = proposal(&data, &scorer, &h2(), &config).unwrap();
     assert!(p.batch.pairings.is_empty());
     assert!(!p.batch.optimality.feasible);
     let d = &p.batch.diagnostics[0];
@@ -559,25 +556,13 @@ fn too_few_demands_is_named_when_full_bundles_are_required() {
 #[test]
 fn shortfall_is_reported_not_padded() {
     let (data, scorer) = world(1, &[("ua", &[("ta1", 10, 0.9)])], 3);
-    let p = propose(
-        &data,
-        &scorer,
-        &h2(),
-        &PairingConfig::default(),
-        &mut no_progress(),
-    )
-    .unwrap();
+    let p = proposal(&data, &scorer, &h2(), &PairingConfig::default()).unwrap();
     assert!(p.batch.optimality.feasible);
     let pairing = &p.batch.pairings[0];
     assert_eq!(pairing.bundle.benchmark_projects.len(), 3);
     let s = pairing.bundle.shortfall.as_ref().unwrap();
     assert_eq!((s.projects, s.zone_demands, s.target), (3, 3, 10));
-    let d = p
-        .batch
-        .diagnostics
-        .iter()
-        .find(|d| d.code == DiagnosticCode::BenchmarkShortfall)
-        .unwrap();
+    let d = diagnostic(&p.batch, DiagnosticCode::BenchmarkShortfall);
     assert_eq!(d.severity, Severity::Shortfall);
     assert!(
         d.message
@@ -592,16 +577,12 @@ fn zones_competing_for_one_university_are_named() {
         university_max: 2,
         ..PairingConfig::default()
     };
-    let p = propose(&data, &scorer, &h2(), &config, &mut no_progress()).unwrap();
+    let p = proposal(&data, &scorer, &h2(), &config).unwrap();
     let b = &p.batch;
     assert!(!b.optimality.feasible);
     assert_eq!(b.optimality.unmet_minimums, 1);
     assert_eq!(b.pairings.len(), 2, "the best partial proposal comes along");
-    let d = b
-        .diagnostics
-        .iter()
-        .find(|d| d.code == DiagnosticCode::UniversityCapacity)
-        .unwrap();
+    let d = diagnostic(b, DiagnosticCode::UniversityCapacity);
     assert_eq!(d.severity, Severity::Infeasible);
     assert!(
         d.message.contains("each need a partner in 氢能 but only university ua大学 has candidates left and university_max = 2"),
@@ -627,54 +608,66 @@ fn all_forbidden_and_min_quality_are_named() {
         ],
         ..PairingConfig::default()
     };
-    let p = propose(&data, &scorer, &h2(), &config, &mut no_progress()).unwrap();
-    let d = &p.batch.diagnostics[0];
-    assert_eq!(d.code, DiagnosticCode::AllCandidatesForbidden);
-    assert_eq!(
-        d.message,
-        "every candidate university for 第0高新区 in 氢能 is forbidden: ua大学, ub大学"
+    first_diagnostic(
+        &data,
+        &scorer,
+        &config,
+        DiagnosticCode::AllCandidatesForbidden,
+        "every candidate university for 第0高新区 in 氢能 is forbidden: ua大学, ub大学",
     );
 
     let config = PairingConfig {
         min_quality: Some(0.95),
         ..PairingConfig::default()
     };
-    let p = propose(&data, &scorer, &h2(), &config, &mut no_progress()).unwrap();
-    let d = &p.batch.diagnostics[0];
-    assert_eq!(d.code, DiagnosticCode::BelowMinQuality);
-    assert_eq!(
-        d.message,
-        "no candidate for 第0高新区 in 氢能 reaches min_quality = 0.95 (best: ua大学 at 0.900)"
+    first_diagnostic(
+        &data,
+        &scorer,
+        &config,
+        DiagnosticCode::BelowMinQuality,
+        "no candidate for 第0高新区 in 氢能 reaches min_quality = 0.95 (best: ua大学 at 0.900)",
     );
+}
+
+/// The diagnostic of `batch` with this code.
+fn diagnostic(batch: &Batch, code: DiagnosticCode) -> &Diagnostic {
+    batch
+        .diagnostics
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| panic!("no {code:?} diagnostic"))
+}
+
+/// The first diagnostic of a hydrogen batch proposed with `config` has this code and message.
+fn first_diagnostic(
+    data: &Dataset,
+    scorer: &dyn PairScorer,
+    config: &PairingConfig,
+    code: DiagnosticCode,
+    message: &str,
+) {
+    let p = proposal(data, scorer, &h2(), config).unwrap();
+    let d = &p.batch.diagnostics[0];
+    assert_eq!((d.code, d.message.as_str()), (code, message));
 }
 
 #[test]
 fn bad_requests_are_errors_with_codes() {
     let (data, scorer) = world(1, &[("ua", &[("ta1", 3, 0.9)])], 3);
-    let err = propose(
-        &data,
-        &scorer,
-        &["nope".into()],
-        &PairingConfig::default(),
-        &mut no_progress(),
-    )
-    .unwrap_err();
-    assert_eq!(err.code(), "unknown_track");
-    let err = propose(
-        &data,
-        &scorer,
-        &[],
-        &PairingConfig::default(),
-        &mut no_progress(),
-    )
-    .unwrap_err();
-    assert_eq!(err.code(), "no_tracks");
-    let config = PairingConfig {
+    let default = PairingConfig::default();
+    let forced_nobody = PairingConfig {
         forced: vec![Triple::new("z0", "nobody", "f-h2")],
         ..PairingConfig::default()
     };
-    let err = propose(&data, &scorer, &h2(), &config, &mut no_progress()).unwrap_err();
-    assert_eq!(err.code(), "unknown_university");
+    let cases: [(&[TrackId], &PairingConfig, &str); 3] = [
+        (&["nope".into()], &default, "unknown_track"),
+        (&[], &default, "no_tracks"),
+        (&h2(), &forced_nobody, "unknown_university"),
+    ];
+    for (tracks, config, code) in cases {
+        let err = proposal(&data, &scorer, tracks, config).unwrap_err();
+        assert_eq!(err.code(), code);
+    }
 }
 
 // ---------- revision ----------
@@ -687,7 +680,7 @@ proptest! {
         let spec = SyntheticSpec { zones: 5, universities: 6, teams: 50, demands: 120, tracks: 2, seed };
         let (data, scorer) = synthetic(&spec);
         let tracks: Vec<TrackId> = data.tracks.iter().map(|t| t.id.clone()).collect();
-        let first = propose(&data, &scorer, &tracks, &PairingConfig::default(), &mut no_progress()).unwrap().batch;
+        let first = proposal(&data, &scorer, &tracks, &PairingConfig::default()).unwrap().batch;
         let mut approved = vec![];
         let mut rejected = vec![];
         for (p, &k) in first.pairings.iter().zip(&picks) {
@@ -727,27 +720,10 @@ fn export_reads_back_as_csv_and_xlsx() {
         &[("ua", &[("ta1", 30, 0.9)]), ("ub", &[("tb1", 30, 0.7)])],
         10,
     );
-    let batch = propose(
-        &data,
-        &scorer,
-        &h2(),
-        &PairingConfig::default(),
-        &mut no_progress(),
-    )
-    .unwrap()
-    .batch;
-    let headers = [
-        "园区",
-        "高校",
-        "赛道",
-        "领军人才",
-        "平台",
-        "基金",
-        "标杆项目数",
-        "得分",
-        "状态",
-        "说明",
-    ];
+    let batch = proposal(&data, &scorer, &h2(), &PairingConfig::default())
+        .unwrap()
+        .batch;
+    let headers = crate::support::EXPORT_HEADERS;
 
     let csv = String::from_utf8(export_csv(&batch)).unwrap();
     let csv = csv.strip_prefix('\u{feff}').unwrap();

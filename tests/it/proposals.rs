@@ -9,29 +9,16 @@ use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::doubles::OverlapMatcher;
 use reqwest::Method;
 use serde_json::{Value, json};
 use shuanggao::app::App;
-use shuanggao::app::overlap::OverlapMatcher;
 use shuanggao::auth::{self, Role};
 use shuanggao::http::{self, HttpConfig};
 use shuanggao::store::Store;
 use tokio::sync::oneshot;
 
-use crate::support::{Reply, TestApp, seeded_store, spawn_app};
-
-const HEADERS: [&str; 10] = [
-    "园区",
-    "高校",
-    "赛道",
-    "领军人才",
-    "平台",
-    "基金",
-    "标杆项目数",
-    "得分",
-    "状态",
-    "说明",
-];
+use crate::support::{EXPORT_HEADERS, Reply, TestApp, seeded_store, spawn_app};
 
 async fn start(app: &TestApp, body: Value) -> String {
     let r = app
@@ -624,7 +611,7 @@ async fn exports_carry_chinese_headers_and_the_review_status() {
         .strip_prefix('\u{feff}')
         .expect("UTF-8 byte-order mark");
     let rows = parse_csv(text);
-    assert_eq!(rows[0], HEADERS);
+    assert_eq!(rows[0], EXPORT_HEADERS);
     assert_eq!(rows.len(), list.len() + 1);
     for (i, (row, p)) in rows[1..].iter().zip(&list).enumerate() {
         assert_eq!(row.len(), 10);
@@ -661,7 +648,7 @@ async fn exports_carry_chinese_headers_and_the_review_status() {
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
-    assert_eq!(rows[0], HEADERS);
+    assert_eq!(rows[0], EXPORT_HEADERS);
     assert_eq!(rows.len(), list.len() + 1);
     for (i, (row, p)) in rows[1..].iter().zip(&list).enumerate() {
         assert_eq!(row[0], p["zone_name"].as_str().unwrap());

@@ -6,15 +6,29 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Once};
 
+use crate::doubles::OverlapMatcher;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shuanggao::app::App;
-use shuanggao::app::overlap::OverlapMatcher;
 use shuanggao::auth::{self, Role};
 use shuanggao::domain::Dataset;
 use shuanggao::http::{self, HttpConfig};
 use shuanggao::store::{Actor, NewPairing, Store};
 use tokio::sync::oneshot;
+
+/// The column headers of the CSV and XLSX exports, in order, as a zone manager reads them.
+pub const EXPORT_HEADERS: [&str; 10] = [
+    "园区",
+    "高校",
+    "赛道",
+    "领军人才",
+    "平台",
+    "基金",
+    "标杆项目数",
+    "得分",
+    "状态",
+    "说明",
+];
 
 /// Two tracks, two zones, two universities, four teams and four demands.
 pub fn dataset() -> Dataset {

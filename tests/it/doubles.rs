@@ -1,4 +1,4 @@
-//! A deterministic token-overlap [`Matcher`]: the test double the service's own tests run against.
+//! A deterministic token-overlap [`Matcher`]: the test double the service's tests run against.
 //!
 //! It scores a pair by the cosine of two token sets (lower-cased Latin words and Chinese character
 //! bigrams). It exists so that the HTTP layer, auth and persistence can be tested with predictable
@@ -9,8 +9,9 @@ use std::sync::RwLock;
 
 use serde_json::json;
 
-use super::{DocKind, Matcher, MatcherError, PairMatch, SearchHit};
-use crate::domain::{Dataset, Demand, DemandId, Team, TeamId};
+use shuanggao::analysis::char_bigrams;
+use shuanggao::app::{DocKind, Matcher, MatcherError, PairMatch, SearchHit};
+use shuanggao::domain::{Dataset, Demand, DemandId, Team, TeamId};
 
 type Tokens = BTreeSet<String>;
 
@@ -40,18 +41,21 @@ fn is_cjk(c: char) -> bool {
 pub fn tokens(text: &str) -> Tokens {
     let mut out = Tokens::new();
     let mut word = String::new();
-    let mut prev_cjk: Option<char> = None;
+    let mut run = String::new();
+    fn flush_run(run: &mut String, out: &mut Tokens) {
+        for (a, b) in char_bigrams(run, false) {
+            out.insert(format!("{a}{b}"));
+        }
+        run.clear();
+    }
     for c in text.chars() {
         if is_cjk(c) {
             if !word.is_empty() {
                 out.insert(std::mem::take(&mut word));
             }
-            if let Some(p) = prev_cjk {
-                out.insert(format!("{p}{c}"));
-            }
-            prev_cjk = Some(c);
+            run.push(c);
         } else {
-            prev_cjk = None;
+            flush_run(&mut run, &mut out);
             if c.is_alphanumeric() {
                 word.extend(c.to_lowercase());
             } else if !word.is_empty() {
@@ -59,6 +63,7 @@ pub fn tokens(text: &str) -> Tokens {
             }
         }
     }
+    flush_run(&mut run, &mut out);
     if !word.is_empty() {
         out.insert(word);
     }
@@ -305,7 +310,6 @@ impl Matcher for OverlapMatcher {
     }
 }
 
-#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,302 @@
+//! The catalog: tracks, zones, universities, teams and demands, imported once and then edited team by
+//! team and demand by demand, plus the `meta` key-value table.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{NOW, Result, Store, StoreError, found, from_json, to_json};
+use crate::domain::{Dataset, Demand, DemandId, Team, TeamId, UniversityId, ZoneId};
+
+/// How many rows an import wrote per table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
+pub struct ImportCounts {
+    pub tracks: usize,
+    pub zones: usize,
+    pub universities: usize,
+    pub teams: usize,
+    pub demands: usize,
+}
+
+impl Store {
+    /// A value from the `meta` table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
+                    row.get(0)
+                })
+                .optional()?,
+            )
+        })
+    }
+
+    /// Sets a value in the `meta` table.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Whether a dataset has been imported into this database.
+    pub fn is_imported(&self) -> Result<bool> {
+        Ok(self.meta("dataset_imported_at")?.is_some())
+    }
+
+    /// Imports a whole dataset in one transaction and marks the database as imported, recording
+    /// `source` (e.g. the dataset folder). Fails if a dataset was imported already.
+    pub fn import_dataset(&self, data: &Dataset, source: &str) -> Result<ImportCounts> {
+        self.write(|tx| {
+            let imported: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'dataset_imported_at'",
+                    [],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if imported.is_some() {
+                return Err(StoreError::AlreadyExists {
+                    what: "dataset",
+                    id: source.to_owned(),
+                });
+            }
+            {
+                let mut stmt = tx.prepare("INSERT INTO tracks (id, payload) VALUES (?1, ?2)")?;
+                for t in &data.tracks {
+                    stmt.execute(params![t.id.as_str(), to_json(t)?])?;
+                }
+                let mut stmt =
+                    tx.prepare("INSERT INTO zones (id, city, payload) VALUES (?1, ?2, ?3)")?;
+                for z in &data.zones {
+                    stmt.execute(params![z.id.as_str(), z.city, to_json(z)?])?;
+                }
+                let mut stmt =
+                    tx.prepare("INSERT INTO universities (id, city, payload) VALUES (?1, ?2, ?3)")?;
+                for u in &data.universities {
+                    stmt.execute(params![u.id.as_str(), u.city, to_json(u)?])?;
+                }
+                for team in &data.teams {
+                    insert_record(tx, team)?;
+                }
+                for demand in &data.demands {
+                    insert_record(tx, demand)?;
+                }
+            }
+            tx.execute(
+                &format!(
+                    "INSERT INTO meta (key, value) VALUES ('dataset_imported_at', {NOW}),
+                     ('dataset_source', ?1)"
+                ),
+                [source],
+            )?;
+            Ok(ImportCounts {
+                tracks: data.tracks.len(),
+                zones: data.zones.len(),
+                universities: data.universities.len(),
+                teams: data.teams.len(),
+                demands: data.demands.len(),
+            })
+        })
+    }
+
+    /// Reads the whole catalog back, in insertion order.
+    pub fn load_dataset(&self) -> Result<Dataset> {
+        self.read(|c| {
+            fn all<T: DeserializeOwned>(c: &Connection, table: &str) -> Result<Vec<T>> {
+                let mut stmt = c.prepare(&format!("SELECT payload FROM {table} ORDER BY rowid"))?;
+                let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+                let mut out = Vec::new();
+                for row in rows {
+                    out.push(from_json(table, &row?)?);
+                }
+                Ok(out)
+            }
+            Ok(Dataset {
+                tracks: all(c, "tracks")?,
+                zones: all(c, "zones")?,
+                universities: all(c, "universities")?,
+                teams: all(c, "teams")?,
+                demands: all(c, "demands")?,
+            })
+        })
+    }
+
+    /// Whether a zone with this id was imported.
+    pub fn zone_exists(&self, id: &ZoneId) -> Result<bool> {
+        self.exists("zones", id.as_str())
+    }
+
+    /// Whether a university with this id was imported.
+    pub fn university_exists(&self, id: &UniversityId) -> Result<bool> {
+        self.exists("universities", id.as_str())
+    }
+
+    fn exists(&self, table: &str, id: &str) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.query_row(
+                &format!("SELECT 1 FROM {table} WHERE id = ?1"),
+                [id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+        })
+    }
+
+    /// Inserts a new team; `AlreadyExists` if its id is taken.
+    pub fn insert_team(&self, team: &Team) -> Result<()> {
+        self.write(|tx| insert_record(tx, team))
+    }
+
+    /// Replaces a team; `NotFound` if there is none with its id.
+    pub fn update_team(&self, team: &Team) -> Result<()> {
+        self.write(|tx| update_record(tx, team))
+    }
+
+    /// Deletes a team; `NotFound` if there is none.
+    pub fn delete_team(&self, id: &TeamId) -> Result<()> {
+        self.write(|tx| delete_record::<Team>(tx, id.as_str()))
+    }
+
+    /// Inserts a new demand; `AlreadyExists` if its id is taken.
+    pub fn insert_demand(&self, demand: &Demand) -> Result<()> {
+        self.write(|tx| insert_record(tx, demand))
+    }
+
+    /// Replaces a demand; `NotFound` if there is none with its id.
+    pub fn update_demand(&self, demand: &Demand) -> Result<()> {
+        self.write(|tx| update_record(tx, demand))
+    }
+
+    /// Deletes a demand; `NotFound` if there is none.
+    pub fn delete_demand(&self, id: &DemandId) -> Result<()> {
+        self.write(|tx| delete_record::<Demand>(tx, id.as_str()))
+    }
+}
+
+/// A catalog record that is written one at a time: a team (under its university) or a demand (under its
+/// zone), stored as a JSON payload next to its id and its owner's id.
+trait Record: Serialize {
+    /// The table.
+    const TABLE: &'static str;
+    /// The column of the owner's id.
+    const OWNER: &'static str;
+    /// The word errors use.
+    const WHAT: &'static str;
+    fn id(&self) -> &str;
+    fn owner(&self) -> &str;
+}
+
+impl Record for Team {
+    const TABLE: &'static str = "teams";
+    const OWNER: &'static str = "university_id";
+    const WHAT: &'static str = "team";
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn owner(&self) -> &str {
+        self.university_id.as_str()
+    }
+}
+
+impl Record for Demand {
+    const TABLE: &'static str = "demands";
+    const OWNER: &'static str = "zone_id";
+    const WHAT: &'static str = "demand";
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+    fn owner(&self) -> &str {
+        self.zone_id.as_str()
+    }
+}
+
+fn insert_record<R: Record>(tx: &Transaction<'_>, record: &R) -> Result<()> {
+    let (table, owner) = (R::TABLE, R::OWNER);
+    let n = tx.execute(
+        &format!(
+            "INSERT INTO {table} (id, {owner}, payload, updated_at) VALUES (?1, ?2, ?3, {NOW})
+             ON CONFLICT (id) DO NOTHING"
+        ),
+        params![record.id(), record.owner(), to_json(record)?],
+    )?;
+    if n == 0 {
+        return Err(StoreError::AlreadyExists {
+            what: R::WHAT,
+            id: record.id().to_owned(),
+        });
+    }
+    Ok(())
+}
+
+fn update_record<R: Record>(tx: &Transaction<'_>, record: &R) -> Result<()> {
+    let (table, owner) = (R::TABLE, R::OWNER);
+    let n = tx.execute(
+        &format!("UPDATE {table} SET {owner} = ?2, payload = ?3, updated_at = {NOW} WHERE id = ?1"),
+        params![record.id(), record.owner(), to_json(record)?],
+    )?;
+    found(n, R::WHAT, record.id())
+}
+
+fn delete_record<R: Record>(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    let n = tx.execute(&format!("DELETE FROM {} WHERE id = ?1", R::TABLE), [id])?;
+    found(n, R::WHAT, id)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::testkit::*;
+
+    #[test]
+    fn import_then_load_round_trips_and_import_is_once() {
+        let (_dir, store) = open();
+        assert!(!store.is_imported().unwrap());
+        let data = dataset();
+        let counts = store.import_dataset(&data, "fixture").unwrap();
+        assert_eq!((counts.teams, counts.demands), (1, 1));
+        assert!(store.is_imported().unwrap());
+        assert_eq!(store.load_dataset().unwrap(), data);
+        assert_eq!(
+            store.import_dataset(&data, "fixture").unwrap_err().code(),
+            "already_exists"
+        );
+        assert_eq!(
+            store.meta("dataset_source").unwrap().as_deref(),
+            Some("fixture")
+        );
+    }
+
+    #[test]
+    fn team_and_demand_writes() {
+        let (_dir, store) = open();
+        store.import_dataset(&dataset(), "fixture").unwrap();
+        assert_eq!(
+            store.insert_team(&team("team1", "u1")).unwrap_err().code(),
+            "already_exists"
+        );
+        store.insert_team(&team("team2", "u1")).unwrap();
+        let mut changed = team("team2", "u1");
+        changed.name = "新名字".into();
+        store.update_team(&changed).unwrap();
+        assert_eq!(
+            store.update_team(&team("nope", "u1")).unwrap_err().code(),
+            "not_found"
+        );
+        let loaded = store.load_dataset().unwrap();
+        assert_eq!(loaded.teams.len(), 2);
+        assert_eq!(loaded.teams[1].name, "新名字");
+        store.delete_team(&"team2".into()).unwrap();
+        assert_eq!(
+            store.delete_team(&"team2".into()).unwrap_err().code(),
+            "not_found"
+        );
+        store.insert_demand(&demand("d2", "z1")).unwrap();
+        store.delete_demand(&"d2".into()).unwrap();
+        assert_eq!(store.load_dataset().unwrap(), dataset());
+    }
+}

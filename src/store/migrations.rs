@@ -1,0 +1,177 @@
+//! The schema: its migrations in order and how [`Store::open`] applies them.
+
+use rusqlite::Connection;
+
+use super::{Result, Store, StoreError};
+
+/// Schema migrations; migration `i` brings the database to `user_version = i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: catalog, tokens, pairings, review history, comments, proposal jobs.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE tracks (id TEXT PRIMARY KEY, payload TEXT NOT NULL);
+    CREATE TABLE zones (id TEXT PRIMARY KEY, city TEXT NOT NULL, payload TEXT NOT NULL);
+    CREATE TABLE universities (id TEXT PRIMARY KEY, city TEXT NOT NULL, payload TEXT NOT NULL);
+    CREATE TABLE teams (
+        id TEXT PRIMARY KEY,
+        university_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX teams_university ON teams (university_id);
+    CREATE TABLE demands (
+        id TEXT PRIMARY KEY,
+        zone_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX demands_zone ON demands (zone_id);
+    CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE TABLE proposal_jobs (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        progress REAL NOT NULL DEFAULT 0,
+        request TEXT NOT NULL,
+        result TEXT,
+        error TEXT,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE pairings (
+        id TEXT PRIMARY KEY,
+        batch_id TEXT REFERENCES proposal_jobs (id),
+        zone_id TEXT NOT NULL,
+        university_id TEXT NOT NULL,
+        track_id TEXT NOT NULL,
+        bundle TEXT NOT NULL,
+        quality REAL NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('proposed', 'approved', 'rejected', 'changes_requested')),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX pairings_zone ON pairings (zone_id);
+    CREATE INDEX pairings_university ON pairings (university_id);
+    CREATE INDEX pairings_status_track ON pairings (status, track_id);
+    CREATE TABLE review_history (
+        id INTEGER PRIMARY KEY,
+        pairing_id TEXT NOT NULL REFERENCES pairings (id),
+        at TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        actor_role TEXT NOT NULL,
+        action TEXT NOT NULL,
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        comment TEXT NOT NULL
+    );
+    CREATE INDEX review_history_pairing ON review_history (pairing_id, id);
+    CREATE TRIGGER review_history_no_update BEFORE UPDATE ON review_history
+        BEGIN SELECT RAISE(ABORT, 'review history is append-only'); END;
+    CREATE TRIGGER review_history_no_delete BEFORE DELETE ON review_history
+        BEGIN SELECT RAISE(ABORT, 'review history is append-only'); END;
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        pairing_id TEXT NOT NULL REFERENCES pairings (id),
+        at TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        actor_role TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX comments_pairing ON comments (pairing_id, id);
+    "#,
+    // 2: proposal jobs carry their kind (propose or revise), the job they revise, the stage they are at
+    // and a summary of their batch; a re-proposal supersedes the open pairings of the batch it revises.
+    r#"
+    ALTER TABLE proposal_jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'propose';
+    ALTER TABLE proposal_jobs ADD COLUMN parent_id TEXT REFERENCES proposal_jobs (id);
+    ALTER TABLE proposal_jobs ADD COLUMN stage TEXT;
+    ALTER TABLE proposal_jobs ADD COLUMN summary TEXT;
+    ALTER TABLE pairings ADD COLUMN superseded_by TEXT REFERENCES proposal_jobs (id);
+    CREATE INDEX pairings_batch ON pairings (batch_id);
+    "#,
+];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+impl Store {
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.read(|c| Ok(c.pragma_query_value(None, "user_version", |row| row.get(0))?))
+    }
+}
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::PairingStatus;
+    use rusqlite::Connection;
+
+    #[test]
+    fn a_version_1_database_migrates_with_its_jobs_and_pairings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATIONS[0]).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            c.execute_batch(
+                "INSERT INTO proposal_jobs (id, state, progress, request, created_by, created_at,
+                    updated_at) VALUES ('j0', 'done', 100, '{}', 'x', 'then', 'then');
+                 INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle, quality,
+                    status, version, created_at, updated_at)
+                 VALUES ('p0', 'j0', 'z', 'u', 't', '{}', 0.5, 'approved', 2, 'then', 'then');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let job = store.job("j0").unwrap().unwrap();
+        assert_eq!(
+            (job.kind.as_str(), job.stage, job.summary),
+            ("propose", None, None)
+        );
+        let p = store.pairing("p0").unwrap().unwrap();
+        assert_eq!((p.status, p.superseded_by), (PairingStatus::Approved, None));
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let err = Store::open(&path).unwrap_err();
+        assert_eq!(err.code(), "store_schema_too_new");
+    }
+}
