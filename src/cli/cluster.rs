@@ -55,8 +55,8 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
         save_models: false,
         ..OpenOptions::default()
     };
-    let (engine, _) = Engine::open_with(
-        &data,
+    let (engine, _) = Engine::open(
+        data,
         &tmp.path().join("index"),
         &tmp.path().join("models"),
         &options,
@@ -163,7 +163,7 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
             .unzip();
         println!(
             "nmi={:.4} labelled={}",
-            shuanggao::metrics::nmi(&a, &b),
+            shuanggao::evaluation::nmi(&a, &b),
             a.len()
         );
     }
