@@ -307,8 +307,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let cpu_before = cpu_seconds();
-    let (engine, report) = Engine::open_shared(
-        std::sync::Arc::new(data),
+    let (engine, report) = Engine::open(
+        data,
         &tmp.path().join("index"),
         &tmp.path().join("models"),
         &options,

@@ -53,7 +53,7 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
         train,
         ..OpenOptions::default()
     };
-    let (_scratch, engine) = super::load::scratch_engine(&data, options)?;
+    let (_scratch, engine) = super::load::scratch_engine(data, options)?;
     let (ids, clusters, labels, vectors): (Vec<String>, Vec<usize>, Vec<String>, Vec<Vec<f32>>) =
         match args.of {
             Side::Teams => {
@@ -150,7 +150,7 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
             .unzip();
         println!(
             "nmi={:.4} labelled={}",
-            shuanggao::metrics::nmi(&a, &b),
+            shuanggao::evaluation::nmi(&a, &b),
             a.len()
         );
     }

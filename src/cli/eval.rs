@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use rayon::prelude::*;
 use shuanggao::domain::{Dataset, DemandId, TeamId};
+use shuanggao::evaluation;
 use shuanggao::matching::fit::{self, FitQuery};
 use shuanggao::matching::{
     Engine, FEATURES, MatchError, N_FEATURES, OpenOptions, ScoringConfig, Weights, config,
 };
-use shuanggao::metrics;
 
 use super::InputError;
 
@@ -45,9 +45,9 @@ pub struct EvalArgs {
     pub scoring: Option<PathBuf>,
 }
 
-pub(crate) fn read_qrels(path: &Path) -> Result<(metrics::Qrels, Vec<String>), InputError> {
+pub(crate) fn read_qrels(path: &Path) -> Result<(evaluation::Qrels, Vec<String>), InputError> {
     let text = super::load::text(path)?;
-    metrics::parse_qrels(&text).map_err(|e| InputError(format!("{}: {e}", path.display())))
+    evaluation::parse_qrels(&text).map_err(|e| InputError(format!("{}: {e}", path.display())))
 }
 
 fn scoring(path: Option<&Path>) -> anyhow::Result<ScoringConfig> {
@@ -101,12 +101,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         config: Some(config),
         ..OpenOptions::default()
     };
-    let (_scratch, engine) = super::load::scratch_engine(&data, options)?;
+    let (_scratch, engine) = super::load::scratch_engine(data, options)?;
     let ranked = rank_all(&engine, &order, args.direction, args.depth)?;
     if let Some(path) = &args.run {
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
         for (q, results) in &ranked {
-            file.write_all(metrics::run_lines(q, results, "shuanggao").as_bytes())?;
+            file.write_all(evaluation::run_lines(q, results, "shuanggao").as_bytes())?;
         }
         file.flush()?;
     }
@@ -114,7 +114,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         .into_iter()
         .map(|(q, r)| (q, r.into_iter().map(|(d, _)| d).collect()))
         .collect();
-    println!("{}", metrics::evaluate(&qrels, &rankings));
+    println!("{}", evaluation::evaluate(&qrels, &rankings));
     Ok(())
 }
 
@@ -143,16 +143,16 @@ const REGION: fit::Region = fit::Region {
 fn measure(
     engine: &Engine,
     order: &[String],
-    halves: &[metrics::Qrels; 2],
+    halves: &[evaluation::Qrels; 2],
     direction: Direction,
-) -> anyhow::Result<[metrics::Summary; 2]> {
+) -> anyhow::Result<[evaluation::Summary; 2]> {
     let rankings: HashMap<String, Vec<String>> = rank_all(engine, order, direction, 100)?
         .into_iter()
         .map(|(q, r)| (q, r.into_iter().map(|(d, _)| d).collect()))
         .collect();
     Ok([
-        metrics::evaluate(&halves[0], &rankings),
-        metrics::evaluate(&halves[1], &rankings),
+        evaluation::evaluate(&halves[0], &rankings),
+        evaluation::evaluate(&halves[1], &rankings),
     ])
 }
 
@@ -160,7 +160,7 @@ fn measure(
 /// document. Queries unknown to the dataset are left out (they count 0 in the real measures).
 fn fit_queries(
     engine: &Engine,
-    half: &metrics::Qrels,
+    half: &evaluation::Qrels,
     direction: Direction,
     depth: usize,
 ) -> anyhow::Result<Vec<FitQuery>> {
@@ -196,7 +196,7 @@ fn fit_queries(
     Ok(queries.into_iter().flatten().collect())
 }
 
-fn line(label: &str, s: &[metrics::Summary; 2]) {
+fn line(label: &str, s: &[evaluation::Summary; 2]) {
     println!("{label:<7} fit      {}", s[0]);
     println!("{label:<7} held-out {}", s[1]);
 }
@@ -212,7 +212,7 @@ pub(crate) fn refit_weights(
     refit: &Refit<'_>,
 ) -> anyhow::Result<()> {
     let (qrels, order) = read_qrels(refit.qrels)?;
-    let mut halves: [metrics::Qrels; 2] = [HashMap::new(), HashMap::new()];
+    let mut halves: [evaluation::Qrels; 2] = [HashMap::new(), HashMap::new()];
     for (q, judged) in &qrels {
         if judged.values().any(|&g| g > 0) {
             halves[usize::from(fit::held_out(q))].insert(q.clone(), judged.clone());
@@ -246,7 +246,7 @@ pub(crate) fn refit_weights(
             ..OpenOptions::default()
         }
     };
-    let mut best: Option<([f32; N_FEATURES], [metrics::Summary; 2])> = None;
+    let mut best: Option<([f32; N_FEATURES], [evaluation::Summary; 2])> = None;
     let mut current: Option<Engine> = None;
     for pass in 1..=MAX_PASSES {
         let source = current.as_ref().unwrap_or(engine);
@@ -271,8 +271,8 @@ pub(crate) fn refit_weights(
         if result.weights == from {
             break;
         }
-        let (next, _) = Engine::open_with(
-            data,
+        let (next, _) = Engine::open(
+            data.clone(),
             refit.index_dir,
             refit.models_dir,
             &options(result.weights),

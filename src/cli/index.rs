@@ -46,12 +46,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<()> {
     };
     let (n_teams, n_demands) = (data.teams.len(), data.demands.len());
     let started = std::time::Instant::now();
-    let (_engine, report) = Engine::open_shared(
-        std::sync::Arc::new(data),
-        &args.index_dir,
-        &args.models_dir,
-        &options,
-    )?;
+    let (_engine, report) = Engine::open(data, &args.index_dir, &args.models_dir, &options)?;
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     println!(

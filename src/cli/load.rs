@@ -28,7 +28,7 @@ pub fn text(path: &Path) -> Result<String, InputError> {
 /// Builds an engine over `data` (index and models, the models not saved) in a fresh temporary directory,
 /// so that nothing is written next to the dataset; the directory lasts as long as the returned guard.
 pub fn scratch_engine(
-    data: &Dataset,
+    data: impl Into<std::sync::Arc<Dataset>>,
     options: OpenOptions<'_>,
 ) -> anyhow::Result<(tempfile::TempDir, Engine)> {
     let tmp = tempfile::tempdir()?;
@@ -36,7 +36,7 @@ pub fn scratch_engine(
         save_models: false,
         ..options
     };
-    let (engine, _) = Engine::open_with(
+    let (engine, _) = Engine::open(
         data,
         &tmp.path().join("index"),
         &tmp.path().join("models"),

@@ -83,8 +83,8 @@ fn print_text(matches: &[PairMatch], lang: Lang, by_team: bool) {
 
 pub fn run(args: MatchArgs) -> anyhow::Result<()> {
     let data = super::load::dataset(&args.data)?;
-    let engine = Engine::open_with(
-        &data,
+    let engine = Engine::open(
+        data,
         &args.index_dir,
         &args.models_dir,
         &OpenOptions::default(),

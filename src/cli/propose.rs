@@ -77,9 +77,13 @@ pub fn run(args: ProposeArgs) -> anyhow::Result<ExitCode> {
         _ => (scratch.path().join("index"), scratch.path().join("models")),
     };
     let opened = Instant::now();
-    let (engine, report) =
-        Engine::open_with(&data, &index_dir, &models_dir, &OpenOptions::default())
-            .context("cannot build the matching engine")?;
+    let (engine, report) = Engine::open(
+        data.clone(),
+        &index_dir,
+        &models_dir,
+        &OpenOptions::default(),
+    )
+    .context("cannot build the matching engine")?;
     let engine_seconds = opened.elapsed().as_secs_f64();
     eprintln!(
         "engine: {} in {engine_seconds:.1} s (analysis {:.1} s, models {} {:.1} s, vectors {:.1} s)",

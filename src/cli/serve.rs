@@ -15,7 +15,7 @@ use shuanggao::auth::{self, Role};
 use shuanggao::dataset;
 use shuanggao::domain::Dataset;
 use shuanggao::http::{self, HttpConfig};
-use shuanggao::matching::Engine;
+use shuanggao::matching::{Engine, OpenOptions};
 use shuanggao::store::Store;
 
 /// Serve the HTTP API (the system of record is a SQLite file).
@@ -48,8 +48,8 @@ pub struct ServeArgs {
 /// models are reopened when their manifests still match the catalog, else rebuilt.
 fn build_matcher(data: &Dataset, index: &Path, models: &Path) -> anyhow::Result<Arc<dyn Matcher>> {
     let started = Instant::now();
-    let engine =
-        Engine::open_or_build(data, index, models).context("cannot open the matching engine")?;
+    let (engine, _) = Engine::open(data.clone(), index, models, &OpenOptions::default())
+        .context("cannot open the matching engine")?;
     info!(
         seconds = started.elapsed().as_secs_f32(),
         index = %index.display(),

@@ -50,7 +50,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         ..OpenOptions::default()
     };
     let started = std::time::Instant::now();
-    let (engine, report) = Engine::open_with(&data, &args.index_dir, &args.models_dir, &options)?;
+    let (engine, report) = Engine::open(data.clone(), &args.index_dir, &args.models_dir, &options)?;
     if let Some(t) = &report.train {
         println!(
             "trained on {} documents: vocabulary {}, {} dimensions, k={} (silhouette {:.3}); tfidf {:.1} s, lsa {:.1} s, clusters {:.1} s; total {:.1} s",

@@ -147,6 +147,194 @@ pub(crate) fn summaries(
     (zh, en)
 }
 
+// The explanation of a scored pair, from its features.
+
+use std::collections::{HashMap, HashSet};
+
+use super::config::{FEATURES, N_FEATURES};
+use super::corpus;
+use super::features::{PairFeatures, bm25_share};
+use super::query::Query;
+use super::state::State;
+use super::{Engine, PairMatch};
+use crate::text_index;
+
+impl Engine {
+    /// The pair of demand `d` and team `t` with its score and its explanation, from the pair's features
+    /// (computed with detail: matched profile terms and every achievement's relevance).
+    pub(super) fn pair_match(
+        &self,
+        state: &State,
+        d: usize,
+        t: usize,
+        score: f32,
+        f: &PairFeatures,
+    ) -> PairMatch {
+        let q = self.query(state, d);
+        let matched_terms = matched_terms(state, self.matched_shares(state, &q, t, f));
+        let best = f.achievements.first().copied();
+        let best_value = best.map_or(0.0, |b| b.1);
+        let relevant = f
+            .achievements
+            .iter()
+            .filter(|(_, r)| *r >= 0.2 && *r >= 0.6 * best_value)
+            .count();
+        let best_achievement = best
+            .filter(|(_, r)| *r > 0.0)
+            .and_then(|(i, r)| self.achievement_evidence(state, &q, t, i, r));
+        let shared_track = f.shared_track.map(|(k, exact)| TrackRef {
+            id: self.tracks.ids[k].clone(),
+            name: self.tracks.names[k].clone(),
+            exact,
+        });
+        let (cluster, cluster_terms) = self.cluster_ref(state, d, t);
+        let (summary, summary_en) = summaries(
+            score,
+            &matched_terms,
+            relevant,
+            shared_track.as_ref(),
+            &cluster_terms,
+        );
+        PairMatch {
+            demand_id: state.data.demands[d].id.clone(),
+            team_id: state.data.teams[t].id.clone(),
+            score,
+            explanation: Explanation {
+                contributions: self.contributions(&f.values),
+                matched_terms,
+                best_achievement,
+                relevant_achievements: relevant,
+                shared_track,
+                cluster,
+                summary,
+                summary_en,
+            },
+        }
+    }
+
+    /// What each feature contributed: its value times its weight.
+    fn contributions(&self, values: &[f32; N_FEATURES]) -> Vec<Contribution> {
+        let weights = self.config.weights.as_array();
+        FEATURES
+            .iter()
+            .zip(values.iter().zip(weights))
+            .map(|(name, (v, w))| Contribution {
+                feature: name,
+                value: *v,
+                weight: w,
+                contribution: v * w,
+            })
+            .collect()
+    }
+
+    /// The demand's terms matched in the team's profile and in its best achievement, each at its larger
+    /// share of the demand's lexical weight.
+    fn matched_shares(
+        &self,
+        state: &State,
+        q: &Query,
+        t: usize,
+        f: &PairFeatures,
+    ) -> HashMap<u32, f32> {
+        let mut shares: HashMap<u32, f32> = HashMap::new();
+        for &(term, s) in &f.profile_terms {
+            shares.insert(term, s);
+        }
+        if let Some(&(i, _)) = f.achievements.first()
+            && let Some((bag, len)) = state.teams[t].bags.achievements.get(i)
+        {
+            bm25_share(
+                &q.lexical,
+                bag,
+                *len,
+                state.avg_achievement_len(),
+                self.config.bm25.k1,
+                self.config.bm25.b,
+                |term, s| {
+                    let e = shares.entry(term).or_insert(0.0);
+                    *e = e.max(s);
+                },
+            );
+        }
+        shares
+    }
+
+    /// The team's achievement `i` (of relevance `r`) as evidence, its snippet highlighting the demand's terms.
+    fn achievement_evidence(
+        &self,
+        state: &State,
+        q: &Query,
+        t: usize,
+        i: usize,
+        r: f32,
+    ) -> Option<AchievementEvidence> {
+        let a = state.data.teams[t].achievements.get(i)?;
+        let terms: HashSet<String> = q
+            .lexical
+            .terms
+            .iter()
+            .map(|(t, _)| state.interner.term(*t).to_owned())
+            .collect();
+        Some(AchievementEvidence {
+            index: i,
+            kind: a.kind,
+            title: a.title.clone(),
+            year: a.year,
+            relevance: r,
+            snippet: text_index::highlight(
+                &self.analyzer,
+                &corpus::achievement_text(a),
+                &terms,
+                120,
+            ),
+        })
+    }
+
+    /// The team's cluster (shared or not with the demand) and the top terms of its label.
+    fn cluster_ref(&self, state: &State, d: usize, t: usize) -> (Option<ClusterRef>, Vec<String>) {
+        match (&self.models.clusters, state.teams[t].cluster) {
+            (Some(c), Some(k)) => {
+                let label = c.labels.get(k);
+                (
+                    Some(ClusterRef {
+                        id: k,
+                        label: label.map(|l| l.text()).unwrap_or_default(),
+                        shared: state.demands[d].cluster == Some(k),
+                    }),
+                    label.map(|l| l.top_terms.clone()).unwrap_or_default(),
+                )
+            }
+            _ => (None, Vec::new()),
+        }
+    }
+}
+
+/// The ten heaviest matched terms, heaviest first (ties by term id), leaving out terms contained in a
+/// heavier matched term (search mode yields both 电池 and 锂离子电池).
+fn matched_terms(state: &State, shares: HashMap<u32, f32>) -> Vec<MatchedTerm> {
+    let mut matched: Vec<(u32, f32)> = shares.into_iter().collect();
+    matched.sort_by(|a, b| {
+        b.1.partial_cmp(&a.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.0.cmp(&b.0))
+    });
+    let mut kept: Vec<MatchedTerm> = Vec::new();
+    for (term, s) in matched {
+        let text = state.interner.term(term);
+        if kept.iter().any(|k| k.term.contains(text)) {
+            continue;
+        }
+        kept.push(MatchedTerm {
+            term: text.to_owned(),
+            weight: s,
+        });
+        if kept.len() == 10 {
+            break;
+        }
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,9 +12,11 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::config::ScoringConfig;
+use super::rank::Ranking;
+use super::state::State;
 use super::{Engine, FEATURES, MatchError, N_FEATURES, Weights};
 use crate::domain::{DemandId, TeamId};
-use crate::metrics;
+use crate::evaluation;
 
 /// One candidate of a query: the other side's id and the pair's feature values in [`FEATURES`] order.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,30 +56,9 @@ impl Engine {
         also: &[TeamId],
     ) -> Result<Vec<Candidate>, MatchError> {
         let state = self.read()?;
-        let d = state.demand_slot(demand)?;
-        let depth = if depth == 0 { state.teams.len() } else { depth };
-        let ranked = self.rank_teams_in(&state, d, depth)?;
-        let mut seen: HashSet<usize> = ranked.iter().map(|(t, _, _)| *t).collect();
-        let mut out: Vec<Candidate> = ranked
-            .into_iter()
-            .map(|(t, _, f)| Candidate {
-                id: state.data.teams[t].id.0.clone(),
-                values: f.values,
-            })
-            .collect();
-        let q = self.query(&state, d);
-        for team in also {
-            let Ok(t) = state.team_slot(team) else {
-                continue;
-            };
-            if seen.insert(t) {
-                out.push(Candidate {
-                    id: team.0.clone(),
-                    values: self.features(&state, d, &q, t, false).values,
-                });
-            }
-        }
-        Ok(out)
+        let of = Ranking::TeamsOf(state.demand_slot(demand)?);
+        let also = also.iter().filter_map(|t| state.team_slot(t).ok());
+        self.candidates(&state, of, depth, also)
     }
 
     /// Feature vectors of the `depth` best demands for a team (best first under the current weights; 0: all),
@@ -89,30 +70,36 @@ impl Engine {
         also: &[DemandId],
     ) -> Result<Vec<Candidate>, MatchError> {
         let state = self.read()?;
-        let t = state.team_slot(team)?;
-        let depth = if depth == 0 {
-            state.demands.len()
-        } else {
-            depth
-        };
-        let ranked = self.rank_demands_in(&state, t, depth)?;
-        let mut seen: HashSet<usize> = ranked.iter().map(|(d, _, _)| *d).collect();
+        let of = Ranking::DemandsOf(state.team_slot(team)?);
+        let also = also.iter().filter_map(|d| state.demand_slot(d).ok());
+        self.candidates(&state, of, depth, also)
+    }
+
+    /// Feature vectors of the `depth` best documents of a ranking (0: all), then of the `also` slots not
+    /// among them.
+    fn candidates(
+        &self,
+        state: &State,
+        of: Ranking,
+        depth: usize,
+        also: impl Iterator<Item = usize>,
+    ) -> Result<Vec<Candidate>, MatchError> {
+        let ranked = self.ranked(state, of, of.limit(state, depth))?;
+        let mut seen: HashSet<usize> = ranked.iter().map(|(i, _, _)| *i).collect();
         let mut out: Vec<Candidate> = ranked
             .into_iter()
-            .map(|(d, _, f)| Candidate {
-                id: state.data.demands[d].id.0.clone(),
+            .map(|(i, _, f)| Candidate {
+                id: of.id(state, i).to_owned(),
                 values: f.values,
             })
             .collect();
-        for demand in also {
-            let Ok(d) = state.demand_slot(demand) else {
-                continue;
-            };
-            if seen.insert(d) {
-                let q = self.query(&state, d);
+        for i in also {
+            if seen.insert(i) {
+                let (d, t) = of.pair(i);
+                let q = self.query(state, d);
                 out.push(Candidate {
-                    id: demand.0.clone(),
-                    values: self.features(&state, d, &q, t, false).values,
+                    id: of.id(state, i).to_owned(),
+                    values: self.features(state, d, &q, t, false).values,
                 });
             }
         }
@@ -168,7 +155,7 @@ pub fn mean_ndcg(queries: &[FitQuery], weights: &[f32; N_FEATURES]) -> f64 {
     }
     let total: f64 = queries
         .par_iter()
-        .map(|q| metrics::ndcg(&rerank(q, weights, 10), &q.judged, 10))
+        .map(|q| evaluation::ndcg(&rerank(q, weights, 10), &q.judged, 10))
         .sum();
     total / queries.len() as f64
 }

@@ -14,6 +14,7 @@
 use rustc_hash::FxHashMap;
 
 use super::packed::Packed;
+use super::topk::top_k;
 
 /// Slots below this fit an entry's low 24 bits.
 const SLOT_LIMIT: u32 = 1 << 24;
@@ -191,7 +192,7 @@ impl Postings {
                 })
                 .filter(|&(_, v)| v > 0.0)
                 .collect();
-            super::top_k(&mut hits, n);
+            top_k(&mut hits, n);
             hits.into_iter().map(|(s, _)| s).collect()
         })
     }

@@ -30,9 +30,14 @@ fn engine(data: &Dataset, dir: &std::path::Path, exhaustive_below: usize) -> Eng
         save_models: false,
         ..OpenOptions::default()
     };
-    Engine::open_with(data, &dir.join("index"), &dir.join("models"), &options)
-        .expect("engine")
-        .0
+    Engine::open(
+        data.clone(),
+        &dir.join("index"),
+        &dir.join("models"),
+        &options,
+    )
+    .expect("engine")
+    .0
 }
 
 #[test]

@@ -69,7 +69,14 @@ fn dataset() -> Dataset {
 }
 
 fn open(data: &Dataset, dir: &std::path::Path) -> Engine {
-    Engine::open_or_build(data, &dir.join("index"), &dir.join("models")).expect("engine opens")
+    Engine::open(
+        data.clone(),
+        &dir.join("index"),
+        &dir.join("models"),
+        &OpenOptions::default(),
+    )
+    .expect("engine opens")
+    .0
 }
 
 fn check_explanation(m: &PairMatch) {
@@ -236,8 +243,8 @@ fn updates_are_searchable_at_once_and_reopening_reuses_the_index() {
 
     // The dataset after the updates equals the original: the index and the models are reopened.
     let options = OpenOptions::default();
-    let (_, report) = Engine::open_with(
-        &data,
+    let (_, report) = Engine::open(
+        data.clone(),
         &dir.path().join("index"),
         &dir.path().join("models"),
         &options,
@@ -246,8 +253,8 @@ fn updates_are_searchable_at_once_and_reopening_reuses_the_index() {
     assert!(report.index_reopened && report.models_loaded, "{report:?}");
     let mut changed = data.clone();
     changed.demands.pop();
-    let (_, report) = Engine::open_with(
-        &changed,
+    let (_, report) = Engine::open(
+        changed,
         &dir.path().join("index"),
         &dir.path().join("models"),
         &options,
@@ -413,8 +420,8 @@ fn write_model_artifact_when_asked() {
         save_models: false,
         ..OpenOptions::default()
     };
-    let (engine, _) = Engine::open_with(
-        &dataset(),
+    let (engine, _) = Engine::open(
+        dataset(),
         &dir.path().join("index"),
         &dir.path().join("models"),
         &options,

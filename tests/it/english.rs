@@ -6,7 +6,7 @@
 
 use serde_json::json;
 use shuanggao::domain::{Dataset, Demand, DemandId, Team, TeamId};
-use shuanggao::matching::{Engine, PairMatch};
+use shuanggao::matching::{Engine, OpenOptions, PairMatch};
 
 use crate::support;
 
@@ -227,12 +227,14 @@ fn check_sums(m: &PairMatch) {
 #[test]
 fn english_papers_rank_english_abstracts_on_topic_first_with_comparable_scores() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::open_or_build(
-        &dataset(),
+    let engine = Engine::open(
+        dataset(),
         &dir.path().join("index"),
         &dir.path().join("models"),
+        &OpenOptions::default(),
     )
-    .expect("engine");
+    .expect("engine")
+    .0;
 
     let mut on_topic = Vec::new();
     let mut off_topic = Vec::new();

@@ -74,8 +74,8 @@ fn adding_matching_evidence_never_lowers_a_score() {
         save_models: false,
         ..OpenOptions::default()
     };
-    let (engine, _) = Engine::open_with(
-        &data,
+    let (engine, _) = Engine::open(
+        data.clone(),
         &dir.path().join("index"),
         &dir.path().join("models"),
         &options,

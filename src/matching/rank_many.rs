@@ -15,7 +15,11 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::{Engine, MatchError, Query, State, Terms, top_k, top_k_of};
+use super::members::{dot, vectorised};
+use super::query::{Query, Terms};
+use super::state::State;
+use super::topk::{top_k, top_k_of};
+use super::{Engine, MatchError};
 use crate::domain::{DemandId, TeamId};
 
 /// Teams of a demand's pool scored in full, per team asked for.
@@ -74,7 +78,7 @@ impl Engine {
         let order: Vec<usize> = {
             let state = self.read()?;
             let key = |id: &DemandId| {
-                state.demand_slots.get(id.as_str()).map(|&d| {
+                state.demand_slots.get(id.as_str()).map(|d| {
                     let rec = &state.demands[d];
                     (rec.tracks.first().copied(), rec.cluster)
                 })
@@ -92,7 +96,7 @@ impl Engine {
             let exhaustive = state.teams.len() <= self.config.retrieval.exhaustive_below;
             let slots: Vec<Option<usize>> = chunk
                 .iter()
-                .map(|&i| state.demand_slots.get(demands[i].as_str()).copied())
+                .map(|&i| state.demand_slots.get(demands[i].as_str()))
                 .collect();
             if !exhaustive {
                 if pools.fingerprint != state.fingerprint_sum || pools.teams != state.teams.len() {
@@ -232,15 +236,15 @@ impl Engine {
         let feedback = (dims > 0 && q.expansion.vec.len() >= dims && feedback_weight > 0.0)
             .then(|| &q.expansion.vec[..dims]);
         if semantic.is_some() || feedback.is_some() {
-            super::search::vectorised(
+            vectorised(
                 #[inline(always)]
                 || {
                     for (a, v) in acc.iter_mut().zip(pool.vecs.chunks_exact(dims)) {
                         if let Some(head) = semantic {
-                            *a += w.semantic * super::search::dot(head, v).max(0.0);
+                            *a += w.semantic * dot(head, v).max(0.0);
                         }
                         if let Some(head) = feedback {
-                            *a += feedback_weight * super::search::dot(head, v).max(0.0);
+                            *a += feedback_weight * dot(head, v).max(0.0);
                         }
                     }
                 },

@@ -14,23 +14,23 @@ pub type Qrels = HashMap<String, HashMap<String, u32>>;
 
 /// Errors of reading judgement files.
 #[derive(Debug, thiserror::Error)]
-pub enum MetricsError {
+pub enum EvaluationError {
     #[error("qrels line {line}: {message}")]
     Qrels { line: usize, message: String },
 }
 
-impl MetricsError {
+impl EvaluationError {
     /// Stable snake_case code of the error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            MetricsError::Qrels { .. } => ErrorCode::QrelsInvalid,
+            EvaluationError::Qrels { .. } => ErrorCode::QrelsInvalid,
         }
     }
 }
 
 /// Parses TREC qrels (`query iteration doc grade`, whitespace separated; blank lines and `#` comments skipped).
 /// The query order of the file is returned too.
-pub fn parse_qrels(text: &str) -> Result<(Qrels, Vec<String>), MetricsError> {
+pub fn parse_qrels(text: &str) -> Result<(Qrels, Vec<String>), EvaluationError> {
     let mut qrels: Qrels = HashMap::new();
     let mut order = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -40,12 +40,12 @@ pub fn parse_qrels(text: &str) -> Result<(Qrels, Vec<String>), MetricsError> {
         }
         let parts: Vec<&str> = line.split_whitespace().collect();
         if parts.len() != 4 {
-            return Err(MetricsError::Qrels {
+            return Err(EvaluationError::Qrels {
                 line: i + 1,
                 message: format!("expected 4 columns, found {}", parts.len()),
             });
         }
-        let grade: i64 = parts[3].parse().map_err(|_| MetricsError::Qrels {
+        let grade: i64 = parts[3].parse().map_err(|_| EvaluationError::Qrels {
             line: i + 1,
             message: format!("grade {:?} is not an integer", parts[3]),
         })?;

@@ -1,12 +1,11 @@
-//! Query-time helpers of the engine: the members of every cluster with their vectors side by side (kept
-//! between queries instead of being gathered over all documents on every call), a dot product for scanning
-//! many vectors, and the precomputation of every demand's pseudo-relevance feedback.
+//! Nearest documents in the latent space: the members of every cluster with their vectors side by side
+//! (cached between queries instead of being gathered over all documents on every call), a dot product for
+//! scanning many vectors, and [`Engine::nearest`], which scans the clusters nearest to a vector.
 
 use std::sync::{Arc, RwLock};
 
-use rayon::prelude::*;
-
-use super::{Engine, MatchError};
+use super::Engine;
+use super::topk::top_k;
 
 /// Documents of one side grouped by cluster, for one state of the engine (cleared on every update).
 #[derive(Debug, Default)]
@@ -185,22 +184,38 @@ impl Engine {
         members
     }
 
-    /// Computes and caches the pseudo-relevance feedback of every demand, in parallel, when the team side
-    /// is large enough for candidates to be retrieved (below that, every team is scored and feedback is
-    /// computed on first use). Returns how many demands were expanded. [`Engine::open_with`] calls it when
-    /// [`OpenOptions::precompute_feedback`](super::OpenOptions) is set.
-    pub fn precompute_feedback(&self) -> Result<usize, MatchError> {
-        let state = self.read()?;
-        if state.teams.len() <= self.config.retrieval.exhaustive_below {
-            return Ok(0);
-        }
-        // Demands of one cluster scan the same teams first: taken together, those teams stay in cache.
-        let mut order: Vec<u32> = (0..state.demands.len() as u32).collect();
-        order.sort_by_key(|&d| state.demands[d as usize].cluster);
-        order.par_iter().with_min_len(64).for_each(|&d| {
-            let _ = self.query(&state, d as usize);
-        });
-        Ok(state.demands.len())
+    /// Indices of the `n` documents nearest to `v` in the latent space, scanning the nearest clusters until
+    /// at least `4n` documents were seen (all documents when there are no clusters).
+    pub(super) fn nearest<'s>(
+        &self,
+        v: &[f32],
+        count: usize,
+        n: usize,
+        doc: impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
+    ) -> Vec<usize> {
+        let mut scored: Vec<(usize, f32)> = match &self.models.clusters {
+            Some(c) if count > 0 => {
+                let sims = c.centroids.similarities(v);
+                let mut order: Vec<usize> = (0..sims.len()).collect();
+                order.sort_by(|&a, &b| {
+                    sims[b]
+                        .partial_cmp(&sims[a])
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+                let members = self.members(count, sims.len(), &doc);
+                let mut out = Vec::new();
+                for (probed, &k) in order.iter().enumerate() {
+                    if probed >= 2 && out.len() >= 4 * n {
+                        break;
+                    }
+                    members.scan(k, v, &mut out);
+                }
+                out
+            }
+            _ => (0..count).map(|i| (i, dot(v, doc(i).1))).collect(),
+        };
+        top_k(&mut scored, n);
+        scored.into_iter().map(|(i, _)| i).collect()
     }
 }
 

@@ -1,0 +1,353 @@
+//! Ranking: the best teams for a demand and the best demands for a team. Candidates come from the lexical
+//! postings and the latent space (or are every document below `exhaustive_below`); each is bounded by its
+//! score with `achievements` at 1, and only candidates whose bound can still enter the list are scored in
+//! full ([`top_by_bound`]), which gives exactly the list of scoring every candidate.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
+
+use super::config;
+use super::corpus;
+use super::features::PairFeatures;
+use super::postings;
+use super::query::Query;
+use super::state::State;
+use super::topk::{top_by_bound, top_k};
+use super::{Engine, MatchError, PairMatch};
+use crate::domain::{DemandId, TeamId};
+
+/// What a ranking ranks: the teams of demand `d` (`TeamsOf(d)`), or the demands of team `t` (`DemandsOf(t)`).
+#[derive(Clone, Copy)]
+pub(super) enum Ranking {
+    TeamsOf(usize),
+    DemandsOf(usize),
+}
+
+impl Ranking {
+    /// `(demand, team)`: the pair of the ranked document in `slot`.
+    pub(super) fn pair(self, slot: usize) -> (usize, usize) {
+        match self {
+            Ranking::TeamsOf(d) => (d, slot),
+            Ranking::DemandsOf(t) => (slot, t),
+        }
+    }
+
+    /// How many documents there are to rank.
+    pub(super) fn len(self, state: &State) -> usize {
+        match self {
+            Ranking::TeamsOf(_) => state.teams.len(),
+            Ranking::DemandsOf(_) => state.demands.len(),
+        }
+    }
+
+    /// The id of the ranked document in `slot`.
+    pub(super) fn id(self, state: &State, slot: usize) -> &str {
+        match self {
+            Ranking::TeamsOf(_) => state.data.teams[slot].id.as_str(),
+            Ranking::DemandsOf(_) => state.data.demands[slot].id.as_str(),
+        }
+    }
+
+    /// `limit`, or every document when it is 0.
+    pub(super) fn limit(self, state: &State, limit: usize) -> usize {
+        if limit == 0 { self.len(state) } else { limit }
+    }
+}
+
+impl Engine {
+    /// The `limit` best teams for a demand, best first, with explanations.
+    pub fn teams_for_demand(
+        &self,
+        demand: &DemandId,
+        limit: usize,
+    ) -> Result<Vec<PairMatch>, MatchError> {
+        let state = self.read()?;
+        let of = Ranking::TeamsOf(state.demand_slot(demand)?);
+        self.explained(&state, of, limit)
+    }
+
+    /// The `limit` best demands for a team, best first, with explanations.
+    pub fn demands_for_team(
+        &self,
+        team: &TeamId,
+        limit: usize,
+    ) -> Result<Vec<PairMatch>, MatchError> {
+        let state = self.read()?;
+        let of = Ranking::DemandsOf(state.team_slot(team)?);
+        self.explained(&state, of, limit)
+    }
+
+    /// The `limit` best teams for a demand as `(team id, score)`, without explanations (`limit` 0: all).
+    pub fn rank_teams(
+        &self,
+        demand: &DemandId,
+        limit: usize,
+    ) -> Result<Vec<(TeamId, f32)>, MatchError> {
+        let state = self.read()?;
+        let of = Ranking::TeamsOf(state.demand_slot(demand)?);
+        let ranked = self.ranked(&state, of, of.limit(&state, limit))?;
+        Ok(ranked
+            .into_iter()
+            .map(|(t, s, _)| (state.data.teams[t].id.clone(), s))
+            .collect())
+    }
+
+    /// The `limit` best demands for a team as `(demand id, score)`, without explanations (`limit` 0: all).
+    pub fn rank_demands(
+        &self,
+        team: &TeamId,
+        limit: usize,
+    ) -> Result<Vec<(DemandId, f32)>, MatchError> {
+        let state = self.read()?;
+        let of = Ranking::DemandsOf(state.team_slot(team)?);
+        let ranked = self.ranked(&state, of, of.limit(&state, limit))?;
+        Ok(ranked
+            .into_iter()
+            .map(|(d, s, _)| (state.data.demands[d].id.clone(), s))
+            .collect())
+    }
+
+    /// The score of one pair with its explanation.
+    pub fn score_pair(&self, demand: &DemandId, team: &TeamId) -> Result<PairMatch, MatchError> {
+        let state = self.read()?;
+        let d = state.demand_slot(demand)?;
+        let t = state.team_slot(team)?;
+        let q = self.query(&state, d);
+        let f = self.features(&state, d, &q, t, true);
+        let score = self.total(&f.values);
+        Ok(self.pair_match(&state, d, t, score, &f))
+    }
+
+    /// The best `limit` documents of a ranking as `(slot, score, features)`, best first.
+    pub(super) fn ranked(
+        &self,
+        state: &State,
+        of: Ranking,
+        limit: usize,
+    ) -> Result<Vec<(usize, f32, PairFeatures)>, MatchError> {
+        match of {
+            Ranking::TeamsOf(d) => self.rank_teams_in(state, d, limit),
+            Ranking::DemandsOf(t) => self.rank_demands_in(state, t, limit),
+        }
+    }
+
+    /// The best `limit` documents of a ranking with their explanations.
+    fn explained(
+        &self,
+        state: &State,
+        of: Ranking,
+        limit: usize,
+    ) -> Result<Vec<PairMatch>, MatchError> {
+        let ranked = self.ranked(state, of, limit)?;
+        Ok(spread_map(ranked, |(slot, score, f)| {
+            let (d, t) = of.pair(slot);
+            self.pair_match(state, d, t, score, &f)
+        }))
+    }
+
+    /// The best `limit` of `teams` for demand `d` as `(team, score)`, best first (see [`Engine::best_pairs`]).
+    pub(super) fn best_teams(
+        &self,
+        state: &State,
+        d: usize,
+        q: &Query,
+        teams: &[usize],
+        limit: usize,
+    ) -> Vec<(usize, f32)> {
+        self.best_pairs(
+            teams,
+            limit,
+            |t| (self.base_features(state, d, q, t, false), ()),
+            |t, _, f| self.add_achievements(state, d, q, t, false, f),
+        )
+    }
+
+    /// The best `limit` of `items` by score, best first: exactly the list that scoring every item in full
+    /// and keeping the best with [`top_k`] gives. `base(i)` gives an item's features but `achievements`
+    /// (and whatever `complete` needs again, such as the item's query), and `complete(i, x, f)` adds
+    /// `achievements`. Every item is bounded by its score with `achievements` at 1 (rounding is monotonic,
+    /// so the bound holds in floating point too), and [`top_by_bound`] completes only the items whose
+    /// bound can still reach the `limit`-th best, so the dearest feature is computed for few.
+    pub(super) fn best_pairs<X, B, C>(
+        &self,
+        items: &[usize],
+        limit: usize,
+        base: B,
+        complete: C,
+    ) -> Vec<(usize, f32)>
+    where
+        X: Send,
+        B: Fn(usize) -> (PairFeatures, X) + Sync,
+        C: Fn(usize, &X, &mut PairFeatures) + Sync,
+    {
+        let bound = |i: usize| {
+            let (f, x) = base(i);
+            let mut upper = f.values;
+            upper[config::ACHIEVEMENTS] = 1.0;
+            (i, self.total(&upper), (f, x))
+        };
+        let spread = spread();
+        let chunk = if items.len() > 2048 {
+            512
+        } else if spread && items.len() > SPREAD_MIN {
+            items.len().div_ceil(2 * rayon::current_num_threads())
+        } else {
+            0
+        };
+        let bounded: Vec<(usize, f32, (PairFeatures, X))> = if chunk > 0 {
+            items
+                .par_chunks(chunk)
+                .flat_map_iter(|c| c.iter().map(|&i| bound(i)).collect::<Vec<_>>())
+                .collect()
+        } else {
+            items.iter().map(|&i| bound(i)).collect()
+        };
+        let batch = if spread { SPREAD_BATCH } else { 1 };
+        top_by_bound(bounded, limit, batch, |i, (mut f, x)| {
+            complete(i, &x, &mut f);
+            self.total(&f.values)
+        })
+    }
+
+    pub(super) fn rank_teams_in(
+        &self,
+        state: &State,
+        d: usize,
+        limit: usize,
+    ) -> Result<Vec<(usize, f32, PairFeatures)>, MatchError> {
+        let q = self.query(state, d);
+        let r = &self.config.retrieval;
+        let candidates: Vec<usize> = if state.teams.len() <= r.exhaustive_below {
+            (0..state.teams.len()).collect()
+        } else {
+            let lexical =
+                || self.lexical_candidates(&state.team_postings, q.lexical.terms.clone(), limit);
+            let semantic = || {
+                [&state.demands[d].vec, &q.expansion.vec]
+                    .into_iter()
+                    .filter(|v| !v.is_empty())
+                    .flat_map(|v| {
+                        self.nearest(
+                            v,
+                            state.teams.len(),
+                            r.semantic_candidates.max(limit),
+                            |t| (state.teams[t].cluster, &state.teams[t].vec),
+                        )
+                    })
+                    .collect::<Vec<usize>>()
+            };
+            let (lexical, semantic) = join(lexical, semantic);
+            let mut set: FxHashSet<usize> = FxHashSet::default();
+            set.extend(lexical);
+            set.extend(semantic);
+            let mut v: Vec<usize> = set.into_iter().collect();
+            v.sort_unstable();
+            v
+        };
+        let scored = self.best_teams(state, d, &q, &candidates, limit);
+        Ok(spread_map(scored, |(t, s)| {
+            (t, s, self.features(state, d, &q, t, true))
+        }))
+    }
+
+    /// The best `lexical_candidates` (at least `limit`) documents of `postings` for the `query_terms`
+    /// heaviest of `terms`.
+    pub(super) fn lexical_candidates(
+        &self,
+        postings: &postings::Postings,
+        mut terms: Vec<(u32, f32)>,
+        limit: usize,
+    ) -> Vec<usize> {
+        let (r, cfg) = (&self.config.retrieval, &self.config.bm25);
+        top_k(&mut terms, r.query_terms);
+        postings.top(&terms, r.lexical_candidates.max(limit), cfg.k1, cfg.b)
+    }
+
+    pub(super) fn rank_demands_in(
+        &self,
+        state: &State,
+        t: usize,
+        limit: usize,
+    ) -> Result<Vec<(usize, f32, PairFeatures)>, MatchError> {
+        let r = &self.config.retrieval;
+        let candidates: Vec<usize> = if state.demands.len() <= r.exhaustive_below {
+            (0..state.demands.len()).collect()
+        } else {
+            let team = &state.teams[t];
+            let lexical = || {
+                let terms: Vec<(u32, f32)> = self
+                    .team_all(state, t)
+                    .iter()
+                    .map(|&(term, c)| (term, corpus::dampen(c) * state.demand_df.idf(term)))
+                    .collect();
+                self.lexical_candidates(&state.demand_postings, terms, limit)
+            };
+            let semantic = || {
+                self.nearest(
+                    &team.vec,
+                    state.demands.len(),
+                    r.semantic_candidates.max(limit),
+                    |d| (state.demands[d].cluster, &state.demands[d].vec),
+                )
+            };
+            let (lexical, semantic) = join(lexical, semantic);
+            let mut set: FxHashSet<usize> = FxHashSet::default();
+            set.extend(lexical);
+            set.extend(semantic);
+            let mut v: Vec<usize> = set.into_iter().collect();
+            v.sort_unstable();
+            v
+        };
+        let scored = self.best_pairs(
+            &candidates,
+            limit,
+            |d| {
+                let q = self.query(state, d);
+                (self.base_features(state, d, &q, t, false), q)
+            },
+            |d, q, f| self.add_achievements(state, d, q, t, false, f),
+        );
+        Ok(spread_map(scored, |(d, s)| {
+            let q = self.query(state, d);
+            (d, s, self.features(state, d, &q, t, true))
+        }))
+    }
+}
+
+/// Whether a ranking spreads its work over the thread pool: yes when it is called from outside the pool
+/// (one request, which wants its answer soon), no on a pool thread (a batch already runs one ranking per
+/// core, and splitting each would only add work).
+pub(super) fn spread() -> bool {
+    rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1
+}
+
+/// Fewest candidates whose scoring is split over the pool.
+pub(super) const SPREAD_MIN: usize = 64;
+
+/// Candidates completed at once, over the pool, once the list is full (a few more than one at a time
+/// would complete, none of which can enter the list).
+pub(super) const SPREAD_BATCH: usize = 8;
+
+/// `f` over `items`, in order, over the pool when [`spread`] says so.
+pub(super) fn spread_map<T: Send, U: Send>(
+    items: Vec<T>,
+    f: impl Fn(T) -> U + Sync + Send,
+) -> Vec<U> {
+    if spread() && items.len() > 1 {
+        items.into_par_iter().map(f).collect()
+    } else {
+        items.into_iter().map(f).collect()
+    }
+}
+
+/// `a` and `b`, side by side over the pool when [`spread`] says so.
+pub(super) fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if spread() {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
+    }
+}

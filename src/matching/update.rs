@@ -1,0 +1,292 @@
+//! Incremental updates: a team or demand added, replaced or deleted, with the statistics, postings,
+//! fingerprint and text index left as a full rebuild would leave them; the load a team carries.
+
+use std::sync::{Arc, MutexGuard, OnceLock};
+
+use super::corpus::{self, Analysed, Bag, QVec, TeamBags};
+use super::state::{DemandRec, State, TeamRec, embed_pairs, resolve_tracks};
+use super::{DocKind, Engine, MatchError};
+use crate::domain::{Demand, DemandId, Team, TeamId, TrackId};
+use crate::text_index::{FieldTokens, IndexDoc};
+
+impl Engine {
+    /// Records how many projects a team already carries (lowers its `capacity` feature).
+    pub fn set_team_load(&self, team: &TeamId, load: u32) -> Result<(), MatchError> {
+        let mut state = self.write()?;
+        state.team_slot(team)?;
+        state.loads.insert(team.0.clone(), load);
+        Ok(())
+    }
+
+    /// Adds a team or replaces the one with its id; it is searchable and matchable when this returns.
+    pub fn upsert_team(&self, team: Team) -> Result<(), MatchError> {
+        let _writer = self.lock_writer()?;
+        {
+            let state = self.read()?;
+            if !state
+                .data
+                .universities
+                .iter()
+                .any(|u| u.id == team.university_id)
+            {
+                return Err(MatchError::Invalid(format!(
+                    "unknown university_id {:?}",
+                    team.university_id.0
+                )));
+            }
+            self.check_tracks(&team.track_ids)?;
+        }
+        let analysed = corpus::analyse_team(&self.analyzer, &team);
+        let mut state = self.write()?;
+        let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
+        state.sync_columns(&self.models);
+        let replaced = state.team_slots.get(team.id.as_str());
+        let terms: Vec<u32> = bags.all.iter().map(|&(t, _)| t).collect();
+        let old_all = replaced.map(|slot| self.team_all(&state, slot));
+        let rec = self.team_record(&state, &team, bags, replaced);
+        state.count_team(&rec, terms.into_iter(), 1.0);
+        state.fingerprint_sum = state.fingerprint_sum.wrapping_add(rec.hash);
+        match state.team_slots.get(team.id.as_str()) {
+            Some(slot) => {
+                let old = std::mem::replace(&mut state.teams[slot], rec);
+                let st = &mut *state;
+                let new = &st.teams[slot].bags;
+                st.team_postings
+                    .replace(slot, &old.bags.profile, &new.profile, new.profile_len);
+                let old_terms = old_all.unwrap_or_default().into_iter().map(|(t, _)| t);
+                state.count_team(&old, old_terms, -1.0);
+                state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
+                Arc::make_mut(&mut state.data).teams[slot] = team.clone();
+            }
+            None => {
+                let slot = state.teams.len();
+                state
+                    .team_postings
+                    .push(&rec.bags.profile, rec.bags.profile_len);
+                state.teams.push(rec);
+                Arc::make_mut(&mut state.data).teams.push(team.clone());
+                state.team_slots.insert(team.id.as_str(), slot);
+            }
+        }
+        state.reset_feedback();
+        let fp = state.fingerprint();
+        drop(state);
+        self.index
+            .upsert(DocKind::Team, &index_doc(team.id.as_str(), &analysed), &fp)?;
+        Ok(())
+    }
+
+    /// Deletes a team (its pairs disappear from every ranking).
+    pub fn delete_team(&self, team: &TeamId) -> Result<(), MatchError> {
+        let _writer = self.lock_writer()?;
+        let mut state = self.write()?;
+        let slot = state.team_slot(team)?;
+        let old_all = self.team_all(&state, slot);
+        let old = state.teams.swap_remove(slot);
+        let st = &mut *state;
+        let last = st
+            .teams
+            .get(slot)
+            .map_or(&old.bags.profile, |r| &r.bags.profile);
+        st.team_postings.swap_remove(slot, &old.bags.profile, last);
+        state.count_team(&old, old_all.into_iter().map(|(t, _)| t), -1.0);
+        state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
+        let st = &mut *state;
+        let data = Arc::make_mut(&mut st.data);
+        data.teams.swap_remove(slot);
+        let moved = data.teams.get(slot).map(|t| t.id.as_str());
+        st.team_slots.swap_remove(team.as_str(), slot, moved);
+        state.loads.remove(team.as_str());
+        state.reset_feedback();
+        let fp = state.fingerprint();
+        drop(state);
+        self.index.delete(DocKind::Team, team.as_str(), &fp)?;
+        Ok(())
+    }
+
+    /// Adds a demand or replaces the one with its id; it is searchable and matchable when this returns.
+    pub fn upsert_demand(&self, demand: Demand) -> Result<(), MatchError> {
+        let _writer = self.lock_writer()?;
+        {
+            let state = self.read()?;
+            if !state.data.zones.iter().any(|z| z.id == demand.zone_id) {
+                return Err(MatchError::Invalid(format!(
+                    "unknown zone_id {:?}",
+                    demand.zone_id.0
+                )));
+            }
+            self.check_tracks(&demand.track_ids)?;
+        }
+        let analysed = corpus::analyse_demand(&self.analyzer, &demand);
+        let mut state = self.write()?;
+        let bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
+        state.sync_columns(&self.models);
+        let vec = self.embed(&state, &bags.all);
+        let rec = DemandRec {
+            expanded: OnceLock::new(),
+            cluster: self
+                .models
+                .clusters
+                .as_ref()
+                .map(|c| c.centroids.assign(&vec).0),
+            tracks: resolve_tracks(&self.tracks, &demand.track_ids, &vec),
+            city: state
+                .data
+                .zones
+                .iter()
+                .find(|z| z.id == demand.zone_id)
+                .map(|z| z.city.clone()),
+            hash: corpus::record_hash("demand", &demand),
+            bags: bags.pack(),
+            vec,
+        };
+        state.demand_df.add(rec.bags.query.terms());
+        state.fingerprint_sum = state.fingerprint_sum.wrapping_add(rec.hash);
+        match state.demand_slots.get(demand.id.as_str()) {
+            Some(slot) => {
+                let old = std::mem::replace(&mut state.demands[slot], rec);
+                let st = &mut *state;
+                let new = &st.demands[slot].bags.query;
+                st.demand_postings
+                    .replace(slot, &old.bags.query, new, new.weight_sum());
+                state.demand_df.remove(old.bags.query.terms());
+                state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
+                Arc::make_mut(&mut state.data).demands[slot] = demand.clone();
+            }
+            None => {
+                let slot = state.demands.len();
+                let len = rec.bags.query.weight_sum();
+                state.demand_postings.push(&rec.bags.query, len);
+                state.demands.push(rec);
+                Arc::make_mut(&mut state.data).demands.push(demand.clone());
+                state.demand_slots.insert(demand.id.as_str(), slot);
+            }
+        }
+        let fp = state.fingerprint();
+        drop(state);
+        self.index.upsert(
+            DocKind::Demand,
+            &index_doc(demand.id.as_str(), &analysed),
+            &fp,
+        )?;
+        Ok(())
+    }
+
+    /// Deletes a demand.
+    pub fn delete_demand(&self, demand: &DemandId) -> Result<(), MatchError> {
+        let _writer = self.lock_writer()?;
+        let mut state = self.write()?;
+        let slot = state.demand_slot(demand)?;
+        let old = state.demands.swap_remove(slot);
+        let st = &mut *state;
+        let last = st
+            .demands
+            .get(slot)
+            .map_or(&old.bags.query, |r| &r.bags.query);
+        st.demand_postings.swap_remove(slot, &old.bags.query, last);
+        state.demand_df.remove(old.bags.query.terms());
+        state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
+        let st = &mut *state;
+        let data = Arc::make_mut(&mut st.data);
+        data.demands.swap_remove(slot);
+        let moved = data.demands.get(slot).map(|d| d.id.as_str());
+        st.demand_slots.swap_remove(demand.as_str(), slot, moved);
+        let fp = state.fingerprint();
+        drop(state);
+        self.index.delete(DocKind::Demand, demand.as_str(), &fp)?;
+        Ok(())
+    }
+
+    /// Holds the writer lock: one update at a time (readers go on until the update takes the state).
+    fn lock_writer(&self) -> Result<MutexGuard<'_, ()>, MatchError> {
+        self.writer.lock().map_err(|_| MatchError::Poisoned)
+    }
+
+    /// Fails on a track id the dataset does not have.
+    fn check_tracks(&self, ids: &[TrackId]) -> Result<(), MatchError> {
+        match ids
+            .iter()
+            .find(|t| !self.tracks.index.contains_key(t.as_str()))
+        {
+            Some(t) => Err(MatchError::Invalid(format!("unknown track id {:?}", t.0))),
+            None => Ok(()),
+        }
+    }
+
+    /// The `all` bag of the team in `slot` (raw counts of all its text), from its text.
+    pub(super) fn team_all(&self, state: &State, slot: usize) -> Bag {
+        state.data.teams.get(slot).map_or_else(Bag::new, |team| {
+            corpus::all_counts(&state.interner, &corpus::analyse_team(&self.analyzer, team))
+        })
+    }
+
+    pub(super) fn embed(&self, state: &State, bag: &Bag) -> Vec<f32> {
+        embed_pairs(&self.models, &state.columns, bag.iter().copied())
+    }
+
+    /// The record of a new or changed team; its vector is smoothed over the other teams' vectors
+    /// (`replaced`: the slot of the team's previous version, left out).
+    pub(super) fn team_record(
+        &self,
+        state: &State,
+        team: &Team,
+        bags: TeamBags,
+        replaced: Option<usize>,
+    ) -> TeamRec {
+        let raw = self.embed(state, &bags.all);
+        let others = state.teams.len() - usize::from(replaced.is_some());
+        let mut levels = crate::models::smooth_one(
+            &raw,
+            |level, j| {
+                let j = match replaced {
+                    Some(r) if j >= r => j + 1,
+                    _ => j,
+                };
+                let team = &state.teams[j];
+                team.levels.get(level).unwrap_or(&team.vec)
+            },
+            others,
+            &self.models.meta.params.smooth,
+        );
+        let vec = levels.pop().unwrap_or_default();
+        let achievement_vecs = bags
+            .achievements
+            .iter()
+            .map(|(b, _)| QVec::new(&self.embed(state, b)))
+            .collect();
+        TeamRec {
+            cluster: self
+                .models
+                .clusters
+                .as_ref()
+                .map(|c| c.centroids.assign(&vec).0),
+            tracks: resolve_tracks(&self.tracks, &team.track_ids, &vec),
+            evidence: corpus::evidence(team, state.reference_year),
+            city: state
+                .data
+                .universities
+                .iter()
+                .find(|u| u.id == team.university_id)
+                .map(|u| u.city.clone()),
+            hash: corpus::record_hash("team", team),
+            bags: bags.pack(),
+            vec,
+            levels,
+            achievement_vecs,
+        }
+    }
+}
+
+fn index_doc<'a>(id: &'a str, a: &'a Analysed) -> IndexDoc<'a> {
+    IndexDoc {
+        id,
+        fields: a
+            .fields
+            .iter()
+            .map(|(f, toks)| FieldTokens {
+                field: f,
+                tokens: toks,
+            })
+            .collect(),
+    }
+}
