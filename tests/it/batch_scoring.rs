@@ -100,33 +100,36 @@ fn pruned_rankings_equal_scoring_every_pair() {
     let engine = engine(&data, dir.path(), usize::MAX);
     let limit = 7;
     for demand in data.demands.iter().step_by(9) {
-        let mut all: Vec<(usize, f32)> = data
-            .teams
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (i, engine.score_pair(&demand.id, &t.id).expect("pair").score))
-            .collect();
-        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let want: Vec<_> = all
-            .iter()
-            .take(limit)
-            .map(|&(i, s)| (data.teams[i].id.clone(), s))
-            .collect();
+        let want = exhaustive(
+            &data.teams,
+            limit,
+            |t| t.id.clone(),
+            |t| engine.score_pair(&demand.id, &t.id).expect("pair").score,
+        );
         assert_eq!(engine.rank_teams(&demand.id, limit).expect("rank"), want);
     }
     for team in data.teams.iter().step_by(13) {
-        let mut all: Vec<(usize, f32)> = data
-            .demands
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (i, engine.score_pair(&d.id, &team.id).expect("pair").score))
-            .collect();
-        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let want: Vec<_> = all
-            .iter()
-            .take(limit)
-            .map(|&(i, s)| (data.demands[i].id.clone(), s))
-            .collect();
+        let want = exhaustive(
+            &data.demands,
+            limit,
+            |d| d.id.clone(),
+            |d| engine.score_pair(&d.id, &team.id).expect("pair").score,
+        );
         assert_eq!(engine.rank_demands(&team.id, limit).expect("rank"), want);
     }
+}
+
+/// The best `limit` of `candidates` by `score`, ties in dataset order: what a pruned ranking must return.
+fn exhaustive<C, I>(
+    candidates: &[C],
+    limit: usize,
+    id: impl Fn(&C) -> I,
+    score: impl Fn(&C) -> f32,
+) -> Vec<(I, f32)> {
+    let mut all: Vec<(usize, f32)> = candidates.iter().map(score).enumerate().collect();
+    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    all.iter()
+        .take(limit)
+        .map(|&(i, s)| (id(&candidates[i]), s))
+        .collect()
 }

@@ -158,6 +158,30 @@ fn rank<K: Clone + Ord>(
     scored
 }
 
+/// The best `limit` of `others` for the document `id` of `side`, by cosine, with the tokens they share.
+fn by_overlap<Q, K>(
+    side: &HashMap<Q, (Tokens, String)>,
+    others: &HashMap<K, (Tokens, String)>,
+    id: &Q,
+    limit: usize,
+) -> Result<Vec<(K, f32, Vec<String>)>, MatcherError>
+where
+    Q: std::hash::Hash + Eq + std::fmt::Display,
+    K: Clone + Ord,
+{
+    let (query, _) = side
+        .get(id)
+        .ok_or_else(|| MatcherError::Unknown(id.to_string()))?;
+    let scored = others
+        .iter()
+        .map(|(other, (toks, _))| {
+            let (s, shared) = cosine(query, toks);
+            (other.clone(), s, shared)
+        })
+        .collect();
+    Ok(rank(scored, limit))
+}
+
 impl OverlapMatcher {
     /// Indexes every team and demand of `data`.
     pub fn new(data: &Dataset) -> Self {
@@ -192,19 +216,8 @@ impl Matcher for OverlapMatcher {
         limit: usize,
     ) -> Result<Vec<PairMatch>, MatcherError> {
         let docs = self.docs();
-        let (query, _) = docs
-            .demands
-            .get(id)
-            .ok_or_else(|| MatcherError::Unknown(id.to_string()))?;
-        let scored = docs
-            .teams
-            .iter()
-            .map(|(tid, (toks, _))| {
-                let (s, shared) = cosine(query, toks);
-                (tid.clone(), s, shared)
-            })
-            .collect();
-        Ok(rank(scored, limit)
+        let ranked = by_overlap(&docs.demands, &docs.teams, id, limit)?;
+        Ok(ranked
             .into_iter()
             .map(|(team_id, score, shared)| PairMatch {
                 demand_id: id.clone(),
@@ -217,19 +230,8 @@ impl Matcher for OverlapMatcher {
 
     fn demands_for_team(&self, id: &TeamId, limit: usize) -> Result<Vec<PairMatch>, MatcherError> {
         let docs = self.docs();
-        let (query, _) = docs
-            .teams
-            .get(id)
-            .ok_or_else(|| MatcherError::Unknown(id.to_string()))?;
-        let scored = docs
-            .demands
-            .iter()
-            .map(|(did, (toks, _))| {
-                let (s, shared) = cosine(query, toks);
-                (did.clone(), s, shared)
-            })
-            .collect();
-        Ok(rank(scored, limit)
+        let ranked = by_overlap(&docs.teams, &docs.demands, id, limit)?;
+        Ok(ranked
             .into_iter()
             .map(|(demand_id, score, shared)| PairMatch {
                 demand_id,

@@ -5,7 +5,6 @@
 
 use shuanggao::dataset;
 use shuanggao::domain::{Achievement, AchievementKind, Demand, Leader, Platform, Team};
-use shuanggao::generator::{self, Material, Params};
 use shuanggao::matching::{Engine, OpenOptions};
 use shuanggao::models::TrainParams;
 
@@ -57,14 +56,7 @@ const STEPS: [Step; 6] = [
 fn adding_matching_evidence_never_lowers_a_score() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data_dir = dir.path().join("data");
-    let params = Params {
-        seed: 5,
-        teams: 120,
-        demands: 200,
-        ..Params::default()
-    };
-    let material = Material::embedded().expect("embedded material");
-    generator::generate(&material, &params, &data_dir).expect("generate");
+    crate::support::generate_small(&data_dir, 5);
     let data = dataset::load(&data_dir).expect("generated dataset loads");
     let mut train = TrainParams::default();
     train.lsa.dims = 32;

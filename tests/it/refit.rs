@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use shuanggao::generator::{self, Material, Params};
+use shuanggao::generator;
 use shuanggao::matching::{FEATURES, ScoringConfig, config};
 
 fn shuanggao(args: &[&str], cwd: &Path) -> Output {
@@ -33,14 +33,7 @@ fn ndcg_of(stdout: &str, prefix: &str) -> f64 {
 fn train_with_qrels_refits_and_writes_weights_that_load() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
-    let params = Params {
-        seed: 11,
-        teams: 120,
-        demands: 200,
-        ..Params::default()
-    };
-    let material = Material::embedded().expect("embedded material");
-    generator::generate(&material, &params, &data).expect("generate");
+    crate::support::generate_small(&data, 11);
     let models = dir.path().join("models");
     let qrels = data.join(generator::QRELS_FILE);
     let out = shuanggao(

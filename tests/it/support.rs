@@ -76,6 +76,18 @@ pub fn dataset() -> Dataset {
     }
 }
 
+/// Generates a small dataset (120 teams, 200 demands) from the embedded material with `seed` into `dir`.
+pub fn generate_small(dir: &Path, seed: u64) {
+    let params = shuanggao::generator::Params {
+        seed,
+        teams: 120,
+        demands: 200,
+        ..shuanggao::generator::Params::default()
+    };
+    let material = shuanggao::generator::Material::embedded().expect("embedded material");
+    shuanggao::generator::generate(&material, &params, dir).expect("generate");
+}
+
 /// Writes the dataset as JSON Lines files into `dir`.
 pub fn write_dataset(dir: &Path, data: &Dataset) {
     fn lines<T: serde::Serialize>(items: &[T]) -> String {
