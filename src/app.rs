@@ -24,6 +24,7 @@ use crate::dataset::{self, Record};
 use crate::domain::{
     Dataset, Demand, DemandId, Team, TeamId, Track, TrackId, University, UniversityId, Zone, ZoneId,
 };
+use crate::matching::{Explanation, PairMatch};
 use crate::review::{Decision, ReviewError};
 use crate::store::{
     Actor, CommentRecord, HistoryEntry, PairingFilter, PairingRecord, Store, StoreError,
@@ -54,7 +55,7 @@ pub trait Matcher: Send + Sync {
     fn search(
         &self,
         text: &str,
-        kind: DocKind,
+        kind: SearchKind,
         limit: usize,
     ) -> Result<Vec<SearchHit>, MatcherError>;
     fn upsert_team(&self, team: &Team) -> Result<(), MatcherError>;
@@ -100,27 +101,18 @@ pub trait Matcher: Send + Sync {
     }
 }
 
-/// One scored (demand, team) pair with the engine's explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PairMatch {
-    pub demand_id: DemandId,
-    pub team_id: TeamId,
-    /// In [0, 1].
-    pub score: f32,
-    /// The engine's explanation, as JSON.
-    pub explanation: serde_json::Value,
-}
-
 /// Which side a search looks at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
-pub enum DocKind {
+pub enum SearchKind {
     Teams,
     Demands,
 }
 
 /// One search result from the matcher.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     /// Team or demand id.
     pub id: String,
@@ -283,7 +275,7 @@ impl PageRequest {
 }
 
 /// One page of a list and the size of the whole list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
@@ -292,7 +284,7 @@ pub struct Page<T> {
 }
 
 /// A short reference to a team or demand (id and display name).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ItemRef {
     pub id: String,
     pub name: String,
@@ -300,7 +292,7 @@ pub struct ItemRef {
 }
 
 /// A zone's profile and its demands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ZoneView {
     #[serde(flatten)]
     pub zone: Zone,
@@ -308,7 +300,7 @@ pub struct ZoneView {
 }
 
 /// A university's profile and its teams.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UniversityView {
     #[serde(flatten)]
     pub university: University,
@@ -316,7 +308,7 @@ pub struct UniversityView {
 }
 
 /// One of a candidate university's best teams for a zone.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TeamFit {
     pub team_id: TeamId,
     pub team_name: String,
@@ -327,7 +319,7 @@ pub struct TeamFit {
 }
 
 /// A university ranked for a zone's demands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct UniversityCandidate {
     pub university_id: UniversityId,
     pub university_name: String,
@@ -343,7 +335,7 @@ pub struct UniversityCandidate {
 }
 
 /// A demand that fits one of a university's teams.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DemandFit {
     pub demand_id: DemandId,
     pub demand_title: String,
@@ -352,11 +344,11 @@ pub struct DemandFit {
     pub best_team_id: TeamId,
     pub best_team_name: String,
     pub score: f32,
-    pub explanation: serde_json::Value,
+    pub explanation: Explanation,
 }
 
 /// A team ranked for a demand.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RankedTeam {
     pub rank: usize,
     pub team_id: TeamId,
@@ -364,11 +356,11 @@ pub struct RankedTeam {
     pub university_id: UniversityId,
     pub university_name: String,
     pub score: f32,
-    pub explanation: serde_json::Value,
+    pub explanation: Explanation,
 }
 
 /// A demand ranked for a team.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RankedDemand {
     pub rank: usize,
     pub demand_id: DemandId,
@@ -376,13 +368,13 @@ pub struct RankedDemand {
     pub zone_id: ZoneId,
     pub zone_name: String,
     pub score: f32,
-    pub explanation: serde_json::Value,
+    pub explanation: Explanation,
 }
 
 /// A search result with the display name of what it found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchResult {
-    pub kind: DocKind,
+    pub kind: SearchKind,
     pub id: String,
     pub name: String,
     pub score: f32,
@@ -390,7 +382,7 @@ pub struct SearchResult {
 }
 
 /// A pairing with the display names of its parties.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PairingView {
     #[serde(flatten)]
     pub pairing: PairingRecord,
@@ -400,7 +392,7 @@ pub struct PairingView {
 }
 
 /// The outcome of a review: the pairing after it and the history entry it appended.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ReviewOutcome {
     pub pairing: PairingView,
     pub entry: HistoryEntry,
@@ -1121,7 +1113,7 @@ impl App {
         &self,
         who: &Principal,
         query: String,
-        kind: DocKind,
+        kind: SearchKind,
         page: PageRequest,
     ) -> Result<Page<SearchResult>> {
         let query = query.trim().to_owned();
@@ -1145,8 +1137,8 @@ impl App {
             .into_iter()
             .filter_map(|h| {
                 let name = match kind {
-                    DocKind::Teams => c.teams.get(&TeamId(h.id.clone()))?.name.clone(),
-                    DocKind::Demands => c.demands.get(&DemandId(h.id.clone()))?.title.clone(),
+                    SearchKind::Teams => c.teams.get(&TeamId(h.id.clone()))?.name.clone(),
+                    SearchKind::Demands => c.demands.get(&DemandId(h.id.clone()))?.title.clone(),
                 };
                 Some(SearchResult {
                     kind,

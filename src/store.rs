@@ -173,14 +173,14 @@ impl StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Who did something, as recorded in history and comments (token name and role, never the token).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Actor {
     pub name: String,
     pub role: String,
 }
 
 /// An access token as stored (the secret itself is never stored).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TokenRecord {
     pub id: i64,
     pub role: String,
@@ -202,7 +202,7 @@ pub struct NewPairing {
 }
 
 /// A stored pairing with its review status and version.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PairingRecord {
     pub id: String,
     pub batch_id: Option<String>,
@@ -232,7 +232,7 @@ pub struct PairingFilter {
 }
 
 /// One step of a pairing's review history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub id: i64,
     pub pairing_id: String,
@@ -247,7 +247,7 @@ pub struct HistoryEntry {
 }
 
 /// A comment on a pairing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CommentRecord {
     pub id: i64,
     pub pairing_id: String,
@@ -257,7 +257,7 @@ pub struct CommentRecord {
 }
 
 /// A proposal job (created by the proposal workflow, listed as batches).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct JobRecord {
     pub id: String,
     /// `propose` or `revise`.
@@ -302,7 +302,7 @@ pub struct FinishedJob {
 }
 
 /// How many rows an import wrote per table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportCounts {
     pub tracks: usize,
     pub zones: usize,

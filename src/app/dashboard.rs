@@ -20,7 +20,7 @@ use crate::store::{PairingFilter, PairingRecord};
 pub const BENCHMARK_TARGET: u32 = 10;
 
 /// The dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     /// Pairings in each review status (superseded ones left out).
     pub pairings: StatusCounts,
@@ -36,7 +36,7 @@ pub struct Dashboard {
     pub by_city: Vec<CityRow>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StatusCounts {
     pub proposed: u64,
     pub approved: u64,
@@ -45,21 +45,21 @@ pub struct StatusCounts {
 }
 
 /// How many of all zones (or universities) have an approved pairing, and which have none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     pub covered: usize,
     pub total: usize,
     pub uncovered: Vec<Uncovered>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Uncovered {
     pub id: String,
     pub name: String,
     pub city: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Projects {
     /// Benchmark projects planned by the approved pairings.
     pub planned: u64,
@@ -69,7 +69,7 @@ pub struct Projects {
     pub short_pairings: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ShortPairing {
     pub pairing_id: String,
     pub zone_id: ZoneId,
@@ -84,7 +84,7 @@ pub struct ShortPairing {
 }
 
 /// Distinct innovation platforms named by approved pairings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Platforms {
     pub total: usize,
     /// University or team platforms.
@@ -94,7 +94,7 @@ pub struct Platforms {
 }
 
 /// Distinct leading talents named by approved pairings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Talents {
     pub total: usize,
     /// Of them, with at least one honour.
@@ -102,13 +102,13 @@ pub struct Talents {
 }
 
 /// Distinct transformation funds named by approved pairings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Funds {
     pub total: usize,
     pub size_wan_yuan: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TrackRow {
     pub track_id: TrackId,
     pub track_name: String,
@@ -123,7 +123,7 @@ pub struct TrackRow {
 }
 
 /// One city (of the zones): its zones, and the approved pairings of those zones.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CityRow {
     pub city: String,
     pub zones_total: usize,

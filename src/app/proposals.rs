@@ -23,17 +23,18 @@ use tracing::{error, info, warn};
 use super::{App, AppError, Inner, Matcher, MatcherError, Page, PageRequest, Result};
 use crate::auth::Principal;
 use crate::domain::{Dataset, DemandId, TeamId, TrackId};
+use crate::matching::Explanation;
 use crate::pairing::batch::Timings;
 use crate::pairing::bundle::Bundle;
 use crate::pairing::{
-    self, Batch, Diagnostic, Explanation, Optimality, PairEvidence, PairScorer, PairingConfig,
-    PairingError, Progress, ProposedPairing, Severity, Stage, Triple,
+    self, Batch, Diagnostic, Optimality, PairEvidence, PairScorer, PairingConfig, PairingError,
+    PairingRationale, Progress, ProposedPairing, Severity, Stage, Triple,
 };
 use crate::review::PairingStatus;
 use crate::store::{Actor, FinishedJob, JobRecord, NewJob, NewPairing, PairingRecord};
 
 /// What a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobKind {
     /// A batch for the requested tracks and constraints.
@@ -43,7 +44,7 @@ pub enum JobKind {
 }
 
 /// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
     Queued,
@@ -53,7 +54,7 @@ pub enum JobState {
 }
 
 /// What a job is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStage {
     Queued,
@@ -108,7 +109,7 @@ impl JobStage {
 }
 
 /// A proposal request: the tracks and the department's constraints.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProposalRequest {
     pub track_ids: Vec<TrackId>,
     pub config: PairingConfig,
@@ -131,7 +132,7 @@ struct StoredBatch {
 }
 
 /// Headline figures of a finished batch, for lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BatchSummary {
     pub objective: f64,
     pub pairing_count: usize,
@@ -145,14 +146,14 @@ pub struct BatchSummary {
 }
 
 /// Why a job failed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JobError {
     pub code: String,
     pub message: String,
 }
 
 /// A proposal job as clients see it; `batch` only once it is done, and only for one job.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ProposalJob {
     pub job_id: String,
     pub kind: JobKind,
@@ -173,7 +174,7 @@ pub struct ProposalJob {
 }
 
 /// A finished batch with the live review state of its pairings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BatchView {
     pub track_ids: Vec<TrackId>,
     pub config: PairingConfig,
@@ -189,7 +190,7 @@ pub struct BatchView {
 }
 
 /// One pairing of a batch: its review record and its five-in-one bundle with the explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BatchPairing {
     /// Its id in the review workflow (`/v1/pairings/{id}`).
     pub pairing_id: String,
@@ -206,12 +207,15 @@ pub struct BatchPairing {
     /// Set by the department (a forced triple or an approval).
     pub forced: bool,
     pub bundle: Bundle,
-    pub explanation: Explanation,
+    pub explanation: PairingRationale,
 }
 
 /// Export formats of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
+    /// UTF-8 with a byte-order mark.
+    #[default]
     Csv,
     Xlsx,
 }
@@ -361,40 +365,16 @@ impl MatcherScorer {
     }
 }
 
-/// Matched terms and best achievement from an engine explanation, whichever of the usual shapes it
-/// takes (`matched_terms` or `terms` as strings or `{term, weight}`; `best_achievement` as a string or
-/// `{title}`).
-fn evidence_of(explanation: &serde_json::Value) -> PairEvidence {
-    let terms = ["matched_terms", "terms"]
-        .iter()
-        .find_map(|k| explanation.get(*k).and_then(|v| v.as_array()))
-        .map(|list| {
-            list.iter()
-                .filter_map(|t| match t {
-                    serde_json::Value::String(s) => Some((s.clone(), 1.0)),
-                    serde_json::Value::Object(o) => {
-                        let term = o.get("term").and_then(|v| v.as_str())?.to_owned();
-                        let w = o.get("weight").and_then(|v| v.as_f64()).unwrap_or(1.0);
-                        Some((term, w as f32))
-                    }
-                    _ => None,
-                })
-                .take(10)
-                .collect()
-        })
-        .unwrap_or_default();
-    let achievement = ["best_achievement", "achievement"]
-        .iter()
-        .find_map(|k| explanation.get(*k))
-        .and_then(|a| match a {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Object(o) => {
-                o.get("title").and_then(|v| v.as_str()).map(str::to_owned)
-            }
-            _ => None,
-        })
-        .filter(|s| !s.is_empty());
-    PairEvidence { terms, achievement }
+/// The matched terms (at most ten) and the best achievement's title of an engine explanation.
+fn evidence_of(explanation: &Explanation) -> PairEvidence {
+    PairEvidence {
+        terms: (explanation.matched_terms.iter().take(10))
+            .map(|t| (t.term.clone(), t.weight))
+            .collect(),
+        achievement: (explanation.best_achievement.as_ref())
+            .map(|a| a.title.clone())
+            .filter(|title| !title.is_empty()),
+    }
 }
 
 impl PairScorer for MatcherScorer {
@@ -1060,20 +1040,28 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn evidence_reads_the_usual_explanation_shapes() {
-        let ev = evidence_of(&json!({"matched_terms": ["电池", "储能"], "summary": "x"}));
-        assert_eq!(ev.terms, vec![("电池".into(), 1.0), ("储能".into(), 1.0)]);
+    fn evidence_takes_ten_matched_terms_and_no_missing_achievement() {
+        let explanation = Explanation {
+            contributions: Vec::new(),
+            matched_terms: (0..12)
+                .map(|i| crate::matching::MatchedTerm {
+                    term: format!("t{i}"),
+                    weight: 0.5,
+                })
+                .collect(),
+            best_achievement: None,
+            relevant_achievements: 0,
+            shared_track: None,
+            cluster: None,
+            summary: String::new(),
+            summary_en: String::new(),
+        };
+        let ev = evidence_of(&explanation);
+        assert_eq!(ev.terms.len(), 10);
+        assert_eq!(ev.terms[0], ("t0".to_owned(), 0.5));
         assert_eq!(ev.achievement, None);
-        let ev = evidence_of(&json!({
-            "terms": [{"term": "氢能", "weight": 0.5}, {"nope": 1}],
-            "best_achievement": {"title": "质子交换膜", "year": 2023}
-        }));
-        assert_eq!(ev.terms, vec![("氢能".into(), 0.5)]);
-        assert_eq!(ev.achievement.as_deref(), Some("质子交换膜"));
-        assert_eq!(evidence_of(&json!(null)), PairEvidence::default());
     }
 
     #[test]

@@ -11,9 +11,15 @@ use super::AppState;
 use super::dto::{self, PageQuery, PairingsQuery, RankQuery, SearchQuery};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ContractJson};
-use crate::app::{DocKind, PageRequest, PairingQuery};
+use crate::app::{
+    DemandFit, Page, PageRequest, PairingQuery, PairingView, RankedDemand, RankedTeam,
+    ReviewOutcome, SearchResult, UniversityCandidate, UniversityView, ZoneView,
+};
 use crate::auth::Role;
-use crate::domain::{Demand, DemandId, Team, TeamId, TrackId, UniversityId, ZoneId};
+use crate::domain::{
+    Demand, DemandId, Team, TeamId, Track, TrackId, University, UniversityId, Zone, ZoneId,
+};
+use crate::store::{CommentRecord, HistoryEntry};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -101,7 +107,7 @@ pub async fn me(Caller(who): Caller) -> Json<dto::Me> {
 /// Industrial tracks (any role).
 #[utoipa::path(get, path = "/v1/tracks", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::Track>),
+    responses((status = 200, description = "ok", body = Page<Track>),
         (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
 pub async fn tracks(
     State(state): State<AppState>,
@@ -114,7 +120,7 @@ pub async fn tracks(
 /// High-tech zones (any role).
 #[utoipa::path(get, path = "/v1/zones", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::Zone>),
+    responses((status = 200, description = "ok", body = Page<Zone>),
         (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
 pub async fn zones(
     State(state): State<AppState>,
@@ -127,7 +133,7 @@ pub async fn zones(
 /// One zone's profile (any role); its demand list for the department and the zone itself.
 #[utoipa::path(get, path = "/v1/zones/{id}", tag = "catalog",
     params(("id" = String, Path, description = "zone id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::ZoneDetail),
+    responses((status = 200, description = "ok", body = ZoneView),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn zone(
     State(state): State<AppState>,
@@ -140,7 +146,7 @@ pub async fn zone(
 /// Universities (any role).
 #[utoipa::path(get, path = "/v1/universities", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::University>),
+    responses((status = 200, description = "ok", body = Page<University>),
         (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
 pub async fn universities(
     State(state): State<AppState>,
@@ -153,7 +159,7 @@ pub async fn universities(
 /// One university's profile and teams (any role).
 #[utoipa::path(get, path = "/v1/universities/{id}", tag = "catalog",
     params(("id" = String, Path, description = "university id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::UniversityDetail),
+    responses((status = 200, description = "ok", body = UniversityView),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn university(
     State(state): State<AppState>,
@@ -166,7 +172,7 @@ pub async fn university(
 /// One team (any role).
 #[utoipa::path(get, path = "/v1/teams/{id}", tag = "catalog",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Team),
+    responses((status = 200, description = "ok", body = Team),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn team(
     State(state): State<AppState>,
@@ -179,7 +185,7 @@ pub async fn team(
 /// One demand (any role).
 #[utoipa::path(get, path = "/v1/demands/{id}", tag = "catalog",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Demand),
+    responses((status = 200, description = "ok", body = Demand),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn demand(
     State(state): State<AppState>,
@@ -195,7 +201,7 @@ pub async fn demand(
 /// the demands they fit, the aggregate score and explanations.
 #[utoipa::path(get, path = "/v1/zones/{id}/candidates", tag = "matching",
     params(("id" = String, Path, description = "zone id"), RankQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::UniversityCandidate>),
+    responses((status = 200, description = "ok", body = Page<UniversityCandidate>),
         (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn zone_candidates(
@@ -216,7 +222,7 @@ pub async fn zone_candidates(
 /// best team, score and explanation.
 #[utoipa::path(get, path = "/v1/universities/{id}/demands", tag = "matching",
     params(("id" = String, Path, description = "university id"), RankQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::DemandFit>),
+    responses((status = 200, description = "ok", body = Page<DemandFit>),
         (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn university_demands(
@@ -236,7 +242,7 @@ pub async fn university_demands(
 /// Teams ranked for a demand (department or the demand's zone).
 #[utoipa::path(get, path = "/v1/demands/{id}/teams", tag = "matching",
     params(("id" = String, Path, description = "demand id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::RankedTeam>),
+    responses((status = 200, description = "ok", body = Page<RankedTeam>),
         (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn demand_teams(
@@ -252,7 +258,7 @@ pub async fn demand_teams(
 /// Demands ranked for a team (department or the team's university).
 #[utoipa::path(get, path = "/v1/teams/{id}/demands", tag = "matching",
     params(("id" = String, Path, description = "team id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::RankedDemand>),
+    responses((status = 200, description = "ok", body = Page<RankedDemand>),
         (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn team_demands(
@@ -268,7 +274,7 @@ pub async fn team_demands(
 /// Free-text search over teams or demands with highlighted snippets (any role).
 #[utoipa::path(get, path = "/v1/search", tag = "matching", params(SearchQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::SearchResult>),
+    responses((status = 200, description = "ok", body = Page<SearchResult>),
         (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
@@ -276,19 +282,15 @@ pub async fn search(
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
-    let kind = match q.kind {
-        dto::SearchKind::Teams => DocKind::Teams,
-        dto::SearchKind::Demands => DocKind::Demands,
-    };
-    Ok(Json(state.app.search(&who, q.q, kind, p).await?).into_response())
+    Ok(Json(state.app.search(&who, q.q, q.kind, p).await?).into_response())
 }
 
 // ---- Writes ----
 
 /// Adds a team (department, or the university it belongs to). Checked against the dataset contract.
-#[utoipa::path(post, path = "/v1/teams", tag = "writes", request_body = dto::Team,
+#[utoipa::path(post, path = "/v1/teams", tag = "writes", request_body = Team,
     security(("bearer" = [])),
-    responses((status = 201, description = "created", body = dto::Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+    responses((status = 201, description = "created", body = Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
         (status = 409, description = "already_exists", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
         (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
@@ -302,9 +304,9 @@ pub async fn create_team(
 }
 
 /// Replaces a team (department, or its university).
-#[utoipa::path(put, path = "/v1/teams/{id}", tag = "writes", request_body = dto::Team,
+#[utoipa::path(put, path = "/v1/teams/{id}", tag = "writes", request_body = Team,
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+    responses((status = 200, description = "ok", body = Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
         (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
@@ -332,9 +334,9 @@ pub async fn delete_team(
 }
 
 /// Adds a demand (department, or the zone it belongs to). Checked against the dataset contract.
-#[utoipa::path(post, path = "/v1/demands", tag = "writes", request_body = dto::Demand,
+#[utoipa::path(post, path = "/v1/demands", tag = "writes", request_body = Demand,
     security(("bearer" = [])),
-    responses((status = 201, description = "created", body = dto::Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+    responses((status = 201, description = "created", body = Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
         (status = 409, description = "already_exists", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
         (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
@@ -348,9 +350,9 @@ pub async fn create_demand(
 }
 
 /// Replaces a demand (department, or its zone).
-#[utoipa::path(put, path = "/v1/demands/{id}", tag = "writes", request_body = dto::Demand,
+#[utoipa::path(put, path = "/v1/demands/{id}", tag = "writes", request_body = Demand,
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+    responses((status = 200, description = "ok", body = Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
         (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
@@ -382,7 +384,7 @@ pub async fn delete_demand(
 /// Pairings: all for the department, those involving the caller for a zone or university.
 #[utoipa::path(get, path = "/v1/pairings", tag = "pairings", params(PairingsQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::Pairing>), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+    responses((status = 200, description = "ok", body = Page<PairingView>), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody)))]
 pub async fn pairings(
     State(state): State<AppState>,
@@ -391,7 +393,7 @@ pub async fn pairings(
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
     let query = PairingQuery {
-        status: q.status.map(Into::into),
+        status: q.status,
         track_id: q.track.map(TrackId),
         zone_id: q.zone_id.map(ZoneId),
         university_id: q.university_id.map(UniversityId),
@@ -403,7 +405,7 @@ pub async fn pairings(
 /// One pairing (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}", tag = "pairings",
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Pairing), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+    responses((status = 200, description = "ok", body = PairingView), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn pairing(
     State(state): State<AppState>,
@@ -417,7 +419,7 @@ pub async fn pairing(
 #[utoipa::path(post, path = "/v1/pairings/{id}/reviews", tag = "pairings",
     request_body = dto::ReviewRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::ReviewOutcome), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+    responses((status = 200, description = "ok", body = ReviewOutcome), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody),
         (status = 409, description = "stale version or decision not allowed from the current status", body = ErrorBody)))]
@@ -429,7 +431,7 @@ pub async fn review(
 ) -> ApiResult<Response> {
     let out = state
         .app
-        .review(&who, &id, body.decision.into(), body.comment, body.version)
+        .review(&who, &id, body.decision, body.comment, body.version)
         .await?;
     Ok(Json(out).into_response())
 }
@@ -437,7 +439,7 @@ pub async fn review(
 /// The review history of a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/history", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::HistoryEntry>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+    responses((status = 200, description = "ok", body = Page<HistoryEntry>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
@@ -452,7 +454,7 @@ pub async fn history(
 /// Comments on a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/comments", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::Comment>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+    responses((status = 200, description = "ok", body = Page<CommentRecord>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
         (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn comments(
     State(state): State<AppState>,
@@ -468,7 +470,7 @@ pub async fn comments(
 #[utoipa::path(post, path = "/v1/pairings/{id}/comments", tag = "pairings",
     request_body = dto::CommentRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 201, description = "created", body = dto::Comment), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
+    responses((status = 201, description = "created", body = CommentRecord), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
         (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
         (status = 404, description = "not_found", body = ErrorBody)))]
 pub async fn comment(
