@@ -9,7 +9,7 @@
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 //!
 //! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
-//! (team and demand writes), `pairings` (the review workflow), `proposals` (proposal jobs),
+//! (team and demand writes), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
 //! `dashboard`, `views` (what the app answers with), `error`, `matcher` (what the app needs from a
 //! matching engine) and `engine` (that, over [`crate::matching::Engine`]).
 
@@ -17,16 +17,23 @@ mod catalog;
 pub mod dashboard;
 mod engine;
 mod error;
+mod jobs;
 mod matcher;
 pub mod overlap;
 mod pairings;
 pub mod proposals;
 mod rankings;
 mod records;
+mod scorer;
 mod views;
 
 pub use error::{AppError, Result, Violation};
+pub use jobs::{
+    BatchPairing, BatchSummary, BatchView, ExportFile, ExportFormat, JobError, JobKind, JobStage,
+    JobState, ProposalJob, ProposalRequest,
+};
 pub use matcher::{Matcher, MatcherError, SearchHit};
+pub use scorer::MatcherScorer;
 pub use views::{
     DemandFit, ItemRef, Page, PageRequest, PairingQuery, PairingView, RankedDemand, RankedTeam,
     ReviewOutcome, SearchKind, SearchResult, TeamFit, UniversityCandidate, UniversityView,

@@ -16,104 +16,21 @@ use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, Weak};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tracing::{error, info, warn};
 
-use super::{App, AppError, Inner, Matcher, MatcherError, Page, PageRequest, Result};
+use super::{
+    App, AppError, BatchPairing, BatchSummary, BatchView, ExportFile, ExportFormat, Inner,
+    JobError, JobKind, JobStage, JobState, MatcherScorer, Page, PageRequest, ProposalJob,
+    ProposalRequest, Result,
+};
 use crate::auth::Principal;
-use crate::domain::{Dataset, DemandId, TeamId, TrackId};
-use crate::matching::Explanation;
-use crate::pairing::batch::Timings;
-use crate::pairing::bundle::Bundle;
+use crate::domain::{Dataset, TrackId};
 use crate::pairing::{
-    self, Batch, Diagnostic, Optimality, PairEvidence, PairScorer, PairingConfig, PairingError,
-    PairingRationale, Progress, ProposedPairing, Severity, Stage, Triple,
+    self, Batch, PairingConfig, PairingError, Progress, ProposedPairing, Severity, Triple,
 };
 use crate::review::PairingStatus;
 use crate::store::{Actor, FinishedJob, JobRecord, NewJob, NewPairing, PairingRecord};
-
-/// What a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    /// A batch for the requested tracks and constraints.
-    Propose,
-    /// A batch re-solved from an earlier one after review.
-    Revise,
-}
-
-/// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
-/// What a job is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStage {
-    Queued,
-    Scoring,
-    Bundling,
-    Solving,
-    Explaining,
-    /// Writing the batch and entering its pairings into review.
-    Saving,
-    Done,
-    Failed,
-}
-
-impl JobStage {
-    fn as_str(self) -> &'static str {
-        match self {
-            JobStage::Queued => "queued",
-            JobStage::Scoring => "scoring",
-            JobStage::Bundling => "bundling",
-            JobStage::Solving => "solving",
-            JobStage::Explaining => "explaining",
-            JobStage::Saving => "saving",
-            JobStage::Done => "done",
-            JobStage::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> Option<JobStage> {
-        [
-            JobStage::Queued,
-            JobStage::Scoring,
-            JobStage::Bundling,
-            JobStage::Solving,
-            JobStage::Explaining,
-            JobStage::Saving,
-            JobStage::Done,
-            JobStage::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
-    fn of(stage: Stage) -> JobStage {
-        match stage {
-            Stage::Scoring => JobStage::Scoring,
-            Stage::Bundling => JobStage::Bundling,
-            Stage::Solving => JobStage::Solving,
-            Stage::Explaining => JobStage::Explaining,
-            Stage::Done => JobStage::Saving,
-        }
-    }
-}
-
-/// A proposal request: the tracks and the department's constraints.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ProposalRequest {
-    pub track_ids: Vec<TrackId>,
-    pub config: PairingConfig,
-}
 
 /// What a stored job request holds (a revise job names no config: it takes its parent's).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -129,124 +46,6 @@ struct StoredBatch {
     batch: Batch,
     /// Parallel to `batch.pairings`.
     pairing_ids: Vec<String>,
-}
-
-/// Headline figures of a finished batch, for lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct BatchSummary {
-    pub objective: f64,
-    pub pairing_count: usize,
-    pub feasible: bool,
-    pub proven_optimal: bool,
-    pub gap: f64,
-    /// Selected pairings with fewer benchmark projects than the target.
-    pub short_pairings: usize,
-    /// Diagnostics of severity `infeasible`.
-    pub infeasibilities: usize,
-}
-
-/// Why a job failed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct JobError {
-    pub code: String,
-    pub message: String,
-}
-
-/// A proposal job as clients see it; `batch` only once it is done, and only for one job.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct ProposalJob {
-    pub job_id: String,
-    pub kind: JobKind,
-    /// The job a `revise` job re-solves.
-    pub revises: Option<String>,
-    pub state: JobState,
-    pub stage: JobStage,
-    /// 0–100.
-    pub progress: u8,
-    pub track_ids: Vec<TrackId>,
-    pub created_by: String,
-    pub created_at: String,
-    pub updated_at: String,
-    pub summary: Option<BatchSummary>,
-    pub error: Option<JobError>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub batch: Option<BatchView>,
-}
-
-/// A finished batch with the live review state of its pairings.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct BatchView {
-    pub track_ids: Vec<TrackId>,
-    pub config: PairingConfig,
-    /// Pairings kept fixed because they were approved.
-    pub approved: Vec<Triple>,
-    /// Pairings left out because they were rejected.
-    pub rejected: Vec<Triple>,
-    pub objective: f64,
-    pub optimality: Optimality,
-    pub pairings: Vec<BatchPairing>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub timings_ms: Timings,
-}
-
-/// One pairing of a batch: its review record and its five-in-one bundle with the explanation.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct BatchPairing {
-    /// Its id in the review workflow (`/v1/pairings/{id}`).
-    pub pairing_id: String,
-    pub status: PairingStatus,
-    pub version: i64,
-    pub superseded_by: Option<String>,
-    pub zone_id: crate::domain::ZoneId,
-    pub zone_name: String,
-    pub university_id: crate::domain::UniversityId,
-    pub university_name: String,
-    pub track_id: TrackId,
-    pub track_name: String,
-    pub quality: f64,
-    /// Set by the department (a forced triple or an approval).
-    pub forced: bool,
-    pub bundle: Bundle,
-    pub explanation: PairingRationale,
-}
-
-/// Export formats of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ExportFormat {
-    /// UTF-8 with a byte-order mark.
-    #[default]
-    Csv,
-    Xlsx,
-}
-
-impl ExportFormat {
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Csv => "csv",
-            ExportFormat::Xlsx => "xlsx",
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            ExportFormat::Csv => "text/csv; charset=utf-8",
-            ExportFormat::Xlsx => {
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        }
-    }
-}
-
-/// An exported batch file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportFile {
-    pub bytes: Vec<u8>,
-    pub format: ExportFormat,
-    /// Suggested file name (Chinese; ASCII-safe apart from the Chinese prefix).
-    pub filename: String,
-    /// The same name in ASCII, for clients that cannot read an encoded one.
-    pub ascii_filename: String,
 }
 
 /// The job queue and the progress of the running job.
@@ -323,135 +122,6 @@ pub(crate) fn start_worker(app: &App, rx: mpsc::Receiver<String>) -> Result<()> 
         app.inner.jobs.enqueue(&job.id)?;
     }
     Ok(())
-}
-
-/// [`PairScorer`] over the service's [`Matcher`]: pair scores of every demand in scope from one
-/// `rank_teams_many` call (no explanations), and, for the pairs a batch explains, the matched terms and
-/// best achievement of `score_pair`'s explanation as evidence.
-pub struct MatcherScorer {
-    matcher: Arc<dyn Matcher>,
-    evidence: Mutex<HashMap<(DemandId, TeamId), PairEvidence>>,
-    failure: Mutex<Option<MatcherError>>,
-}
-
-impl std::fmt::Debug for MatcherScorer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MatcherScorer").finish_non_exhaustive()
-    }
-}
-
-impl MatcherScorer {
-    pub fn new(matcher: Arc<dyn Matcher>) -> Self {
-        MatcherScorer {
-            matcher,
-            evidence: Mutex::new(HashMap::new()),
-            failure: Mutex::new(None),
-        }
-    }
-
-    fn record_failure(&self, err: MatcherError) {
-        self.failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_or_insert(err);
-    }
-
-    /// The first matcher failure met while scoring (unknown demands are not failures).
-    pub fn failure(&self) -> Option<MatcherError> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-}
-
-/// The matched terms (at most ten) and the best achievement's title of an engine explanation.
-fn evidence_of(explanation: &Explanation) -> PairEvidence {
-    PairEvidence {
-        terms: (explanation.matched_terms.iter().take(10))
-            .map(|t| (t.term.clone(), t.weight))
-            .collect(),
-        achievement: (explanation.best_achievement.as_ref())
-            .map(|a| a.title.clone())
-            .filter(|title| !title.is_empty()),
-    }
-}
-
-impl PairScorer for MatcherScorer {
-    fn teams_for_demand(&self, demand: &DemandId, limit: usize) -> Vec<(TeamId, f32)> {
-        match self.matcher.teams_for_demand(demand, limit) {
-            Ok(matches) => {
-                let mut evidence = Vec::with_capacity(matches.len());
-                let out = matches
-                    .into_iter()
-                    .map(|m| {
-                        let ev = evidence_of(&m.explanation);
-                        if !ev.terms.is_empty() || ev.achievement.is_some() {
-                            evidence.push(((demand.clone(), m.team_id.clone()), ev));
-                        }
-                        (m.team_id, m.score)
-                    })
-                    .collect();
-                self.evidence
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .extend(evidence);
-                out
-            }
-            Err(MatcherError::Unknown(_)) => Vec::new(),
-            Err(err) => {
-                self.record_failure(err);
-                Vec::new()
-            }
-        }
-    }
-
-    fn teams_for_demands(&self, demands: &[DemandId], limit: usize) -> Vec<Vec<(TeamId, f32)>> {
-        demands
-            .par_iter()
-            .map(|d| self.teams_for_demand(d, limit))
-            .collect()
-    }
-
-    fn teams_for_all(
-        &self,
-        demands: &[DemandId],
-        limit: usize,
-        progress: &mut dyn FnMut(usize),
-    ) -> Vec<Vec<(TeamId, f32)>> {
-        match self.matcher.rank_teams_many(demands, limit, progress) {
-            Ok(lists) => lists,
-            Err(err) => {
-                self.record_failure(err);
-                vec![Vec::new(); demands.len()]
-            }
-        }
-    }
-
-    fn explain(&self, demand: &DemandId, team: &TeamId) -> Option<PairEvidence> {
-        let key = (demand.clone(), team.clone());
-        if let Some(ev) = self
-            .evidence
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Some(ev.clone());
-        }
-        let ev = match self.matcher.score_pair(demand, team) {
-            Ok(m) => evidence_of(&m?.explanation),
-            Err(MatcherError::Unknown(_)) => return None,
-            Err(err) => {
-                self.record_failure(err);
-                return None;
-            }
-        };
-        self.evidence
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, ev.clone());
-        Some(ev)
-    }
 }
 
 fn triple_of(r: &PairingRecord) -> Triple {
@@ -1042,34 +712,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn evidence_takes_ten_matched_terms_and_no_missing_achievement() {
-        let explanation = Explanation {
-            contributions: Vec::new(),
-            matched_terms: (0..12)
-                .map(|i| crate::matching::MatchedTerm {
-                    term: format!("t{i}"),
-                    weight: 0.5,
-                })
-                .collect(),
-            best_achievement: None,
-            relevant_achievements: 0,
-            shared_track: None,
-            cluster: None,
-            summary: String::new(),
-            summary_en: String::new(),
-        };
-        let ev = evidence_of(&explanation);
-        assert_eq!(ev.terms.len(), 10);
-        assert_eq!(ev.terms[0], ("t0".to_owned(), 0.5));
-        assert_eq!(ev.achievement, None);
-    }
-
-    #[test]
     fn stages_round_trip_and_labels_follow_the_review_state() {
         for s in [JobStage::Queued, JobStage::Saving, JobStage::Failed] {
             assert_eq!(JobStage::parse(s.as_str()), Some(s));
         }
-        assert_eq!(JobStage::of(Stage::Done), JobStage::Saving);
+        assert_eq!(JobStage::of(crate::pairing::Stage::Done), JobStage::Saving);
         assert_eq!(label(PairingStatus::Approved, false, true), "已批准");
         assert_eq!(label(PairingStatus::Rejected, false, false), "已驳回");
         assert_eq!(

@@ -15,8 +15,7 @@ use super::dto::PageQuery;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::app::dashboard::Dashboard;
-use crate::app::proposals::{self, ExportFile, ExportFormat, ProposalJob};
-use crate::app::{Page, PageRequest};
+use crate::app::{self, ExportFile, ExportFormat, Page, PageRequest, ProposalJob};
 use crate::domain::TrackId;
 use crate::pairing::{PairingConfig, Triple};
 
@@ -90,7 +89,7 @@ pub struct ExportQuery {
 
 // ---- Handlers ----
 
-fn accepted(job: proposals::ProposalJob) -> Response {
+fn accepted(job: ProposalJob) -> Response {
     let location = format!("/v1/proposals/{}", job.job_id);
     (StatusCode::ACCEPTED, [(LOCATION, location)], Json(job)).into_response()
 }
@@ -110,7 +109,7 @@ pub async fn create(
     Caller(who): Caller,
     ApiJson(body): ApiJson<ProposalRequest>,
 ) -> ApiResult<Response> {
-    let request = proposals::ProposalRequest {
+    let request = app::ProposalRequest {
         track_ids: body.track_ids.into_iter().map(TrackId).collect(),
         config: body.config.into(),
     };
