@@ -11,6 +11,10 @@ use super::AppState;
 use super::dto::{self, PageQuery, PairingsQuery, RankQuery, SearchQuery};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ContractJson};
+use super::responses::{
+    AlreadyExists, BadRequest, ContractViolation, Forbidden, NotFound, PayloadTooLarge,
+    Unauthorized, UnsupportedMediaType,
+};
 use crate::app::{
     DemandFit, Page, PageRequest, PairingQuery, PairingView, RankedDemand, RankedTeam,
     ReviewOutcome, SearchResult, UniversityCandidate, UniversityView, ZoneView,
@@ -88,7 +92,7 @@ pub async fn docs(State(state): State<AppState>) -> Html<String> {
 #[utoipa::path(get, path = "/v1/me", tag = "catalog",
     security(("bearer" = [])),
     responses((status = 200, description = "ok", body = dto::Me),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+        Unauthorized))]
 pub async fn me(Caller(who): Caller) -> Json<dto::Me> {
     let (zone_id, university_id) = match &who.role {
         Role::Department => (None, None),
@@ -108,7 +112,7 @@ pub async fn me(Caller(who): Caller) -> Json<dto::Me> {
 #[utoipa::path(get, path = "/v1/tracks", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<Track>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+        BadRequest, Unauthorized))]
 pub async fn tracks(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -121,7 +125,7 @@ pub async fn tracks(
 #[utoipa::path(get, path = "/v1/zones", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<Zone>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+        BadRequest, Unauthorized))]
 pub async fn zones(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -134,7 +138,7 @@ pub async fn zones(
 #[utoipa::path(get, path = "/v1/zones/{id}", tag = "catalog",
     params(("id" = String, Path, description = "zone id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = ZoneView),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+        Unauthorized, NotFound))]
 pub async fn zone(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -147,7 +151,7 @@ pub async fn zone(
 #[utoipa::path(get, path = "/v1/universities", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<University>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+        BadRequest, Unauthorized))]
 pub async fn universities(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -160,7 +164,7 @@ pub async fn universities(
 #[utoipa::path(get, path = "/v1/universities/{id}", tag = "catalog",
     params(("id" = String, Path, description = "university id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = UniversityView),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+        Unauthorized, NotFound))]
 pub async fn university(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -173,7 +177,7 @@ pub async fn university(
 #[utoipa::path(get, path = "/v1/teams/{id}", tag = "catalog",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Team),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+        Unauthorized, NotFound))]
 pub async fn team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -186,7 +190,7 @@ pub async fn team(
 #[utoipa::path(get, path = "/v1/demands/{id}", tag = "catalog",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Demand),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+        Unauthorized, NotFound))]
 pub async fn demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -202,8 +206,8 @@ pub async fn demand(
 #[utoipa::path(get, path = "/v1/zones/{id}/candidates", tag = "matching",
     params(("id" = String, Path, description = "zone id"), RankQuery), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<UniversityCandidate>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+        BadRequest, Unauthorized,
+        Forbidden, NotFound))]
 pub async fn zone_candidates(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -223,8 +227,8 @@ pub async fn zone_candidates(
 #[utoipa::path(get, path = "/v1/universities/{id}/demands", tag = "matching",
     params(("id" = String, Path, description = "university id"), RankQuery), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<DemandFit>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+        BadRequest, Unauthorized,
+        Forbidden, NotFound))]
 pub async fn university_demands(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -243,8 +247,8 @@ pub async fn university_demands(
 #[utoipa::path(get, path = "/v1/demands/{id}/teams", tag = "matching",
     params(("id" = String, Path, description = "demand id"), PageQuery), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<RankedTeam>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+        BadRequest, Unauthorized,
+        Forbidden, NotFound))]
 pub async fn demand_teams(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -259,8 +263,8 @@ pub async fn demand_teams(
 #[utoipa::path(get, path = "/v1/teams/{id}/demands", tag = "matching",
     params(("id" = String, Path, description = "team id"), PageQuery), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<RankedDemand>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+        BadRequest, Unauthorized,
+        Forbidden, NotFound))]
 pub async fn team_demands(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -275,7 +279,7 @@ pub async fn team_demands(
 #[utoipa::path(get, path = "/v1/search", tag = "matching", params(SearchQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<SearchResult>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+        BadRequest, Unauthorized))]
 pub async fn search(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -290,10 +294,10 @@ pub async fn search(
 /// Adds a team (department, or the university it belongs to). Checked against the dataset contract.
 #[utoipa::path(post, path = "/v1/teams", tag = "writes", request_body = Team,
     security(("bearer" = [])),
-    responses((status = 201, description = "created", body = Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 409, description = "already_exists", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+    responses((status = 201, description = "created", body = Team), BadRequest,
+        Unauthorized, Forbidden,
+        AlreadyExists, PayloadTooLarge,
+        UnsupportedMediaType, ContractViolation))]
 pub async fn create_team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -306,10 +310,10 @@ pub async fn create_team(
 /// Replaces a team (department, or its university).
 #[utoipa::path(put, path = "/v1/teams/{id}", tag = "writes", request_body = Team,
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Team), BadRequest,
+        Unauthorized, Forbidden,
+        NotFound, PayloadTooLarge,
+        UnsupportedMediaType, ContractViolation))]
 pub async fn update_team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -322,8 +326,8 @@ pub async fn update_team(
 /// Deletes a team (department, or its university).
 #[utoipa::path(delete, path = "/v1/teams/{id}", tag = "writes",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 204, description = "deleted"), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 204, description = "deleted"), Unauthorized,
+        Forbidden, NotFound))]
 pub async fn delete_team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -336,10 +340,10 @@ pub async fn delete_team(
 /// Adds a demand (department, or the zone it belongs to). Checked against the dataset contract.
 #[utoipa::path(post, path = "/v1/demands", tag = "writes", request_body = Demand,
     security(("bearer" = [])),
-    responses((status = 201, description = "created", body = Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 409, description = "already_exists", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+    responses((status = 201, description = "created", body = Demand), BadRequest,
+        Unauthorized, Forbidden,
+        AlreadyExists, PayloadTooLarge,
+        UnsupportedMediaType, ContractViolation))]
 pub async fn create_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -352,10 +356,10 @@ pub async fn create_demand(
 /// Replaces a demand (department, or its zone).
 #[utoipa::path(put, path = "/v1/demands/{id}", tag = "writes", request_body = Demand,
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Demand), BadRequest,
+        Unauthorized, Forbidden,
+        NotFound, PayloadTooLarge,
+        UnsupportedMediaType, ContractViolation))]
 pub async fn update_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -368,8 +372,8 @@ pub async fn update_demand(
 /// Deletes a demand (department, or its zone).
 #[utoipa::path(delete, path = "/v1/demands/{id}", tag = "writes",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 204, description = "deleted"), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 204, description = "deleted"), Unauthorized,
+        Forbidden, NotFound))]
 pub async fn delete_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -384,8 +388,8 @@ pub async fn delete_demand(
 /// Pairings: all for the department, those involving the caller for a zone or university.
 #[utoipa::path(get, path = "/v1/pairings", tag = "pairings", params(PairingsQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = Page<PairingView>), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<PairingView>), BadRequest,
+        Unauthorized, Forbidden))]
 pub async fn pairings(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -405,8 +409,8 @@ pub async fn pairings(
 /// One pairing (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}", tag = "pairings",
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = PairingView), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = PairingView), Unauthorized,
+        Forbidden, NotFound))]
 pub async fn pairing(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -419,9 +423,9 @@ pub async fn pairing(
 #[utoipa::path(post, path = "/v1/pairings/{id}/reviews", tag = "pairings",
     request_body = dto::ReviewRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = ReviewOutcome), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody),
+    responses((status = 200, description = "ok", body = ReviewOutcome), BadRequest,
+        Unauthorized, Forbidden,
+        NotFound,
         (status = 409, description = "stale version or decision not allowed from the current status", body = ErrorBody)))]
 pub async fn review(
     State(state): State<AppState>,
@@ -439,8 +443,8 @@ pub async fn review(
 /// The review history of a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/history", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = Page<HistoryEntry>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<HistoryEntry>), Unauthorized,
+        Forbidden, NotFound))]
 pub async fn history(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -454,8 +458,8 @@ pub async fn history(
 /// Comments on a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/comments", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = Page<CommentRecord>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<CommentRecord>), Unauthorized,
+        Forbidden, NotFound))]
 pub async fn comments(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -470,9 +474,9 @@ pub async fn comments(
 #[utoipa::path(post, path = "/v1/pairings/{id}/comments", tag = "pairings",
     request_body = dto::CommentRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 201, description = "created", body = CommentRecord), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 201, description = "created", body = CommentRecord), BadRequest,
+        Unauthorized, Forbidden,
+        NotFound))]
 pub async fn comment(
     State(state): State<AppState>,
     Caller(who): Caller,

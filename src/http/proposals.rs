@@ -14,6 +14,7 @@ use super::AppState;
 use super::dto::PageQuery;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use super::responses::{Unauthorized, UnsupportedMediaType};
 use crate::app::dashboard::Dashboard;
 use crate::app::{self, ExportFile, ExportFormat, Page, PageRequest, ProposalJob};
 use crate::domain::TrackId;
@@ -100,9 +101,9 @@ fn accepted(job: ProposalJob) -> Response {
     security(("bearer" = [])),
     responses((status = 202, description = "queued; `Location` names the job", body = ProposalJob),
         (status = 400, description = "bad_request or invalid_json", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        Unauthorized,
         (status = 403, description = "forbidden: only the department proposes", body = ErrorBody),
-        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody),
+        UnsupportedMediaType,
         (status = 422, description = "no_tracks, unknown_track, unknown_zone, unknown_university, invalid_config or conflicting_triple, with the field", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -121,7 +122,7 @@ pub async fn create(
     security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<ProposalJob>),
         (status = 400, description = "invalid_parameter", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        Unauthorized,
         (status = 403, description = "forbidden: only the department sees proposals", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -137,7 +138,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/v1/proposals/{job_id}", tag = "proposals",
     params(("job_id" = String, Path, description = "proposal job id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = ProposalJob),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        Unauthorized,
         (status = 403, description = "forbidden: only the department sees proposals", body = ErrorBody),
         (status = 404, description = "not_found: no such job", body = ErrorBody)))]
 pub async fn get_one(
@@ -154,7 +155,7 @@ pub async fn get_one(
     params(("job_id" = String, Path, description = "the proposal job to re-solve")),
     security(("bearer" = [])),
     responses((status = 202, description = "queued; `Location` names the new job", body = ProposalJob),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        Unauthorized,
         (status = 403, description = "forbidden: only the department proposes", body = ErrorBody),
         (status = 404, description = "not_found: no such job", body = ErrorBody),
         (status = 409, description = "job_not_done: the job is queued, running or failed", body = ErrorBody)))]
@@ -197,7 +198,7 @@ fn content_disposition(file: &ExportFile) -> String {
     responses((status = 200, description = "the file, as an attachment",
             content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, description = "invalid_parameter: unknown format", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        Unauthorized,
         (status = 403, description = "forbidden: only the department exports", body = ErrorBody),
         (status = 404, description = "not_found: no such job", body = ErrorBody),
         (status = 409, description = "job_not_done: no batch yet", body = ErrorBody)))]
@@ -226,7 +227,7 @@ pub async fn export(
 /// (department only).
 #[utoipa::path(get, path = "/v1/dashboard", tag = "proposals", security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Dashboard),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
+        Unauthorized,
         (status = 403, description = "forbidden: only the department sees the dashboard", body = ErrorBody)))]
 pub async fn dashboard(State(state): State<AppState>, Caller(who): Caller) -> ApiResult<Response> {
     Ok(Json(state.app.dashboard(&who).await?).into_response())
