@@ -2,6 +2,7 @@
 //! demands for a team, and free-text search. Each ranking is computed off the async runtime and cached
 //! for the catalog generation it was computed from.
 
+use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -17,13 +18,15 @@ use crate::auth::Principal;
 use crate::domain::{Demand, DemandId, Team, TeamId, TrackId, UniversityId, ZoneId};
 use crate::matching::PairMatch;
 
-/// A cached ranking, valid for one catalog generation.
-#[derive(Clone)]
-pub(super) enum Cached {
-    Candidates(Arc<Vec<UniversityCandidate>>),
-    DemandFits(Arc<Vec<DemandFit>>),
-    Teams(Arc<Vec<RankedTeam>>),
-    Demands(Arc<Vec<RankedDemand>>),
+/// A cached ranking (the `Arc<Vec<_>>` of its rows), valid for one catalog generation.
+pub(super) type Cached = Arc<dyn Any + Send + Sync>;
+
+/// A ranking of something the matcher does not know is empty.
+fn known<T>(ranked: Result<Vec<T>, MatcherError>) -> Result<Vec<T>, MatcherError> {
+    ranked.or_else(|err| match err {
+        MatcherError::Unknown(_) => Ok(Vec::new()),
+        other => Err(other),
+    })
 }
 
 impl App {
@@ -37,13 +40,13 @@ impl App {
         }
     }
 
-    fn cached(&self, key: &str) -> Option<Cached> {
+    fn cached<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<Vec<T>>> {
         let generation = self.catalog().generation;
         let cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache
             .get(key)
             .filter(|(g, _)| *g == generation)
-            .map(|(_, v)| v.clone())
+            .and_then(|(_, v)| v.clone().downcast::<Vec<T>>().ok())
     }
 
     fn remember(&self, key: String, generation: u64, value: Cached) {
@@ -52,6 +55,28 @@ impl App {
             cache.clear();
         }
         cache.insert(key, (generation, value));
+    }
+
+    /// The page of the ranking cached under `key`, or else `compute`d off the async runtime and cached
+    /// for the catalog generation it was computed from.
+    async fn ranking<T: Clone + Send + Sync + 'static>(
+        &self,
+        key: String,
+        page: PageRequest,
+        compute: impl FnOnce(&App) -> Result<Vec<T>> + Send + 'static,
+    ) -> Result<Page<T>> {
+        if let Some(all) = self.cached::<T>(&key) {
+            return Ok(page.slice(&all));
+        }
+        let all = self
+            .blocking(move |app| {
+                let generation = app.catalog().generation;
+                let all = Arc::new(compute(app)?);
+                app.remember(key, generation, all.clone());
+                Ok(all)
+            })
+            .await?;
+        Ok(page.slice(&all))
     }
 
     /// Universities ranked for a zone's demands (in one track, or all), each with its best teams.
@@ -77,22 +102,19 @@ impl App {
             "zc\u{1}{zone}\u{1}{}",
             track.as_ref().map_or("", |t| t.as_str())
         );
-        if let Some(Cached::Candidates(all)) = self.cached(&key) {
-            return Ok(page.slice(&all));
-        }
         let zone = zone.clone();
-        let all = self
-            .blocking(move |app| app.compute_candidates(&zone, track.as_ref()))
-            .await?;
-        Ok(page.slice(&all))
+        self.ranking(key, page, move |app| {
+            app.compute_candidates(&zone, track.as_ref())
+        })
+        .await
     }
 
     fn compute_candidates(
         &self,
         zone: &ZoneId,
         track: Option<&TrackId>,
-    ) -> Result<Arc<Vec<UniversityCandidate>>> {
-        let (generation, demands) = {
+    ) -> Result<Vec<UniversityCandidate>> {
+        let demands = {
             let c = self.catalog();
             let demands: Vec<Arc<Demand>> = c
                 .demands_by_zone
@@ -103,7 +125,7 @@ impl App {
                 .filter(|d| track_matches(track, &d.track_ids))
                 .cloned()
                 .collect();
-            (c.generation, demands)
+            demands
         };
         // Per university: best pair per demand.
         let mut best: HashMap<UniversityId, BTreeMap<DemandId, PairMatch>> = HashMap::new();
@@ -188,10 +210,7 @@ impl App {
                 .then(a.university_id.cmp(&b.university_id))
         });
         out.truncate(RANKING_DEPTH);
-        let all = Arc::new(out);
-        let key = format!("zc\u{1}{zone}\u{1}{}", track.map_or("", |t| t.as_str()));
-        self.remember(key, generation, Cached::Candidates(all.clone()));
-        Ok(all)
+        Ok(out)
     }
 
     /// Enterprise demands that fit a university's teams (in one track, or all), each with its best team.
@@ -217,86 +236,79 @@ impl App {
             "ud\u{1}{university}\u{1}{}",
             track.as_ref().map_or("", |t| t.as_str())
         );
-        if let Some(Cached::DemandFits(all)) = self.cached(&key) {
-            return Ok(page.slice(&all));
-        }
         let university = university.clone();
-        let all = self
-            .blocking(move |app| {
-                let (generation, teams) = {
-                    let c = app.catalog();
-                    let teams: Vec<Arc<Team>> = c
-                        .teams_by_university
-                        .get(&university)
-                        .into_iter()
-                        .flat_map(|set| set.keys())
-                        .filter_map(|t| c.teams.get(t).cloned())
-                        .collect();
-                    (c.generation, teams)
+        self.ranking(key, page, move |app| {
+            let teams = {
+                let c = app.catalog();
+                let teams: Vec<Arc<Team>> = c
+                    .teams_by_university
+                    .get(&university)
+                    .into_iter()
+                    .flat_map(|set| set.keys())
+                    .filter_map(|t| c.teams.get(t).cloned())
+                    .collect();
+                teams
+            };
+            let mut best: BTreeMap<DemandId, PairMatch> = BTreeMap::new();
+            for team in &teams {
+                let matches = match app
+                    .inner
+                    .matcher
+                    .demands_for_team(&team.id, DEMANDS_PER_TEAM)
+                {
+                    Ok(m) => m,
+                    Err(MatcherError::Unknown(_)) => continue,
+                    Err(err) => return Err(err.into()),
                 };
-                let mut best: BTreeMap<DemandId, PairMatch> = BTreeMap::new();
-                for team in &teams {
-                    let matches = match app
-                        .inner
-                        .matcher
-                        .demands_for_team(&team.id, DEMANDS_PER_TEAM)
-                    {
-                        Ok(m) => m,
-                        Err(MatcherError::Unknown(_)) => continue,
-                        Err(err) => return Err(err.into()),
+                let c = app.catalog();
+                for m in matches {
+                    let Some(d) = c.demands.get(&m.demand_id) else {
+                        continue;
                     };
-                    let c = app.catalog();
-                    for m in matches {
-                        let Some(d) = c.demands.get(&m.demand_id) else {
-                            continue;
-                        };
-                        if d.excluded_university_ids.contains(&university)
-                            || !track_matches(track.as_ref(), &d.track_ids)
-                        {
-                            continue;
-                        }
-                        match best.get(&m.demand_id) {
-                            Some(old) if old.score >= m.score => {}
-                            _ => {
-                                best.insert(m.demand_id.clone(), m);
-                            }
+                    if d.excluded_university_ids.contains(&university)
+                        || !track_matches(track.as_ref(), &d.track_ids)
+                    {
+                        continue;
+                    }
+                    match best.get(&m.demand_id) {
+                        Some(old) if old.score >= m.score => {}
+                        _ => {
+                            best.insert(m.demand_id.clone(), m);
                         }
                     }
                 }
-                let c = app.catalog();
-                let mut out: Vec<DemandFit> = best
-                    .into_values()
-                    .filter_map(|m| {
-                        let d = c.demands.get(&m.demand_id)?;
-                        Some(DemandFit {
-                            demand_title: d.title.clone(),
-                            zone_name: c.zone_name(&d.zone_id),
-                            zone_id: d.zone_id.clone(),
-                            best_team_name: c
-                                .teams
-                                .get(&m.team_id)
-                                .map(|t| t.name.clone())
-                                .unwrap_or_default(),
-                            best_team_id: m.team_id,
-                            demand_id: m.demand_id,
-                            score: m.score,
-                            explanation: m.explanation,
-                        })
+            }
+            let c = app.catalog();
+            let mut out: Vec<DemandFit> = best
+                .into_values()
+                .filter_map(|m| {
+                    let d = c.demands.get(&m.demand_id)?;
+                    Some(DemandFit {
+                        demand_title: d.title.clone(),
+                        zone_name: c.zone_name(&d.zone_id),
+                        zone_id: d.zone_id.clone(),
+                        best_team_name: c
+                            .teams
+                            .get(&m.team_id)
+                            .map(|t| t.name.clone())
+                            .unwrap_or_default(),
+                        best_team_id: m.team_id,
+                        demand_id: m.demand_id,
+                        score: m.score,
+                        explanation: m.explanation,
                     })
-                    .collect();
-                drop(c);
-                out.sort_by(|a, b| {
-                    b.score
-                        .total_cmp(&a.score)
-                        .then(a.demand_id.cmp(&b.demand_id))
-                });
-                out.truncate(RANKING_DEPTH);
-                let all = Arc::new(out);
-                app.remember(key, generation, Cached::DemandFits(all.clone()));
-                Ok(all)
-            })
-            .await?;
-        Ok(page.slice(&all))
+                })
+                .collect();
+            drop(c);
+            out.sort_by(|a, b| {
+                b.score
+                    .total_cmp(&a.score)
+                    .then(a.demand_id.cmp(&b.demand_id))
+            });
+            out.truncate(RANKING_DEPTH);
+            Ok(out)
+        })
+        .await
     }
 
     /// Teams ranked for one demand (department or the demand's zone).
@@ -320,51 +332,36 @@ impl App {
                 .into());
         }
         let key = format!("dt\u{1}{demand}");
-        if let Some(Cached::Teams(all)) = self.cached(&key) {
-            return Ok(page.slice(&all));
-        }
         let demand = demand.clone();
-        let all = self
-            .blocking(move |app| {
-                let generation = app.catalog().generation;
-                let matches = app
-                    .inner
-                    .matcher
-                    .teams_for_demand(&demand, RANKING_DEPTH)
-                    .or_else(|err| match err {
-                        MatcherError::Unknown(_) => Ok(Vec::new()),
-                        other => Err(other),
-                    })?;
-                let c = app.catalog();
-                let excluded = c
-                    .demands
-                    .get(&demand)
-                    .map(|d| d.excluded_university_ids.clone())
-                    .unwrap_or_default();
-                let out: Vec<RankedTeam> = matches
-                    .into_iter()
-                    .filter_map(|m| {
-                        let t = c.teams.get(&m.team_id)?;
-                        (!excluded.contains(&t.university_id)).then(|| (t.clone(), m))
-                    })
-                    .enumerate()
-                    .map(|(i, (t, m))| RankedTeam {
-                        rank: i + 1,
-                        team_id: m.team_id,
-                        team_name: t.name.clone(),
-                        university_name: c.university_name(&t.university_id),
-                        university_id: t.university_id.clone(),
-                        score: m.score,
-                        explanation: m.explanation,
-                    })
-                    .collect();
-                drop(c);
-                let all = Arc::new(out);
-                app.remember(key, generation, Cached::Teams(all.clone()));
-                Ok(all)
-            })
-            .await?;
-        Ok(page.slice(&all))
+        self.ranking(key, page, move |app| {
+            let matches = known(app.inner.matcher.teams_for_demand(&demand, RANKING_DEPTH))?;
+            let c = app.catalog();
+            let excluded = c
+                .demands
+                .get(&demand)
+                .map(|d| d.excluded_university_ids.clone())
+                .unwrap_or_default();
+            let out: Vec<RankedTeam> = matches
+                .into_iter()
+                .filter_map(|m| {
+                    let t = c.teams.get(&m.team_id)?;
+                    (!excluded.contains(&t.university_id)).then(|| (t.clone(), m))
+                })
+                .enumerate()
+                .map(|(i, (t, m))| RankedTeam {
+                    rank: i + 1,
+                    team_id: m.team_id,
+                    team_name: t.name.clone(),
+                    university_name: c.university_name(&t.university_id),
+                    university_id: t.university_id.clone(),
+                    score: m.score,
+                    explanation: m.explanation,
+                })
+                .collect();
+            drop(c);
+            Ok(out)
+        })
+        .await
     }
 
     /// Demands ranked for one team (department or the team's university).
@@ -388,46 +385,31 @@ impl App {
                 .into());
         }
         let key = format!("td\u{1}{team}");
-        if let Some(Cached::Demands(all)) = self.cached(&key) {
-            return Ok(page.slice(&all));
-        }
         let team = team.clone();
-        let all = self
-            .blocking(move |app| {
-                let generation = app.catalog().generation;
-                let matches = app
-                    .inner
-                    .matcher
-                    .demands_for_team(&team, RANKING_DEPTH)
-                    .or_else(|err| match err {
-                        MatcherError::Unknown(_) => Ok(Vec::new()),
-                        other => Err(other),
-                    })?;
-                let c = app.catalog();
-                let out: Vec<RankedDemand> = matches
-                    .into_iter()
-                    .filter_map(|m| {
-                        let d = c.demands.get(&m.demand_id)?;
-                        (!d.excluded_university_ids.contains(&university)).then(|| (d.clone(), m))
-                    })
-                    .enumerate()
-                    .map(|(i, (d, m))| RankedDemand {
-                        rank: i + 1,
-                        demand_id: m.demand_id,
-                        demand_title: d.title.clone(),
-                        zone_name: c.zone_name(&d.zone_id),
-                        zone_id: d.zone_id.clone(),
-                        score: m.score,
-                        explanation: m.explanation,
-                    })
-                    .collect();
-                drop(c);
-                let all = Arc::new(out);
-                app.remember(key, generation, Cached::Demands(all.clone()));
-                Ok(all)
-            })
-            .await?;
-        Ok(page.slice(&all))
+        self.ranking(key, page, move |app| {
+            let matches = known(app.inner.matcher.demands_for_team(&team, RANKING_DEPTH))?;
+            let c = app.catalog();
+            let out: Vec<RankedDemand> = matches
+                .into_iter()
+                .filter_map(|m| {
+                    let d = c.demands.get(&m.demand_id)?;
+                    (!d.excluded_university_ids.contains(&university)).then(|| (d.clone(), m))
+                })
+                .enumerate()
+                .map(|(i, (d, m))| RankedDemand {
+                    rank: i + 1,
+                    demand_id: m.demand_id,
+                    demand_title: d.title.clone(),
+                    zone_name: c.zone_name(&d.zone_id),
+                    zone_id: d.zone_id.clone(),
+                    score: m.score,
+                    explanation: m.explanation,
+                })
+                .collect();
+            drop(c);
+            Ok(out)
+        })
+        .await
     }
 
     /// Free-text search over teams or demands (any role).
