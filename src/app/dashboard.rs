@@ -215,6 +215,31 @@ fn distinct(items: &[&Contribution<'_>]) -> (usize, usize) {
     (platforms.len(), talents.len())
 }
 
+/// How many of `all` (id, name, city) are covered, and which are not.
+fn coverage<'a>(
+    all: impl Iterator<Item = (&'a str, &'a String, &'a String)>,
+    covered: impl Fn(&str) -> bool,
+) -> Coverage {
+    let mut out = Coverage {
+        covered: 0,
+        total: 0,
+        uncovered: Vec::new(),
+    };
+    for (id, name, city) in all {
+        out.total += 1;
+        if covered(id) {
+            out.covered += 1;
+        } else {
+            out.uncovered.push(Uncovered {
+                id: id.to_owned(),
+                name: name.clone(),
+                city: city.clone(),
+            });
+        }
+    }
+    out
+}
+
 impl App {
     /// The programme dashboard (department only: it names every zone's and university's pairings).
     pub async fn dashboard(&self, who: &Principal) -> Result<Dashboard> {
@@ -251,42 +276,14 @@ impl App {
         let zones_covered: BTreeSet<&ZoneId> = approved.iter().map(|p| &p.zone_id).collect();
         let unis_covered: BTreeSet<&UniversityId> =
             approved.iter().map(|p| &p.university_id).collect();
-        let zones = Coverage {
-            covered: c
-                .zones
-                .iter()
-                .filter(|z| zones_covered.contains(&z.id))
-                .count(),
-            total: c.zones.len(),
-            uncovered: c
-                .zones
-                .iter()
-                .filter(|z| !zones_covered.contains(&z.id))
-                .map(|z| Uncovered {
-                    id: z.id.to_string(),
-                    name: z.name.clone(),
-                    city: z.city.clone(),
-                })
-                .collect(),
-        };
-        let universities = Coverage {
-            covered: c
-                .universities
-                .iter()
-                .filter(|u| unis_covered.contains(&u.id))
-                .count(),
-            total: c.universities.len(),
-            uncovered: c
-                .universities
-                .iter()
-                .filter(|u| !unis_covered.contains(&u.id))
-                .map(|u| Uncovered {
-                    id: u.id.to_string(),
-                    name: u.name.clone(),
-                    city: u.city.clone(),
-                })
-                .collect(),
-        };
+        let zones = coverage(
+            c.zones.iter().map(|z| (z.id.as_str(), &z.name, &z.city)),
+            |id| zones_covered.contains(&ZoneId::from(id)),
+        );
+        let universities = coverage(
+            (c.universities.iter()).map(|u| (u.id.as_str(), &u.name, &u.city)),
+            |id| unis_covered.contains(&UniversityId::from(id)),
+        );
 
         let mut pairings_short: Vec<ShortPairing> = contributions
             .iter()

@@ -9,7 +9,9 @@ use super::{
 };
 use crate::auth::{Principal, Role};
 use crate::review::Decision;
-use crate::store::{CommentRecord, HistoryEntry, PairingFilter, PairingRecord};
+use crate::store::{
+    Actor, CommentRecord, HistoryEntry, PairingFilter, PairingRecord, Store, StoreError,
+};
 
 impl App {
     /// Pairings visible to the caller: all for the department, those involving it for a zone or a
@@ -78,6 +80,31 @@ impl App {
         Ok(self.catalog().pairing_view(record))
     }
 
+    /// A department step of the review workflow (`action`, e.g. `review pairings`): checks the caller
+    /// and the comment, runs `step` on the store and answers the pairing after it.
+    async fn review_step(
+        &self,
+        who: &Principal,
+        action: &str,
+        comment: &str,
+        step: impl FnOnce(&Store, &Actor) -> Result<(PairingRecord, HistoryEntry), StoreError>
+        + Send
+        + 'static,
+    ) -> Result<ReviewOutcome> {
+        if !who.role.is_department() {
+            return Err(who.role.forbidden(action).into());
+        }
+        check_comment_length(comment)?;
+        let actor = actor(who);
+        let (record, entry) = self
+            .blocking(move |app| Ok(step(&app.inner.store, &actor)?))
+            .await?;
+        Ok(ReviewOutcome {
+            pairing: self.catalog().pairing_view(record),
+            entry,
+        })
+    }
+
     /// A department review of a pairing at the version the reviewer saw.
     #[instrument(skip(self, who, comment), fields(role = who.role.kind()))]
     pub async fn review(
@@ -88,24 +115,14 @@ impl App {
         comment: String,
         version: i64,
     ) -> Result<ReviewOutcome> {
-        if !who.role.is_department() {
-            return Err(who.role.forbidden("review pairings").into());
-        }
-        check_comment_length(&comment)?;
-        let actor = actor(who);
         let id = id.to_owned();
-        let (record, entry) = self
-            .blocking(move |app| {
-                Ok(app
-                    .inner
-                    .store
-                    .review_pairing(&id, &actor, decision, &comment, version)?)
-            })
-            .await?;
-        Ok(ReviewOutcome {
-            pairing: self.catalog().pairing_view(record),
-            entry,
-        })
+        self.review_step(
+            who,
+            "review pairings",
+            &comment.clone(),
+            move |store, actor| store.review_pairing(&id, actor, decision, &comment, version),
+        )
+        .await
     }
 
     /// Revises a pairing whose changes were requested (department): new bundle and quality, back to
@@ -119,24 +136,16 @@ impl App {
         comment: String,
         version: i64,
     ) -> Result<ReviewOutcome> {
-        if !who.role.is_department() {
-            return Err(who.role.forbidden("revise pairings").into());
-        }
-        check_comment_length(&comment)?;
-        let actor = actor(who);
         let id = id.to_owned();
-        let (record, entry) = self
-            .blocking(move |app| {
-                Ok(app
-                    .inner
-                    .store
-                    .revise_pairing(&id, &actor, &bundle, quality, &comment, version)?)
-            })
-            .await?;
-        Ok(ReviewOutcome {
-            pairing: self.catalog().pairing_view(record),
-            entry,
-        })
+        self.review_step(
+            who,
+            "revise pairings",
+            &comment.clone(),
+            move |store, actor| {
+                store.revise_pairing(&id, actor, &bundle, quality, &comment, version)
+            },
+        )
+        .await
     }
 
     /// The review history of a pairing (department, or a party to it).
