@@ -215,6 +215,39 @@ fn distinct(items: &[&Contribution<'_>]) -> (usize, usize) {
     (platforms.len(), talents.len())
 }
 
+/// What a group of approved pairings adds up to (one track, or the zones of one city).
+struct Tally {
+    pairings: usize,
+    zones: usize,
+    universities: usize,
+    projects: u64,
+    short: usize,
+    platforms: usize,
+    talents: usize,
+}
+
+impl Tally {
+    fn of(items: &[&Contribution<'_>]) -> Tally {
+        let (platforms, talents) = distinct(items);
+        let count = |key: fn(&PairingRecord) -> &str| {
+            items
+                .iter()
+                .map(|k| key(k.record))
+                .collect::<BTreeSet<_>>()
+                .len()
+        };
+        Tally {
+            pairings: items.len(),
+            zones: count(|p| p.zone_id.as_str()),
+            universities: count(|p| p.university_id.as_str()),
+            projects: items.iter().map(|k| u64::from(k.projects)).sum(),
+            short: items.iter().filter(|k| k.projects < k.target).count(),
+            platforms,
+            talents,
+        }
+    }
+}
+
 /// How many of `all` (id, name, city) are covered, and which are not.
 fn coverage<'a>(
     all: impl Iterator<Item = (&'a str, &'a String, &'a String)>,
@@ -338,25 +371,17 @@ impl App {
         let mut by_track: Vec<TrackRow> = per_track
             .into_iter()
             .map(|(track, items)| {
-                let (platforms, talents) = distinct(&items);
+                let t = Tally::of(&items);
                 TrackRow {
                     track_id: track.clone(),
                     track_name: c.track(track).map(|t| t.name.clone()).unwrap_or_default(),
-                    pairings: items.len(),
-                    zones: items
-                        .iter()
-                        .map(|k| &k.record.zone_id)
-                        .collect::<BTreeSet<_>>()
-                        .len(),
-                    universities: items
-                        .iter()
-                        .map(|k| &k.record.university_id)
-                        .collect::<BTreeSet<_>>()
-                        .len(),
-                    projects: items.iter().map(|k| u64::from(k.projects)).sum(),
-                    short: items.iter().filter(|k| k.projects < k.target).count(),
-                    platforms,
-                    talents,
+                    pairings: t.pairings,
+                    zones: t.zones,
+                    universities: t.universities,
+                    projects: t.projects,
+                    short: t.short,
+                    platforms: t.platforms,
+                    talents: t.talents,
                 }
             })
             .collect();
@@ -386,25 +411,17 @@ impl App {
                     .iter()
                     .filter(|k| zone_ids.contains(&k.record.zone_id))
                     .collect();
-                let (platforms, talents) = distinct(&items);
+                let t = Tally::of(&items);
                 CityRow {
                     city: city.to_owned(),
                     zones_total: zone_ids.len(),
-                    zones_covered: items
-                        .iter()
-                        .map(|k| &k.record.zone_id)
-                        .collect::<BTreeSet<_>>()
-                        .len(),
-                    universities: items
-                        .iter()
-                        .map(|k| &k.record.university_id)
-                        .collect::<BTreeSet<_>>()
-                        .len(),
-                    pairings: items.len(),
-                    projects: items.iter().map(|k| u64::from(k.projects)).sum(),
-                    short: items.iter().filter(|k| k.projects < k.target).count(),
-                    platforms,
-                    talents,
+                    zones_covered: t.zones,
+                    universities: t.universities,
+                    pairings: t.pairings,
+                    projects: t.projects,
+                    short: t.short,
+                    platforms: t.platforms,
+                    talents: t.talents,
                 }
             })
             .collect();

@@ -148,6 +148,22 @@ impl App {
         .await
     }
 
+    /// A page of what the store keeps about a pairing the caller may see.
+    async fn pairing_list<T: Clone + Send + 'static>(
+        &self,
+        who: &Principal,
+        id: &str,
+        page: PageRequest,
+        list: fn(&Store, &str) -> Result<Vec<T>, StoreError>,
+    ) -> Result<Page<T>> {
+        self.visible_pairing(who, id).await?;
+        let key = id.to_owned();
+        let all = self
+            .blocking(move |app| Ok(list(&app.inner.store, &key)?))
+            .await?;
+        Ok(page.slice(&all))
+    }
+
     /// The review history of a pairing (department, or a party to it).
     pub async fn history(
         &self,
@@ -155,12 +171,7 @@ impl App {
         id: &str,
         page: PageRequest,
     ) -> Result<Page<HistoryEntry>> {
-        self.visible_pairing(who, id).await?;
-        let key = id.to_owned();
-        let all = self
-            .blocking(move |app| Ok(app.inner.store.history(&key)?))
-            .await?;
-        Ok(page.slice(&all))
+        self.pairing_list(who, id, page, Store::history).await
     }
 
     /// Comments on a pairing (department, or a party to it).
@@ -170,12 +181,7 @@ impl App {
         id: &str,
         page: PageRequest,
     ) -> Result<Page<CommentRecord>> {
-        self.visible_pairing(who, id).await?;
-        let key = id.to_owned();
-        let all = self
-            .blocking(move |app| Ok(app.inner.store.comments(&key)?))
-            .await?;
-        Ok(page.slice(&all))
+        self.pairing_list(who, id, page, Store::comments).await
     }
 
     /// Adds a comment to a pairing (department, or a party to it).
