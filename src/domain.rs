@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(transparent)]
         pub struct $name(pub String);
 
@@ -56,7 +56,7 @@ id_type!(
 );
 
 /// What kind of industrial track: one of the province's clusters, a key chain, or a future industry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TrackKind {
     Cluster,
@@ -65,7 +65,7 @@ pub enum TrackKind {
 }
 
 /// An industrial direction a pairing can work in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Track {
     pub id: TrackId,
@@ -80,7 +80,7 @@ pub struct Track {
 }
 
 /// National or provincial high-tech zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ZoneLevel {
     National,
@@ -88,7 +88,7 @@ pub enum ZoneLevel {
 }
 
 /// A research or innovation platform (key lab, engineering centre, ...).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Platform {
     pub name: String,
@@ -96,7 +96,7 @@ pub struct Platform {
 }
 
 /// A transformation fund a zone can put into a pairing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fund {
     pub name: String,
@@ -104,7 +104,7 @@ pub struct Fund {
 }
 
 /// A high-tech zone (高新区) in the programme.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Zone {
     pub id: ZoneId,
@@ -124,7 +124,7 @@ pub struct Zone {
 }
 
 /// Research university or applied (teaching-oriented) university.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UniversityKind {
     Research,
@@ -132,7 +132,7 @@ pub enum UniversityKind {
 }
 
 /// A university in the programme.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct University {
     pub id: UniversityId,
@@ -147,7 +147,7 @@ pub struct University {
 }
 
 /// A team's leading talent (领军人才).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Leader {
     pub name: String,
@@ -158,7 +158,7 @@ pub struct Leader {
 }
 
 /// What kind of research output an achievement is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AchievementKind {
     Paper,
@@ -169,7 +169,7 @@ pub enum AchievementKind {
 }
 
 /// One research output of a team: a paper, patent, project, standard or award.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Achievement {
     pub kind: AchievementKind,
@@ -189,7 +189,7 @@ fn default_capacity() -> u32 {
 }
 
 /// A university research team, the supply side of a match.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Team {
     pub id: TeamId,
@@ -216,7 +216,7 @@ pub struct Team {
 }
 
 /// The enterprise behind a demand.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Enterprise {
     pub name: String,
@@ -225,7 +225,7 @@ pub struct Enterprise {
 }
 
 /// An enterprise technology demand (技术需求) raised in a zone, the demand side of a match.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Demand {
     pub id: DemandId,

@@ -48,7 +48,7 @@ const BUILD_MEMORY: usize = 128 << 20;
 const UPDATE_MEMORY: usize = 32 << 20;
 
 /// Which side of the matching a document belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DocKind {
     Team,
@@ -797,7 +797,7 @@ impl TokenStream for SgTokenStream<'_> {
 }
 
 /// A fragment of a text with the byte ranges (within `text`) of the matched terms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Snippet {
     pub text: String,
     pub highlights: Vec<(usize, usize)>,

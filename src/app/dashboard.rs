@@ -20,7 +20,7 @@ use crate::store::{PairingFilter, PairingRecord};
 pub const BENCHMARK_TARGET: u32 = 10;
 
 /// The dashboard.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     /// Pairings in each review status (superseded ones left out).
     pub pairings: StatusCounts,
@@ -36,7 +36,7 @@ pub struct Dashboard {
     pub by_city: Vec<CityRow>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StatusCounts {
     pub proposed: u64,
     pub approved: u64,
@@ -45,21 +45,21 @@ pub struct StatusCounts {
 }
 
 /// How many of all zones (or universities) have an approved pairing, and which have none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     pub covered: usize,
     pub total: usize,
     pub uncovered: Vec<Uncovered>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Uncovered {
     pub id: String,
     pub name: String,
     pub city: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Projects {
     /// Benchmark projects planned by the approved pairings.
     pub planned: u64,
@@ -69,7 +69,7 @@ pub struct Projects {
     pub short_pairings: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ShortPairing {
     pub pairing_id: String,
     pub zone_id: ZoneId,
@@ -84,7 +84,7 @@ pub struct ShortPairing {
 }
 
 /// Distinct innovation platforms named by approved pairings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Platforms {
     pub total: usize,
     /// University or team platforms.
@@ -94,7 +94,7 @@ pub struct Platforms {
 }
 
 /// Distinct leading talents named by approved pairings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Talents {
     pub total: usize,
     /// Of them, with at least one honour.
@@ -102,13 +102,13 @@ pub struct Talents {
 }
 
 /// Distinct transformation funds named by approved pairings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Funds {
     pub total: usize,
     pub size_wan_yuan: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TrackRow {
     pub track_id: TrackId,
     pub track_name: String,
@@ -123,7 +123,7 @@ pub struct TrackRow {
 }
 
 /// One city (of the zones): its zones, and the approved pairings of those zones.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CityRow {
     pub city: String,
     pub zones_total: usize,
@@ -215,6 +215,64 @@ fn distinct(items: &[&Contribution<'_>]) -> (usize, usize) {
     (platforms.len(), talents.len())
 }
 
+/// What a group of approved pairings adds up to (one track, or the zones of one city).
+struct Tally {
+    pairings: usize,
+    zones: usize,
+    universities: usize,
+    projects: u64,
+    short: usize,
+    platforms: usize,
+    talents: usize,
+}
+
+impl Tally {
+    fn of(items: &[&Contribution<'_>]) -> Tally {
+        let (platforms, talents) = distinct(items);
+        let count = |key: fn(&PairingRecord) -> &str| {
+            items
+                .iter()
+                .map(|k| key(k.record))
+                .collect::<BTreeSet<_>>()
+                .len()
+        };
+        Tally {
+            pairings: items.len(),
+            zones: count(|p| p.zone_id.as_str()),
+            universities: count(|p| p.university_id.as_str()),
+            projects: items.iter().map(|k| u64::from(k.projects)).sum(),
+            short: items.iter().filter(|k| k.projects < k.target).count(),
+            platforms,
+            talents,
+        }
+    }
+}
+
+/// How many of `all` (id, name, city) are covered, and which are not.
+fn coverage<'a>(
+    all: impl Iterator<Item = (&'a str, &'a String, &'a String)>,
+    covered: impl Fn(&str) -> bool,
+) -> Coverage {
+    let mut out = Coverage {
+        covered: 0,
+        total: 0,
+        uncovered: Vec::new(),
+    };
+    for (id, name, city) in all {
+        out.total += 1;
+        if covered(id) {
+            out.covered += 1;
+        } else {
+            out.uncovered.push(Uncovered {
+                id: id.to_owned(),
+                name: name.clone(),
+                city: city.clone(),
+            });
+        }
+    }
+    out
+}
+
 impl App {
     /// The programme dashboard (department only: it names every zone's and university's pairings).
     pub async fn dashboard(&self, who: &Principal) -> Result<Dashboard> {
@@ -251,42 +309,14 @@ impl App {
         let zones_covered: BTreeSet<&ZoneId> = approved.iter().map(|p| &p.zone_id).collect();
         let unis_covered: BTreeSet<&UniversityId> =
             approved.iter().map(|p| &p.university_id).collect();
-        let zones = Coverage {
-            covered: c
-                .zones
-                .iter()
-                .filter(|z| zones_covered.contains(&z.id))
-                .count(),
-            total: c.zones.len(),
-            uncovered: c
-                .zones
-                .iter()
-                .filter(|z| !zones_covered.contains(&z.id))
-                .map(|z| Uncovered {
-                    id: z.id.to_string(),
-                    name: z.name.clone(),
-                    city: z.city.clone(),
-                })
-                .collect(),
-        };
-        let universities = Coverage {
-            covered: c
-                .universities
-                .iter()
-                .filter(|u| unis_covered.contains(&u.id))
-                .count(),
-            total: c.universities.len(),
-            uncovered: c
-                .universities
-                .iter()
-                .filter(|u| !unis_covered.contains(&u.id))
-                .map(|u| Uncovered {
-                    id: u.id.to_string(),
-                    name: u.name.clone(),
-                    city: u.city.clone(),
-                })
-                .collect(),
-        };
+        let zones = coverage(
+            c.zones.iter().map(|z| (z.id.as_str(), &z.name, &z.city)),
+            |id| zones_covered.contains(&ZoneId::from(id)),
+        );
+        let universities = coverage(
+            (c.universities.iter()).map(|u| (u.id.as_str(), &u.name, &u.city)),
+            |id| unis_covered.contains(&UniversityId::from(id)),
+        );
 
         let mut pairings_short: Vec<ShortPairing> = contributions
             .iter()
@@ -341,25 +371,17 @@ impl App {
         let mut by_track: Vec<TrackRow> = per_track
             .into_iter()
             .map(|(track, items)| {
-                let (platforms, talents) = distinct(&items);
+                let t = Tally::of(&items);
                 TrackRow {
                     track_id: track.clone(),
                     track_name: c.track(track).map(|t| t.name.clone()).unwrap_or_default(),
-                    pairings: items.len(),
-                    zones: items
-                        .iter()
-                        .map(|k| &k.record.zone_id)
-                        .collect::<BTreeSet<_>>()
-                        .len(),
-                    universities: items
-                        .iter()
-                        .map(|k| &k.record.university_id)
-                        .collect::<BTreeSet<_>>()
-                        .len(),
-                    projects: items.iter().map(|k| u64::from(k.projects)).sum(),
-                    short: items.iter().filter(|k| k.projects < k.target).count(),
-                    platforms,
-                    talents,
+                    pairings: t.pairings,
+                    zones: t.zones,
+                    universities: t.universities,
+                    projects: t.projects,
+                    short: t.short,
+                    platforms: t.platforms,
+                    talents: t.talents,
                 }
             })
             .collect();
@@ -389,25 +411,17 @@ impl App {
                     .iter()
                     .filter(|k| zone_ids.contains(&k.record.zone_id))
                     .collect();
-                let (platforms, talents) = distinct(&items);
+                let t = Tally::of(&items);
                 CityRow {
                     city: city.to_owned(),
                     zones_total: zone_ids.len(),
-                    zones_covered: items
-                        .iter()
-                        .map(|k| &k.record.zone_id)
-                        .collect::<BTreeSet<_>>()
-                        .len(),
-                    universities: items
-                        .iter()
-                        .map(|k| &k.record.university_id)
-                        .collect::<BTreeSet<_>>()
-                        .len(),
-                    pairings: items.len(),
-                    projects: items.iter().map(|k| u64::from(k.projects)).sum(),
-                    short: items.iter().filter(|k| k.projects < k.target).count(),
-                    platforms,
-                    talents,
+                    zones_covered: t.zones,
+                    universities: t.universities,
+                    pairings: t.pairings,
+                    projects: t.projects,
+                    short: t.short,
+                    platforms: t.platforms,
+                    talents: t.talents,
                 }
             })
             .collect();

@@ -1,19 +1,9 @@
 //! The service's [`Matcher`] over the matching engine: rankings, search and incremental updates come
-//! from [`matching::Engine`]; its explanations reach clients as JSON.
+//! from [`matching::Engine`], whose typed pair matches and explanations reach clients as they are.
 
-use super::{DocKind, Matcher, MatcherError, PairMatch, SearchHit};
+use super::{Matcher, MatcherError, SearchHit, SearchKind};
 use crate::domain::{Demand, DemandId, Team, TeamId};
-use crate::matching::{self, Engine, MatchError};
-
-fn to_pair(m: matching::PairMatch) -> PairMatch {
-    let explanation = serde_json::to_value(&m.explanation).unwrap_or(serde_json::Value::Null);
-    PairMatch {
-        demand_id: m.demand_id,
-        team_id: m.team_id,
-        score: m.score,
-        explanation,
-    }
-}
+use crate::matching::{self, Engine, MatchError, PairMatch};
 
 fn to_err(err: MatchError) -> MatcherError {
     match err {
@@ -31,9 +21,7 @@ impl Matcher for Engine {
         demand: &DemandId,
         limit: usize,
     ) -> Result<Vec<PairMatch>, MatcherError> {
-        Engine::teams_for_demand(self, demand, limit)
-            .map(|v| v.into_iter().map(to_pair).collect())
-            .map_err(to_err)
+        Engine::teams_for_demand(self, demand, limit).map_err(to_err)
     }
 
     fn demands_for_team(
@@ -41,20 +29,18 @@ impl Matcher for Engine {
         team: &TeamId,
         limit: usize,
     ) -> Result<Vec<PairMatch>, MatcherError> {
-        Engine::demands_for_team(self, team, limit)
-            .map(|v| v.into_iter().map(to_pair).collect())
-            .map_err(to_err)
+        Engine::demands_for_team(self, team, limit).map_err(to_err)
     }
 
     fn search(
         &self,
         text: &str,
-        kind: DocKind,
+        kind: SearchKind,
         limit: usize,
     ) -> Result<Vec<SearchHit>, MatcherError> {
         let kind = match kind {
-            DocKind::Teams => matching::DocKind::Team,
-            DocKind::Demands => matching::DocKind::Demand,
+            SearchKind::Teams => matching::DocKind::Team,
+            SearchKind::Demands => matching::DocKind::Demand,
         };
         let hits = Engine::search(self, text, kind, limit).map_err(to_err)?;
         Ok(hits
@@ -98,7 +84,7 @@ impl Matcher for Engine {
         team: &TeamId,
     ) -> Result<Option<PairMatch>, MatcherError> {
         match Engine::score_pair(self, demand, team) {
-            Ok(m) => Ok(Some(to_pair(m))),
+            Ok(m) => Ok(Some(m)),
             Err(MatchError::NotFound { .. }) => Ok(None),
             Err(err) => Err(to_err(err)),
         }

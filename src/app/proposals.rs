@@ -16,103 +16,21 @@ use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, Weak};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tracing::{error, info, warn};
 
-use super::{App, AppError, Inner, Matcher, MatcherError, Page, PageRequest, Result};
+use super::{
+    App, AppError, BatchPairing, BatchSummary, BatchView, ExportFile, ExportFormat, Inner,
+    JobError, JobKind, JobStage, JobState, MatcherScorer, Page, PageRequest, ProposalJob,
+    ProposalRequest, Result,
+};
 use crate::auth::Principal;
-use crate::domain::{Dataset, DemandId, TeamId, TrackId};
-use crate::pairing::batch::Timings;
-use crate::pairing::bundle::Bundle;
+use crate::domain::{Dataset, TrackId};
 use crate::pairing::{
-    self, Batch, Diagnostic, Explanation, Optimality, PairEvidence, PairScorer, PairingConfig,
-    PairingError, Progress, ProposedPairing, Severity, Stage, Triple,
+    self, Batch, PairingConfig, PairingError, Progress, ProposedPairing, Severity, Triple,
 };
 use crate::review::PairingStatus;
 use crate::store::{Actor, FinishedJob, JobRecord, NewJob, NewPairing, PairingRecord};
-
-/// What a job does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobKind {
-    /// A batch for the requested tracks and constraints.
-    Propose,
-    /// A batch re-solved from an earlier one after review.
-    Revise,
-}
-
-/// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobState {
-    Queued,
-    Running,
-    Done,
-    Failed,
-}
-
-/// What a job is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobStage {
-    Queued,
-    Scoring,
-    Bundling,
-    Solving,
-    Explaining,
-    /// Writing the batch and entering its pairings into review.
-    Saving,
-    Done,
-    Failed,
-}
-
-impl JobStage {
-    fn as_str(self) -> &'static str {
-        match self {
-            JobStage::Queued => "queued",
-            JobStage::Scoring => "scoring",
-            JobStage::Bundling => "bundling",
-            JobStage::Solving => "solving",
-            JobStage::Explaining => "explaining",
-            JobStage::Saving => "saving",
-            JobStage::Done => "done",
-            JobStage::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> Option<JobStage> {
-        [
-            JobStage::Queued,
-            JobStage::Scoring,
-            JobStage::Bundling,
-            JobStage::Solving,
-            JobStage::Explaining,
-            JobStage::Saving,
-            JobStage::Done,
-            JobStage::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
-    }
-
-    fn of(stage: Stage) -> JobStage {
-        match stage {
-            Stage::Scoring => JobStage::Scoring,
-            Stage::Bundling => JobStage::Bundling,
-            Stage::Solving => JobStage::Solving,
-            Stage::Explaining => JobStage::Explaining,
-            Stage::Done => JobStage::Saving,
-        }
-    }
-}
-
-/// A proposal request: the tracks and the department's constraints.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProposalRequest {
-    pub track_ids: Vec<TrackId>,
-    pub config: PairingConfig,
-}
 
 /// What a stored job request holds (a revise job names no config: it takes its parent's).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,121 +46,6 @@ struct StoredBatch {
     batch: Batch,
     /// Parallel to `batch.pairings`.
     pairing_ids: Vec<String>,
-}
-
-/// Headline figures of a finished batch, for lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BatchSummary {
-    pub objective: f64,
-    pub pairing_count: usize,
-    pub feasible: bool,
-    pub proven_optimal: bool,
-    pub gap: f64,
-    /// Selected pairings with fewer benchmark projects than the target.
-    pub short_pairings: usize,
-    /// Diagnostics of severity `infeasible`.
-    pub infeasibilities: usize,
-}
-
-/// Why a job failed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobError {
-    pub code: String,
-    pub message: String,
-}
-
-/// A proposal job as clients see it; `batch` only once it is done, and only for one job.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ProposalJob {
-    pub job_id: String,
-    pub kind: JobKind,
-    /// The job a `revise` job re-solves.
-    pub revises: Option<String>,
-    pub state: JobState,
-    pub stage: JobStage,
-    /// 0–100.
-    pub progress: u8,
-    pub track_ids: Vec<TrackId>,
-    pub created_by: String,
-    pub created_at: String,
-    pub updated_at: String,
-    pub summary: Option<BatchSummary>,
-    pub error: Option<JobError>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub batch: Option<BatchView>,
-}
-
-/// A finished batch with the live review state of its pairings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BatchView {
-    pub track_ids: Vec<TrackId>,
-    pub config: PairingConfig,
-    /// Pairings kept fixed because they were approved.
-    pub approved: Vec<Triple>,
-    /// Pairings left out because they were rejected.
-    pub rejected: Vec<Triple>,
-    pub objective: f64,
-    pub optimality: Optimality,
-    pub pairings: Vec<BatchPairing>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub timings_ms: Timings,
-}
-
-/// One pairing of a batch: its review record and its five-in-one bundle with the explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BatchPairing {
-    /// Its id in the review workflow (`/v1/pairings/{id}`).
-    pub pairing_id: String,
-    pub status: PairingStatus,
-    pub version: i64,
-    pub superseded_by: Option<String>,
-    pub zone_id: crate::domain::ZoneId,
-    pub zone_name: String,
-    pub university_id: crate::domain::UniversityId,
-    pub university_name: String,
-    pub track_id: TrackId,
-    pub track_name: String,
-    pub quality: f64,
-    /// Set by the department (a forced triple or an approval).
-    pub forced: bool,
-    pub bundle: Bundle,
-    pub explanation: Explanation,
-}
-
-/// Export formats of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Csv,
-    Xlsx,
-}
-
-impl ExportFormat {
-    pub fn extension(self) -> &'static str {
-        match self {
-            ExportFormat::Csv => "csv",
-            ExportFormat::Xlsx => "xlsx",
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            ExportFormat::Csv => "text/csv; charset=utf-8",
-            ExportFormat::Xlsx => {
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        }
-    }
-}
-
-/// An exported batch file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportFile {
-    pub bytes: Vec<u8>,
-    pub format: ExportFormat,
-    /// Suggested file name (Chinese; ASCII-safe apart from the Chinese prefix).
-    pub filename: String,
-    /// The same name in ASCII, for clients that cannot read an encoded one.
-    pub ascii_filename: String,
 }
 
 /// The job queue and the progress of the running job.
@@ -319,159 +122,6 @@ pub(crate) fn start_worker(app: &App, rx: mpsc::Receiver<String>) -> Result<()> 
         app.inner.jobs.enqueue(&job.id)?;
     }
     Ok(())
-}
-
-/// [`PairScorer`] over the service's [`Matcher`]: pair scores of every demand in scope from one
-/// `rank_teams_many` call (no explanations), and, for the pairs a batch explains, the matched terms and
-/// best achievement of `score_pair`'s explanation as evidence.
-pub struct MatcherScorer {
-    matcher: Arc<dyn Matcher>,
-    evidence: Mutex<HashMap<(DemandId, TeamId), PairEvidence>>,
-    failure: Mutex<Option<MatcherError>>,
-}
-
-impl std::fmt::Debug for MatcherScorer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MatcherScorer").finish_non_exhaustive()
-    }
-}
-
-impl MatcherScorer {
-    pub fn new(matcher: Arc<dyn Matcher>) -> Self {
-        MatcherScorer {
-            matcher,
-            evidence: Mutex::new(HashMap::new()),
-            failure: Mutex::new(None),
-        }
-    }
-
-    fn record_failure(&self, err: MatcherError) {
-        self.failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get_or_insert(err);
-    }
-
-    /// The first matcher failure met while scoring (unknown demands are not failures).
-    pub fn failure(&self) -> Option<MatcherError> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-}
-
-/// Matched terms and best achievement from an engine explanation, whichever of the usual shapes it
-/// takes (`matched_terms` or `terms` as strings or `{term, weight}`; `best_achievement` as a string or
-/// `{title}`).
-fn evidence_of(explanation: &serde_json::Value) -> PairEvidence {
-    let terms = ["matched_terms", "terms"]
-        .iter()
-        .find_map(|k| explanation.get(*k).and_then(|v| v.as_array()))
-        .map(|list| {
-            list.iter()
-                .filter_map(|t| match t {
-                    serde_json::Value::String(s) => Some((s.clone(), 1.0)),
-                    serde_json::Value::Object(o) => {
-                        let term = o.get("term").and_then(|v| v.as_str())?.to_owned();
-                        let w = o.get("weight").and_then(|v| v.as_f64()).unwrap_or(1.0);
-                        Some((term, w as f32))
-                    }
-                    _ => None,
-                })
-                .take(10)
-                .collect()
-        })
-        .unwrap_or_default();
-    let achievement = ["best_achievement", "achievement"]
-        .iter()
-        .find_map(|k| explanation.get(*k))
-        .and_then(|a| match a {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Object(o) => {
-                o.get("title").and_then(|v| v.as_str()).map(str::to_owned)
-            }
-            _ => None,
-        })
-        .filter(|s| !s.is_empty());
-    PairEvidence { terms, achievement }
-}
-
-impl PairScorer for MatcherScorer {
-    fn teams_for_demand(&self, demand: &DemandId, limit: usize) -> Vec<(TeamId, f32)> {
-        match self.matcher.teams_for_demand(demand, limit) {
-            Ok(matches) => {
-                let mut evidence = Vec::with_capacity(matches.len());
-                let out = matches
-                    .into_iter()
-                    .map(|m| {
-                        let ev = evidence_of(&m.explanation);
-                        if !ev.terms.is_empty() || ev.achievement.is_some() {
-                            evidence.push(((demand.clone(), m.team_id.clone()), ev));
-                        }
-                        (m.team_id, m.score)
-                    })
-                    .collect();
-                self.evidence
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .extend(evidence);
-                out
-            }
-            Err(MatcherError::Unknown(_)) => Vec::new(),
-            Err(err) => {
-                self.record_failure(err);
-                Vec::new()
-            }
-        }
-    }
-
-    fn teams_for_demands(&self, demands: &[DemandId], limit: usize) -> Vec<Vec<(TeamId, f32)>> {
-        demands
-            .par_iter()
-            .map(|d| self.teams_for_demand(d, limit))
-            .collect()
-    }
-
-    fn teams_for_all(
-        &self,
-        demands: &[DemandId],
-        limit: usize,
-        progress: &mut dyn FnMut(usize),
-    ) -> Vec<Vec<(TeamId, f32)>> {
-        match self.matcher.rank_teams_many(demands, limit, progress) {
-            Ok(lists) => lists,
-            Err(err) => {
-                self.record_failure(err);
-                vec![Vec::new(); demands.len()]
-            }
-        }
-    }
-
-    fn explain(&self, demand: &DemandId, team: &TeamId) -> Option<PairEvidence> {
-        let key = (demand.clone(), team.clone());
-        if let Some(ev) = self
-            .evidence
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Some(ev.clone());
-        }
-        let ev = match self.matcher.score_pair(demand, team) {
-            Ok(m) => evidence_of(&m?.explanation),
-            Err(MatcherError::Unknown(_)) => return None,
-            Err(err) => {
-                self.record_failure(err);
-                return None;
-            }
-        };
-        self.evidence
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, ev.clone());
-        Some(ev)
-    }
 }
 
 fn triple_of(r: &PairingRecord) -> Triple {
@@ -1060,28 +710,13 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn evidence_reads_the_usual_explanation_shapes() {
-        let ev = evidence_of(&json!({"matched_terms": ["电池", "储能"], "summary": "x"}));
-        assert_eq!(ev.terms, vec![("电池".into(), 1.0), ("储能".into(), 1.0)]);
-        assert_eq!(ev.achievement, None);
-        let ev = evidence_of(&json!({
-            "terms": [{"term": "氢能", "weight": 0.5}, {"nope": 1}],
-            "best_achievement": {"title": "质子交换膜", "year": 2023}
-        }));
-        assert_eq!(ev.terms, vec![("氢能".into(), 0.5)]);
-        assert_eq!(ev.achievement.as_deref(), Some("质子交换膜"));
-        assert_eq!(evidence_of(&json!(null)), PairEvidence::default());
-    }
 
     #[test]
     fn stages_round_trip_and_labels_follow_the_review_state() {
         for s in [JobStage::Queued, JobStage::Saving, JobStage::Failed] {
             assert_eq!(JobStage::parse(s.as_str()), Some(s));
         }
-        assert_eq!(JobStage::of(Stage::Done), JobStage::Saving);
+        assert_eq!(JobStage::of(crate::pairing::Stage::Done), JobStage::Saving);
         assert_eq!(label(PairingStatus::Approved, false, true), "已批准");
         assert_eq!(label(PairingStatus::Rejected, false, false), "已驳回");
         assert_eq!(

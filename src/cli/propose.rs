@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use shuanggao::app::proposals::MatcherScorer;
+use shuanggao::app::MatcherScorer;
 use shuanggao::domain::TrackId;
 use shuanggao::matching::{Engine, OpenOptions};
 use shuanggao::pairing::{self, PairingConfig, Progress, Stage};

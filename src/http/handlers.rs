@@ -11,9 +11,19 @@ use super::AppState;
 use super::dto::{self, PageQuery, PairingsQuery, RankQuery, SearchQuery};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ContractJson};
-use crate::app::{DocKind, PageRequest, PairingQuery};
+use super::responses::{
+    AlreadyExists, BadRequest, ContractViolation, Forbidden, NotFound, PayloadTooLarge,
+    Unauthorized, UnsupportedMediaType,
+};
+use crate::app::{
+    DemandFit, Page, PageRequest, PairingQuery, PairingView, RankedDemand, RankedTeam,
+    ReviewOutcome, SearchResult, UniversityCandidate, UniversityView, ZoneView,
+};
 use crate::auth::Role;
-use crate::domain::{Demand, DemandId, Team, TeamId, TrackId, UniversityId, ZoneId};
+use crate::domain::{
+    Demand, DemandId, Team, TeamId, Track, TrackId, University, UniversityId, Zone, ZoneId,
+};
+use crate::store::{CommentRecord, HistoryEntry};
 use crate::error_code::ErrorCode;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -83,7 +93,7 @@ pub async fn docs(State(state): State<AppState>) -> Html<String> {
 #[utoipa::path(get, path = "/v1/me", tag = "catalog",
     security(("bearer" = [])),
     responses((status = 200, description = "ok", body = dto::Me),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+        Unauthorized))]
 pub async fn me(Caller(who): Caller) -> Json<dto::Me> {
     let (zone_id, university_id) = match &who.role {
         Role::Department => (None, None),
@@ -102,8 +112,8 @@ pub async fn me(Caller(who): Caller) -> Json<dto::Me> {
 /// Industrial tracks (any role).
 #[utoipa::path(get, path = "/v1/tracks", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::Track>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<Track>),
+        BadRequest, Unauthorized))]
 pub async fn tracks(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -115,8 +125,8 @@ pub async fn tracks(
 /// High-tech zones (any role).
 #[utoipa::path(get, path = "/v1/zones", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::Zone>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<Zone>),
+        BadRequest, Unauthorized))]
 pub async fn zones(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -128,8 +138,8 @@ pub async fn zones(
 /// One zone's profile (any role); its demand list for the department and the zone itself.
 #[utoipa::path(get, path = "/v1/zones/{id}", tag = "catalog",
     params(("id" = String, Path, description = "zone id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::ZoneDetail),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = ZoneView),
+        Unauthorized, NotFound))]
 pub async fn zone(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -141,8 +151,8 @@ pub async fn zone(
 /// Universities (any role).
 #[utoipa::path(get, path = "/v1/universities", tag = "catalog", params(PageQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::University>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<University>),
+        BadRequest, Unauthorized))]
 pub async fn universities(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -154,8 +164,8 @@ pub async fn universities(
 /// One university's profile and teams (any role).
 #[utoipa::path(get, path = "/v1/universities/{id}", tag = "catalog",
     params(("id" = String, Path, description = "university id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::UniversityDetail),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = UniversityView),
+        Unauthorized, NotFound))]
 pub async fn university(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -167,8 +177,8 @@ pub async fn university(
 /// One team (any role).
 #[utoipa::path(get, path = "/v1/teams/{id}", tag = "catalog",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Team),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Team),
+        Unauthorized, NotFound))]
 pub async fn team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -180,8 +190,8 @@ pub async fn team(
 /// One demand (any role).
 #[utoipa::path(get, path = "/v1/demands/{id}", tag = "catalog",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Demand),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Demand),
+        Unauthorized, NotFound))]
 pub async fn demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -196,9 +206,9 @@ pub async fn demand(
 /// the demands they fit, the aggregate score and explanations.
 #[utoipa::path(get, path = "/v1/zones/{id}/candidates", tag = "matching",
     params(("id" = String, Path, description = "zone id"), RankQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::UniversityCandidate>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<UniversityCandidate>),
+        BadRequest, Unauthorized,
+        Forbidden, NotFound))]
 pub async fn zone_candidates(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -217,9 +227,9 @@ pub async fn zone_candidates(
 /// best team, score and explanation.
 #[utoipa::path(get, path = "/v1/universities/{id}/demands", tag = "matching",
     params(("id" = String, Path, description = "university id"), RankQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::DemandFit>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<DemandFit>),
+        BadRequest, Unauthorized,
+        Forbidden, NotFound))]
 pub async fn university_demands(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -237,9 +247,9 @@ pub async fn university_demands(
 /// Teams ranked for a demand (department or the demand's zone).
 #[utoipa::path(get, path = "/v1/demands/{id}/teams", tag = "matching",
     params(("id" = String, Path, description = "demand id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::RankedTeam>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<RankedTeam>),
+        BadRequest, Unauthorized,
+        Forbidden, NotFound))]
 pub async fn demand_teams(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -253,9 +263,9 @@ pub async fn demand_teams(
 /// Demands ranked for a team (department or the team's university).
 #[utoipa::path(get, path = "/v1/teams/{id}/demands", tag = "matching",
     params(("id" = String, Path, description = "team id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::RankedDemand>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<RankedDemand>),
+        BadRequest, Unauthorized,
+        Forbidden, NotFound))]
 pub async fn team_demands(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -269,30 +279,26 @@ pub async fn team_demands(
 /// Free-text search over teams or demands with highlighted snippets (any role).
 #[utoipa::path(get, path = "/v1/search", tag = "matching", params(SearchQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::SearchResult>),
-        (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody), (status = 401, description = "missing_token or invalid_token", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<SearchResult>),
+        BadRequest, Unauthorized))]
 pub async fn search(
     State(state): State<AppState>,
     Caller(who): Caller,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
-    let kind = match q.kind {
-        dto::SearchKind::Teams => DocKind::Teams,
-        dto::SearchKind::Demands => DocKind::Demands,
-    };
-    Ok(Json(state.app.search(&who, q.q, kind, p).await?).into_response())
+    Ok(Json(state.app.search(&who, q.q, q.kind, p).await?).into_response())
 }
 
 // ---- Writes ----
 
 /// Adds a team (department, or the university it belongs to). Checked against the dataset contract.
-#[utoipa::path(post, path = "/v1/teams", tag = "writes", request_body = dto::Team,
+#[utoipa::path(post, path = "/v1/teams", tag = "writes", request_body = Team,
     security(("bearer" = [])),
-    responses((status = 201, description = "created", body = dto::Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 409, description = "already_exists", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+    responses((status = 201, description = "created", body = Team), BadRequest,
+        Unauthorized, Forbidden,
+        AlreadyExists, PayloadTooLarge,
+        UnsupportedMediaType, ContractViolation))]
 pub async fn create_team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -303,12 +309,12 @@ pub async fn create_team(
 }
 
 /// Replaces a team (department, or its university).
-#[utoipa::path(put, path = "/v1/teams/{id}", tag = "writes", request_body = dto::Team,
+#[utoipa::path(put, path = "/v1/teams/{id}", tag = "writes", request_body = Team,
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Team), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Team), BadRequest,
+        Unauthorized, Forbidden,
+        NotFound, PayloadTooLarge,
+        UnsupportedMediaType, ContractViolation))]
 pub async fn update_team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -321,8 +327,8 @@ pub async fn update_team(
 /// Deletes a team (department, or its university).
 #[utoipa::path(delete, path = "/v1/teams/{id}", tag = "writes",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 204, description = "deleted"), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 204, description = "deleted"), Unauthorized,
+        Forbidden, NotFound))]
 pub async fn delete_team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -333,12 +339,12 @@ pub async fn delete_team(
 }
 
 /// Adds a demand (department, or the zone it belongs to). Checked against the dataset contract.
-#[utoipa::path(post, path = "/v1/demands", tag = "writes", request_body = dto::Demand,
+#[utoipa::path(post, path = "/v1/demands", tag = "writes", request_body = Demand,
     security(("bearer" = [])),
-    responses((status = 201, description = "created", body = dto::Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 409, description = "already_exists", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+    responses((status = 201, description = "created", body = Demand), BadRequest,
+        Unauthorized, Forbidden,
+        AlreadyExists, PayloadTooLarge,
+        UnsupportedMediaType, ContractViolation))]
 pub async fn create_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -349,12 +355,12 @@ pub async fn create_demand(
 }
 
 /// Replaces a demand (department, or its zone).
-#[utoipa::path(put, path = "/v1/demands/{id}", tag = "writes", request_body = dto::Demand,
+#[utoipa::path(put, path = "/v1/demands/{id}", tag = "writes", request_body = Demand,
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Demand), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody), (status = 413, description = "payload_too_large: body over 1 MiB", body = ErrorBody),
-        (status = 415, description = "unsupported_media_type: body is not application/json", body = ErrorBody), (status = 422, description = "contract_violation, with the field", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Demand), BadRequest,
+        Unauthorized, Forbidden,
+        NotFound, PayloadTooLarge,
+        UnsupportedMediaType, ContractViolation))]
 pub async fn update_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -367,8 +373,8 @@ pub async fn update_demand(
 /// Deletes a demand (department, or its zone).
 #[utoipa::path(delete, path = "/v1/demands/{id}", tag = "writes",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 204, description = "deleted"), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 204, description = "deleted"), Unauthorized,
+        Forbidden, NotFound))]
 pub async fn delete_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -383,8 +389,8 @@ pub async fn delete_demand(
 /// Pairings: all for the department, those involving the caller for a zone or university.
 #[utoipa::path(get, path = "/v1/pairings", tag = "pairings", params(PairingsQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::Pairing>), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<PairingView>), BadRequest,
+        Unauthorized, Forbidden))]
 pub async fn pairings(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -392,7 +398,7 @@ pub async fn pairings(
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
     let query = PairingQuery {
-        status: q.status.map(Into::into),
+        status: q.status,
         track_id: q.track.map(TrackId),
         zone_id: q.zone_id.map(ZoneId),
         university_id: q.university_id.map(UniversityId),
@@ -404,8 +410,8 @@ pub async fn pairings(
 /// One pairing (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}", tag = "pairings",
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Pairing), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = PairingView), Unauthorized,
+        Forbidden, NotFound))]
 pub async fn pairing(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -418,9 +424,9 @@ pub async fn pairing(
 #[utoipa::path(post, path = "/v1/pairings/{id}/reviews", tag = "pairings",
     request_body = dto::ReviewRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::ReviewOutcome), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody),
+    responses((status = 200, description = "ok", body = ReviewOutcome), BadRequest,
+        Unauthorized, Forbidden,
+        NotFound,
         (status = 409, description = "stale version or decision not allowed from the current status", body = ErrorBody)))]
 pub async fn review(
     State(state): State<AppState>,
@@ -430,7 +436,7 @@ pub async fn review(
 ) -> ApiResult<Response> {
     let out = state
         .app
-        .review(&who, &id, body.decision.into(), body.comment, body.version)
+        .review(&who, &id, body.decision, body.comment, body.version)
         .await?;
     Ok(Json(out).into_response())
 }
@@ -438,8 +444,8 @@ pub async fn review(
 /// The review history of a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/history", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::HistoryEntry>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<HistoryEntry>), Unauthorized,
+        Forbidden, NotFound))]
 pub async fn history(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -453,8 +459,8 @@ pub async fn history(
 /// Comments on a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/comments", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = dto::Page<dto::Comment>), (status = 401, description = "missing_token or invalid_token", body = ErrorBody),
-        (status = 403, description = "forbidden: the role may not do this", body = ErrorBody), (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 200, description = "ok", body = Page<CommentRecord>), Unauthorized,
+        Forbidden, NotFound))]
 pub async fn comments(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -469,9 +475,9 @@ pub async fn comments(
 #[utoipa::path(post, path = "/v1/pairings/{id}/comments", tag = "pairings",
     request_body = dto::CommentRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 201, description = "created", body = dto::Comment), (status = 400, description = "bad_request, invalid_json, invalid_parameter or comment_required", body = ErrorBody),
-        (status = 401, description = "missing_token or invalid_token", body = ErrorBody), (status = 403, description = "forbidden: the role may not do this", body = ErrorBody),
-        (status = 404, description = "not_found", body = ErrorBody)))]
+    responses((status = 201, description = "created", body = CommentRecord), BadRequest,
+        Unauthorized, Forbidden,
+        NotFound))]
 pub async fn comment(
     State(state): State<AppState>,
     Caller(who): Caller,

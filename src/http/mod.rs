@@ -13,6 +13,7 @@ pub mod extract;
 pub mod handlers;
 pub mod metrics;
 pub mod proposals;
+pub mod responses;
 
 use std::future::Future;
 use std::sync::Arc;

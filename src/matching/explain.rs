@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::text_index::Snippet;
 
 /// One feature's part of the score.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Contribution {
     pub feature: &'static str,
     /// The feature value in [0, 1].
@@ -20,14 +20,14 @@ pub struct Contribution {
 }
 
 /// A demand term found in the team's text, with its share of the demand's lexical weight.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MatchedTerm {
     pub term: String,
     pub weight: f32,
 }
 
 /// The team's achievement that matched the demand best.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AchievementEvidence {
     /// Position in the team's `achievements`.
     pub index: usize,
@@ -40,7 +40,7 @@ pub struct AchievementEvidence {
 }
 
 /// A track both sides belong to (or are related through).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TrackRef {
     pub id: String,
     pub name: String,
@@ -49,7 +49,7 @@ pub struct TrackRef {
 }
 
 /// The team's cluster and whether the demand falls in it too.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ClusterRef {
     pub id: usize,
     pub label: String,
@@ -57,7 +57,7 @@ pub struct ClusterRef {
 }
 
 /// Why a pair scored what it scored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
     pub contributions: Vec<Contribution>,
     pub matched_terms: Vec<MatchedTerm>,

@@ -107,7 +107,7 @@ impl MatchError {
 }
 
 /// A scored (demand, team) pair with its explanation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PairMatch {
     pub demand_id: DemandId,
     pub team_id: TeamId,
@@ -116,7 +116,7 @@ pub struct PairMatch {
 }
 
 /// A free-text search result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     pub kind: DocKind,
     pub id: String,

@@ -20,7 +20,7 @@ pub use super::bundle::{BenchmarkProject, LeadingTalent};
 pub const BATCH_FORMAT: &str = "shuanggao.batch/1";
 
 /// Stage of a running proposal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Scoring,
@@ -61,16 +61,17 @@ impl Progress {
     }
 }
 
-/// Review status of a pairing in a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Whether a pairing of a batch is newly proposed or kept because it was approved in review (its live
+/// review status is [`crate::review::PairingStatus`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum PairingStatus {
+pub enum ProposalStatus {
     Proposed,
     Approved,
 }
 
 /// How good the batch provably is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Optimality {
     /// Every constraint holds (else the batch is the best partial proposal, see diagnostics).
     pub feasible: bool,
@@ -86,7 +87,7 @@ pub struct Optimality {
 }
 
 /// Wall-clock time of each stage, in milliseconds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Timings {
     pub candidates: u64,
     pub solve: u64,
@@ -95,14 +96,14 @@ pub struct Timings {
 }
 
 /// A term shared by the zone's demands and the university's teams.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SharedTerm {
     pub term: String,
     pub weight: f64,
 }
 
 /// One team behind a pairing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TeamContribution {
     pub team_id: TeamId,
     pub team_name: String,
@@ -113,7 +114,7 @@ pub struct TeamContribution {
 }
 
 /// How the quality is made up: `quality = score_sum / target = mean_score × coverage`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScoreBreakdown {
     pub target: u32,
     pub projects: u32,
@@ -127,7 +128,7 @@ pub struct ScoreBreakdown {
 }
 
 /// The best candidate of the same zone and track that was not selected.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RunnerUp {
     pub university_id: UniversityId,
     pub university_name: String,
@@ -138,8 +139,8 @@ pub struct RunnerUp {
 }
 
 /// Why a pairing was proposed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Explanation {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PairingRationale {
     /// One sentence in Chinese for documents.
     pub summary: String,
     /// Strongest shared terms (empty when the scorer gives none).
@@ -150,7 +151,7 @@ pub struct Explanation {
 }
 
 /// One selected pairing with its five-in-one bundle.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProposedPairing {
     pub zone_id: ZoneId,
     pub zone_name: String,
@@ -159,11 +160,11 @@ pub struct ProposedPairing {
     pub track_id: TrackId,
     pub track_name: String,
     pub quality: f64,
-    pub status: PairingStatus,
+    pub status: ProposalStatus,
     /// Set by the department (config `forced` or an approval).
     pub forced: bool,
     pub bundle: Bundle,
-    pub explanation: Explanation,
+    pub explanation: PairingRationale,
 }
 
 impl ProposedPairing {
@@ -177,7 +178,7 @@ impl ProposedPairing {
 }
 
 /// The file `BATCH.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Batch {
     pub format: String,
     pub track_ids: Vec<TrackId>,
@@ -413,9 +414,9 @@ fn run(
             track_name: data.tracks[g.track].name.clone(),
             quality: cand.quality,
             status: if approved.contains(t) {
-                PairingStatus::Approved
+                ProposalStatus::Approved
             } else {
-                PairingStatus::Proposed
+                ProposalStatus::Proposed
             },
             forced: forced_set.contains(t),
             bundle: bundle::make_bundle(&lk, &cands, i, config),
@@ -470,7 +471,7 @@ struct ExplainCtx<'a> {
 }
 
 impl ExplainCtx<'_> {
-    fn explain(&self, i: usize) -> Explanation {
+    fn explain(&self, i: usize) -> PairingRationale {
         let data = self.lk.data;
         let cand = &self.cands.list[i];
         let g = &self.cands.groups[cand.group];
@@ -566,7 +567,7 @@ impl ExplainCtx<'_> {
             summary.push_str("；由主管部门指定");
         }
         summary.push('。');
-        Explanation {
+        PairingRationale {
             summary,
             terms,
             teams,

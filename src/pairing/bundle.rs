@@ -436,7 +436,7 @@ pub(crate) fn top_up(c: &mut Candidates, selected: &[usize], data: &Dataset, cfg
 }
 
 /// The five-in-one bundle of a selected pairing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Bundle {
     pub industrial_direction: IndustrialDirection,
     pub innovation_platform: InnovationPlatform,
@@ -448,7 +448,7 @@ pub struct Bundle {
 }
 
 /// The track, tied to the zone's featured industries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IndustrialDirection {
     pub track_id: TrackId,
     pub track_name: String,
@@ -459,14 +459,14 @@ pub struct IndustrialDirection {
 }
 
 /// The university-side platform and the zone platform to co-build with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InnovationPlatform {
     pub university: Option<TeamPlatform>,
     pub zone: Option<Platform>,
 }
 
 /// A platform of one of the pairing's teams.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TeamPlatform {
     pub team_id: TeamId,
     pub team_name: String,
@@ -475,7 +475,7 @@ pub struct TeamPlatform {
 }
 
 /// The leader of the best-fitting team.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LeadingTalent {
     pub name: String,
     pub title: String,
@@ -485,7 +485,7 @@ pub struct LeadingTalent {
 }
 
 /// One demand of the zone, assigned to one team of the university.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BenchmarkProject {
     pub demand_id: DemandId,
     pub title: String,
@@ -496,7 +496,7 @@ pub struct BenchmarkProject {
 }
 
 /// How far a pairing falls short of the benchmark-project target, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Shortfall {
     pub target: u32,
     pub projects: u32,

@@ -20,6 +20,20 @@ pub struct Triple {
     pub track_id: TrackId,
 }
 
+impl utoipa::PartialSchema for Triple {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, Object, Type};
+        ArrayBuilder::new()
+            .items(Object::with_type(Type::String))
+            .min_items(Some(3))
+            .max_items(Some(3))
+            .description(Some("`[zone_id, university_id, track_id]`"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Triple {}
+
 impl Triple {
     pub fn new(
         zone_id: impl Into<ZoneId>,
@@ -62,7 +76,7 @@ impl fmt::Display for Triple {
 
 /// Constraints and knobs of one proposal. Every field has a default, so `{}` is a valid config; unknown
 /// fields are rejected.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PairingConfig {
     /// Each zone with candidates in a selected track gets at least this many partner universities in it.

@@ -11,7 +11,7 @@ use super::instance::{ForcedLimit, Solution};
 use crate::domain::{TrackId, UniversityId, ZoneId};
 
 /// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// A constraint of the instance cannot be met; the batch is the best partial proposal.
@@ -23,7 +23,7 @@ pub enum Severity {
 }
 
 /// Stable code of a diagnostic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DiagnosticCode {
     /// A zone has fewer demands in a track than a full pairing needs (with `require_full_bundle`).
@@ -49,7 +49,7 @@ pub enum DiagnosticCode {
 }
 
 /// One finding, in plain words, with the parties it names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Diagnostic {
     pub code: DiagnosticCode,
     pub severity: Severity,

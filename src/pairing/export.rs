@@ -4,7 +4,7 @@
 use rust_xlsxwriter::{Format, Workbook};
 
 use super::PairingError;
-use super::batch::{Batch, PairingStatus, ProposedPairing};
+use super::batch::{Batch, ProposalStatus, ProposedPairing};
 
 /// Column headers of the export, in order.
 pub const HEADERS: [&str; 10] = [
@@ -36,10 +36,10 @@ struct Row {
 
 fn status_label(p: &ProposedPairing) -> String {
     let s = match p.status {
-        PairingStatus::Proposed => "拟推荐",
-        PairingStatus::Approved => "已批准",
+        ProposalStatus::Proposed => "拟推荐",
+        ProposalStatus::Approved => "已批准",
     };
-    if p.forced && p.status == PairingStatus::Proposed {
+    if p.forced && p.status == ProposalStatus::Proposed {
         format!("{s}（部门指定）")
     } else {
         s.to_owned()

@@ -865,6 +865,105 @@ async fn openapi_documents_every_route() {
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
 }
 
+/// Every `$ref` under `v`, with the JSON path where it sits.
+fn collect_refs(v: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(r)) => out.push((at.to_owned(), r.clone())),
+                    _ => collect_refs(value, &format!("{at}/{key}"), out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_refs(item, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The schema `schema` stands for, following `$ref`s to the components.
+fn resolve<'a>(spec: &'a Value, mut schema: &'a Value) -> &'a Value {
+    while let Some(r) = schema["$ref"].as_str() {
+        let name = r.strip_prefix("#/components/schemas/").unwrap();
+        schema = &spec["components"]["schemas"][name];
+    }
+    schema
+}
+
+/// The schema at `path` (property names, `[]` for an array's items) under `schema`.
+fn schema_at<'a>(spec: &'a Value, schema: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter().fold(resolve(spec, schema), |s, step| {
+        let next = match *step {
+            "[]" => &s["items"],
+            name => &s["properties"][name],
+        };
+        assert!(!next.is_null(), "no {step} in {s}");
+        resolve(spec, next)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_refs_resolve_and_explanations_have_their_real_schema() {
+    let app = spawn_app().await;
+    let spec = app
+        .send(Method::GET, "/openapi.json", None, None)
+        .await
+        .body;
+    let mut refs = Vec::new();
+    collect_refs(&spec, "", &mut refs);
+    assert!(!refs.is_empty());
+    for (at, r) in &refs {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{at}: {r} is not a component schema"));
+        assert!(
+            spec["components"]["schemas"][name].is_object(),
+            "{at}: {r} does not resolve"
+        );
+    }
+    let rankings = [
+        (
+            "/v1/demands/{id}/teams",
+            &["items", "[]", "explanation"][..],
+        ),
+        (
+            "/v1/teams/{id}/demands",
+            &["items", "[]", "explanation"][..],
+        ),
+        (
+            "/v1/universities/{id}/demands",
+            &["items", "[]", "explanation"][..],
+        ),
+        (
+            "/v1/zones/{id}/candidates",
+            &["items", "[]", "top_matches", "[]", "explanation"][..],
+        ),
+    ];
+    for (path, to_explanation) in rankings {
+        let body = &spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        let explanation = schema_at(&spec, body, to_explanation);
+        assert_eq!(explanation["type"], "object", "{path}: {explanation}");
+        for field in [
+            "contributions",
+            "matched_terms",
+            "best_achievement",
+            "summary",
+        ] {
+            assert!(
+                explanation["properties"][field].is_object(),
+                "{path}: the explanation has no {field}: {explanation}"
+            );
+        }
+        let term = schema_at(&spec, explanation, &["matched_terms", "[]"]);
+        assert!(term["properties"]["term"].is_object(), "{path}: {term}");
+        assert!(term["properties"]["weight"].is_object(), "{path}: {term}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn docs_page_is_self_contained() {
     let app = spawn_app().await;

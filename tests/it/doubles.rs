@@ -7,11 +7,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::RwLock;
 
-use serde_json::json;
-
 use shuanggao::analysis::char_bigrams;
-use shuanggao::app::{DocKind, Matcher, MatcherError, PairMatch, SearchHit};
+use shuanggao::app::{Matcher, MatcherError, SearchHit, SearchKind};
 use shuanggao::domain::{Dataset, Demand, DemandId, Team, TeamId};
+use shuanggao::matching::{Contribution, Explanation, MatchedTerm, PairMatch};
 
 type Tokens = BTreeSet<String>;
 
@@ -96,13 +95,28 @@ fn cosine(a: &Tokens, b: &Tokens) -> (f32, Vec<String>) {
     (score.min(1.0), shared)
 }
 
-fn explanation(score: f32, shared: &[String]) -> serde_json::Value {
-    let terms: Vec<&String> = shared.iter().take(10).collect();
-    json!({
-        "summary": format!("{} shared terms", shared.len()),
-        "matched_terms": terms,
-        "contributions": [{"feature": "token_overlap", "value": score}],
-    })
+fn explanation(score: f32, shared: &[String]) -> Explanation {
+    let summary = format!("{} shared terms", shared.len());
+    Explanation {
+        contributions: vec![Contribution {
+            feature: "token_overlap",
+            value: score,
+            weight: 1.0,
+            contribution: score,
+        }],
+        matched_terms: (shared.iter().take(10))
+            .map(|t| MatchedTerm {
+                term: t.clone(),
+                weight: 1.0,
+            })
+            .collect(),
+        best_achievement: None,
+        relevant_achievements: 0,
+        shared_track: None,
+        cluster: None,
+        summary_en: summary.clone(),
+        summary,
+    }
 }
 
 /// Marks, in the first 120 characters of `text`, every character inside a matched token.
@@ -245,7 +259,7 @@ impl Matcher for OverlapMatcher {
     fn search(
         &self,
         text: &str,
-        kind: DocKind,
+        kind: SearchKind,
         limit: usize,
     ) -> Result<Vec<SearchHit>, MatcherError> {
         let query = tokens(text);
@@ -258,12 +272,12 @@ impl Matcher for OverlapMatcher {
             }
         };
         let scored: Vec<(String, f32, Vec<String>)> = match kind {
-            DocKind::Teams => docs
+            SearchKind::Teams => docs
                 .teams
                 .iter()
                 .map(|(id, (toks, _))| (id.to_string(), score(toks), Vec::new()))
                 .collect(),
-            DocKind::Demands => docs
+            SearchKind::Demands => docs
                 .demands
                 .iter()
                 .map(|(id, (toks, _))| (id.to_string(), score(toks), Vec::new()))
@@ -273,8 +287,8 @@ impl Matcher for OverlapMatcher {
             .into_iter()
             .map(|(id, score, _)| {
                 let body = match kind {
-                    DocKind::Teams => docs.teams.get(&TeamId(id.clone())).map(|d| &d.1),
-                    DocKind::Demands => docs.demands.get(&DemandId(id.clone())).map(|d| &d.1),
+                    SearchKind::Teams => docs.teams.get(&TeamId(id.clone())).map(|d| &d.1),
+                    SearchKind::Demands => docs.demands.get(&DemandId(id.clone())).map(|d| &d.1),
                 };
                 SearchHit {
                     snippet: body.map(|b| snippet(b, &query)).unwrap_or_default(),

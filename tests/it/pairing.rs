@@ -700,7 +700,7 @@ proptest! {
         }
         for p in &second.pairings {
             let is_approved = approved.contains(&p.triple());
-            prop_assert_eq!(p.status == shuanggao::pairing::PairingStatus::Approved, is_approved);
+            prop_assert_eq!(p.status == shuanggao::pairing::ProposalStatus::Approved, is_approved);
         }
         // A second round keeps the earlier decisions too.
         let third = revise(&data, &scorer, &second, &[], &[], &mut no_progress()).unwrap().batch;

@@ -1,0 +1,210 @@
+//! The catalog kept in memory for reads (tracks, zones, universities, teams and demands, with the
+//! indexes the rankings walk) and the catalog reads of the app.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::{
+    App, AppError, ItemRef, Page, PageRequest, PairingView, Result, UniversityView, ZoneView,
+};
+use crate::auth::Principal;
+use crate::dataset;
+use crate::domain::{
+    Dataset, Demand, DemandId, Team, TeamId, Track, TrackId, University, UniversityId, Zone, ZoneId,
+};
+use crate::store::PairingRecord;
+
+/// The catalog kept in memory for reads, ordered as imported.
+#[derive(Default)]
+pub(super) struct Catalog {
+    pub(super) tracks: Vec<Track>,
+    pub(super) zones: Vec<Zone>,
+    pub(super) universities: Vec<University>,
+    pub(super) track_idx: HashMap<TrackId, usize>,
+    pub(super) zone_idx: HashMap<ZoneId, usize>,
+    pub(super) university_idx: HashMap<UniversityId, usize>,
+    pub(super) teams: HashMap<TeamId, Arc<Team>>,
+    pub(super) demands: HashMap<DemandId, Arc<Demand>>,
+    pub(super) teams_by_university: HashMap<UniversityId, BTreeMap<TeamId, ()>>,
+    pub(super) demands_by_zone: HashMap<ZoneId, BTreeMap<DemandId, ()>>,
+    /// What a team or demand may refer to (tracks, zones and universities do not change while serving).
+    pub(super) refs: dataset::Refs,
+    pub(super) generation: u64,
+}
+
+impl Catalog {
+    pub(super) fn new(data: Dataset) -> Self {
+        let mut c = Catalog {
+            refs: dataset::Refs::of(&data),
+            track_idx: index(&data.tracks, |t| t.id.clone()),
+            zone_idx: index(&data.zones, |z| z.id.clone()),
+            university_idx: index(&data.universities, |u| u.id.clone()),
+            tracks: data.tracks,
+            zones: data.zones,
+            universities: data.universities,
+            ..Catalog::default()
+        };
+        for t in data.teams {
+            c.put_team(t);
+        }
+        for d in data.demands {
+            c.put_demand(d);
+        }
+        c
+    }
+
+    pub(super) fn zone(&self, id: &ZoneId) -> Option<&Zone> {
+        self.zone_idx.get(id).map(|&i| &self.zones[i])
+    }
+
+    pub(super) fn university(&self, id: &UniversityId) -> Option<&University> {
+        self.university_idx.get(id).map(|&i| &self.universities[i])
+    }
+
+    pub(super) fn track(&self, id: &TrackId) -> Option<&Track> {
+        self.track_idx.get(id).map(|&i| &self.tracks[i])
+    }
+
+    pub(super) fn put_team(&mut self, team: Team) {
+        self.remove_team(&team.id);
+        self.teams_by_university
+            .entry(team.university_id.clone())
+            .or_default()
+            .insert(team.id.clone(), ());
+        self.teams.insert(team.id.clone(), Arc::new(team));
+    }
+
+    pub(super) fn remove_team(&mut self, id: &TeamId) {
+        if let Some(old) = self.teams.remove(id)
+            && let Some(set) = self.teams_by_university.get_mut(&old.university_id)
+        {
+            set.remove(id);
+        }
+    }
+
+    pub(super) fn put_demand(&mut self, demand: Demand) {
+        self.remove_demand(&demand.id);
+        self.demands_by_zone
+            .entry(demand.zone_id.clone())
+            .or_default()
+            .insert(demand.id.clone(), ());
+        self.demands.insert(demand.id.clone(), Arc::new(demand));
+    }
+
+    pub(super) fn remove_demand(&mut self, id: &DemandId) {
+        if let Some(old) = self.demands.remove(id)
+            && let Some(set) = self.demands_by_zone.get_mut(&old.zone_id)
+        {
+            set.remove(id);
+        }
+    }
+
+    pub(super) fn zone_name(&self, id: &ZoneId) -> String {
+        self.zone(id).map(|z| z.name.clone()).unwrap_or_default()
+    }
+
+    pub(super) fn university_name(&self, id: &UniversityId) -> String {
+        self.university(id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn pairing_view(&self, pairing: PairingRecord) -> PairingView {
+        PairingView {
+            zone_name: self.zone_name(&pairing.zone_id),
+            university_name: self.university_name(&pairing.university_id),
+            track_name: self
+                .track(&pairing.track_id)
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
+            pairing,
+        }
+    }
+}
+
+fn index<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> HashMap<K, usize> {
+    items.iter().enumerate().map(|(i, t)| (key(t), i)).collect()
+}
+
+pub(super) fn track_matches(track: Option<&TrackId>, ids: &[TrackId]) -> bool {
+    track.is_none_or(|t| ids.contains(t))
+}
+
+impl App {
+    pub fn tracks(&self, _who: &Principal, page: PageRequest) -> Page<Track> {
+        page.slice(&self.catalog().tracks)
+    }
+
+    pub fn zones(&self, _who: &Principal, page: PageRequest) -> Page<Zone> {
+        page.slice(&self.catalog().zones)
+    }
+
+    pub fn universities(&self, _who: &Principal, page: PageRequest) -> Page<University> {
+        page.slice(&self.catalog().universities)
+    }
+
+    /// A zone's profile; its demand list only for the department and the zone itself.
+    pub fn zone(&self, who: &Principal, id: &ZoneId) -> Result<ZoneView> {
+        let c = self.catalog();
+        let zone = c.zone(id).ok_or_else(|| AppError::not_found("zone", id))?;
+        let demands = if who.role.owns_zone(id) {
+            c.demands_by_zone
+                .get(id)
+                .into_iter()
+                .flat_map(|set| set.keys())
+                .filter_map(|d| c.demands.get(d))
+                .map(|d| ItemRef {
+                    id: d.id.to_string(),
+                    name: d.title.clone(),
+                    track_ids: d.track_ids.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(ZoneView {
+            zone: zone.clone(),
+            demands,
+        })
+    }
+
+    /// A university's profile with its teams.
+    pub fn university(&self, _who: &Principal, id: &UniversityId) -> Result<UniversityView> {
+        let c = self.catalog();
+        let university = c
+            .university(id)
+            .ok_or_else(|| AppError::not_found("university", id))?;
+        let teams = c
+            .teams_by_university
+            .get(id)
+            .into_iter()
+            .flat_map(|set| set.keys())
+            .filter_map(|t| c.teams.get(t))
+            .map(|t| ItemRef {
+                id: t.id.to_string(),
+                name: t.name.clone(),
+                track_ids: t.track_ids.clone(),
+            })
+            .collect();
+        Ok(UniversityView {
+            university: university.clone(),
+            teams,
+        })
+    }
+
+    pub fn team(&self, _who: &Principal, id: &TeamId) -> Result<Team> {
+        self.catalog()
+            .teams
+            .get(id)
+            .map(|t| Team::clone(t))
+            .ok_or_else(|| AppError::not_found("team", id))
+    }
+
+    pub fn demand(&self, _who: &Principal, id: &DemandId) -> Result<Demand> {
+        self.catalog()
+            .demands
+            .get(id)
+            .map(|d| Demand::clone(d))
+            .ok_or_else(|| AppError::not_found("demand", id))
+    }
+}

@@ -1,0 +1,89 @@
+//! What the service needs from a matching engine: the [`Matcher`] trait, its search hits and its
+//! failures. `engine.rs` implements it over the matching engine.
+
+use serde::Serialize;
+
+use super::SearchKind;
+use crate::domain::{Demand, DemandId, Team, TeamId};
+use crate::matching::PairMatch;
+
+/// What the service needs from the matching engine. Implementations are shared across threads and
+/// called from blocking threads.
+pub trait Matcher: Send + Sync {
+    /// The best teams for a demand, best first.
+    fn teams_for_demand(
+        &self,
+        demand: &DemandId,
+        limit: usize,
+    ) -> Result<Vec<PairMatch>, MatcherError>;
+    /// The best demands for a team, best first.
+    fn demands_for_team(&self, team: &TeamId, limit: usize)
+    -> Result<Vec<PairMatch>, MatcherError>;
+    /// Free-text search over teams or demands, best first, with highlighted snippets.
+    fn search(
+        &self,
+        text: &str,
+        kind: SearchKind,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, MatcherError>;
+    fn upsert_team(&self, team: &Team) -> Result<(), MatcherError>;
+    fn delete_team(&self, id: &TeamId) -> Result<(), MatcherError>;
+    fn upsert_demand(&self, demand: &Demand) -> Result<(), MatcherError>;
+    fn delete_demand(&self, id: &DemandId) -> Result<(), MatcherError>;
+
+    /// Pair scores, without explanations, of the best `limit` teams of many demands: one list per demand
+    /// in the same order, empty for an unknown demand; `progress(done)` as demands get scored. Pairing
+    /// proposals score every demand of their tracks through this. The default ranks one demand at a time.
+    fn rank_teams_many(
+        &self,
+        demands: &[DemandId],
+        limit: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Vec<(TeamId, f32)>>, MatcherError> {
+        let mut out = Vec::with_capacity(demands.len());
+        for d in demands {
+            out.push(match self.teams_for_demand(d, limit) {
+                Ok(list) => list.into_iter().map(|m| (m.team_id, m.score)).collect(),
+                Err(MatcherError::Unknown(_)) => Vec::new(),
+                Err(err) => return Err(err),
+            });
+            if out.len() % 256 == 0 {
+                progress(out.len());
+            }
+        }
+        progress(out.len());
+        Ok(out)
+    }
+
+    /// One pair's score with the explanation; `None` when the matcher cannot tell. The default looks the
+    /// team up among the demand's best teams.
+    fn score_pair(
+        &self,
+        demand: &DemandId,
+        team: &TeamId,
+    ) -> Result<Option<PairMatch>, MatcherError> {
+        Ok(self
+            .teams_for_demand(demand, 100)?
+            .into_iter()
+            .find(|m| &m.team_id == team))
+    }
+}
+
+/// One search result from the matcher.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SearchHit {
+    /// Team or demand id.
+    pub id: String,
+    pub score: f32,
+    /// Text with matched terms wrapped in `<mark>`…`</mark>`.
+    pub snippet: String,
+}
+
+/// A matcher failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MatcherError {
+    #[error("the matcher does not know {0}")]
+    Unknown(String),
+    #[error("matcher failed ({code}): {message}")]
+    Failed { code: String, message: String },
+}

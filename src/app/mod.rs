@@ -1,0 +1,156 @@
+//! The facade the HTTP layer calls: authentication, permission checks, the catalog, rankings, writes and
+//! the review workflow, each as one method taking the caller's [`Principal`].
+//!
+//! Invariants:
+//! - the store is the system of record; the in-memory catalog and the matcher are updated only after a
+//!   write to the store has committed, all under one write lane so they see writes in the same order;
+//! - blocking work (SQLite, matcher calls) runs on tokio's blocking pool, never on the async runtime;
+//! - rankings are cached per catalog generation: any team or demand write starts a new generation;
+//! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
+//!
+//! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
+//! (team and demand writes), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
+//! `dashboard`, `views` (what the app answers with), `error`, `matcher` (what the app needs from a
+//! matching engine) and `engine` (that, over [`crate::matching::Engine`]).
+
+mod catalog;
+pub mod dashboard;
+mod engine;
+mod error;
+mod jobs;
+mod matcher;
+mod pairings;
+pub mod proposals;
+mod rankings;
+mod records;
+mod scorer;
+mod views;
+
+pub use error::{AppError, Result, Violation};
+pub use jobs::{
+    BatchPairing, BatchSummary, BatchView, ExportFile, ExportFormat, JobError, JobKind, JobStage,
+    JobState, ProposalJob, ProposalRequest,
+};
+pub use matcher::{Matcher, MatcherError, SearchHit};
+pub use scorer::MatcherScorer;
+pub use views::{
+    DemandFit, ItemRef, Page, PageRequest, PairingQuery, PairingView, RankedDemand, RankedTeam,
+    ReviewOutcome, SearchKind, SearchResult, TeamFit, UniversityCandidate, UniversityView,
+    ZoneView,
+};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use catalog::Catalog;
+use rankings::Cached;
+
+use crate::auth::{self, AuthError, Principal, Role};
+use crate::domain::Dataset;
+use crate::store::{Actor, Store};
+
+/// Maximum page size of every list.
+pub const MAX_LIMIT: u32 = 100;
+/// Rankings are cut at this many entries; pages look into the cut list.
+pub const RANKING_DEPTH: usize = 100;
+/// How many teams per demand the zone candidates ranking looks at.
+const CANDIDATES_PER_DEMAND: usize = 30;
+/// How many demands per team the university ranking looks at.
+const DEMANDS_PER_TEAM: usize = 50;
+const MAX_COMMENT_CHARS: usize = 4000;
+const CACHE_ENTRIES: usize = 4096;
+
+struct Inner {
+    store: Store,
+    matcher: Arc<dyn Matcher>,
+    catalog: RwLock<Catalog>,
+    write_lane: Mutex<()>,
+    cache: Mutex<HashMap<String, (u64, Cached)>>,
+    jobs: proposals::Jobs,
+}
+
+/// The service facade. Cheap to clone; every clone shares one store, catalog and matcher.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+fn actor(who: &Principal) -> Actor {
+    Actor {
+        name: who.name.clone(),
+        role: who.role.to_string(),
+    }
+}
+
+impl App {
+    /// Builds the facade over an opened store (whose catalog is loaded into memory) and a matcher built
+    /// from the same catalog, starts the proposal worker and queues the jobs left unfinished.
+    pub fn new(store: Store, matcher: Arc<dyn Matcher>) -> Result<App> {
+        let data = store.load_dataset()?;
+        App::with_catalog(store, data, matcher)
+    }
+
+    /// Like [`App::new`] with the catalog already read from `store` (saves reading it twice at start-up).
+    pub fn with_catalog(store: Store, data: Dataset, matcher: Arc<dyn Matcher>) -> Result<App> {
+        let (jobs, queue) = proposals::Jobs::new();
+        let app = App {
+            inner: Arc::new(Inner {
+                store,
+                matcher,
+                catalog: RwLock::new(Catalog::new(data)),
+                write_lane: Mutex::new(()),
+                cache: Mutex::new(HashMap::new()),
+                jobs,
+            }),
+        };
+        proposals::start_worker(&app, queue)?;
+        Ok(app)
+    }
+
+    /// The underlying store (for the CLI and tests that seed pairings).
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    fn catalog(&self) -> std::sync::RwLockReadGuard<'_, Catalog> {
+        self.inner.catalog.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&App) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || f(&app))
+            .await
+            .map_err(|err| AppError::Task(err.to_string()))?
+    }
+
+    /// Resolves the `Authorization` header value to the caller.
+    pub async fn authenticate(&self, header: Option<&str>) -> Result<Principal> {
+        let token = auth::bearer_token(header)?;
+        let hash = auth::hash_token(token);
+        let record = self
+            .blocking(move |app| Ok(app.inner.store.active_token(&hash)?))
+            .await?
+            .ok_or(AuthError::InvalidToken)?;
+        let role: Role = record.role.parse().map_err(|_| AuthError::InvalidToken)?;
+        Ok(Principal {
+            token_id: record.id,
+            name: record.name,
+            role,
+        })
+    }
+
+    /// Whether the store answers.
+    pub async fn ready(&self) -> Result<()> {
+        self.blocking(|app| Ok(app.inner.store.schema_version().map(|_| ())?))
+            .await
+    }
+}

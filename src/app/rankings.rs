@@ -1,0 +1,459 @@
+//! Rankings and search: universities for a zone, demands for a university, teams for a demand,
+//! demands for a team, and free-text search. Each ranking is computed off the async runtime and cached
+//! for the catalog generation it was computed from.
+
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use tracing::instrument;
+
+use super::catalog::track_matches;
+use super::{
+    App, AppError, CACHE_ENTRIES, CANDIDATES_PER_DEMAND, DEMANDS_PER_TEAM, DemandFit, MatcherError,
+    Page, PageRequest, RANKING_DEPTH, RankedDemand, RankedTeam, Result, SearchKind, SearchResult,
+    TeamFit, UniversityCandidate,
+};
+use crate::auth::Principal;
+use crate::domain::{Demand, DemandId, Team, TeamId, TrackId, UniversityId, ZoneId};
+use crate::matching::PairMatch;
+
+/// A cached ranking (the `Arc<Vec<_>>` of its rows), valid for one catalog generation.
+pub(super) type Cached = Arc<dyn Any + Send + Sync>;
+
+/// A ranking of something the matcher does not know is empty.
+fn known<T>(ranked: Result<Vec<T>, MatcherError>) -> Result<Vec<T>, MatcherError> {
+    ranked.or_else(|err| match err {
+        MatcherError::Unknown(_) => Ok(Vec::new()),
+        other => Err(other),
+    })
+}
+
+impl App {
+    fn check_track(&self, track: Option<&TrackId>) -> Result<()> {
+        match track {
+            Some(t) if self.catalog().track(t).is_none() => Err(AppError::InvalidParameter {
+                name: "track".into(),
+                message: format!("unknown track {t}"),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn cached<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<Vec<T>>> {
+        let generation = self.catalog().generation;
+        let cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(key)
+            .filter(|(g, _)| *g == generation)
+            .and_then(|(_, v)| v.clone().downcast::<Vec<T>>().ok())
+    }
+
+    fn remember(&self, key: String, generation: u64, value: Cached) {
+        let mut cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, (generation, value));
+    }
+
+    /// The page of the ranking cached under `key`, or else `compute`d off the async runtime and cached
+    /// for the catalog generation it was computed from.
+    async fn ranking<T: Clone + Send + Sync + 'static>(
+        &self,
+        key: String,
+        page: PageRequest,
+        compute: impl FnOnce(&App) -> Result<Vec<T>> + Send + 'static,
+    ) -> Result<Page<T>> {
+        if let Some(all) = self.cached::<T>(&key) {
+            return Ok(page.slice(&all));
+        }
+        let all = self
+            .blocking(move |app| {
+                let generation = app.catalog().generation;
+                let all = Arc::new(compute(app)?);
+                app.remember(key, generation, all.clone());
+                Ok(all)
+            })
+            .await?;
+        Ok(page.slice(&all))
+    }
+
+    /// Universities ranked for a zone's demands (in one track, or all), each with its best teams.
+    #[instrument(skip(self, who), fields(role = who.role.kind()))]
+    pub async fn zone_candidates(
+        &self,
+        who: &Principal,
+        zone: &ZoneId,
+        track: Option<TrackId>,
+        page: PageRequest,
+    ) -> Result<Page<UniversityCandidate>> {
+        if !who.role.owns_zone(zone) {
+            return Err(who
+                .role
+                .forbidden(format!("see the candidates of zone {zone}"))
+                .into());
+        }
+        if self.catalog().zone(zone).is_none() {
+            return Err(AppError::not_found("zone", zone));
+        }
+        self.check_track(track.as_ref())?;
+        let key = format!(
+            "zc\u{1}{zone}\u{1}{}",
+            track.as_ref().map_or("", |t| t.as_str())
+        );
+        let zone = zone.clone();
+        self.ranking(key, page, move |app| {
+            app.compute_candidates(&zone, track.as_ref())
+        })
+        .await
+    }
+
+    fn compute_candidates(
+        &self,
+        zone: &ZoneId,
+        track: Option<&TrackId>,
+    ) -> Result<Vec<UniversityCandidate>> {
+        let demands = {
+            let c = self.catalog();
+            let demands: Vec<Arc<Demand>> = c
+                .demands_by_zone
+                .get(zone)
+                .into_iter()
+                .flat_map(|set| set.keys())
+                .filter_map(|d| c.demands.get(d))
+                .filter(|d| track_matches(track, &d.track_ids))
+                .cloned()
+                .collect();
+            demands
+        };
+        // Per university: best pair per demand.
+        let mut best: HashMap<UniversityId, BTreeMap<DemandId, PairMatch>> = HashMap::new();
+        for demand in &demands {
+            let matches = match self
+                .inner
+                .matcher
+                .teams_for_demand(&demand.id, CANDIDATES_PER_DEMAND)
+            {
+                Ok(m) => m,
+                Err(MatcherError::Unknown(_)) => continue,
+                Err(err) => return Err(err.into()),
+            };
+            let c = self.catalog();
+            for m in matches {
+                let Some(team) = c.teams.get(&m.team_id) else {
+                    continue;
+                };
+                if demand.excluded_university_ids.contains(&team.university_id) {
+                    continue;
+                }
+                let per_demand = best.entry(team.university_id.clone()).or_default();
+                match per_demand.get(&demand.id) {
+                    Some(old) if old.score >= m.score => {}
+                    _ => {
+                        per_demand.insert(demand.id.clone(), m);
+                    }
+                }
+            }
+        }
+        let considered = demands.len();
+        let c = self.catalog();
+        let mut out: Vec<UniversityCandidate> = best
+            .into_iter()
+            .map(|(university_id, per_demand)| {
+                let total: f32 = per_demand.values().map(|m| m.score).sum();
+                let mut teams: BTreeMap<TeamId, TeamFit> = BTreeMap::new();
+                for m in per_demand.values() {
+                    let fit = teams.entry(m.team_id.clone()).or_insert_with(|| TeamFit {
+                        team_id: m.team_id.clone(),
+                        team_name: c
+                            .teams
+                            .get(&m.team_id)
+                            .map(|t| t.name.clone())
+                            .unwrap_or_default(),
+                        score: 0.0,
+                        demand_ids: Vec::new(),
+                    });
+                    fit.score += m.score;
+                    fit.demand_ids.push(m.demand_id.clone());
+                }
+                let mut best_teams: Vec<TeamFit> = teams.into_values().collect();
+                best_teams
+                    .sort_by(|a, b| b.score.total_cmp(&a.score).then(a.team_id.cmp(&b.team_id)));
+                best_teams.truncate(3);
+                let mut top: Vec<PairMatch> = per_demand.values().cloned().collect();
+                top.sort_by(|a, b| {
+                    b.score
+                        .total_cmp(&a.score)
+                        .then(a.demand_id.cmp(&b.demand_id))
+                });
+                top.truncate(3);
+                UniversityCandidate {
+                    university_name: c.university_name(&university_id),
+                    university_id,
+                    score: if considered == 0 {
+                        0.0
+                    } else {
+                        total / considered as f32
+                    },
+                    demands_fit: per_demand.len(),
+                    demands_considered: considered,
+                    best_teams,
+                    top_matches: top,
+                }
+            })
+            .collect();
+        drop(c);
+        out.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.university_id.cmp(&b.university_id))
+        });
+        out.truncate(RANKING_DEPTH);
+        Ok(out)
+    }
+
+    /// Enterprise demands that fit a university's teams (in one track, or all), each with its best team.
+    #[instrument(skip(self, who), fields(role = who.role.kind()))]
+    pub async fn university_demands(
+        &self,
+        who: &Principal,
+        university: &UniversityId,
+        track: Option<TrackId>,
+        page: PageRequest,
+    ) -> Result<Page<DemandFit>> {
+        if !who.role.owns_university(university) {
+            return Err(who
+                .role
+                .forbidden(format!("see the demands fitting university {university}"))
+                .into());
+        }
+        if self.catalog().university(university).is_none() {
+            return Err(AppError::not_found("university", university));
+        }
+        self.check_track(track.as_ref())?;
+        let key = format!(
+            "ud\u{1}{university}\u{1}{}",
+            track.as_ref().map_or("", |t| t.as_str())
+        );
+        let university = university.clone();
+        self.ranking(key, page, move |app| {
+            let teams = {
+                let c = app.catalog();
+                let teams: Vec<Arc<Team>> = c
+                    .teams_by_university
+                    .get(&university)
+                    .into_iter()
+                    .flat_map(|set| set.keys())
+                    .filter_map(|t| c.teams.get(t).cloned())
+                    .collect();
+                teams
+            };
+            let mut best: BTreeMap<DemandId, PairMatch> = BTreeMap::new();
+            for team in &teams {
+                let matches = match app
+                    .inner
+                    .matcher
+                    .demands_for_team(&team.id, DEMANDS_PER_TEAM)
+                {
+                    Ok(m) => m,
+                    Err(MatcherError::Unknown(_)) => continue,
+                    Err(err) => return Err(err.into()),
+                };
+                let c = app.catalog();
+                for m in matches {
+                    let Some(d) = c.demands.get(&m.demand_id) else {
+                        continue;
+                    };
+                    if d.excluded_university_ids.contains(&university)
+                        || !track_matches(track.as_ref(), &d.track_ids)
+                    {
+                        continue;
+                    }
+                    match best.get(&m.demand_id) {
+                        Some(old) if old.score >= m.score => {}
+                        _ => {
+                            best.insert(m.demand_id.clone(), m);
+                        }
+                    }
+                }
+            }
+            let c = app.catalog();
+            let mut out: Vec<DemandFit> = best
+                .into_values()
+                .filter_map(|m| {
+                    let d = c.demands.get(&m.demand_id)?;
+                    Some(DemandFit {
+                        demand_title: d.title.clone(),
+                        zone_name: c.zone_name(&d.zone_id),
+                        zone_id: d.zone_id.clone(),
+                        best_team_name: c
+                            .teams
+                            .get(&m.team_id)
+                            .map(|t| t.name.clone())
+                            .unwrap_or_default(),
+                        best_team_id: m.team_id,
+                        demand_id: m.demand_id,
+                        score: m.score,
+                        explanation: m.explanation,
+                    })
+                })
+                .collect();
+            drop(c);
+            out.sort_by(|a, b| {
+                b.score
+                    .total_cmp(&a.score)
+                    .then(a.demand_id.cmp(&b.demand_id))
+            });
+            out.truncate(RANKING_DEPTH);
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Teams ranked for one demand (department or the demand's zone).
+    #[instrument(skip(self, who), fields(role = who.role.kind()))]
+    pub async fn demand_teams(
+        &self,
+        who: &Principal,
+        demand: &DemandId,
+        page: PageRequest,
+    ) -> Result<Page<RankedTeam>> {
+        let zone = self
+            .catalog()
+            .demands
+            .get(demand)
+            .map(|d| d.zone_id.clone())
+            .ok_or_else(|| AppError::not_found("demand", demand))?;
+        if !who.role.owns_zone(&zone) {
+            return Err(who
+                .role
+                .forbidden(format!("see the teams ranked for demand {demand}"))
+                .into());
+        }
+        let key = format!("dt\u{1}{demand}");
+        let demand = demand.clone();
+        self.ranking(key, page, move |app| {
+            let matches = known(app.inner.matcher.teams_for_demand(&demand, RANKING_DEPTH))?;
+            let c = app.catalog();
+            let excluded = c
+                .demands
+                .get(&demand)
+                .map(|d| d.excluded_university_ids.clone())
+                .unwrap_or_default();
+            let out: Vec<RankedTeam> = matches
+                .into_iter()
+                .filter_map(|m| {
+                    let t = c.teams.get(&m.team_id)?;
+                    (!excluded.contains(&t.university_id)).then(|| (t.clone(), m))
+                })
+                .enumerate()
+                .map(|(i, (t, m))| RankedTeam {
+                    rank: i + 1,
+                    team_id: m.team_id,
+                    team_name: t.name.clone(),
+                    university_name: c.university_name(&t.university_id),
+                    university_id: t.university_id.clone(),
+                    score: m.score,
+                    explanation: m.explanation,
+                })
+                .collect();
+            drop(c);
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Demands ranked for one team (department or the team's university).
+    #[instrument(skip(self, who), fields(role = who.role.kind()))]
+    pub async fn team_demands(
+        &self,
+        who: &Principal,
+        team: &TeamId,
+        page: PageRequest,
+    ) -> Result<Page<RankedDemand>> {
+        let university = self
+            .catalog()
+            .teams
+            .get(team)
+            .map(|t| t.university_id.clone())
+            .ok_or_else(|| AppError::not_found("team", team))?;
+        if !who.role.owns_university(&university) {
+            return Err(who
+                .role
+                .forbidden(format!("see the demands ranked for team {team}"))
+                .into());
+        }
+        let key = format!("td\u{1}{team}");
+        let team = team.clone();
+        self.ranking(key, page, move |app| {
+            let matches = known(app.inner.matcher.demands_for_team(&team, RANKING_DEPTH))?;
+            let c = app.catalog();
+            let out: Vec<RankedDemand> = matches
+                .into_iter()
+                .filter_map(|m| {
+                    let d = c.demands.get(&m.demand_id)?;
+                    (!d.excluded_university_ids.contains(&university)).then(|| (d.clone(), m))
+                })
+                .enumerate()
+                .map(|(i, (d, m))| RankedDemand {
+                    rank: i + 1,
+                    demand_id: m.demand_id,
+                    demand_title: d.title.clone(),
+                    zone_name: c.zone_name(&d.zone_id),
+                    zone_id: d.zone_id.clone(),
+                    score: m.score,
+                    explanation: m.explanation,
+                })
+                .collect();
+            drop(c);
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Free-text search over teams or demands (any role).
+    #[instrument(skip(self, who), fields(role = who.role.kind()))]
+    pub async fn search(
+        &self,
+        who: &Principal,
+        query: String,
+        kind: SearchKind,
+        page: PageRequest,
+    ) -> Result<Page<SearchResult>> {
+        let query = query.trim().to_owned();
+        if query.is_empty() {
+            return Err(AppError::InvalidParameter {
+                name: "q".into(),
+                message: "must not be empty".into(),
+            });
+        }
+        if query.chars().count() > 1000 {
+            return Err(AppError::InvalidParameter {
+                name: "q".into(),
+                message: "must be at most 1000 characters".into(),
+            });
+        }
+        let hits = self
+            .blocking(move |app| Ok(app.inner.matcher.search(&query, kind, RANKING_DEPTH)?))
+            .await?;
+        let c = self.catalog();
+        let results: Vec<SearchResult> = hits
+            .into_iter()
+            .filter_map(|h| {
+                let name = match kind {
+                    SearchKind::Teams => c.teams.get(&TeamId(h.id.clone()))?.name.clone(),
+                    SearchKind::Demands => c.demands.get(&DemandId(h.id.clone()))?.title.clone(),
+                };
+                Some(SearchResult {
+                    kind,
+                    id: h.id,
+                    name,
+                    score: h.score,
+                    snippet: h.snippet,
+                })
+            })
+            .collect();
+        Ok(page.slice(&results))
+    }
+}
