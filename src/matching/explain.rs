@@ -153,7 +153,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::config::{FEATURES, N_FEATURES};
 use super::corpus;
-use super::features::{PairFeatures, bm25_share};
+use super::features::{PairFeatures, bm25_norm, bm25_share};
 use super::query::Query;
 use super::state::State;
 use super::{Engine, PairMatch};
@@ -243,18 +243,11 @@ impl Engine {
         if let Some(&(i, _)) = f.achievements.first()
             && let Some((bag, len)) = state.teams[t].bags.achievements.get(i)
         {
-            bm25_share(
-                &q.lexical,
-                bag,
-                *len,
-                state.avg_achievement_len(),
-                self.config.bm25.k1,
-                self.config.bm25.b,
-                |term, s| {
-                    let e = shares.entry(term).or_insert(0.0);
-                    *e = e.max(s);
-                },
-            );
+            let norm = bm25_norm(&self.config.bm25, *len, state.avg_achievement_len());
+            bm25_share(&q.lexical, bag, norm, |term, s| {
+                let e = shares.entry(term).or_insert(0.0);
+                *e = e.max(s);
+            });
         }
         shares
     }

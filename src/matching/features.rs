@@ -3,7 +3,7 @@
 //! tracks and clusters, evidence, proximity and capacity.
 
 use super::Engine;
-use super::config::{self, N_FEATURES};
+use super::config::{self, Bm25, N_FEATURES};
 use super::corpus::dot;
 use super::packed::Packed;
 use super::query::{Query, Terms};
@@ -19,21 +19,23 @@ pub(super) struct PairFeatures {
     pub(super) shared_track: Option<(usize, bool)>,
 }
 
-/// BM25 of weighted terms in a bag: `Σ w·sat(tf)` with `sat(tf) = tf / (tf + k1 (1 - b + b len / avg))`, so
-/// at most `Σ w`; calls `on_match(term, part)` for each matched term.
+/// BM25's length normalisation of a bag of length `len` among bags of mean length `avg`:
+/// `k1 (1 - b + b len / avg)`.
+pub(super) fn bm25_norm(cfg: &Bm25, len: f32, avg: f32) -> f32 {
+    cfg.k1 * (1.0 - cfg.b + cfg.b * len / avg.max(1e-6))
+}
+
+/// BM25 of weighted terms in a bag: `Σ w·sat(tf)` with `sat(tf) = tf / (tf + norm)` ([`bm25_norm`]), so at
+/// most `Σ w`; calls `on_match(term, part)` for each matched term.
 pub(super) fn bm25_sum(
     terms: &Terms,
     bag: &Packed,
-    len: f32,
-    avg: f32,
-    k1: f32,
-    b: f32,
+    norm: f32,
     mut on_match: impl FnMut(u32, f32),
 ) -> f32 {
     if terms.terms.is_empty() || bag.is_empty() {
         return 0.0;
     }
-    let norm = k1 * (1.0 - b + b * len / avg.max(1e-6));
     let mut sum = 0.0;
     // Matches are met in term order, as a merge of the two sorted lists would meet them.
     bag.matches(
@@ -52,18 +54,13 @@ pub(super) fn bm25_sum(
 pub(super) fn bm25_share(
     q: &Terms,
     bag: &Packed,
-    len: f32,
-    avg: f32,
-    k1: f32,
-    b: f32,
+    norm: f32,
     mut on_match: impl FnMut(u32, f32),
 ) -> f32 {
     if q.upper <= 0.0 {
         return 0.0;
     }
-    let sum = bm25_sum(q, bag, len, avg, k1, b, |t, part| {
-        on_match(t, part / q.upper)
-    });
+    let sum = bm25_sum(q, bag, norm, |t, part| on_match(t, part / q.upper));
     (sum / q.upper).clamp(0.0, 1.0)
 }
 
@@ -123,24 +120,14 @@ impl Engine {
         let word_part = bm25_sum(
             words,
             &team.bags.profile,
-            team.bags.profile_len,
-            avg_profile,
-            cfg.k1,
-            cfg.b,
+            bm25_norm(cfg, team.bags.profile_len, avg_profile),
             |t, part| on_match(t, part / upper),
         );
         let bigram_part = if cfg.bigram_weight <= 0.0 {
             0.0
         } else if bigrams_scored {
-            bm25_sum(
-                bigrams,
-                &team.bags.bigrams,
-                team.bags.bigram_len,
-                state.team_bigrams.avg_len(),
-                cfg.k1,
-                cfg.b,
-                |_, _| {},
-            )
+            let norm = bm25_norm(cfg, team.bags.bigram_len, state.team_bigrams.avg_len());
+            bm25_sum(bigrams, &team.bags.bigrams, norm, |_, _| {})
         } else {
             bigrams.upper
         };
@@ -245,15 +232,8 @@ impl Engine {
             .zip(&team.achievement_vecs)
             .enumerate()
             .map(|(i, ((bag, len), v))| {
-                let lex = bm25_share(
-                    &q.lexical,
-                    bag,
-                    *len,
-                    avg_achievement,
-                    cfg.k1,
-                    cfg.b,
-                    |_, _| {},
-                );
+                let norm = bm25_norm(cfg, *len, avg_achievement);
+                let lex = bm25_share(&q.lexical, bag, norm, |_, _| {});
                 let sem = v.dot(&demand.vec).clamp(0.0, 1.0);
                 (i, 0.5 * lex + 0.5 * sem)
             });

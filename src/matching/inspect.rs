@@ -50,22 +50,19 @@ impl Engine {
     /// The latent vectors of all teams (or demands), in dataset order.
     pub fn vectors(&self, kind: DocKind) -> Result<Vec<(String, Vec<f32>)>, MatchError> {
         let state = self.read()?;
-        Ok(match kind {
-            DocKind::Team => state
-                .data
-                .teams
-                .iter()
-                .zip(&state.teams)
-                .map(|(t, r)| (t.id.0.clone(), r.vec.clone()))
-                .collect(),
-            DocKind::Demand => state
-                .data
-                .demands
-                .iter()
-                .zip(&state.demands)
-                .map(|(d, r)| (d.id.0.clone(), r.vec.clone()))
-                .collect(),
-        })
+        let ids: Vec<&str> = match kind {
+            DocKind::Team => state.data.teams.iter().map(|t| t.id.as_str()).collect(),
+            DocKind::Demand => state.data.demands.iter().map(|d| d.id.as_str()).collect(),
+        };
+        let vecs: Vec<&Vec<f32>> = match kind {
+            DocKind::Team => state.teams.iter().map(|r| &r.vec).collect(),
+            DocKind::Demand => state.demands.iter().map(|r| &r.vec).collect(),
+        };
+        Ok(ids
+            .into_iter()
+            .zip(vecs)
+            .map(|(id, v)| (id.to_owned(), v.clone()))
+            .collect())
     }
 
     /// How many demands have their pseudo-relevance feedback computed and cached.

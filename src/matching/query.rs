@@ -47,6 +47,14 @@ impl Terms {
         }
     }
 
+    /// Terms of query weights `qw`, each weighted `qw × idf`.
+    pub(super) fn weighted(
+        terms: impl Iterator<Item = (u32, f32)>,
+        idf: impl Fn(u32) -> f32,
+    ) -> Terms {
+        Terms::new(terms.map(|(t, qw)| (t, qw * idf(t))).collect())
+    }
+
     /// The weight of `key`, if it is one of the terms.
     pub(super) fn weight(&self, key: u32) -> Option<f32> {
         let bit = filter_bit(key);
@@ -91,22 +99,8 @@ pub(super) struct Query {
 impl Engine {
     pub(super) fn query(&self, state: &State, d: usize) -> Query {
         let demand = &state.demands[d];
-        let lexical = Terms::new(
-            demand
-                .bags
-                .query
-                .iter()
-                .map(|(t, qw)| (t, qw * state.team_df.idf(t)))
-                .collect(),
-        );
-        let bigrams = Terms::new(
-            demand
-                .bags
-                .bigrams
-                .iter()
-                .map(|(k, qw)| (k, qw * state.team_bigrams.idf(k)))
-                .collect(),
-        );
+        let lexical = Terms::weighted(demand.bags.query.iter(), |t| state.team_df.idf(t));
+        let bigrams = Terms::weighted(demand.bags.bigrams.iter(), |k| state.team_bigrams.idf(k));
         let feedback = demand
             .expanded
             .get_or_init(|| self.feedback(state, d, &lexical, &bigrams));

@@ -85,11 +85,7 @@ impl Engine {
     ) -> Result<Vec<(TeamId, f32)>, MatchError> {
         let state = self.read()?;
         let of = Ranking::TeamsOf(state.demand_slot(demand)?);
-        let ranked = self.ranked(&state, of, of.limit(&state, limit))?;
-        Ok(ranked
-            .into_iter()
-            .map(|(t, s, _)| (state.data.teams[t].id.clone(), s))
-            .collect())
+        self.scores(&state, of, limit, |t| state.data.teams[t].id.clone())
     }
 
     /// The `limit` best demands for a team as `(demand id, score)`, without explanations (`limit` 0: all).
@@ -100,11 +96,7 @@ impl Engine {
     ) -> Result<Vec<(DemandId, f32)>, MatchError> {
         let state = self.read()?;
         let of = Ranking::DemandsOf(state.team_slot(team)?);
-        let ranked = self.ranked(&state, of, of.limit(&state, limit))?;
-        Ok(ranked
-            .into_iter()
-            .map(|(d, s, _)| (state.data.demands[d].id.clone(), s))
-            .collect())
+        self.scores(&state, of, limit, |d| state.data.demands[d].id.clone())
     }
 
     /// The score of one pair with its explanation.
@@ -129,6 +121,18 @@ impl Engine {
             Ranking::TeamsOf(d) => self.rank_teams_in(state, d, limit),
             Ranking::DemandsOf(t) => self.rank_demands_in(state, t, limit),
         }
+    }
+
+    /// The best `limit` documents of a ranking (0: all) as `(id, score)`.
+    fn scores<Id>(
+        &self,
+        state: &State,
+        of: Ranking,
+        limit: usize,
+        id: impl Fn(usize) -> Id,
+    ) -> Result<Vec<(Id, f32)>, MatchError> {
+        let ranked = self.ranked(state, of, of.limit(state, limit))?;
+        Ok(ranked.into_iter().map(|(i, s, _)| (id(i), s)).collect())
     }
 
     /// The best `limit` documents of a ranking with their explanations.

@@ -23,17 +23,9 @@ impl Engine {
         let _writer = self.lock_writer()?;
         {
             let state = self.read()?;
-            if !state
-                .data
-                .universities
-                .iter()
-                .any(|u| u.id == team.university_id)
-            {
-                return Err(MatchError::Invalid(format!(
-                    "unknown university_id {:?}",
-                    team.university_id.0
-                )));
-            }
+            let universities = &state.data.universities;
+            let found = universities.iter().any(|u| u.id == team.university_id);
+            known(found, "university_id", &team.university_id.0)?;
             self.check_tracks(&team.track_ids)?;
         }
         let analysed = corpus::analyse_team(&self.analyzer, &team);
@@ -109,12 +101,8 @@ impl Engine {
         let _writer = self.lock_writer()?;
         {
             let state = self.read()?;
-            if !state.data.zones.iter().any(|z| z.id == demand.zone_id) {
-                return Err(MatchError::Invalid(format!(
-                    "unknown zone_id {:?}",
-                    demand.zone_id.0
-                )));
-            }
+            let found = state.data.zones.iter().any(|z| z.id == demand.zone_id);
+            known(found, "zone_id", &demand.zone_id.0)?;
             self.check_tracks(&demand.track_ids)?;
         }
         let analysed = corpus::analyse_demand(&self.analyzer, &demand);
@@ -204,13 +192,10 @@ impl Engine {
 
     /// Fails on a track id the dataset does not have.
     fn check_tracks(&self, ids: &[TrackId]) -> Result<(), MatchError> {
-        match ids
-            .iter()
-            .find(|t| !self.tracks.index.contains_key(t.as_str()))
-        {
-            Some(t) => Err(MatchError::Invalid(format!("unknown track id {:?}", t.0))),
-            None => Ok(()),
-        }
+        ids.iter().try_for_each(|t| {
+            let found = self.tracks.index.contains_key(t.as_str());
+            known(found, "track id", &t.0)
+        })
     }
 
     /// The `all` bag of the team in `slot` (raw counts of all its text), from its text.
@@ -277,6 +262,7 @@ impl Engine {
     }
 }
 
+/// The text-index document of an analysed team or demand.
 fn index_doc<'a>(id: &'a str, a: &'a Analysed) -> IndexDoc<'a> {
     IndexDoc {
         id,
@@ -288,5 +274,14 @@ fn index_doc<'a>(id: &'a str, a: &'a Analysed) -> IndexDoc<'a> {
                 tokens: toks,
             })
             .collect(),
+    }
+}
+
+/// Fails on a reference (`what` `id`) the dataset does not have (`found` false).
+fn known(found: bool, what: &str, id: &str) -> Result<(), MatchError> {
+    if found {
+        Ok(())
+    } else {
+        Err(MatchError::Invalid(format!("unknown {what} {id:?}")))
     }
 }
