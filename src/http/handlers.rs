@@ -23,8 +23,8 @@ use crate::auth::Role;
 use crate::domain::{
     Demand, DemandId, Team, TeamId, Track, TrackId, University, UniversityId, Zone, ZoneId,
 };
-use crate::store::{CommentRecord, HistoryEntry};
 use crate::error_code::ErrorCode;
+use crate::store::{CommentRecord, HistoryEntry};
 
 type ApiResult<T> = Result<T, ApiError>;
 
