@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{App, Result};
 use crate::auth::Principal;
@@ -147,49 +146,42 @@ struct Contribution<'a> {
     fund: Option<(String, f64)>,
 }
 
-fn text(v: &Value, path: &[&str]) -> Option<String> {
-    let mut cur = v;
-    for k in path {
-        cur = cur.get(k)?;
-    }
-    cur.as_str().filter(|s| !s.is_empty()).map(str::to_owned)
-}
-
 fn contribution(record: &PairingRecord) -> Contribution<'_> {
-    let b = &record.bundle;
-    let projects = ["benchmark_projects", "projects"]
-        .iter()
-        .find_map(|k| b.get(*k).and_then(Value::as_array))
-        .map_or(0, |a| a.len() as u32);
-    let target = b
-        .get("shortfall")
-        .and_then(|s| s.get("target"))
-        .and_then(Value::as_u64)
-        .map_or(BENCHMARK_TARGET, |t| t.clamp(1, u64::from(u32::MAX)) as u32);
+    let b = &record.bundle.bundle;
+    let named = |name: &str| Some(name.to_owned()).filter(|n| !n.is_empty());
     let uni = record.university_id.as_str();
     let zone = record.zone_id.as_str();
-    let university_platform = text(b, &["innovation_platform", "university", "name"])
+    let university_platform = b
+        .innovation_platform
+        .university
+        .as_ref()
+        .and_then(|p| named(&p.name))
         .map(|name| format!("{uni}\u{1}{name}"));
-    let zone_platform =
-        text(b, &["innovation_platform", "zone", "name"]).map(|name| format!("{zone}\u{1}{name}"));
-    let talent = text(b, &["leading_talent", "name"]).map(|name| {
-        let team = text(b, &["leading_talent", "team_id"]).unwrap_or_default();
-        let honoured = b
-            .get("leading_talent")
-            .and_then(|t| t.get("honors"))
-            .and_then(Value::as_array)
-            .is_some_and(|h| !h.is_empty());
-        (format!("{uni}\u{1}{team}\u{1}{name}"), honoured)
+    let zone_platform = b
+        .innovation_platform
+        .zone
+        .as_ref()
+        .and_then(|p| named(&p.name))
+        .map(|name| format!("{zone}\u{1}{name}"));
+    let talent = b.leading_talent.as_ref().and_then(|t| {
+        named(&t.name).map(|name| {
+            (
+                format!("{uni}\u{1}{}\u{1}{name}", t.team_id.as_str()),
+                !t.honors.is_empty(),
+            )
+        })
     });
-    let fund = text(b, &["transformation_fund", "name"]).map(|name| {
-        let size = b
-            .get("transformation_fund")
-            .and_then(|f| f.get("size_wan_yuan"))
-            .and_then(Value::as_f64)
+    let fund = b.transformation_fund.as_ref().and_then(|f| {
+        let size = Some(f.size_wan_yuan)
             .filter(|x| x.is_finite() && *x >= 0.0)
             .unwrap_or(0.0);
-        (format!("{zone}\u{1}{name}"), size)
+        named(&f.name).map(|name| (format!("{zone}\u{1}{name}"), size))
     });
+    let projects = b.benchmark_projects.len() as u32;
+    let target = b
+        .shortfall
+        .as_ref()
+        .map_or(BENCHMARK_TARGET, |s| s.target.max(1));
     Contribution {
         record,
         projects,
@@ -460,14 +452,26 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn record(bundle: Value) -> PairingRecord {
+    /// A pairing record whose bundle is a bare one with `parts` laid over it.
+    fn record(parts: serde_json::Value) -> PairingRecord {
+        let mut bundle = json!({
+            "industrial_direction": {"track_id": "t", "track_name": "氢能", "zone_industries": [], "zone_track": true},
+            "innovation_platform": {"university": null, "zone": null},
+            "benchmark_projects": [],
+            "explanation": {"summary": "", "terms": [], "teams": [], "breakdown": {"target": 10,
+                "projects": 0, "topped_up": 0, "score_sum": 0.0, "mean_score": 0.0, "coverage": 0.0, "quality": 0.0}},
+            "forced": false
+        });
+        for (key, value) in parts.as_object().unwrap() {
+            bundle[key] = value.clone();
+        }
         PairingRecord {
             id: "p".into(),
             batch_id: None,
             zone_id: "z".into(),
             university_id: "u".into(),
             track_id: "t".into(),
-            bundle,
+            bundle: serde_json::from_value(bundle).unwrap(),
             quality: 0.5,
             status: PairingStatus::Approved,
             version: 2,
@@ -479,11 +483,16 @@ mod tests {
 
     #[test]
     fn a_bundle_contributes_what_it_names() {
+        let project = json!({"demand_id": "d", "title": "储能", "enterprise": null, "team_id": "t1",
+            "team_name": "储能团队", "score": 0.5});
         let r = record(json!({
-            "benchmark_projects": [{}, {}, {}],
-            "shortfall": {"target": 10, "projects": 3},
-            "innovation_platform": {"university": {"name": "储能实验室"}, "zone": {"name": "中试基地"}},
-            "leading_talent": {"name": "王教授", "team_id": "t1", "honors": ["杰青"]},
+            "benchmark_projects": [project, project, project],
+            "shortfall": {"target": 10, "projects": 3, "zone_demands": 3, "fitting_demands": 3},
+            "innovation_platform": {
+                "university": {"team_id": "t1", "team_name": "储能团队", "name": "储能实验室", "kind": "lab"},
+                "zone": {"name": "中试基地", "kind": "pilot"}
+            },
+            "leading_talent": {"name": "王教授", "title": "教授", "team_id": "t1", "team_name": "储能团队", "honors": ["杰青"]},
             "transformation_fund": {"name": "科创基金", "size_wan_yuan": 5000.0}
         }));
         let k = contribution(&r);
@@ -495,7 +504,7 @@ mod tests {
 
     #[test]
     fn a_bare_bundle_contributes_nothing_but_its_shortfall() {
-        let r = record(json!({"fund": "x"}));
+        let r = record(json!({}));
         let k = contribution(&r);
         assert_eq!((k.projects, k.target), (0, BENCHMARK_TARGET));
         assert!(k.university_platform.is_none() && k.talent.is_none() && k.fund.is_none());

@@ -131,7 +131,7 @@ impl App {
         &self,
         who: &Principal,
         id: &str,
-        bundle: serde_json::Value,
+        bundle: crate::pairing::BundleRecord,
         quality: f64,
         comment: String,
         version: i64,

@@ -27,7 +27,8 @@ use super::{
 use crate::auth::Principal;
 use crate::domain::{Dataset, TrackId};
 use crate::pairing::{
-    self, Batch, PairingConfig, PairingError, Progress, ProposedPairing, Severity, Triple,
+    self, Batch, BundleRecord, PairingConfig, PairingError, Progress, ProposedPairing, Severity,
+    Triple,
 };
 use crate::review::PairingStatus;
 use crate::store::{Actor, FinishedJob, JobRecord, NewJob, NewPairing, PairingRecord};
@@ -154,19 +155,6 @@ fn summary_of(batch: &Batch) -> BatchSummary {
             .filter(|d| d.severity == Severity::Infeasible)
             .count(),
     }
-}
-
-/// The stored bundle of a pairing: the five-in-one bundle with the explanation beside it.
-fn stored_bundle(p: &ProposedPairing) -> serde_json::Value {
-    let mut bundle = serde_json::to_value(&p.bundle).unwrap_or(serde_json::Value::Null);
-    if let serde_json::Value::Object(map) = &mut bundle {
-        map.insert(
-            "explanation".into(),
-            serde_json::to_value(&p.explanation).unwrap_or(serde_json::Value::Null),
-        );
-        map.insert("forced".into(), serde_json::Value::Bool(p.forced));
-    }
-    bundle
 }
 
 fn state_of(text: &str) -> Result<JobState> {
@@ -675,7 +663,7 @@ impl App {
                 zone_id: p.zone_id.clone(),
                 university_id: p.university_id.clone(),
                 track_id: p.track_id.clone(),
-                bundle: stored_bundle(p),
+                bundle: BundleRecord::from(p),
                 quality: p.quality,
             });
             pairing_ids.push(pid);

@@ -150,6 +150,26 @@ pub struct PairingRationale {
     pub runner_up: Option<RunnerUp>,
 }
 
+/// A pairing's bundle as the review workflow keeps it: the five-in-one bundle, why the pairing was
+/// proposed and whether the department forced it (one JSON object, the rationale under `explanation`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BundleRecord {
+    #[serde(flatten)]
+    pub bundle: Bundle,
+    pub explanation: PairingRationale,
+    pub forced: bool,
+}
+
+impl From<&ProposedPairing> for BundleRecord {
+    fn from(p: &ProposedPairing) -> Self {
+        BundleRecord {
+            bundle: p.bundle.clone(),
+            explanation: p.explanation.clone(),
+            forced: p.forced,
+        }
+    }
+}
+
 /// One selected pairing with its five-in-one bundle.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProposedPairing {

@@ -44,8 +44,8 @@ pub mod scorer;
 pub mod synthetic;
 
 pub use batch::{
-    Batch, BenchmarkProject, LeadingTalent, Optimality, PairingRationale, Progress, Proposal,
-    ProposalStatus, ProposedPairing, Stage, propose, revise,
+    Batch, BenchmarkProject, BundleRecord, LeadingTalent, Optimality, PairingRationale, Progress,
+    Proposal, ProposalStatus, ProposedPairing, Stage, propose, revise,
 };
 pub use config::{PairingConfig, Triple};
 pub use diagnose::{Diagnostic, DiagnosticCode, Severity};

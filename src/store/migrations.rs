@@ -132,6 +132,7 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
 mod tests {
     use super::*;
     use crate::review::PairingStatus;
+    use crate::store::testkit::bundle;
     use rusqlite::Connection;
 
     #[test]
@@ -144,10 +145,14 @@ mod tests {
             c.pragma_update(None, "user_version", 1).unwrap();
             c.execute_batch(
                 "INSERT INTO proposal_jobs (id, state, progress, request, created_by, created_at,
-                    updated_at) VALUES ('j0', 'done', 100, '{}', 'x', 'then', 'then');
-                 INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle, quality,
+                    updated_at) VALUES ('j0', 'done', 100, '{}', 'x', 'then', 'then');",
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle, quality,
                     status, version, created_at, updated_at)
-                 VALUES ('p0', 'j0', 'z', 'u', 't', '{}', 0.5, 'approved', 2, 'then', 'then');",
+                 VALUES ('p0', 'j0', 'z', 'u', 't', ?1, 0.5, 'approved', 2, 'then', 'then')",
+                [serde_json::to_string(&bundle("拟推荐")).unwrap()],
             )
             .unwrap();
         }

@@ -214,6 +214,7 @@ mod testkit {
 
     use super::*;
     use crate::domain::{Dataset, Demand, Team, Track, TrackKind, University, Zone};
+    use crate::pairing::BundleRecord;
 
     pub(super) fn dataset() -> Dataset {
         Dataset {
@@ -277,6 +278,46 @@ mod testkit {
         (dir, store)
     }
 
+    /// A bundle without components, projects or runner-up, told apart by its summary.
+    pub(super) fn bundle(summary: &str) -> BundleRecord {
+        use crate::pairing::batch::{PairingRationale, ScoreBreakdown};
+        use crate::pairing::bundle::{Bundle, IndustrialDirection, InnovationPlatform};
+        BundleRecord {
+            bundle: Bundle {
+                industrial_direction: IndustrialDirection {
+                    track_id: "t1".into(),
+                    track_name: "氢能".into(),
+                    zone_industries: Vec::new(),
+                    zone_track: true,
+                },
+                innovation_platform: InnovationPlatform {
+                    university: None,
+                    zone: None,
+                },
+                leading_talent: None,
+                transformation_fund: None,
+                benchmark_projects: Vec::new(),
+                shortfall: None,
+            },
+            explanation: PairingRationale {
+                summary: summary.into(),
+                terms: Vec::new(),
+                teams: Vec::new(),
+                breakdown: ScoreBreakdown {
+                    target: 10,
+                    projects: 0,
+                    topped_up: 0,
+                    score_sum: 0.0,
+                    mean_score: 0.0,
+                    coverage: 0.0,
+                    quality: 0.0,
+                },
+                runner_up: None,
+            },
+            forced: false,
+        }
+    }
+
     pub(super) fn new_pairing(id: &str, batch: Option<&str>) -> NewPairing {
         NewPairing {
             id: id.into(),
@@ -284,7 +325,7 @@ mod testkit {
             zone_id: "z1".into(),
             university_id: "u1".into(),
             track_id: "t1".into(),
-            bundle: serde_json::json!({"benchmark_projects": []}),
+            bundle: bundle("拟推荐"),
             quality: 0.5,
         }
     }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{Actor, NOW, Result, Store, StoreError, from_json, to_json};
 use crate::domain::{TrackId, UniversityId, ZoneId};
+use crate::pairing::BundleRecord;
 use crate::review::{self, Action, Decision, PairingStatus, ReviewError, Transition};
 
 /// A pairing to insert: zone × university × track with its five-in-one bundle.
@@ -16,7 +17,7 @@ pub struct NewPairing {
     pub zone_id: ZoneId,
     pub university_id: UniversityId,
     pub track_id: TrackId,
-    pub bundle: serde_json::Value,
+    pub bundle: BundleRecord,
     pub quality: f64,
 }
 
@@ -31,7 +32,7 @@ pub struct PairingRecord {
     pub university_id: UniversityId,
     #[schema(value_type = String)]
     pub track_id: TrackId,
-    pub bundle: serde_json::Value,
+    pub bundle: BundleRecord,
     pub quality: f64,
     pub status: PairingStatus,
     pub version: i64,
@@ -167,7 +168,7 @@ impl Store {
         &self,
         id: &str,
         actor: &Actor,
-        bundle: &serde_json::Value,
+        bundle: &BundleRecord,
         quality: f64,
         comment: &str,
         seen_version: i64,
@@ -181,7 +182,7 @@ impl Store {
         &self,
         id: &str,
         actor: &Actor,
-        revision: Option<(&serde_json::Value, f64)>,
+        revision: Option<(&BundleRecord, f64)>,
         decide: impl FnOnce(PairingStatus, i64) -> Result<Transition, ReviewError>,
     ) -> Result<(PairingRecord, HistoryEntry)> {
         self.write(|tx| {
@@ -603,13 +604,13 @@ mod tests {
             "version_conflict"
         );
         let (revised, _) = store
-            .revise_pairing("p1", &actor(), &serde_json::json!({"v": 2}), 0.7, "", 2)
+            .revise_pairing("p1", &actor(), &bundle("修订后的方案"), 0.7, "", 2)
             .unwrap();
         assert_eq!(
             (revised.status, revised.version),
             (PairingStatus::Proposed, 3)
         );
-        assert_eq!(revised.bundle, serde_json::json!({"v": 2}));
+        assert_eq!(revised.bundle, bundle("修订后的方案"));
         store
             .review_pairing("p1", &actor(), Decision::Approve, "", 3)
             .unwrap();

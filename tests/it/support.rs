@@ -111,7 +111,7 @@ pub fn seed_actor() -> Actor {
     }
 }
 
-/// Inserts a proposed pairing through the store.
+/// Inserts a proposed pairing through the store: a bare bundle with two benchmark projects.
 pub fn seed_pairing(store: &Store, id: &str, zone: &str, university: &str, track: &str) {
     store
         .insert_pairing(
@@ -121,7 +121,18 @@ pub fn seed_pairing(store: &Store, id: &str, zone: &str, university: &str, track
                 zone_id: zone.into(),
                 university_id: university.into(),
                 track_id: track.into(),
-                bundle: json!({"benchmark_projects": ["d1", "d2"], "fund": "科创基金"}),
+                bundle: serde_json::from_value(json!({
+                    "industrial_direction": {"track_id": track, "track_name": "储能", "zone_industries": ["储能"], "zone_track": true},
+                    "innovation_platform": {"university": null, "zone": null},
+                    "benchmark_projects": [
+                        {"demand_id": "d1", "title": "储能电池安全监测", "enterprise": null, "team_id": "t1", "team_name": "储能团队", "score": 0.5},
+                        {"demand_id": "d2", "title": "储能电池材料降本", "enterprise": null, "team_id": "t1", "team_name": "储能团队", "score": 0.5}
+                    ],
+                    "explanation": {"summary": "储能电池安全方向相关度高", "terms": [], "teams": [], "breakdown": {"target": 10,
+                        "projects": 0, "topped_up": 0, "score_sum": 0.0, "mean_score": 0.0, "coverage": 0.0, "quality": 0.5}},
+                    "forced": false
+                }))
+                .expect("a bundle record"),
                 quality: 0.5,
             },
             &seed_actor(),
