@@ -18,7 +18,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::Serialize;
 use shuanggao::domain::{DemandId, TeamId};
 use shuanggao::generator::sample_indices;
-use shuanggao::matching::{Engine, OpenOptions, OpenReport};
+use shuanggao::matching::{OpenOptions, OpenReport};
 use shuanggao::models::TrainReport;
 
 use super::InputError;
@@ -307,12 +307,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let cpu_before = cpu_seconds();
-    let (engine, report) = Engine::open(
-        data,
-        &tmp.path().join("index"),
-        &tmp.path().join("models"),
-        &options,
-    )?;
+    let (engine, report) = super::load::engine_under(tmp.path(), data, &options)?;
     let seconds = started.elapsed().as_secs_f64();
     let mut build = build_figures(
         &report,
@@ -375,18 +370,21 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
 
     // 3. Measured queries: demands never queried before, then teams never queried before.
+    let measure = |name: &str, ms: Vec<f64>, cached: usize| {
+        let l = latency(ms, cached, n_demands);
+        print_latency(&format!("{name} → top {}", args.limit), &l);
+        l
+    };
     let cached = engine.cached_expansions()?;
     let ms = time_queries(demands, |id| {
         Ok(engine.teams_for_demand(id, args.limit)?.len())
     })?;
-    let demand_to_teams = latency(ms, cached, n_demands);
-    print_latency(&format!("demand → top {}", args.limit), &demand_to_teams);
+    let demand_to_teams = measure("demand", ms, cached);
     let cached = engine.cached_expansions()?;
     let ms = time_queries(teams, |id| {
         Ok(engine.demands_for_team(id, args.limit)?.len())
     })?;
-    let team_to_demands = latency(ms, cached, n_demands);
-    print_latency(&format!("team → top {}", args.limit), &team_to_demands);
+    let team_to_demands = measure("team", ms, cached);
 
     // 4. The same queries from one client per core at once.
     let clients = std::thread::available_parallelism().map_or(1, |n| n.get());

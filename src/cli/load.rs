@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use shuanggao::domain::Dataset;
-use shuanggao::matching::{Engine, OpenOptions};
+use shuanggao::matching::{Engine, MatchError, OpenOptions, OpenReport};
 
 use super::InputError;
 
@@ -36,11 +36,15 @@ pub fn scratch_engine(
         save_models: false,
         ..options
     };
-    let (engine, _) = Engine::open(
-        data,
-        &tmp.path().join("index"),
-        &tmp.path().join("models"),
-        &options,
-    )?;
+    let (engine, _) = engine_under(tmp.path(), data, &options)?;
     Ok((tmp, engine))
+}
+
+/// Opens (or builds) an engine over `data` with its index in `dir/index` and its models in `dir/models`.
+pub fn engine_under(
+    dir: &Path,
+    data: impl Into<std::sync::Arc<Dataset>>,
+    options: &OpenOptions<'_>,
+) -> Result<(Engine, OpenReport), MatchError> {
+    Engine::open(data, &dir.join("index"), &dir.join("models"), options)
 }

@@ -7,8 +7,8 @@ use crate::domain::{Demand, DemandId, Enterprise, TrackId, UniversityId, Zone, Z
 use super::material::Topic;
 use super::pools;
 use super::text::{
-    Rng, between, chance, clause, enumerate, index, pick, sample, sample_between, sample_indices,
-    shuffle, weighted,
+    Rng, between, chance, clause, enumerate, index, numbered, pick, sample, sample_between,
+    sample_indices, shuffle, weighted,
 };
 use crate::dataset::days_in_month;
 
@@ -162,14 +162,7 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
         tail.push(match between(rng, 0, 2) {
             0 => format!("主要技术指标：{}。", indicators.join("；")),
             1 => format!("验收要求：{}。", indicators.join("，")),
-            _ => {
-                let items: Vec<String> = indicators
-                    .iter()
-                    .enumerate()
-                    .map(|(i, x)| format!("（{}）{x}", i + 1))
-                    .collect();
-                format!("具体指标要求如下：{}。", items.join("；"))
-            }
+            _ => format!("具体指标要求如下：{}。", numbered(&indicators)),
         });
     }
     if chance(rng, 0.5) {

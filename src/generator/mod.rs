@@ -154,21 +154,11 @@ pub fn generate(material: &Material, params: &Params, out: &Path) -> Result<Summ
     let team_width = id_width(params.teams);
     let demand_width = id_width(params.demands);
 
-    write_jsonl(&out.join(dataset::TEAMS_FILE), params.teams, |i| {
-        let mut rng = record_rng(params.seed, STREAM_TEAM, i as u64);
-        world.team(
-            &mut rng,
-            format!("t-{:0team_width$}", i + 1),
-            team_topics[i],
-        )
+    TEAMS.write(out, params.seed, params.teams, |rng, id, i| {
+        world.team(rng, id, team_topics[i])
     })?;
-    write_jsonl(&out.join(dataset::DEMANDS_FILE), params.demands, |i| {
-        let mut rng = record_rng(params.seed, STREAM_DEMAND, i as u64);
-        world.demand(
-            &mut rng,
-            format!("d-{:0demand_width$}", i + 1),
-            demand_plan[i],
-        )
+    DEMANDS.write(out, params.seed, params.demands, |rng, id, i| {
+        world.demand(rng, id, demand_plan[i])
     })?;
     let (qrels_demands, qrels_lines) = world.write_qrels(
         &out.join(QRELS_FILE),
@@ -515,6 +505,43 @@ impl<'m> World<'m> {
         }
         out.flush().map_err(fail)?;
         Ok((sample, lines))
+    }
+}
+
+/// One side of the generated records (teams or demands): its contract file, its random stream and its id
+/// prefix.
+struct Side {
+    file: &'static str,
+    stream: u64,
+    prefix: &'static str,
+}
+
+const TEAMS: Side = Side {
+    file: dataset::TEAMS_FILE,
+    stream: STREAM_TEAM,
+    prefix: "t",
+};
+const DEMANDS: Side = Side {
+    file: dataset::DEMANDS_FILE,
+    stream: STREAM_DEMAND,
+    prefix: "d",
+};
+
+impl Side {
+    /// Writes `count` records of the side: record `i` gets its own random stream and the id
+    /// `{prefix}-{i + 1}`, zero padded to [`id_width`].
+    fn write<R: Serialize>(
+        &self,
+        out: &Path,
+        seed: u64,
+        count: usize,
+        make: impl Fn(&mut Rng, String, usize) -> R + Sync,
+    ) -> Result<(), GenError> {
+        let width = id_width(count);
+        write_jsonl(&out.join(self.file), count, |i| {
+            let mut rng = record_rng(seed, self.stream, i as u64);
+            make(&mut rng, format!("{}-{:0width$}", self.prefix, i + 1), i)
+        })
     }
 }
 

@@ -10,8 +10,8 @@ use crate::domain::{
 use super::material::Topic;
 use super::pools;
 use super::text::{
-    STREAM_UNIVERSITY, STREAM_ZONE, between, chance, enumerate, pick, record_rng, sample_indices,
-    short_track_name,
+    Rng, STREAM_UNIVERSITY, STREAM_ZONE, between, chance, enumerate, pick, record_rng,
+    sample_indices, short_track_name,
 };
 
 /// How many synthetic zone names exist.
@@ -32,6 +32,25 @@ fn covered_tracks<'a>(tracks: &'a [Track], topics: &[Topic]) -> Vec<&'a Track> {
         .collect()
 }
 
+/// The first `count` candidates whose name is not `taken`, numbered from 0.
+fn first_untaken<'a, C: 'a>(
+    candidates: impl Iterator<Item = (C, String)> + 'a,
+    taken: &'a [&str],
+    count: usize,
+) -> impl Iterator<Item = (usize, (C, String))> + 'a {
+    candidates
+        .filter(move |(_, name)| !taken.contains(&name.as_str()))
+        .take(count)
+        .enumerate()
+}
+
+/// Between `low` and `high` of the covered tracks, drawn at random.
+fn pick_tracks<'a>(rng: &mut Rng, covered: &[&'a Track], low: u32, high: u32) -> Vec<&'a Track> {
+    let k = between(rng, low, high) as usize;
+    let picked = sample_indices(rng, covered.len(), k);
+    picked.iter().map(|&k| covered[k]).collect()
+}
+
 /// `count` synthetic zones whose names differ from `existing`.
 pub fn extra_zones(
     seed: u64,
@@ -48,17 +67,14 @@ pub fn extra_zones(
             } else {
                 pools::ZONE_AREAS[round - 1]
             };
-            (round, *city, format!("{city}{area}高新区"))
+            ((round, *city), format!("{city}{area}高新区"))
         })
     });
-    names
-        .filter(|(_, _, name)| !existing.iter().any(|z| &z.name == name))
-        .take(count)
-        .enumerate()
-        .map(|(i, (round, city, name))| {
+    let taken: Vec<&str> = existing.iter().map(|z| z.name.as_str()).collect();
+    first_untaken(names, &taken, count)
+        .map(|(i, ((round, city), name))| {
             let mut rng = record_rng(seed, STREAM_ZONE, i as u64);
-            let picked = { let k = between(&mut rng, 4, 6) as usize; sample_indices(&mut rng, covered.len(), k) };
-            let zone_tracks: Vec<&Track> = picked.iter().map(|&k| covered[k]).collect();
+            let zone_tracks = pick_tracks(&mut rng, &covered, 4, 6);
             let industries: Vec<String> =
                 zone_tracks.iter().take(4).map(|t| short_track_name(&t.name).to_owned()).collect();
             let lead = industries.first().cloned().unwrap_or_default();
@@ -122,21 +138,18 @@ pub fn extra_universities(
         let suffixes = suffixes.clone();
         pools::CITIES.iter().enumerate().map(move |(c, city)| {
             let suffix = suffixes[(c + round) % suffixes.len()];
-            (*city, suffix, format!("{city}{suffix}"))
+            ((*city, suffix), format!("{city}{suffix}"))
         })
     });
-    names
-        .filter(|(_, _, name)| !existing.iter().any(|u| &u.name == name))
-        .take(count)
-        .enumerate()
-        .map(|(i, (city, suffix, name))| {
+    let taken: Vec<&str> = existing.iter().map(|u| u.name.as_str()).collect();
+    first_untaken(names, &taken, count)
+        .map(|(i, ((city, suffix), name))| {
             let mut rng = record_rng(seed, STREAM_UNIVERSITY, i as u64);
             let research = pools::RESEARCH_SUFFIXES.contains(&suffix);
-            let picked = {
-                let k = between(&mut rng, 3, 7) as usize;
-                sample_indices(&mut rng, covered.len(), k)
-            };
-            let affinity: Vec<TrackId> = picked.iter().map(|&k| covered[k].id.clone()).collect();
+            let affinity: Vec<TrackId> = pick_tracks(&mut rng, &covered, 3, 7)
+                .iter()
+                .map(|t| t.id.clone())
+                .collect();
             let mut disciplines: Vec<String> = Vec::new();
             for track in &affinity {
                 for topic in topics.iter().filter(|t| t.track_id == track.as_str()) {

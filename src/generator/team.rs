@@ -10,8 +10,8 @@ use crate::domain::{
 use super::material::Topic;
 use super::pools;
 use super::text::{
-    Rng, between, chance, clause, direction_core, enumerate, one_discipline, pick, pick_ref,
-    sample, sample_between, sample_indices, short_track_name, shuffle, similar, weighted,
+    Rng, between, chance, clause, direction_core, enumerate, numbered, one_discipline, pick,
+    pick_ref, sample, sample_between, sample_indices, short_track_name, shuffle, similar, weighted,
 };
 
 /// What a team is composed from.
@@ -245,14 +245,7 @@ fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> 
         .map(clause)
         .collect();
     out.push_str(&match (between(rng, 0, 3), directions.as_slice()) {
-        (0, ds) => {
-            let items: Vec<String> = ds
-                .iter()
-                .enumerate()
-                .map(|(i, d)| format!("（{}）{d}", i + 1))
-                .collect();
-            format!("主要研究方向包括：{}。", items.join("；"))
-        }
+        (0, ds) => format!("主要研究方向包括：{}。", numbered(ds)),
         (1, [a, rest @ ..]) if !rest.is_empty() => {
             format!("目前的研究方向涵盖{a}、{}。", rest.join("以及"))
         }

@@ -140,6 +140,16 @@ pub fn enumerate(items: &[&str]) -> String {
     }
 }
 
+/// `（1）A；（2）B；（3）C`: a numbered Chinese list.
+pub fn numbered(items: &[&str]) -> String {
+    let items: Vec<String> = items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| format!("（{}）{x}", i + 1))
+        .collect();
+    items.join("；")
+}
+
 /// A phrase without trailing punctuation, ready to be framed by a sentence.
 pub fn clause(text: &str) -> &str {
     text.trim()

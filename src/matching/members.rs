@@ -60,20 +60,7 @@ pub(super) fn vectorised<R>(f: impl FnOnce() -> R) -> R {
 /// `v · row` for an 8-bit row, summed in eight lanes.
 #[inline(always)]
 fn dot_i8(v: &[f32], row: &[i8]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (cv, cr) = (v.chunks_exact(8), row.chunks_exact(8));
-    let tail: f32 = cv
-        .remainder()
-        .iter()
-        .zip(cr.remainder())
-        .map(|(x, &q)| x * f32::from(q))
-        .sum();
-    for (x, q) in cv.zip(cr) {
-        for i in 0..8 {
-            lanes[i] += x[i] * f32::from(q[i]);
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
+    dot_in_lanes(v, row, f32::from)
 }
 
 /// Appends the 8-bit copy of `v` to `row` and returns its scale.
@@ -120,17 +107,23 @@ impl MemberCache {
 /// left-to-right sum in the last bits, so it only ranks candidates, never scores them).
 #[inline(always)]
 pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    dot_in_lanes(a, b, |y| y)
+}
+
+/// `a · b` with `b`'s elements read as `f32` by `value`, summed in eight lanes plus the tail.
+#[inline(always)]
+fn dot_in_lanes<T: Copy>(a: &[f32], b: &[T], value: impl Fn(T) -> f32) -> f32 {
     let mut lanes = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = ca
         .remainder()
         .iter()
         .zip(cb.remainder())
-        .map(|(x, y)| x * y)
+        .map(|(x, &y)| x * value(y))
         .sum();
     for (x, y) in ca.zip(cb) {
         for i in 0..8 {
-            lanes[i] += x[i] * y[i];
+            lanes[i] += x[i] * value(y[i]);
         }
     }
     lanes.iter().sum::<f32>() + tail

@@ -100,6 +100,14 @@ impl Slots {
         self.by_id.get(id).copied()
     }
 
+    /// The slot of `id`, or [`MatchError::NotFound`] naming the side's `kind` of document.
+    pub(super) fn find(&self, kind: &'static str, id: &str) -> Result<usize, MatchError> {
+        self.get(id).ok_or_else(|| MatchError::NotFound {
+            kind,
+            id: id.to_owned(),
+        })
+    }
+
     /// The slot of the document whose id has the text-index key `key`.
     pub(super) fn by_key(&self, key: u64) -> Option<usize> {
         self.by_key.get(&key).copied()
@@ -269,21 +277,11 @@ impl State {
     }
 
     pub(super) fn team_slot(&self, id: &TeamId) -> Result<usize, MatchError> {
-        self.team_slots
-            .get(id.as_str())
-            .ok_or_else(|| MatchError::NotFound {
-                kind: "team",
-                id: id.0.clone(),
-            })
+        self.team_slots.find("team", id.as_str())
     }
 
     pub(super) fn demand_slot(&self, id: &DemandId) -> Result<usize, MatchError> {
-        self.demand_slots
-            .get(id.as_str())
-            .ok_or_else(|| MatchError::NotFound {
-                kind: "demand",
-                id: id.0.clone(),
-            })
+        self.demand_slots.find("demand", id.as_str())
     }
 
     /// Adds (`sign` 1) or removes (`sign` -1) a team's statistics (`all`: the terms of its `all` bag).

@@ -383,6 +383,20 @@ pub fn normalise(v: &mut [f32]) {
 mod tests {
     use super::*;
 
+    /// Fits `rows` over six columns, keeping `dims` dimensions with as many extra directions and power
+    /// iterations.
+    fn fit_six_columns(rows: &[Vec<(u32, f32)>], dims: usize, seed: u64) -> Lsa {
+        let refs: Vec<&[(u32, f32)]> = rows.iter().map(|r| r.as_slice()).collect();
+        let params = LsaParams {
+            dims,
+            oversample: dims,
+            power_iterations: dims,
+            max_fit_docs: 1000,
+            seed,
+        };
+        Lsa::fit(&refs, 6, &params).expect("fit")
+    }
+
     /// Two topics over six terms: documents of one topic must end up close, of different topics far.
     #[test]
     fn recovers_two_topics() {
@@ -395,15 +409,7 @@ mod tests {
             }
             rows.push(row);
         }
-        let refs: Vec<&[(u32, f32)]> = rows.iter().map(|r| r.as_slice()).collect();
-        let params = LsaParams {
-            dims: 2,
-            oversample: 2,
-            power_iterations: 2,
-            max_fit_docs: 1000,
-            seed: 1,
-        };
-        let lsa = Lsa::fit(&refs, 6, &params).expect("fit");
+        let lsa = fit_six_columns(&rows, 2, 1);
         assert_eq!(lsa.dims(), 2);
         let a = lsa.project(&[(0, 1.0)]);
         let b = lsa.project(&[(2, 1.0)]);
@@ -425,15 +431,7 @@ mod tests {
                 vec![(0, a), (1, a + b), (2, b), (3, c), (4, a - c), (5, 2.0 * b)]
             })
             .collect();
-        let refs: Vec<&[(u32, f32)]> = rows.iter().map(|r| r.as_slice()).collect();
-        let params = LsaParams {
-            dims: 3,
-            oversample: 3,
-            power_iterations: 3,
-            max_fit_docs: 1000,
-            seed: 3,
-        };
-        let lsa = Lsa::fit(&refs, 6, &params).expect("fit");
+        let lsa = fit_six_columns(&rows, 3, 3);
         // Reconstruction: ‖X‖_F² equals the sum of squared singular values for a rank-3 matrix.
         let frob: f32 = rows.iter().flat_map(|r| r.iter().map(|(_, v)| v * v)).sum();
         let kept: f32 = lsa.singular_values().iter().map(|s| s * s).sum();

@@ -279,6 +279,14 @@ fn step(e: ArrayView2<'_, f32>, neighbours: &[Vec<(u32, f32)>], weight: f32) -> 
 mod tests {
     use super::*;
 
+    /// The default parameters with `neighbours` neighbours per vector (0: smoothing off).
+    fn with_neighbours(neighbours: usize) -> SmoothParams {
+        SmoothParams {
+            neighbours,
+            ..SmoothParams::default()
+        }
+    }
+
     fn unit(v: &[f32]) -> Vec<f32> {
         let mut v = v.to_vec();
         normalise(&mut v);
@@ -319,10 +327,7 @@ mod tests {
     #[test]
     fn smoothing_draws_each_topic_together() {
         let raw = topics();
-        let params = SmoothParams {
-            neighbours: 5,
-            ..SmoothParams::default()
-        };
+        let params = with_neighbours(5);
         let smoothed = smooth(&raw, &params);
         assert_eq!(smoothed.len(), raw.len());
         for s in &smoothed {
@@ -360,10 +365,7 @@ mod tests {
     #[test]
     fn off_or_tiny_inputs_are_left_alone() {
         let raw = topics();
-        let off = SmoothParams {
-            neighbours: 0,
-            ..SmoothParams::default()
-        };
+        let off = with_neighbours(0);
         assert_eq!(smooth(&raw, &off), raw);
         assert_eq!(
             smooth(&raw[..1], &SmoothParams::default()),

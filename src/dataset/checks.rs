@@ -1,0 +1,240 @@
+//! The checks each kind of record must pass: text present, numbers in range, years and dates valid,
+//! references known.
+
+use super::{
+    DEMANDS_FILE, FieldProblem, MIN_YEAR, Record, Refs, TEAMS_FILE, TRACKS_FILE, UNIVERSITIES_FILE,
+    ZONES_FILE, max_year, parse_date,
+};
+use crate::domain::{Demand, Team, Track, TrackId, University, Zone};
+
+/// Collects the problems of one record.
+struct Checker<'a> {
+    refs: &'a Refs,
+    out: Vec<FieldProblem>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(refs: &'a Refs) -> Self {
+        Self {
+            refs,
+            out: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.out.push(FieldProblem::new(field, message));
+    }
+
+    /// A required text: not empty or blank.
+    fn text(&mut self, field: &str, value: &str) -> bool {
+        let ok = !value.trim().is_empty();
+        if !ok {
+            self.push(field, "must not be empty");
+        }
+        ok
+    }
+
+    /// Each entry of a list of texts is not blank.
+    fn texts(&mut self, field: &str, values: &[String]) {
+        for (i, value) in values.iter().enumerate() {
+            self.text(&format!("{field}[{i}]"), value);
+        }
+    }
+
+    fn track_refs(&mut self, field: &str, ids: &[TrackId]) {
+        for (i, id) in ids.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            if self.text(&at, id.as_str()) && !self.refs.has_track(id.as_str()) {
+                self.push(at, format!("unknown track \"{id}\""));
+            }
+        }
+    }
+
+    fn university_ref(&mut self, field: &str, id: &str) {
+        if self.text(field, id) && !self.refs.has_university(id) {
+            self.push(field, format!("unknown university \"{id}\""));
+        }
+    }
+
+    fn platforms(&mut self, platforms: &[crate::domain::Platform]) {
+        for (i, platform) in platforms.iter().enumerate() {
+            self.text(&format!("platforms[{i}].name"), &platform.name);
+            self.text(&format!("platforms[{i}].kind"), &platform.kind);
+        }
+    }
+
+    fn not_negative(&mut self, field: &str, value: f64) {
+        if !value.is_finite() || value < 0.0 {
+            self.push(field, format!("must not be negative, found {value}"));
+        }
+    }
+
+    fn at_least_one(&mut self, field: &str, value: u32) {
+        if value == 0 {
+            self.push(field, "must be at least 1, found 0");
+        }
+    }
+
+    fn done(self) -> Vec<FieldProblem> {
+        self.out
+    }
+}
+
+impl Record for Track {
+    const FILE: &'static str = TRACKS_FILE;
+    const NOUN: &'static str = "track";
+
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn check(&self, refs: &Refs) -> Vec<FieldProblem> {
+        let mut c = Checker::new(refs);
+        c.text("id", self.id.as_str());
+        c.text("name", &self.name);
+        c.texts("keywords", &self.keywords);
+        if let Some(parent) = &self.parent {
+            if parent == &self.id {
+                c.push("parent", "a track cannot be its own parent");
+            } else if c.text("parent", parent.as_str()) && !refs.has_track(parent.as_str()) {
+                c.push("parent", format!("unknown track \"{parent}\""));
+            }
+        }
+        c.done()
+    }
+}
+
+impl Record for Zone {
+    const FILE: &'static str = ZONES_FILE;
+    const NOUN: &'static str = "zone";
+
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn check(&self, refs: &Refs) -> Vec<FieldProblem> {
+        let mut c = Checker::new(refs);
+        c.text("id", self.id.as_str());
+        c.text("name", &self.name);
+        c.text("city", &self.city);
+        c.texts("industries", &self.industries);
+        c.track_refs("track_ids", &self.track_ids);
+        c.platforms(&self.platforms);
+        for (i, fund) in self.funds.iter().enumerate() {
+            c.text(&format!("funds[{i}].name"), &fund.name);
+            c.not_negative(&format!("funds[{i}].size_wan_yuan"), fund.size_wan_yuan);
+        }
+        c.done()
+    }
+}
+
+impl Record for University {
+    const FILE: &'static str = UNIVERSITIES_FILE;
+    const NOUN: &'static str = "university";
+
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn check(&self, refs: &Refs) -> Vec<FieldProblem> {
+        let mut c = Checker::new(refs);
+        c.text("id", self.id.as_str());
+        c.text("name", &self.name);
+        c.text("city", &self.city);
+        c.texts("disciplines", &self.disciplines);
+        c.done()
+    }
+}
+
+impl Record for Team {
+    const FILE: &'static str = TEAMS_FILE;
+    const NOUN: &'static str = "team";
+
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn check(&self, refs: &Refs) -> Vec<FieldProblem> {
+        let mut c = Checker::new(refs);
+        c.text("id", self.id.as_str());
+        c.university_ref("university_id", self.university_id.as_str());
+        c.text("name", &self.name);
+        if let Some(leader) = &self.leader {
+            c.text("leader.name", &leader.name);
+            c.texts("leader.honors", &leader.honors);
+        }
+        c.texts("fields", &self.fields);
+        c.texts("keywords", &self.keywords);
+        c.track_refs("track_ids", &self.track_ids);
+        c.platforms(&self.platforms);
+        let max_year = max_year();
+        let mut has_text = !self.description.trim().is_empty();
+        for (i, achievement) in self.achievements.iter().enumerate() {
+            let titled = !achievement.title.trim().is_empty();
+            let abstracted = !achievement.r#abstract.trim().is_empty();
+            if titled || abstracted {
+                has_text = true;
+            } else {
+                c.push(
+                    format!("achievements[{i}]"),
+                    "needs a non-empty title or abstract",
+                );
+            }
+            if let Some(year) = achievement.year
+                && !(MIN_YEAR..=max_year).contains(&year)
+            {
+                let message = format!("impossible year {year} (expected {MIN_YEAR} to {max_year})");
+                c.push(format!("achievements[{i}].year"), message);
+            }
+        }
+        if !has_text {
+            c.push(
+                "description",
+                "a team needs a description or at least one achievement with text",
+            );
+        }
+        c.at_least_one("capacity", self.capacity);
+        if let Some(members) = self.members {
+            c.at_least_one("members", members);
+        }
+        c.done()
+    }
+}
+
+impl Record for Demand {
+    const FILE: &'static str = DEMANDS_FILE;
+    const NOUN: &'static str = "demand";
+
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn check(&self, refs: &Refs) -> Vec<FieldProblem> {
+        let mut c = Checker::new(refs);
+        c.text("id", self.id.as_str());
+        if c.text("zone_id", self.zone_id.as_str()) && !refs.has_zone(self.zone_id.as_str()) {
+            c.push("zone_id", format!("unknown zone \"{}\"", self.zone_id));
+        }
+        c.text("title", &self.title);
+        if let Some(enterprise) = &self.enterprise {
+            c.text("enterprise.name", &enterprise.name);
+        }
+        c.texts("keywords", &self.keywords);
+        c.track_refs("track_ids", &self.track_ids);
+        if let Some(budget) = self.budget_wan_yuan {
+            c.not_negative("budget_wan_yuan", budget);
+        }
+        if let Some(deadline) = &self.deadline
+            && parse_date(deadline).is_none()
+        {
+            c.push(
+                "deadline",
+                format!("impossible date \"{deadline}\" (expected a calendar date YYYY-MM-DD)"),
+            );
+        }
+        for (i, id) in self.excluded_university_ids.iter().enumerate() {
+            c.university_ref(&format!("excluded_university_ids[{i}]"), id.as_str());
+        }
+        c.done()
+    }
+}
