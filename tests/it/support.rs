@@ -13,22 +13,17 @@ use shuanggao::app::App;
 use shuanggao::auth::{self, Role};
 use shuanggao::domain::Dataset;
 use shuanggao::http::{self, HttpConfig};
+use shuanggao::matching::{Engine, OpenOptions, OpenReport, PairMatch};
 use shuanggao::store::{Actor, NewPairing, Store};
 use tokio::sync::oneshot;
 
-/// The column headers of the CSV and XLSX exports, in order, as a zone manager reads them.
-pub const EXPORT_HEADERS: [&str; 10] = [
-    "园区",
-    "高校",
-    "赛道",
-    "领军人才",
-    "平台",
-    "基金",
-    "标杆项目数",
-    "得分",
-    "状态",
-    "说明",
-];
+/// The header line of the CSV export, as a zone manager reads it; the XLSX export has the same columns.
+pub const EXPORT_HEADER_LINE: &str = "园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明";
+
+/// The column headers of the CSV and XLSX exports, in order.
+pub fn export_headers() -> Vec<&'static str> {
+    EXPORT_HEADER_LINE.split(',').collect()
+}
 
 /// Two tracks, two zones, two universities, four teams and four demands.
 pub fn dataset() -> Dataset {
@@ -74,6 +69,24 @@ pub fn dataset() -> Dataset {
         teams: parse(teams),
         demands: parse(demands),
     }
+}
+
+/// Opens an engine over `data` with its index and models under `dir`, building what is missing.
+pub fn open_engine(
+    data: impl Into<Arc<Dataset>>,
+    dir: &Path,
+    options: &OpenOptions<'_>,
+) -> (Engine, OpenReport) {
+    Engine::open(data, &dir.join("index"), &dir.join("models"), options).expect("engine opens")
+}
+
+/// The words an explanation says made the match, in its order.
+pub fn matched_terms(m: &PairMatch) -> Vec<&str> {
+    m.explanation
+        .matched_terms
+        .iter()
+        .map(|t| t.term.as_str())
+        .collect()
 }
 
 /// Generates a small dataset (120 teams, 200 demands) from the embedded material with `seed` into `dir`.
@@ -258,6 +271,11 @@ impl TestApp {
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.send(Method::GET, path, Some(token), None).await
+    }
+
+    /// Posts `body` (none if `None`) with a bearer token.
+    pub async fn post(&self, path: &str, token: &str, body: Option<&Value>) -> Reply {
+        self.send(Method::POST, path, Some(token), body).await
     }
 
     /// Sends raw bytes with a content type.
