@@ -96,27 +96,27 @@ fn pruned_rankings_equal_scoring_every_pair() {
     let limit = 7;
     let score = |d: &DemandId, t: &TeamId| engine.score_pair(d, t).expect("pair").score;
     for demand in data.demands.iter().step_by(9) {
-        let scored = data
-            .teams
-            .iter()
-            .map(|t| (t.id.clone(), score(&demand.id, &t.id)));
-        let want = exhaustive(scored, limit);
+        let want = exhaustive(&data.teams, limit, |t| {
+            (t.id.clone(), score(&demand.id, &t.id))
+        });
         assert_eq!(engine.rank_teams(&demand.id, limit).expect("rank"), want);
     }
     for team in data.teams.iter().step_by(13) {
-        let scored = data
-            .demands
-            .iter()
-            .map(|d| (d.id.clone(), score(&d.id, &team.id)));
-        let want = exhaustive(scored, limit);
+        let want = exhaustive(&data.demands, limit, |d| {
+            (d.id.clone(), score(&d.id, &team.id))
+        });
         assert_eq!(engine.rank_demands(&team.id, limit).expect("rank"), want);
     }
 }
 
-/// The best `limit` of `scored` (id and score, in dataset order) by score, ties in dataset order: what a
-/// pruned ranking must return.
-fn exhaustive<I>(scored: impl Iterator<Item = (I, f32)>, limit: usize) -> Vec<(I, f32)> {
-    let mut all: Vec<(usize, (I, f32))> = scored.enumerate().collect();
+/// The best `limit` of `candidates` by score (`scored` gives the id and the score of each), ties in
+/// dataset order: what a pruned ranking must return.
+fn exhaustive<C, I>(
+    candidates: &[C],
+    limit: usize,
+    scored: impl Fn(&C) -> (I, f32),
+) -> Vec<(I, f32)> {
+    let mut all: Vec<(usize, (I, f32))> = candidates.iter().map(scored).enumerate().collect();
     all.sort_by(|a, b| b.1.1.total_cmp(&a.1.1).then(a.0.cmp(&b.0)));
     all.into_iter().take(limit).map(|(_, hit)| hit).collect()
 }

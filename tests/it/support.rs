@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shuanggao::app::App;
 use shuanggao::auth::{self, Role};
-use shuanggao::domain::Dataset;
+use shuanggao::domain::{Dataset, Track};
 use shuanggao::http::{self, HttpConfig};
 use shuanggao::matching::{Engine, OpenOptions, OpenReport, PairMatch};
 use shuanggao::store::{Actor, NewPairing, Store};
@@ -87,6 +87,21 @@ pub fn matched_terms(m: &PairMatch) -> Vec<&str> {
         .iter()
         .map(|t| t.term.as_str())
         .collect()
+}
+
+/// Asserts that every track of `tracks` has at least one team and one demand in `ds`.
+pub fn assert_tracks_covered<'a>(ds: &Dataset, tracks: impl IntoIterator<Item = &'a Track>) {
+    for track in tracks {
+        let id = &track.id;
+        assert!(
+            ds.teams.iter().any(|t| t.track_ids.contains(id)),
+            "no team in {id}"
+        );
+        assert!(
+            ds.demands.iter().any(|d| d.track_ids.contains(id)),
+            "no demand in {id}"
+        );
+    }
 }
 
 /// Generates a small dataset (120 teams, 200 demands) from the embedded material with `seed` into `dir`.
