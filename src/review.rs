@@ -202,6 +202,41 @@ fn check_version(current: i64, seen: i64) -> Result<(), ReviewError> {
     }
 }
 
+/// One kind of step: `action` moves a pairing from `from` to `to`.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    action: Action,
+    from: PairingStatus,
+    to: PairingStatus,
+}
+
+impl Step {
+    /// Takes this step from `status`/`version`, seen by the reviewer at `seen`: a stale version is a
+    /// conflict first, then the step must start at the current status.
+    fn take(
+        self,
+        status: PairingStatus,
+        version: i64,
+        seen: i64,
+        comment: &str,
+    ) -> Result<Transition, ReviewError> {
+        check_version(version, seen)?;
+        if status != self.from {
+            return Err(ReviewError::InvalidTransition {
+                from: status,
+                action: self.action.as_str().to_owned(),
+            });
+        }
+        Ok(Transition {
+            action: self.action,
+            from: status,
+            to: self.to,
+            new_version: version + 1,
+            comment: comment.trim().to_owned(),
+        })
+    }
+}
+
 /// Decides a department review of a pairing at `status`/`version`, seen by the reviewer at `seen`.
 ///
 /// Order of checks: a stale version is a conflict first (the reviewer must reload whatever they sent),
@@ -214,25 +249,24 @@ pub fn review(
     decision: Decision,
     comment: &str,
 ) -> Result<Transition, ReviewError> {
-    check_version(version, seen)?;
-    if status != PairingStatus::Proposed {
-        return Err(ReviewError::InvalidTransition {
-            from: status,
-            action: decision.as_str().to_owned(),
-        });
-    }
-    let comment = comment.trim();
-    if decision.needs_comment() && comment.is_empty() {
+    let step = Step {
+        action: decision.into(),
+        from: PairingStatus::Proposed,
+        to: decision.target(),
+    };
+    let transition = step.take(status, version, seen, comment)?;
+    if decision.needs_comment() && transition.comment.is_empty() {
         return Err(ReviewError::CommentRequired(decision));
     }
-    Ok(Transition {
-        action: decision.into(),
-        from: status,
-        to: decision.target(),
-        new_version: version + 1,
-        comment: comment.to_owned(),
-    })
+    Ok(transition)
 }
+
+/// The revision of a pairing whose changes were requested: it goes back to `proposed`.
+const REVISE: Step = Step {
+    action: Action::Revise,
+    from: PairingStatus::ChangesRequested,
+    to: PairingStatus::Proposed,
+};
 
 /// Decides a revision of a pairing whose changes were requested: it goes back to `proposed`.
 pub fn revise(
@@ -241,20 +275,7 @@ pub fn revise(
     seen: i64,
     comment: &str,
 ) -> Result<Transition, ReviewError> {
-    check_version(version, seen)?;
-    if status != PairingStatus::ChangesRequested {
-        return Err(ReviewError::InvalidTransition {
-            from: status,
-            action: Action::Revise.as_str().to_owned(),
-        });
-    }
-    Ok(Transition {
-        action: Action::Revise,
-        from: status,
-        to: PairingStatus::Proposed,
-        new_version: version + 1,
-        comment: comment.trim().to_owned(),
-    })
+    REVISE.take(status, version, seen, comment)
 }
 
 #[cfg(test)]

@@ -356,6 +356,19 @@ export function pageHeader(title, subtitle, ...actions) {
   );
 }
 
+/** A titled block of an explanation: a heading over the list of `items`, each drawn by `item`. */
+export function listBlock(title, listClass, items, item) {
+  return h('div', { class: 'explain-block' }, h('h4', {}, title), h('ul', { class: listClass }, items.map(item)));
+}
+
+/** Whenever a select changes: hands its new value to `set`, then calls `reload`. */
+export function onSelect(select, set, reload) {
+  select.addEventListener('change', () => {
+    set(select.value);
+    reload();
+  });
+}
+
 export function panel(title, ...children) {
   return h('section', { class: 'panel' }, title ? h('h2', {}, title) : null, children);
 }

@@ -1,7 +1,7 @@
 //! The service's [`Matcher`] over the matching engine: rankings, search and incremental updates come
 //! from [`matching::Engine`], whose typed pair matches and explanations reach clients as they are.
 
-use super::{Matcher, MatcherError, SearchHit, SearchKind};
+use super::{Matcher, MatcherError, MatcherResult, SearchHit, SearchKind};
 use crate::domain::{Demand, DemandId, Team, TeamId};
 use crate::matching::{self, Engine, MatchError, PairMatch};
 
@@ -16,28 +16,15 @@ fn to_err(err: MatchError) -> MatcherError {
 }
 
 impl Matcher for Engine {
-    fn teams_for_demand(
-        &self,
-        demand: &DemandId,
-        limit: usize,
-    ) -> Result<Vec<PairMatch>, MatcherError> {
+    fn teams_for_demand(&self, demand: &DemandId, limit: usize) -> MatcherResult<Vec<PairMatch>> {
         Engine::teams_for_demand(self, demand, limit).map_err(to_err)
     }
 
-    fn demands_for_team(
-        &self,
-        team: &TeamId,
-        limit: usize,
-    ) -> Result<Vec<PairMatch>, MatcherError> {
+    fn demands_for_team(&self, team: &TeamId, limit: usize) -> MatcherResult<Vec<PairMatch>> {
         Engine::demands_for_team(self, team, limit).map_err(to_err)
     }
 
-    fn search(
-        &self,
-        text: &str,
-        kind: SearchKind,
-        limit: usize,
-    ) -> Result<Vec<SearchHit>, MatcherError> {
+    fn search(&self, text: &str, kind: SearchKind, limit: usize) -> MatcherResult<Vec<SearchHit>> {
         let kind = match kind {
             SearchKind::Teams => matching::DocKind::Team,
             SearchKind::Demands => matching::DocKind::Demand,
@@ -53,19 +40,19 @@ impl Matcher for Engine {
             .collect())
     }
 
-    fn upsert_team(&self, team: &Team) -> Result<(), MatcherError> {
+    fn upsert_team(&self, team: &Team) -> MatcherResult<()> {
         Engine::upsert_team(self, team.clone()).map_err(to_err)
     }
 
-    fn delete_team(&self, id: &TeamId) -> Result<(), MatcherError> {
+    fn delete_team(&self, id: &TeamId) -> MatcherResult<()> {
         Engine::delete_team(self, id).map_err(to_err)
     }
 
-    fn upsert_demand(&self, demand: &Demand) -> Result<(), MatcherError> {
+    fn upsert_demand(&self, demand: &Demand) -> MatcherResult<()> {
         Engine::upsert_demand(self, demand.clone()).map_err(to_err)
     }
 
-    fn delete_demand(&self, id: &DemandId) -> Result<(), MatcherError> {
+    fn delete_demand(&self, id: &DemandId) -> MatcherResult<()> {
         Engine::delete_demand(self, id).map_err(to_err)
     }
 
@@ -74,15 +61,11 @@ impl Matcher for Engine {
         demands: &[DemandId],
         limit: usize,
         progress: &mut dyn FnMut(usize),
-    ) -> Result<Vec<Vec<(TeamId, f32)>>, MatcherError> {
+    ) -> MatcherResult<Vec<Vec<(TeamId, f32)>>> {
         Engine::rank_teams_many(self, demands, limit, &mut |done, _| progress(done)).map_err(to_err)
     }
 
-    fn score_pair(
-        &self,
-        demand: &DemandId,
-        team: &TeamId,
-    ) -> Result<Option<PairMatch>, MatcherError> {
+    fn score_pair(&self, demand: &DemandId, team: &TeamId) -> MatcherResult<Option<PairMatch>> {
         match Engine::score_pair(self, demand, team) {
             Ok(m) => Ok(Some(m)),
             Err(MatchError::NotFound { .. }) => Ok(None),

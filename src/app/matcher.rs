@@ -7,29 +7,22 @@ use super::SearchKind;
 use crate::domain::{Demand, DemandId, Team, TeamId};
 use crate::matching::PairMatch;
 
+/// What a [`Matcher`] answers.
+pub type MatcherResult<T> = Result<T, MatcherError>;
+
 /// What the service needs from the matching engine. Implementations are shared across threads and
 /// called from blocking threads.
 pub trait Matcher: Send + Sync {
     /// The best teams for a demand, best first.
-    fn teams_for_demand(
-        &self,
-        demand: &DemandId,
-        limit: usize,
-    ) -> Result<Vec<PairMatch>, MatcherError>;
+    fn teams_for_demand(&self, demand: &DemandId, limit: usize) -> MatcherResult<Vec<PairMatch>>;
     /// The best demands for a team, best first.
-    fn demands_for_team(&self, team: &TeamId, limit: usize)
-    -> Result<Vec<PairMatch>, MatcherError>;
+    fn demands_for_team(&self, team: &TeamId, limit: usize) -> MatcherResult<Vec<PairMatch>>;
     /// Free-text search over teams or demands, best first, with highlighted snippets.
-    fn search(
-        &self,
-        text: &str,
-        kind: SearchKind,
-        limit: usize,
-    ) -> Result<Vec<SearchHit>, MatcherError>;
-    fn upsert_team(&self, team: &Team) -> Result<(), MatcherError>;
-    fn delete_team(&self, id: &TeamId) -> Result<(), MatcherError>;
-    fn upsert_demand(&self, demand: &Demand) -> Result<(), MatcherError>;
-    fn delete_demand(&self, id: &DemandId) -> Result<(), MatcherError>;
+    fn search(&self, text: &str, kind: SearchKind, limit: usize) -> MatcherResult<Vec<SearchHit>>;
+    fn upsert_team(&self, team: &Team) -> MatcherResult<()>;
+    fn delete_team(&self, id: &TeamId) -> MatcherResult<()>;
+    fn upsert_demand(&self, demand: &Demand) -> MatcherResult<()>;
+    fn delete_demand(&self, id: &DemandId) -> MatcherResult<()>;
 
     /// Pair scores, without explanations, of the best `limit` teams of many demands: one list per demand
     /// in the same order, empty for an unknown demand; `progress(done)` as demands get scored. Pairing
@@ -39,7 +32,7 @@ pub trait Matcher: Send + Sync {
         demands: &[DemandId],
         limit: usize,
         progress: &mut dyn FnMut(usize),
-    ) -> Result<Vec<Vec<(TeamId, f32)>>, MatcherError> {
+    ) -> MatcherResult<Vec<Vec<(TeamId, f32)>>> {
         let mut out = Vec::with_capacity(demands.len());
         for d in demands {
             out.push(match self.teams_for_demand(d, limit) {
@@ -57,11 +50,7 @@ pub trait Matcher: Send + Sync {
 
     /// One pair's score with the explanation; `None` when the matcher cannot tell. The default looks the
     /// team up among the demand's best teams.
-    fn score_pair(
-        &self,
-        demand: &DemandId,
-        team: &TeamId,
-    ) -> Result<Option<PairMatch>, MatcherError> {
+    fn score_pair(&self, demand: &DemandId, team: &TeamId) -> MatcherResult<Option<PairMatch>> {
         Ok(self
             .teams_for_demand(demand, 100)?
             .into_iter()

@@ -31,7 +31,7 @@ pub use jobs::{
     BatchPairing, BatchSummary, BatchView, ExportFile, ExportFormat, JobError, JobKind, JobStage,
     JobState, ProposalJob, ProposalRequest,
 };
-pub use matcher::{Matcher, MatcherError, SearchHit};
+pub use matcher::{Matcher, MatcherError, MatcherResult, SearchHit};
 pub use scorer::MatcherScorer;
 pub use views::{
     DemandFit, ItemRef, Page, PageRequest, PairingQuery, PairingView, RankedDemand, RankedTeam,

@@ -502,24 +502,12 @@ impl App {
     /// depend on hash order).
     fn dataset_snapshot(&self) -> Dataset {
         let c = self.catalog();
-        let mut teams: Vec<_> = c
-            .teams
-            .values()
-            .map(|t| crate::domain::Team::clone(t))
-            .collect();
-        teams.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut demands: Vec<_> = c
-            .demands
-            .values()
-            .map(|d| crate::domain::Demand::clone(d))
-            .collect();
-        demands.sort_by(|a, b| a.id.cmp(&b.id));
         Dataset {
             tracks: c.tracks.clone(),
             zones: c.zones.clone(),
             universities: c.universities.clone(),
-            teams,
-            demands,
+            teams: ordered_by_id(&c.teams),
+            demands: ordered_by_id(&c.demands),
         }
     }
 
@@ -693,6 +681,13 @@ impl App {
         );
         Ok(())
     }
+}
+
+/// Copies of the records of one catalog map, ordered by id.
+fn ordered_by_id<K: Ord, T: Clone>(records: &HashMap<K, Arc<T>>) -> Vec<T> {
+    let mut entries: Vec<_> = records.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries.into_iter().map(|(_, r)| T::clone(r)).collect()
 }
 
 #[cfg(test)]

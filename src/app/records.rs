@@ -203,13 +203,13 @@ impl CatalogRecord for Team {
         c.teams.get(id).map(|t| t.university_id.clone())
     }
     fn insert(&self, store: &Store) -> Result<(), StoreError> {
-        store.insert_team(self)
+        store.insert_record(self)
     }
     fn update(&self, store: &Store) -> Result<(), StoreError> {
-        store.update_team(self)
+        store.update_record(self)
     }
     fn delete(store: &Store, id: &TeamId) -> Result<(), StoreError> {
-        store.delete_team(id)
+        store.delete_record::<Team>(id.as_str())
     }
     fn put(self, c: &mut Catalog) {
         c.put_team(self);
@@ -243,13 +243,13 @@ impl CatalogRecord for Demand {
         c.demands.get(id).map(|d| d.zone_id.clone())
     }
     fn insert(&self, store: &Store) -> Result<(), StoreError> {
-        store.insert_demand(self)
+        store.insert_record(self)
     }
     fn update(&self, store: &Store) -> Result<(), StoreError> {
-        store.update_demand(self)
+        store.update_record(self)
     }
     fn delete(store: &Store, id: &DemandId) -> Result<(), StoreError> {
-        store.delete_demand(id)
+        store.delete_record::<Demand>(id.as_str())
     }
     fn put(self, c: &mut Catalog) {
         c.put_demand(self);

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{NOW, Result, Store, StoreError, found, from_json, to_json};
-use crate::domain::{Dataset, Demand, DemandId, Team, TeamId, UniversityId, ZoneId};
+use crate::domain::{Dataset, Demand, Team, UniversityId, ZoneId};
 
 /// How many rows an import wrote per table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
@@ -148,108 +148,100 @@ impl Store {
         })
     }
 
-    /// Inserts a new team; `AlreadyExists` if its id is taken.
-    pub fn insert_team(&self, team: &Team) -> Result<()> {
-        self.write(|tx| insert_record(tx, team))
+    /// Inserts a new team or demand; `AlreadyExists` if its id is taken.
+    pub fn insert_record<R: StoredRecord>(&self, record: &R) -> Result<()> {
+        self.write(|tx| insert_record(tx, record))
     }
 
-    /// Replaces a team; `NotFound` if there is none with its id.
-    pub fn update_team(&self, team: &Team) -> Result<()> {
-        self.write(|tx| update_record(tx, team))
+    /// Replaces a team or demand; `NotFound` if there is none with its id.
+    pub fn update_record<R: StoredRecord>(&self, record: &R) -> Result<()> {
+        self.write(|tx| update_record(tx, record))
     }
 
-    /// Deletes a team; `NotFound` if there is none.
-    pub fn delete_team(&self, id: &TeamId) -> Result<()> {
-        self.write(|tx| delete_record::<Team>(tx, id.as_str()))
+    /// Deletes the team or demand `id`; `NotFound` if there is none.
+    pub fn delete_record<R: StoredRecord>(&self, id: &str) -> Result<()> {
+        self.write(|tx| delete_record::<R>(tx, id))
     }
+}
 
-    /// Inserts a new demand; `AlreadyExists` if its id is taken.
-    pub fn insert_demand(&self, demand: &Demand) -> Result<()> {
-        self.write(|tx| insert_record(tx, demand))
-    }
+/// Where one kind of catalog record is stored.
+pub struct Table {
+    /// The table.
+    name: &'static str,
+    /// The column of the owner's id.
+    owner: &'static str,
+    /// The word errors use.
+    what: &'static str,
+}
 
-    /// Replaces a demand; `NotFound` if there is none with its id.
-    pub fn update_demand(&self, demand: &Demand) -> Result<()> {
-        self.write(|tx| update_record(tx, demand))
-    }
-
-    /// Deletes a demand; `NotFound` if there is none.
-    pub fn delete_demand(&self, id: &DemandId) -> Result<()> {
-        self.write(|tx| delete_record::<Demand>(tx, id.as_str()))
+impl Table {
+    const fn new(name: &'static str, owner: &'static str, what: &'static str) -> Table {
+        Table { name, owner, what }
     }
 }
 
 /// A catalog record that is written one at a time: a team (under its university) or a demand (under its
 /// zone), stored as a JSON payload next to its id and its owner's id.
-trait Record: Serialize {
-    /// The table.
-    const TABLE: &'static str;
-    /// The column of the owner's id.
-    const OWNER: &'static str;
-    /// The word errors use.
-    const WHAT: &'static str;
-    fn id(&self) -> &str;
-    fn owner(&self) -> &str;
+pub trait StoredRecord: Serialize {
+    const TABLE: Table;
+    /// Its id and its owner's id.
+    fn keys(&self) -> (&str, &str);
 }
 
-impl Record for Team {
-    const TABLE: &'static str = "teams";
-    const OWNER: &'static str = "university_id";
-    const WHAT: &'static str = "team";
-    fn id(&self) -> &str {
-        self.id.as_str()
-    }
-    fn owner(&self) -> &str {
-        self.university_id.as_str()
+impl StoredRecord for Team {
+    const TABLE: Table = Table::new("teams", "university_id", "team");
+    fn keys(&self) -> (&str, &str) {
+        (self.id.as_str(), self.university_id.as_str())
     }
 }
 
-impl Record for Demand {
-    const TABLE: &'static str = "demands";
-    const OWNER: &'static str = "zone_id";
-    const WHAT: &'static str = "demand";
-    fn id(&self) -> &str {
-        self.id.as_str()
-    }
-    fn owner(&self) -> &str {
-        self.zone_id.as_str()
+impl StoredRecord for Demand {
+    const TABLE: Table = Table::new("demands", "zone_id", "demand");
+    fn keys(&self) -> (&str, &str) {
+        (self.id.as_str(), self.zone_id.as_str())
     }
 }
 
-fn insert_record<R: Record>(tx: &Transaction<'_>, record: &R) -> Result<()> {
-    let (table, owner) = (R::TABLE, R::OWNER);
+fn insert_record<R: StoredRecord>(tx: &Transaction<'_>, record: &R) -> Result<()> {
+    let (table, owner) = (R::TABLE.name, R::TABLE.owner);
+    let (id, owner_id) = record.keys();
     let n = tx.execute(
         &format!(
             "INSERT INTO {table} (id, {owner}, payload, updated_at) VALUES (?1, ?2, ?3, {NOW})
              ON CONFLICT (id) DO NOTHING"
         ),
-        params![record.id(), record.owner(), to_json(record)?],
+        params![id, owner_id, to_json(record)?],
     )?;
     if n == 0 {
         return Err(StoreError::AlreadyExists {
-            what: R::WHAT,
-            id: record.id().to_owned(),
+            what: R::TABLE.what,
+            id: id.to_owned(),
         });
     }
     Ok(())
 }
 
-fn update_record<R: Record>(tx: &Transaction<'_>, record: &R) -> Result<()> {
-    let (table, owner) = (R::TABLE, R::OWNER);
+fn update_record<R: StoredRecord>(tx: &Transaction<'_>, record: &R) -> Result<()> {
+    let (table, owner) = (R::TABLE.name, R::TABLE.owner);
+    let (id, owner_id) = record.keys();
     let n = tx.execute(
         &format!("UPDATE {table} SET {owner} = ?2, payload = ?3, updated_at = {NOW} WHERE id = ?1"),
-        params![record.id(), record.owner(), to_json(record)?],
+        params![id, owner_id, to_json(record)?],
     )?;
-    found(n, R::WHAT, record.id())
+    found(n, R::TABLE.what, id)
 }
 
-fn delete_record<R: Record>(tx: &Transaction<'_>, id: &str) -> Result<()> {
-    let n = tx.execute(&format!("DELETE FROM {} WHERE id = ?1", R::TABLE), [id])?;
-    found(n, R::WHAT, id)
+fn delete_record<R: StoredRecord>(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    let n = tx.execute(
+        &format!("DELETE FROM {} WHERE id = ?1", R::TABLE.name),
+        [id],
+    )?;
+    found(n, R::TABLE.what, id)
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::domain::{Demand, Team};
     use crate::store::testkit::*;
 
     #[test]
@@ -276,27 +268,30 @@ mod tests {
         let (_dir, store) = open();
         store.import_dataset(&dataset(), "fixture").unwrap();
         assert_eq!(
-            store.insert_team(&team("team1", "u1")).unwrap_err().code(),
+            store
+                .insert_record(&team("team1", "u1"))
+                .unwrap_err()
+                .code(),
             "already_exists"
         );
-        store.insert_team(&team("team2", "u1")).unwrap();
+        store.insert_record(&team("team2", "u1")).unwrap();
         let mut changed = team("team2", "u1");
         changed.name = "新名字".into();
-        store.update_team(&changed).unwrap();
+        store.update_record(&changed).unwrap();
         assert_eq!(
-            store.update_team(&team("nope", "u1")).unwrap_err().code(),
+            store.update_record(&team("nope", "u1")).unwrap_err().code(),
             "not_found"
         );
         let loaded = store.load_dataset().unwrap();
         assert_eq!(loaded.teams.len(), 2);
         assert_eq!(loaded.teams[1].name, "新名字");
-        store.delete_team(&"team2".into()).unwrap();
+        store.delete_record::<Team>("team2").unwrap();
         assert_eq!(
-            store.delete_team(&"team2".into()).unwrap_err().code(),
+            store.delete_record::<Team>("team2").unwrap_err().code(),
             "not_found"
         );
-        store.insert_demand(&demand("d2", "z1")).unwrap();
-        store.delete_demand(&"d2".into()).unwrap();
+        store.insert_record(&demand("d2", "z1")).unwrap();
+        store.delete_record::<Demand>("d2").unwrap();
         assert_eq!(store.load_dataset().unwrap(), dataset());
     }
 }

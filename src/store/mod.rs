@@ -37,7 +37,7 @@ use crate::error_code::ErrorCode;
 use crate::review::ReviewError;
 use migrations::migrate;
 
-pub use catalog::ImportCounts;
+pub use catalog::{ImportCounts, StoredRecord};
 pub use jobs::{FinishedJob, JobRecord, NewJob};
 pub use migrations::SCHEMA_VERSION;
 pub use pairings::{CommentRecord, HistoryEntry, NewPairing, PairingFilter, PairingRecord};

@@ -78,13 +78,15 @@ impl Store {
     }
 }
 
+/// A token from the columns `id, role, name, created_at, revoked_at`, in this order.
 fn token_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRecord> {
+    let (id, role, name, created_at, revoked_at) = row.try_into()?;
     Ok(TokenRecord {
-        id: row.get(0)?,
-        role: row.get(1)?,
-        name: row.get(2)?,
-        created_at: row.get(3)?,
-        revoked_at: row.get(4)?,
+        id,
+        role,
+        name,
+        created_at,
+        revoked_at,
     })
 }
 

@@ -176,6 +176,12 @@ test('department signs in and sees the programme dashboard', async () => {
 
 let reviewedId = null;
 
+// Skips test `t` when no pairing was reviewed before it; true when it did.
+function skipUnlessReviewed(t) {
+  if (!reviewedId) t.skip('no pairing was reviewed');
+  return !reviewedId;
+}
+
 test('department runs a proposal for one track and sees its progress and batch', async () => {
   const { page } = browser;
   await page.goto(`${base}/#/proposals`);
@@ -265,10 +271,7 @@ test('a stale review is refused and the conflict is said in a sentence', async (
 });
 
 test('department sees the pairings of the track on the zone × university heatmap', async (t) => {
-  if (!reviewedId) {
-    t.skip('no pairing was reviewed');
-    return;
-  }
+  if (skipUnlessReviewed(t)) return;
   const { page } = browser;
   await page.goto(`${base}/#/heatmap?track=${encodeURIComponent(tokens.track)}`);
   await page.locator('table.heat').waitFor();
@@ -277,10 +280,7 @@ test('department sees the pairings of the track on the zone × university heatma
 });
 
 test('the dashboard counts the approved pairing', async (t) => {
-  if (!reviewedId) {
-    t.skip('no pairing was reviewed');
-    return;
-  }
+  if (skipUnlessReviewed(t)) return;
   const { page } = browser;
   const d = await api('department', 'GET', '/v1/dashboard');
   assert.equal(d.status, 200);
@@ -295,10 +295,7 @@ test('the dashboard counts the approved pairing', async (t) => {
 });
 
 test('a re-proposal keeps the approved pairing and supersedes the open ones', async (t) => {
-  if (!reviewedId) {
-    t.skip('no pairing was reviewed');
-    return;
-  }
+  if (skipUnlessReviewed(t)) return;
   const { page } = browser;
   await page.goto(`${base}/#/proposals?job=${jobId}`);
   await page.locator('.batch').waitFor({ timeout: 60_000 });

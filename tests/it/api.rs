@@ -366,14 +366,7 @@ async fn writes_are_stored_and_searchable_at_once() {
     assert_eq!(before.status, 200);
     let team = json!({"id": "t-new", "university_id": "u1", "name": "热失控预警新团队",
                       "description": "动力电池热失控预警与在线监测"});
-    let created = app
-        .send(
-            Method::POST,
-            "/v1/teams",
-            Some(&app.university1),
-            Some(&team),
-        )
-        .await;
+    let created = app.post("/v1/teams", &app.university1, Some(&team)).await;
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.body["capacity"], 3, "contract default applied");
     let found = app
@@ -554,10 +547,9 @@ async fn every_error_code() {
 
     // 403
     let r = app
-        .send(
-            Method::POST,
+        .post(
             "/v1/pairings/p-z1-u1/reviews",
-            Some(&app.zone1),
+            &app.zone1,
             Some(&json!({"decision": "approve", "version": 1})),
         )
         .await;
@@ -1039,10 +1031,9 @@ async fn review_history_records_who_when_and_comments() {
     assert_eq!(entries[1]["actor"]["role"], "department");
     assert!(entries[1]["at"].as_str().unwrap().ends_with('Z'));
     let c = app
-        .send(
-            Method::POST,
+        .post(
             "/v1/pairings/p-z1-u2/comments",
-            Some(&app.zone1),
+            &app.zone1,
             Some(&json!({"body": "已补充"})),
         )
         .await;

@@ -4,9 +4,11 @@
 
 use std::collections::HashSet;
 
-use shuanggao::domain::{Dataset, DemandId};
+use shuanggao::domain::{Dataset, DemandId, TeamId};
 use shuanggao::generator::{self, Material, Params};
 use shuanggao::matching::{Engine, OpenOptions, ScoringConfig};
+
+use crate::support;
 
 fn dataset() -> (tempfile::TempDir, Dataset) {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -30,14 +32,7 @@ fn engine(data: &Dataset, dir: &std::path::Path, exhaustive_below: usize) -> Eng
         save_models: false,
         ..OpenOptions::default()
     };
-    Engine::open(
-        data.clone(),
-        &dir.join("index"),
-        &dir.join("models"),
-        &options,
-    )
-    .expect("engine")
-    .0
+    support::open_engine(data.clone(), dir, &options).0
 }
 
 #[test]
@@ -99,37 +94,29 @@ fn pruned_rankings_equal_scoring_every_pair() {
     let (dir, data) = dataset();
     let engine = engine(&data, dir.path(), usize::MAX);
     let limit = 7;
+    let score = |d: &DemandId, t: &TeamId| engine.score_pair(d, t).expect("pair").score;
     for demand in data.demands.iter().step_by(9) {
-        let want = exhaustive(
-            &data.teams,
-            limit,
-            |t| t.id.clone(),
-            |t| engine.score_pair(&demand.id, &t.id).expect("pair").score,
-        );
+        let want = exhaustive(&data.teams, limit, |t| {
+            (t.id.clone(), score(&demand.id, &t.id))
+        });
         assert_eq!(engine.rank_teams(&demand.id, limit).expect("rank"), want);
     }
     for team in data.teams.iter().step_by(13) {
-        let want = exhaustive(
-            &data.demands,
-            limit,
-            |d| d.id.clone(),
-            |d| engine.score_pair(&d.id, &team.id).expect("pair").score,
-        );
+        let want = exhaustive(&data.demands, limit, |d| {
+            (d.id.clone(), score(&d.id, &team.id))
+        });
         assert_eq!(engine.rank_demands(&team.id, limit).expect("rank"), want);
     }
 }
 
-/// The best `limit` of `candidates` by `score`, ties in dataset order: what a pruned ranking must return.
+/// The best `limit` of `candidates` by score (`scored` gives the id and the score of each), ties in
+/// dataset order: what a pruned ranking must return.
 fn exhaustive<C, I>(
     candidates: &[C],
     limit: usize,
-    id: impl Fn(&C) -> I,
-    score: impl Fn(&C) -> f32,
+    scored: impl Fn(&C) -> (I, f32),
 ) -> Vec<(I, f32)> {
-    let mut all: Vec<(usize, f32)> = candidates.iter().map(score).enumerate().collect();
-    all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    all.iter()
-        .take(limit)
-        .map(|&(i, s)| (id(&candidates[i]), s))
-        .collect()
+    let mut all: Vec<(usize, (I, f32))> = candidates.iter().map(scored).enumerate().collect();
+    all.sort_by(|a, b| b.1.1.total_cmp(&a.1.1).then(a.0.cmp(&b.0)));
+    all.into_iter().take(limit).map(|(_, hit)| hit).collect()
 }

@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use proptest::prelude::*;
 use shuanggao::dataset::{self, DatasetError};
@@ -48,6 +48,11 @@ fn base_dir() -> tempfile::TempDir {
         fs::write(dir.path().join(file), text).expect("write fixture");
     }
     dir
+}
+
+/// Replaces `file` of the dataset in `dir` by `text`.
+fn replace(dir: &tempfile::TempDir, file: &str, text: impl AsRef<[u8]>) {
+    fs::write(dir.path().join(file), text).expect("write");
 }
 
 /// What replaces one file of the base dataset.
@@ -101,16 +106,16 @@ fn tracks_file_is_optional_and_blank_lines_and_crlf_are_allowed() {
     let dir = base_dir();
     fs::remove_file(dir.path().join(dataset::TRACKS_FILE)).expect("remove");
     let zones = ZONES.replace(r#", "track_ids": ["c-ic"]"#, "");
-    fs::write(
-        dir.path().join(dataset::ZONES_FILE),
+    replace(
+        &dir,
+        dataset::ZONES_FILE,
         format!("\n  \n{}", zones.replace('\n', "\r\n")),
-    )
-    .expect("write");
-    fs::write(
-        dir.path().join(dataset::DEMANDS_FILE),
+    );
+    replace(
+        &dir,
+        dataset::DEMANDS_FILE,
         format!("\u{feff}{}", demand("")),
-    )
-    .expect("write");
+    );
     let ds = dataset::load(dir.path()).expect("valid without tracks");
     assert!(ds.tracks.is_empty());
     assert_eq!(ds.zones.len(), 1);
@@ -355,21 +360,21 @@ fn every_defect_is_reported_at_its_line_and_field() {
 #[test]
 fn problems_of_all_files_are_collected_in_file_and_line_order() {
     let dir = base_dir();
-    fs::write(
-        dir.path().join(dataset::DEMANDS_FILE),
+    replace(
+        &dir,
+        dataset::DEMANDS_FILE,
         demand(r#", "budget_wan_yuan": -1"#),
-    )
-    .expect("write");
-    fs::write(
-        dir.path().join(dataset::TEAMS_FILE),
+    );
+    replace(
+        &dir,
+        dataset::TEAMS_FILE,
         [
             team("t-1", r#", "nmae": 1"#),
             team("t-2", ""),
             team("t-2", ""),
         ]
         .join("\n"),
-    )
-    .expect("write");
+    );
     let err = dataset::load(dir.path()).expect_err("invalid");
     assert_eq!(err.code(), "invalid_dataset");
     let text = err.to_string();
@@ -386,12 +391,12 @@ fn problems_of_all_files_are_collected_in_file_and_line_order() {
 #[test]
 fn a_broken_line_does_not_cascade_into_dangling_references() {
     let dir = base_dir();
-    fs::write(
-        dir.path().join(dataset::UNIVERSITIES_FILE),
+    replace(
+        &dir,
+        dataset::UNIVERSITIES_FILE,
         r#"{"id": "u-a", "name": "甲大学", "city": "南京", "kind": "college"}
 {"id": "u-b", "name": "乙学院", "city": "无锡"}"#,
-    )
-    .expect("write");
+    );
     let err = dataset::load(dir.path()).expect_err("invalid");
     let problems: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -406,7 +411,7 @@ fn more_than_a_hundred_problems_are_summarised() {
     let teams: Vec<String> = (0..150)
         .map(|i| team(&format!("t-{i}"), r#", "capacity": 0"#))
         .collect();
-    fs::write(dir.path().join(dataset::TEAMS_FILE), teams.join("\n")).expect("write");
+    replace(&dir, dataset::TEAMS_FILE, teams.join("\n"));
     let err = dataset::load(dir.path()).expect_err("invalid");
     assert_eq!(err.problems().len(), 150);
     let text = err.to_string();
@@ -448,8 +453,13 @@ fn single_records_are_validated_against_a_dataset() {
     );
 }
 
-fn binary() -> Command {
+/// Runs `shuanggao validate DIR`.
+fn validate(dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_shuanggao"))
+        .arg("validate")
+        .arg(dir)
+        .output()
+        .expect("run shuanggao")
 }
 
 #[test]
@@ -460,12 +470,8 @@ fn validate_rejects_a_dangling_university_on_line_7_with_exit_code_2() {
         r#"{"id": "t-7", "university_id": "u-nowhere", "name": "团队", "description": "研究。"}"#
             .to_owned(),
     );
-    fs::write(dir.path().join(dataset::TEAMS_FILE), teams.join("\n")).expect("write");
-    let output = binary()
-        .arg("validate")
-        .arg(dir.path())
-        .output()
-        .expect("run shuanggao");
+    replace(&dir, dataset::TEAMS_FILE, teams.join("\n"));
+    let output = validate(dir.path());
     assert_eq!(output.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
@@ -477,11 +483,7 @@ fn validate_rejects_a_dangling_university_on_line_7_with_exit_code_2() {
 #[test]
 fn validate_prints_one_count_per_file() {
     let dir = base_dir();
-    let output = binary()
-        .arg("validate")
-        .arg(dir.path())
-        .output()
-        .expect("run shuanggao");
+    let output = validate(dir.path());
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
@@ -549,22 +551,11 @@ fn the_shipped_jiangsu_dataset_is_valid_and_complete() {
             "future track {name} missing from {future:?}"
         );
     }
-    for track in ds
+    let future_tracks = ds
         .tracks
         .iter()
-        .filter(|t| t.kind == shuanggao::domain::TrackKind::Future)
-    {
-        assert!(
-            ds.teams.iter().any(|t| t.track_ids.contains(&track.id)),
-            "teams in {}",
-            track.id
-        );
-        assert!(
-            ds.demands.iter().any(|d| d.track_ids.contains(&track.id)),
-            "demands in {}",
-            track.id
-        );
-    }
+        .filter(|t| t.kind == shuanggao::domain::TrackKind::Future);
+    crate::support::assert_tracks_covered(&ds, future_tracks);
 }
 
 /// Mutations of valid contract lines, to feed the loader things that are almost right.
@@ -605,8 +596,8 @@ proptest! {
         demands in prop::collection::vec(mutated_line(), 0..4),
     ) {
         let dir = base_dir();
-        fs::write(dir.path().join(dataset::TEAMS_FILE), teams.join(&b'\n')).expect("write");
-        fs::write(dir.path().join(dataset::DEMANDS_FILE), demands.join(&b'\n')).expect("write");
+        replace(&dir, dataset::TEAMS_FILE, teams.join(&b'\n'));
+        replace(&dir, dataset::DEMANDS_FILE, demands.join(&b'\n'));
         match dataset::load(dir.path()) {
             Ok(_) => {}
             Err(DatasetError::Invalid(problems)) => {

@@ -8,28 +8,22 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::RwLock;
 
 use shuanggao::analysis::char_bigrams;
-use shuanggao::app::{Matcher, MatcherError, SearchHit, SearchKind};
+use shuanggao::app::{Matcher, MatcherError, MatcherResult, SearchHit, SearchKind};
 use shuanggao::domain::{Dataset, Demand, DemandId, Team, TeamId};
 use shuanggao::matching::{Contribution, Explanation, MatchedTerm, PairMatch};
 
 type Tokens = BTreeSet<String>;
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Docs {
     teams: HashMap<TeamId, (Tokens, String)>,
     demands: HashMap<DemandId, (Tokens, String)>,
 }
 
 /// Token-overlap matcher over an in-memory copy of the teams and demands.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct OverlapMatcher {
     docs: RwLock<Docs>,
-}
-
-impl std::fmt::Debug for OverlapMatcher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OverlapMatcher").finish_non_exhaustive()
-    }
 }
 
 fn is_cjk(c: char) -> bool {
@@ -172,13 +166,15 @@ fn rank<K: Clone + Ord>(
     scored
 }
 
-/// The best `limit` of `others` for the document `id` of `side`, by cosine, with the tokens they share.
+/// The best `limit` of `others` for the document `id` of `side`, by cosine, explained by the tokens they
+/// share; `pair(other)` names the demand and the team of each match.
 fn by_overlap<Q, K>(
     side: &HashMap<Q, (Tokens, String)>,
     others: &HashMap<K, (Tokens, String)>,
     id: &Q,
     limit: usize,
-) -> Result<Vec<(K, f32, Vec<String>)>, MatcherError>
+    pair: impl Fn(K) -> (DemandId, TeamId),
+) -> MatcherResult<Vec<PairMatch>>
 where
     Q: std::hash::Hash + Eq + std::fmt::Display,
     K: Clone + Ord,
@@ -193,7 +189,18 @@ where
             (other.clone(), s, shared)
         })
         .collect();
-    Ok(rank(scored, limit))
+    Ok(rank(scored, limit)
+        .into_iter()
+        .map(|(other, score, shared)| {
+            let (demand_id, team_id) = pair(other);
+            PairMatch {
+                demand_id,
+                team_id,
+                score,
+                explanation: explanation(score, &shared),
+            }
+        })
+        .collect())
 }
 
 impl OverlapMatcher {
@@ -223,45 +230,28 @@ impl OverlapMatcher {
     }
 }
 
+/// Indexes `text` under `id`, replacing what was there.
+fn put<K: Eq + std::hash::Hash>(
+    docs: &mut HashMap<K, (Tokens, String)>,
+    id: K,
+    text: String,
+) -> MatcherResult<()> {
+    docs.insert(id, (tokens(&text), text));
+    Ok(())
+}
+
 impl Matcher for OverlapMatcher {
-    fn teams_for_demand(
-        &self,
-        id: &DemandId,
-        limit: usize,
-    ) -> Result<Vec<PairMatch>, MatcherError> {
+    fn teams_for_demand(&self, id: &DemandId, limit: usize) -> MatcherResult<Vec<PairMatch>> {
         let docs = self.docs();
-        let ranked = by_overlap(&docs.demands, &docs.teams, id, limit)?;
-        Ok(ranked
-            .into_iter()
-            .map(|(team_id, score, shared)| PairMatch {
-                demand_id: id.clone(),
-                team_id,
-                score,
-                explanation: explanation(score, &shared),
-            })
-            .collect())
+        by_overlap(&docs.demands, &docs.teams, id, limit, |t| (id.clone(), t))
     }
 
-    fn demands_for_team(&self, id: &TeamId, limit: usize) -> Result<Vec<PairMatch>, MatcherError> {
+    fn demands_for_team(&self, id: &TeamId, limit: usize) -> MatcherResult<Vec<PairMatch>> {
         let docs = self.docs();
-        let ranked = by_overlap(&docs.teams, &docs.demands, id, limit)?;
-        Ok(ranked
-            .into_iter()
-            .map(|(demand_id, score, shared)| PairMatch {
-                demand_id,
-                team_id: id.clone(),
-                score,
-                explanation: explanation(score, &shared),
-            })
-            .collect())
+        by_overlap(&docs.teams, &docs.demands, id, limit, |d| (d, id.clone()))
     }
 
-    fn search(
-        &self,
-        text: &str,
-        kind: SearchKind,
-        limit: usize,
-    ) -> Result<Vec<SearchHit>, MatcherError> {
+    fn search(&self, text: &str, kind: SearchKind, limit: usize) -> MatcherResult<Vec<SearchHit>> {
         let query = tokens(text);
         let docs = self.docs();
         let score = |toks: &Tokens| {
@@ -299,28 +289,24 @@ impl Matcher for OverlapMatcher {
             .collect())
     }
 
-    fn upsert_team(&self, team: &Team) -> Result<(), MatcherError> {
-        let text = team_text(team);
-        self.docs_mut()
-            .teams
-            .insert(team.id.clone(), (tokens(&text), text));
-        Ok(())
+    fn upsert_team(&self, team: &Team) -> MatcherResult<()> {
+        put(&mut self.docs_mut().teams, team.id.clone(), team_text(team))
     }
 
-    fn delete_team(&self, id: &TeamId) -> Result<(), MatcherError> {
+    fn delete_team(&self, id: &TeamId) -> MatcherResult<()> {
         self.docs_mut().teams.remove(id);
         Ok(())
     }
 
-    fn upsert_demand(&self, demand: &Demand) -> Result<(), MatcherError> {
-        let text = demand_text(demand);
-        self.docs_mut()
-            .demands
-            .insert(demand.id.clone(), (tokens(&text), text));
-        Ok(())
+    fn upsert_demand(&self, demand: &Demand) -> MatcherResult<()> {
+        put(
+            &mut self.docs_mut().demands,
+            demand.id.clone(),
+            demand_text(demand),
+        )
     }
 
-    fn delete_demand(&self, id: &DemandId) -> Result<(), MatcherError> {
+    fn delete_demand(&self, id: &DemandId) -> MatcherResult<()> {
         self.docs_mut().demands.remove(id);
         Ok(())
     }

@@ -31,16 +31,18 @@ impl Drop for Server {
 
 /// Starts `shuanggao serve` on port 0 and waits for the address it prints.
 fn start(dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shuanggao"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .arg("--data")
-        .arg(dir.join("data"))
-        .arg("--db")
-        .arg(dir.join("var/shuanggao.db"))
-        .arg("--index")
-        .arg(dir.join("index"))
-        .arg("--models")
-        .arg(dir.join("models"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shuanggao"));
+    command.args(["serve", "--addr", "127.0.0.1:0"]);
+    let paths = [
+        ("--data", "data"),
+        ("--db", "var/shuanggao.db"),
+        ("--index", "index"),
+        ("--models", "models"),
+    ];
+    for (flag, path) in paths {
+        command.arg(flag).arg(dir.join(path));
+    }
+    let mut child = command
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -69,14 +69,7 @@ fn dataset() -> Dataset {
 }
 
 fn open(data: &Dataset, dir: &std::path::Path) -> Engine {
-    Engine::open(
-        data.clone(),
-        &dir.join("index"),
-        &dir.join("models"),
-        &OpenOptions::default(),
-    )
-    .expect("engine opens")
-    .0
+    support::open_engine(data.clone(), dir, &OpenOptions::default()).0
 }
 
 fn check_explanation(m: &PairMatch) {
@@ -162,21 +155,15 @@ fn updates_are_searchable_at_once_and_reopening_reuses_the_index() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dataset();
     let engine = open(&data, dir.path());
-    assert!(
-        engine
-            .search("碳化硅功率器件", DocKind::Team, 5)
-            .expect("search")
-            .is_empty()
-    );
+    let find = |text: &str, kind| engine.search(text, kind, 5).expect("search");
+    assert!(find("碳化硅功率器件", DocKind::Team).is_empty());
     let new_team = team(json!({
         "id": "t9", "university_id": "u1", "name": "宽禁带半导体团队", "track_ids": ["f-storage"],
         "description": "碳化硅功率器件与储能变流器",
         "achievements": [{"kind": "patent", "title": "一种碳化硅MOSFET驱动电路", "year": 2024}]
     }));
     engine.upsert_team(new_team.clone()).expect("upsert");
-    let hits = engine
-        .search("碳化硅功率器件", DocKind::Team, 5)
-        .expect("search");
+    let hits = find("碳化硅功率器件", DocKind::Team);
     assert_eq!(hits[0].id, "t9");
     assert!(
         hits[0].snippet.html.starts_with("<mark>碳化硅"),
@@ -192,33 +179,17 @@ fn updates_are_searchable_at_once_and_reopening_reuses_the_index() {
         .teams_for_demand(&DemandId::from("d9"), 1)
         .expect("ranking");
     assert_eq!(matches[0].team_id.as_str(), "t9");
-    assert_eq!(
-        engine.search("碳化硅", DocKind::Demand, 5).expect("search")[0].id,
-        "d9"
-    );
+    assert_eq!(find("碳化硅", DocKind::Demand)[0].id, "d9");
 
     // Update then delete: the index follows.
     let mut renamed = new_team;
     renamed.description = "氮化镓射频器件".into();
     renamed.achievements.clear();
     engine.upsert_team(renamed).expect("update");
-    assert!(
-        engine
-            .search("碳化硅", DocKind::Team, 5)
-            .expect("search")
-            .is_empty()
-    );
-    assert_eq!(
-        engine.search("氮化镓", DocKind::Team, 5).expect("search")[0].id,
-        "t9"
-    );
+    assert!(find("碳化硅", DocKind::Team).is_empty());
+    assert_eq!(find("氮化镓", DocKind::Team)[0].id, "t9");
     engine.delete_team(&TeamId::from("t9")).expect("delete");
-    assert!(
-        engine
-            .search("氮化镓", DocKind::Team, 5)
-            .expect("search")
-            .is_empty()
-    );
+    assert!(find("氮化镓", DocKind::Team).is_empty());
     assert!(
         engine
             .score_pair(&DemandId::from("d9"), &TeamId::from("t9"))
@@ -243,23 +214,11 @@ fn updates_are_searchable_at_once_and_reopening_reuses_the_index() {
 
     // The dataset after the updates equals the original: the index and the models are reopened.
     let options = OpenOptions::default();
-    let (_, report) = Engine::open(
-        data.clone(),
-        &dir.path().join("index"),
-        &dir.path().join("models"),
-        &options,
-    )
-    .expect("reopen");
+    let (_, report) = support::open_engine(data.clone(), dir.path(), &options);
     assert!(report.index_reopened && report.models_loaded, "{report:?}");
     let mut changed = data.clone();
     changed.demands.pop();
-    let (_, report) = Engine::open(
-        changed,
-        &dir.path().join("index"),
-        &dir.path().join("models"),
-        &options,
-    )
-    .expect("rebuild");
+    let (_, report) = support::open_engine(changed, dir.path(), &options);
     assert!(
         !report.index_reopened && !report.models_loaded,
         "{report:?}"
@@ -370,12 +329,7 @@ fn english_papers_against_english_abstracts() {
     };
     assert!(score("a-battery") > 2.0 * score("a-vision"), "{ranked:#?}");
     assert!(score("a-battery") > 2.0 * score("a-drug"));
-    let terms: Vec<&str> = ranked[0]
-        .explanation
-        .matched_terms
-        .iter()
-        .map(|t| t.term.as_str())
-        .collect();
+    let terms: Vec<&str> = support::matched_terms(&ranked[0]);
     // The abstract names two failure modes the team's papers cover; the best paper shows either.
     assert!(
         terms.contains(&"batteri")
@@ -420,13 +374,7 @@ fn write_model_artifact_when_asked() {
         save_models: false,
         ..OpenOptions::default()
     };
-    let (engine, _) = Engine::open(
-        dataset(),
-        &dir.path().join("index"),
-        &dir.path().join("models"),
-        &options,
-    )
-    .expect("engine");
+    let (engine, _) = support::open_engine(dataset(), dir.path(), &options);
     let path = engine.models().save(&target).expect("save");
     std::fs::remove_file(target.join("model.json")).expect("no readable copy");
     assert!(path.exists());

@@ -6,7 +6,7 @@
 
 use serde_json::json;
 use shuanggao::domain::{Dataset, Demand, DemandId, Team, TeamId};
-use shuanggao::matching::{Engine, OpenOptions, PairMatch};
+use shuanggao::matching::{OpenOptions, PairMatch};
 
 use crate::support;
 
@@ -227,14 +227,7 @@ fn check_sums(m: &PairMatch) {
 #[test]
 fn english_papers_rank_english_abstracts_on_topic_first_with_comparable_scores() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::open(
-        dataset(),
-        &dir.path().join("index"),
-        &dir.path().join("models"),
-        &OpenOptions::default(),
-    )
-    .expect("engine")
-    .0;
+    let engine = support::open_engine(dataset(), dir.path(), &OpenOptions::default()).0;
 
     let mut on_topic = Vec::new();
     let mut off_topic = Vec::new();
@@ -333,12 +326,7 @@ fn english_papers_rank_english_abstracts_on_topic_first_with_comparable_scores()
     let battery = engine
         .demands_for_team(&TeamId::from("t-battery"), 1)
         .expect("ranking");
-    let terms: Vec<&str> = battery[0]
-        .explanation
-        .matched_terms
-        .iter()
-        .map(|t| t.term.as_str())
-        .collect();
+    let terms: Vec<&str> = support::matched_terms(&battery[0]);
     assert!(
         terms.contains(&"thermal") && terms.contains(&"runaway"),
         "{terms:?}"

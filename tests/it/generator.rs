@@ -120,18 +120,7 @@ fn every_zone_gets_ten_demands_in_each_of_its_tracks_at_the_default_size() {
             university.id
         );
     }
-    for track in &ds.tracks {
-        assert!(
-            ds.teams.iter().any(|t| t.track_ids.contains(&track.id)),
-            "no team in {}",
-            track.id
-        );
-        assert!(
-            ds.demands.iter().any(|d| d.track_ids.contains(&track.id)),
-            "no demand in {}",
-            track.id
-        );
-    }
+    crate::support::assert_tracks_covered(&ds, &ds.tracks);
 }
 
 #[test]

@@ -5,7 +5,9 @@
 
 use shuanggao::dataset;
 use shuanggao::domain::{Achievement, AchievementKind, Demand, Leader, Platform, Team};
-use shuanggao::matching::{Engine, OpenOptions};
+use shuanggao::matching::OpenOptions;
+
+use crate::support;
 use shuanggao::models::TrainParams;
 
 /// One kind of added evidence: its name and how it changes a team for a demand.
@@ -66,13 +68,7 @@ fn adding_matching_evidence_never_lowers_a_score() {
         save_models: false,
         ..OpenOptions::default()
     };
-    let (engine, _) = Engine::open(
-        data.clone(),
-        &dir.path().join("index"),
-        &dir.path().join("models"),
-        &options,
-    )
-    .expect("engine");
+    let (engine, _) = support::open_engine(data.clone(), dir.path(), &options);
     let year = data
         .teams
         .iter()

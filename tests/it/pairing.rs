@@ -723,7 +723,7 @@ fn export_reads_back_as_csv_and_xlsx() {
     let batch = proposal(&data, &scorer, &h2(), &PairingConfig::default())
         .unwrap()
         .batch;
-    let headers = crate::support::EXPORT_HEADERS;
+    let headers = crate::support::export_headers();
 
     let csv = String::from_utf8(export_csv(&batch)).unwrap();
     let csv = csv.strip_prefix('\u{feff}').unwrap();

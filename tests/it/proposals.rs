@@ -18,16 +18,17 @@ use shuanggao::http::{self, HttpConfig};
 use shuanggao::store::Store;
 use tokio::sync::oneshot;
 
-use crate::support::{EXPORT_HEADERS, Reply, TestApp, seeded_store, spawn_app};
+use crate::support::{self, Reply, TestApp, seeded_store, spawn_app};
+
+/// Asks the department to re-solve a finished batch.
+async fn revise(app: &TestApp, job_id: &str) -> Reply {
+    let path = format!("/v1/proposals/{job_id}/revise");
+    app.post(&path, &app.department, None).await
+}
 
 async fn start(app: &TestApp, body: Value) -> String {
     let r = app
-        .send(
-            Method::POST,
-            "/v1/proposals",
-            Some(&app.department),
-            Some(&body),
-        )
+        .post("/v1/proposals", &app.department, Some(&body))
         .await;
     assert_eq!(r.status, 202, "{}", r.text);
     let id = r.body["job_id"].as_str().expect("job_id").to_owned();
@@ -95,10 +96,9 @@ async fn review(app: &TestApp, id: &str, decision: &str, comment: &str) -> Reply
         .await;
     assert_eq!(p.status, 200, "{}", p.text);
     let body = json!({"decision": decision, "comment": comment, "version": p.body["version"]});
-    app.send(
-        Method::POST,
+    app.post(
         &format!("/v1/pairings/{id}/reviews"),
-        Some(&app.department),
+        &app.department,
         Some(&body),
     )
     .await
@@ -108,10 +108,9 @@ async fn review(app: &TestApp, id: &str, decision: &str, comment: &str) -> Reply
 async fn department_runs_a_proposal_and_its_pairings_enter_review() {
     let app = spawn_app().await;
     let r = app
-        .send(
-            Method::POST,
+        .post(
             "/v1/proposals",
-            Some(&app.department),
+            &app.department,
             Some(&json!({"track_ids": ["f-storage", "c-bio"], "config": {}})),
         )
         .await;
@@ -262,13 +261,8 @@ async fn bad_proposals_and_unknown_jobs_have_stable_codes() {
     let post = |body: Value| {
         let app = &app;
         async move {
-            app.send(
-                Method::POST,
-                "/v1/proposals",
-                Some(&app.department),
-                Some(&body),
-            )
-            .await
+            app.post("/v1/proposals", &app.department, Some(&body))
+                .await
         }
     };
     let cases = [
@@ -446,14 +440,7 @@ async fn revise_keeps_approved_pairings_and_never_reproposes_rejected_ones() {
     assert_eq!(statuses[&approved_id], "approved");
     assert_eq!(statuses[&rejected_id], "rejected");
 
-    let r = app
-        .send(
-            Method::POST,
-            &format!("/v1/proposals/{first_id}/revise"),
-            Some(&app.department),
-            None,
-        )
-        .await;
+    let r = revise(&app, &first_id).await;
     assert_eq!(r.status, 202, "{}", r.text);
     assert_eq!(r.body["kind"], "revise");
     assert_eq!(r.body["revises"], first_id.as_str());
@@ -510,14 +497,7 @@ async fn revise_keeps_approved_pairings_and_never_reproposes_rejected_ones() {
     }
 
     // A revise of the revise carries both decisions on.
-    let r = app
-        .send(
-            Method::POST,
-            &format!("/v1/proposals/{second_id}/revise"),
-            Some(&app.department),
-            None,
-        )
-        .await;
+    let r = revise(&app, &second_id).await;
     assert_eq!(r.status, 202);
     let third_id = r.body["job_id"].as_str().unwrap().to_owned();
     let third = wait(&app, &third_id).await;
@@ -611,7 +591,7 @@ async fn exports_carry_chinese_headers_and_the_review_status() {
         .strip_prefix('\u{feff}')
         .expect("UTF-8 byte-order mark");
     let rows = parse_csv(text);
-    assert_eq!(rows[0], EXPORT_HEADERS);
+    assert_eq!(rows[0], support::export_headers());
     assert_eq!(rows.len(), list.len() + 1);
     for (i, (row, p)) in rows[1..].iter().zip(&list).enumerate() {
         assert_eq!(row.len(), 10);
@@ -648,7 +628,7 @@ async fn exports_carry_chinese_headers_and_the_review_status() {
         .rows()
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
-    assert_eq!(rows[0], EXPORT_HEADERS);
+    assert_eq!(rows[0], support::export_headers());
     assert_eq!(rows.len(), list.len() + 1);
     for (i, (row, p)) in rows[1..].iter().zip(&list).enumerate() {
         assert_eq!(row[0], p["zone_name"].as_str().unwrap());

@@ -8,10 +8,20 @@ use std::process::{Command, Output};
 use shuanggao::generator;
 use shuanggao::matching::{FEATURES, ScoringConfig, config};
 
-fn shuanggao(args: &[&str], cwd: &Path) -> Output {
+/// Runs `shuanggao train DATA --qrels QRELS` in `dir`, with the models and the index under it, then the
+/// `extra` arguments.
+fn train(dir: &Path, data: &Path, qrels: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_shuanggao"))
-        .args(args)
-        .current_dir(cwd)
+        .arg("train")
+        .arg(data)
+        .arg("--qrels")
+        .arg(qrels)
+        .arg("--models-dir")
+        .arg(dir.join("models"))
+        .arg("--index-dir")
+        .arg(dir.join("index"))
+        .args(extra)
+        .current_dir(dir)
         .env("RUST_LOG", "warn")
         .output()
         .expect("run shuanggao")
@@ -36,26 +46,9 @@ fn train_with_qrels_refits_and_writes_weights_that_load() {
     crate::support::generate_small(&data, 11);
     let models = dir.path().join("models");
     let qrels = data.join(generator::QRELS_FILE);
-    let out = shuanggao(
-        &[
-            "train",
-            data.to_str().expect("utf8"),
-            "--qrels",
-            qrels.to_str().expect("utf8"),
-            "--models-dir",
-            models.to_str().expect("utf8"),
-            "--index-dir",
-            dir.path().join("index").to_str().expect("utf8"),
-            // Small models and candidate lists keep the debug build quick.
-            "--dims",
-            "32",
-            "--k",
-            "6",
-            "--depth",
-            "40",
-        ],
-        dir.path(),
-    );
+    // Small models and candidate lists keep the debug build quick.
+    let quick = ["--dims", "32", "--k", "6", "--depth", "40"];
+    let out = train(dir.path(), &data, &qrels, &quick);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -109,19 +102,7 @@ fn train_with_qrels_refits_and_writes_weights_that_load() {
     // Refitting needs queries on both sides of the split: one query is refused as bad input.
     let one = dir.path().join("one.qrels");
     std::fs::write(&one, "d-0001 0 t-0001 1\n").expect("qrels");
-    let out = shuanggao(
-        &[
-            "train",
-            data.to_str().expect("utf8"),
-            "--qrels",
-            one.to_str().expect("utf8"),
-            "--models-dir",
-            models.to_str().expect("utf8"),
-            "--index-dir",
-            dir.path().join("index").to_str().expect("utf8"),
-        ],
-        dir.path(),
-    );
+    let out = train(dir.path(), &data, &one, &[]);
     assert_eq!(
         out.status.code(),
         Some(2),

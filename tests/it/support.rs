@@ -11,24 +11,19 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shuanggao::app::App;
 use shuanggao::auth::{self, Role};
-use shuanggao::domain::Dataset;
+use shuanggao::domain::{Dataset, Track};
 use shuanggao::http::{self, HttpConfig};
+use shuanggao::matching::{Engine, OpenOptions, OpenReport, PairMatch};
 use shuanggao::store::{Actor, NewPairing, Store};
 use tokio::sync::oneshot;
 
-/// The column headers of the CSV and XLSX exports, in order, as a zone manager reads them.
-pub const EXPORT_HEADERS: [&str; 10] = [
-    "园区",
-    "高校",
-    "赛道",
-    "领军人才",
-    "平台",
-    "基金",
-    "标杆项目数",
-    "得分",
-    "状态",
-    "说明",
-];
+/// The header line of the CSV export, as a zone manager reads it; the XLSX export has the same columns.
+pub const EXPORT_HEADER_LINE: &str = "园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明";
+
+/// The column headers of the CSV and XLSX exports, in order.
+pub fn export_headers() -> Vec<&'static str> {
+    EXPORT_HEADER_LINE.split(',').collect()
+}
 
 /// Two tracks, two zones, two universities, four teams and four demands.
 pub fn dataset() -> Dataset {
@@ -73,6 +68,39 @@ pub fn dataset() -> Dataset {
         universities: parse(universities),
         teams: parse(teams),
         demands: parse(demands),
+    }
+}
+
+/// Opens an engine over `data` with its index and models under `dir`, building what is missing.
+pub fn open_engine(
+    data: impl Into<Arc<Dataset>>,
+    dir: &Path,
+    options: &OpenOptions<'_>,
+) -> (Engine, OpenReport) {
+    Engine::open(data, &dir.join("index"), &dir.join("models"), options).expect("engine opens")
+}
+
+/// The words an explanation says made the match, in its order.
+pub fn matched_terms(m: &PairMatch) -> Vec<&str> {
+    m.explanation
+        .matched_terms
+        .iter()
+        .map(|t| t.term.as_str())
+        .collect()
+}
+
+/// Asserts that every track of `tracks` has at least one team and one demand in `ds`.
+pub fn assert_tracks_covered<'a>(ds: &Dataset, tracks: impl IntoIterator<Item = &'a Track>) {
+    for track in tracks {
+        let id = &track.id;
+        assert!(
+            ds.teams.iter().any(|t| t.track_ids.contains(id)),
+            "no team in {id}"
+        );
+        assert!(
+            ds.demands.iter().any(|d| d.track_ids.contains(id)),
+            "no demand in {id}"
+        );
     }
 }
 
@@ -269,6 +297,11 @@ impl TestApp {
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.send(Method::GET, path, Some(token), None).await
+    }
+
+    /// Posts `body` (none if `None`) with a bearer token.
+    pub async fn post(&self, path: &str, token: &str, body: Option<&Value>) -> Reply {
+        self.send(Method::POST, path, Some(token), body).await
     }
 
     /// Sends raw bytes with a content type.

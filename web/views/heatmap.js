@@ -2,7 +2,7 @@
 // pairings, or (before any proposal) from the engine's candidate scores per zone.
 
 import { get, getAll, items } from '../api.js';
-import { h, mount, loading, failure, emptyState, pageHeader, progress, fmtScore, STATUS_LABELS } from '../ui.js';
+import { h, mount, loading, failure, emptyState, pageHeader, progress, fmtScore, STATUS_LABELS, onSelect } from '../ui.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 
@@ -176,13 +176,7 @@ export async function renderHeatmap(ctx) {
       mount(body, failure(err, source === 'pairings' ? '配对数据' : '候选数据', load));
     }
   };
-  trackSel.addEventListener('change', () => {
-    trackId = trackSel.value;
-    load();
-  });
-  sourceSel.addEventListener('change', () => {
-    source = sourceSel.value;
-    load();
-  });
+  onSelect(trackSel, (value) => (trackId = value), load);
+  onSelect(sourceSel, (value) => (source = value), load);
   await load();
 }

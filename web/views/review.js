@@ -4,7 +4,8 @@
 import { get, getAll, post, items } from '../api.js';
 import {
   h, mount, loading, failure, emptyState, errorNotice, pageHeader, panel, table, scoreBar, fmtTime,
-  fmtNumber, chips, statusBadge, STATUS_LABELS, busy, toast, field, clearFieldErrors, setFieldError,
+  fmtNumber, chips, statusBadge, STATUS_LABELS, busy, toast, field, clearFieldErrors, setFieldError, listBlock,
+  onSelect,
 } from '../ui.js';
 import { sentence } from '../errors.js';
 import * as refs from '../refs.js';
@@ -120,14 +121,8 @@ export async function renderQueue(ctx) {
       mount(results, failure(err, '审核队列', load));
     }
   };
-  statusSel.addEventListener('change', () => {
-    status = statusSel.value;
-    load();
-  });
-  trackSel.addEventListener('change', () => {
-    track = trackSel.value;
-    load();
-  });
+  onSelect(statusSel, (value) => (status = value), load);
+  onSelect(trackSel, (value) => (track = value), load);
   await load();
 }
 
@@ -212,31 +207,28 @@ function projectTable(p, maps) {
   );
 }
 
+// The list `tag` of class `cls` with each of `entries` drawn by `item`, or the muted note `empty` when there
+// are none.
+function listOr(tag, cls, entries, empty, item) {
+  if (!entries.length) return h('p', { class: 'muted' }, empty);
+  return h(tag, { class: cls }, entries.map(item));
+}
+
 function historyList(entries) {
-  if (!entries.length) return h('p', { class: 'muted' }, '暂无记录。');
-  return h(
-    'ol',
-    { class: 'timeline' },
-    entries.map((e) =>
-      h(
-        'li',
-        {},
-        h('p', { class: 'tl-head' }, h('strong', {}, ACTION_LABELS[e.action] || e.action), e.from ? ` ${STATUS_LABELS[e.from] || e.from} → ${STATUS_LABELS[e.to] || e.to}` : e.to ? ` → ${STATUS_LABELS[e.to] || e.to}` : ''),
-        h('p', { class: 'muted' }, `${fmtTime(e.at || e.created_at)} · ${pick(e, 'actor.name', 'actor_name') || ''}（${roleName(pick(e, 'actor.role', 'actor_role'))}）${e.version ? ` · 版本 ${e.version}` : ''}`),
-        e.comment ? h('blockquote', {}, e.comment) : null,
-      ),
+  return listOr('ol', 'timeline', entries, '暂无记录。', (e) =>
+    h(
+      'li',
+      {},
+      h('p', { class: 'tl-head' }, h('strong', {}, ACTION_LABELS[e.action] || e.action), e.from ? ` ${STATUS_LABELS[e.from] || e.from} → ${STATUS_LABELS[e.to] || e.to}` : e.to ? ` → ${STATUS_LABELS[e.to] || e.to}` : ''),
+      h('p', { class: 'muted' }, `${fmtTime(e.at || e.created_at)} · ${pick(e, 'actor.name', 'actor_name') || ''}（${roleName(pick(e, 'actor.role', 'actor_role'))}）${e.version ? ` · 版本 ${e.version}` : ''}`),
+      e.comment ? h('blockquote', {}, e.comment) : null,
     ),
   );
 }
 
 function commentList(comments) {
-  if (!comments.length) return h('p', { class: 'muted' }, '还没有评论。园区和高校也可以在此留言。');
-  return h(
-    'ul',
-    { class: 'comments' },
-    comments.map((c) =>
-      h('li', {}, h('p', { class: 'muted' }, `${pick(c, 'actor.name', 'author') || ''}（${roleName(pick(c, 'actor.role', 'role'))}）· ${fmtTime(c.at || c.created_at)}`), h('p', {}, c.body || c.comment || '')),
-    ),
+  return listOr('ul', 'comments', comments, '还没有评论。园区和高校也可以在此留言。', (c) =>
+    h('li', {}, h('p', { class: 'muted' }, `${pick(c, 'actor.name', 'author') || ''}（${roleName(pick(c, 'actor.role', 'role'))}）· ${fmtTime(c.at || c.created_at)}`), h('p', {}, c.body || c.comment || '')),
   );
 }
 
@@ -323,21 +315,12 @@ function explanationBlock(ex) {
       'div',
       { class: 'explain-grid' },
       teams.length
-        ? h(
-            'div',
-            { class: 'explain-block' },
-            h('h4', {}, '支撑团队与成果'),
+        ? listBlock('支撑团队与成果', 'plain', teams.slice(0, 5), (t) =>
             h(
-              'ul',
-              { class: 'plain' },
-              teams.slice(0, 5).map((t) =>
-                h(
-                  'li',
-                  {},
-                  h('strong', {}, teamText(t)),
-                  (pick(t, 'achievements') || []).length ? h('p', { class: 'muted small' }, `代表成果：${pick(t, 'achievements').slice(0, 3).join('；')}`) : null,
-                ),
-              ),
+              'li',
+              {},
+              h('strong', {}, teamText(t)),
+              (pick(t, 'achievements') || []).length ? h('p', { class: 'muted small' }, `代表成果：${pick(t, 'achievements').slice(0, 3).join('；')}`) : null,
             ),
           )
         : null,
