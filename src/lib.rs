@@ -1,6 +1,6 @@
 //! shuanggao: matchmaking between Jiangsu high-tech zones and universities (双高协同).
 //!
-//! The codemap and the invariants live in `README.md` (section "Architecture").
+//! The codemap, the invariants and the cross-cutting concerns live in `docs/architecture.md`.
 
 pub mod analysis;
 pub mod app;
