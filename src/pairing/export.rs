@@ -1,5 +1,8 @@
 //! Export of a batch for official documents: CSV (UTF-8 with a byte-order mark, so spreadsheet programs
 //! read the Chinese correctly) and XLSX, one row per pairing under Chinese headers.
+//!
+//! Text cells come partly from what zones and universities typed (names, platforms, funds), so every
+//! text cell that a spreadsheet could take for a formula is neutralised first ([`neutralise`]).
 
 use rust_xlsxwriter::{Format, Workbook};
 
@@ -91,7 +94,18 @@ fn row(p: &ProposedPairing, status: String) -> Row {
     }
 }
 
+/// A text cell as a spreadsheet shows it but never evaluates it: a cell beginning with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return gets a leading apostrophe (OWASP's rule against CSV injection).
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 fn csv_field(s: &str) -> String {
+    let s = &*neutralise(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -152,17 +166,22 @@ pub fn export_xlsx_with(
     for (i, p) in batch.pairings.iter().enumerate() {
         let r = row(p, status(p));
         let n = (i + 1) as u32;
-        ws.write_string(n, 0, &r.zone).map_err(err)?;
-        ws.write_string(n, 1, &r.university).map_err(err)?;
-        ws.write_string(n, 2, &r.track).map_err(err)?;
-        ws.write_string(n, 3, &r.talent).map_err(err)?;
-        ws.write_string(n, 4, &r.platform).map_err(err)?;
-        ws.write_string(n, 5, &r.fund).map_err(err)?;
+        let text = [
+            (0, &r.zone),
+            (1, &r.university),
+            (2, &r.track),
+            (3, &r.talent),
+            (4, &r.platform),
+            (5, &r.fund),
+            (8, &r.status),
+            (9, &r.note),
+        ];
+        for (c, cell) in text {
+            ws.write_string(n, c, &*neutralise(cell)).map_err(err)?;
+        }
         ws.write_number(n, 6, f64::from(r.projects)).map_err(err)?;
         ws.write_number_with_format(n, 7, r.score, &score)
             .map_err(err)?;
-        ws.write_string(n, 8, &r.status).map_err(err)?;
-        ws.write_string(n, 9, &r.note).map_err(err)?;
     }
     for (c, w) in [16.0, 16.0, 12.0, 28.0, 36.0, 28.0, 10.0, 8.0, 10.0, 60.0]
         .into_iter()
@@ -188,7 +207,8 @@ pub fn export_xlsx_with(
             .unwrap_or_default();
         ws.write_string(n, 0, &sev).map_err(err)?;
         ws.write_string(n, 1, &code).map_err(err)?;
-        ws.write_string(n, 2, &d.message).map_err(err)?;
+        ws.write_string(n, 2, &*neutralise(&d.message))
+            .map_err(err)?;
     }
     ws.set_column_width(2, 100.0).map_err(err)?;
     wb.save_to_buffer().map_err(err)

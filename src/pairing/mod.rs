@@ -49,7 +49,7 @@ pub use batch::{
 };
 pub use config::{PairingConfig, Triple};
 pub use diagnose::{Diagnostic, DiagnosticCode, Severity};
-pub use export::{export_csv, export_csv_with, export_xlsx, export_xlsx_with};
+pub use export::{export_csv, export_csv_with, export_xlsx, export_xlsx_with, neutralise};
 pub use instance::{Instance, InstancePair, Solution, random_instance, solve_instance};
 pub use scorer::{PairEvidence, PairScorer};
 

@@ -751,6 +751,86 @@ fn export_reads_back_as_csv_and_xlsx() {
     assert!(wb.worksheet_range("诊断").is_ok());
 }
 
+/// What a zone or university could type so that a spreadsheet runs it, one per way a formula starts.
+const HOSTILE: [&str; 6] = [
+    "=HYPERLINK(\"http://x\",\"点击\")",
+    "+1+1",
+    "-2+3",
+    "@SUM(1)",
+    "\t=1+1",
+    "\r=1+1",
+];
+
+#[test]
+fn exports_neutralise_cells_a_spreadsheet_would_run() {
+    use calamine::{Data, Reader, Xlsx};
+    use shuanggao::pairing::export_csv_with;
+    use shuanggao::pairing::export_xlsx_with;
+    let (data, scorer) = world(
+        2,
+        &[("ua", &[("ta1", 30, 0.9)]), ("ub", &[("tb1", 30, 0.7)])],
+        10,
+    );
+    let mut batch = proposal(&data, &scorer, &h2(), &PairingConfig::default())
+        .unwrap()
+        .batch;
+    batch.diagnostics.push(shuanggao::pairing::Diagnostic {
+        code: shuanggao::pairing::DiagnosticCode::NoCandidates,
+        severity: Severity::Info,
+        message: String::new(),
+        zone_ids: Vec::new(),
+        university_ids: Vec::new(),
+        track_ids: Vec::new(),
+    });
+    for (i, hostile) in HOSTILE.iter().enumerate() {
+        batch.diagnostics[0].message = (*hostile).to_owned();
+        let p = &mut batch.pairings[0];
+        p.zone_name = (*hostile).to_owned();
+        p.university_name = (*hostile).to_owned();
+        p.track_name = (*hostile).to_owned();
+        p.bundle.leading_talent.as_mut().unwrap().name = (*hostile).to_owned();
+        p.bundle
+            .innovation_platform
+            .university
+            .as_mut()
+            .unwrap()
+            .name = (*hostile).to_owned();
+        p.bundle.transformation_fund.as_mut().unwrap().name = (*hostile).to_owned();
+        p.explanation.summary = (*hostile).to_owned();
+        let status = |_: &shuanggao::pairing::ProposedPairing| (*hostile).to_owned();
+        let text_columns = [0, 1, 2, 3, 4, 5, 8, 9];
+
+        // CSV: read the first row's cells back (quoted cells may hold commas and line breaks).
+        let csv = String::from_utf8(export_csv_with(&batch, &status)).unwrap();
+        let mut reader = crate::support::parse_csv(csv.strip_prefix('\u{feff}').unwrap());
+        let row = reader.remove(1);
+        for c in text_columns {
+            assert!(
+                row[c].starts_with(&format!("'{hostile}")),
+                "csv column {c}, hostile value {i}: {:?}",
+                row[c]
+            );
+        }
+
+        let bytes = export_xlsx_with(&batch, &status).unwrap();
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range("双高协同配对").unwrap();
+        let row: Vec<&Data> = range.rows().nth(1).unwrap().iter().collect();
+        for c in text_columns {
+            let Data::String(cell) = row[c] else {
+                panic!("xlsx column {c} is {:?}", row[c]);
+            };
+            assert!(
+                cell.starts_with(&format!("'{hostile}")),
+                "xlsx column {c}, hostile value {i}: {cell:?}"
+            );
+        }
+        let range = wb.worksheet_range("诊断").unwrap();
+        let message = range.rows().nth(1).unwrap()[2].to_string();
+        assert!(message.starts_with(&format!("'{hostile}")), "{message:?}");
+    }
+}
+
 // ---------- the CLI ----------
 
 fn write_jsonl<T: serde::Serialize>(dir: &std::path::Path, name: &str, rows: &[T]) {

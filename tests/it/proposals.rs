@@ -18,7 +18,7 @@ use shuanggao::http::{self, HttpConfig};
 use shuanggao::store::Store;
 use tokio::sync::oneshot;
 
-use crate::support::{self, Reply, TestApp, seeded_store, spawn_app};
+use crate::support::{self, Reply, TestApp, parse_csv, seeded_store, spawn_app};
 
 /// Asks the department to re-solve a finished batch.
 async fn revise(app: &TestApp, job_id: &str) -> Reply {
@@ -512,38 +512,6 @@ async fn revise_keeps_approved_pairings_and_never_reproposes_rejected_ones() {
     for p in of_third.body["items"].as_array().unwrap() {
         assert_ne!(triple(p), triple(rejected));
     }
-}
-
-/// A minimal RFC 4180 reader (quoted fields, doubled quotes, CRLF).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    rows
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
