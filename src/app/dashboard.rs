@@ -148,34 +148,25 @@ struct Contribution<'a> {
 
 fn contribution(record: &PairingRecord) -> Contribution<'_> {
     let b = &record.bundle.bundle;
-    let named = |name: &str| Some(name.to_owned()).filter(|n| !n.is_empty());
+    // A component is known by its owner and its name; an unnamed one counts as absent.
+    let keyed = |owner: &str, name: &str| (!name.is_empty()).then(|| format!("{owner}\u{1}{name}"));
     let uni = record.university_id.as_str();
     let zone = record.zone_id.as_str();
-    let university_platform = b
-        .innovation_platform
+    let platforms = &b.innovation_platform;
+    let university_platform = platforms
         .university
         .as_ref()
-        .and_then(|p| named(&p.name))
-        .map(|name| format!("{uni}\u{1}{name}"));
-    let zone_platform = b
-        .innovation_platform
-        .zone
-        .as_ref()
-        .and_then(|p| named(&p.name))
-        .map(|name| format!("{zone}\u{1}{name}"));
+        .and_then(|p| keyed(uni, &p.name));
+    let zone_platform = platforms.zone.as_ref().and_then(|p| keyed(zone, &p.name));
     let talent = b.leading_talent.as_ref().and_then(|t| {
-        named(&t.name).map(|name| {
-            (
-                format!("{uni}\u{1}{}\u{1}{name}", t.team_id.as_str()),
-                !t.honors.is_empty(),
-            )
-        })
+        let owner = format!("{uni}\u{1}{}", t.team_id.as_str());
+        keyed(&owner, &t.name).map(|key| (key, !t.honors.is_empty()))
     });
     let fund = b.transformation_fund.as_ref().and_then(|f| {
         let size = Some(f.size_wan_yuan)
             .filter(|x| x.is_finite() && *x >= 0.0)
             .unwrap_or(0.0);
-        named(&f.name).map(|name| (format!("{zone}\u{1}{name}"), size))
+        keyed(zone, &f.name).map(|key| (key, size))
     });
     let projects = b.benchmark_projects.len() as u32;
     let target = b

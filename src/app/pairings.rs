@@ -125,29 +125,6 @@ impl App {
         .await
     }
 
-    /// Revises a pairing whose changes were requested (department): new bundle and quality, back to
-    /// `proposed`.
-    pub async fn revise(
-        &self,
-        who: &Principal,
-        id: &str,
-        bundle: crate::pairing::BundleRecord,
-        quality: f64,
-        comment: String,
-        version: i64,
-    ) -> Result<ReviewOutcome> {
-        let id = id.to_owned();
-        self.review_step(
-            who,
-            "revise pairings",
-            &comment.clone(),
-            move |store, actor| {
-                store.revise_pairing(&id, actor, &bundle, quality, &comment, version)
-            },
-        )
-        .await
-    }
-
     /// A page of what the store keeps about a pairing the caller may see.
     async fn pairing_list<T: Clone + Send + 'static>(
         &self,
