@@ -222,6 +222,22 @@ pub struct Proposal {
     pub instance: Instance,
 }
 
+/// A person who leads pairings: a team leader's name within their university.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TalentKey {
+    pub university_id: UniversityId,
+    pub name: String,
+}
+
+/// What earlier review decisions fix for a new batch: the approved pairings of the batch's tracks (kept
+/// as they are, counted toward every quota, never proposed again as new) and the talents already
+/// leading approved pairings outside the batch (each counts toward `talent_max`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Carried {
+    pub approved: Vec<Triple>,
+    pub talents: Vec<TalentKey>,
+}
+
 /// Proposes the best batch of pairings for the given tracks under `config`.
 ///
 /// Calls `progress` as it goes; runs synchronously (the service runs it off the async runtime).
@@ -232,7 +248,42 @@ pub fn propose(
     config: &PairingConfig,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Proposal, PairingError> {
-    run(data, scorer, track_ids, config, &[], &[], progress)
+    propose_with(
+        data,
+        scorer,
+        track_ids,
+        config,
+        &Carried::default(),
+        progress,
+    )
+}
+
+/// [`propose`] on top of earlier decisions: `carried.approved` pairings are kept (status `approved`),
+/// `carried.talents` are already taken.
+pub fn propose_with(
+    data: &Dataset,
+    scorer: &dyn PairScorer,
+    track_ids: &[TrackId],
+    config: &PairingConfig,
+    carried: &Carried,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Proposal, PairingError> {
+    let mut config = config.clone();
+    for t in &carried.approved {
+        if !config.forced.contains(t) {
+            config.forced.push(t.clone());
+        }
+    }
+    config.forbidden.retain(|t| !carried.approved.contains(t));
+    run(
+        data,
+        scorer,
+        track_ids,
+        &config,
+        &carried.approved,
+        &[],
+        progress,
+    )
 }
 
 /// Re-solves a batch after review: `approved` pairings are kept (forced), `rejected` ones are never
@@ -246,6 +297,34 @@ pub fn revise(
     rejected: &[Triple],
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Proposal, PairingError> {
+    revise_with(
+        data,
+        scorer,
+        previous,
+        approved,
+        rejected,
+        &Carried::default(),
+        progress,
+    )
+}
+
+/// [`revise`] on top of earlier decisions outside the previous batch (see [`propose_with`]).
+pub fn revise_with(
+    data: &Dataset,
+    scorer: &dyn PairScorer,
+    previous: &Batch,
+    approved: &[Triple],
+    rejected: &[Triple],
+    carried: &Carried,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Proposal, PairingError> {
+    let mut approved = approved.to_vec();
+    for t in &carried.approved {
+        if !approved.contains(t) && !rejected.contains(t) {
+            approved.push(t.clone());
+        }
+    }
+    let approved = approved.as_slice();
     if let Some(t) = approved.iter().find(|t| rejected.contains(t)) {
         return Err(PairingError::ConflictingTriple(t.clone()));
     }

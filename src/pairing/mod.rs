@@ -44,8 +44,9 @@ pub mod scorer;
 pub mod synthetic;
 
 pub use batch::{
-    Batch, BenchmarkProject, BundleRecord, LeadingTalent, Optimality, PairingRationale, Progress,
-    Proposal, ProposalStatus, ProposedPairing, Stage, propose, revise,
+    Batch, BenchmarkProject, BundleRecord, Carried, LeadingTalent, Optimality, PairingRationale,
+    Progress, Proposal, ProposalStatus, ProposedPairing, Stage, TalentKey, propose, propose_with,
+    revise, revise_with,
 };
 pub use config::{PairingConfig, Triple};
 pub use diagnose::{Diagnostic, DiagnosticCode, Severity};
