@@ -88,19 +88,34 @@ pub enum ZoneLevel {
 }
 
 /// A research or innovation platform (key lab, engineering centre, ...).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+///
+/// A zone's platform may be tied to tracks and to universities (a joint centre with one university);
+/// a team's platform is its own and names neither.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Platform {
     pub name: String,
     pub kind: String,
+    /// Tracks the platform serves; empty: not tied to a track.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub track_ids: Vec<TrackId>,
+    /// Universities the platform is run with; empty: open to every university.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub university_ids: Vec<UniversityId>,
 }
 
 /// A transformation fund a zone can put into a pairing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fund {
     pub name: String,
     pub size_wan_yuan: f64,
+    /// Tracks the fund invests in; empty: the zone's general fund for every track.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub track_ids: Vec<TrackId>,
+    /// Universities the fund is set up with; empty: open to every university.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub university_ids: Vec<UniversityId>,
 }
 
 /// A high-tech zone (高新区) in the programme.

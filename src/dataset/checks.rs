@@ -5,7 +5,7 @@ use super::{
     DEMANDS_FILE, FieldProblem, MIN_YEAR, Record, Refs, TEAMS_FILE, TRACKS_FILE, UNIVERSITIES_FILE,
     ZONES_FILE, max_year, parse_date,
 };
-use crate::domain::{Demand, Team, Track, TrackId, University, Zone};
+use crate::domain::{Demand, Team, Track, TrackId, University, UniversityId, Zone};
 
 /// Collects the problems of one record.
 struct Checker<'a> {
@@ -60,6 +60,28 @@ impl<'a> Checker<'a> {
         for (i, platform) in platforms.iter().enumerate() {
             self.text(&format!("platforms[{i}].name"), &platform.name);
             self.text(&format!("platforms[{i}].kind"), &platform.kind);
+            let at = format!("platforms[{i}]");
+            self.ties(&at, &platform.track_ids, &platform.university_ids);
+        }
+    }
+
+    /// The tracks and universities a zone's platform or fund is tied to exist.
+    fn ties(&mut self, field: &str, track_ids: &[TrackId], university_ids: &[UniversityId]) {
+        self.track_refs(&format!("{field}.track_ids"), track_ids);
+        for (i, id) in university_ids.iter().enumerate() {
+            self.university_ref(&format!("{field}.university_ids[{i}]"), id.as_str());
+        }
+    }
+
+    /// A team's platform is the team's own: it names no tracks or universities.
+    fn untied(&mut self, platforms: &[crate::domain::Platform]) {
+        for (i, platform) in platforms.iter().enumerate() {
+            if !platform.track_ids.is_empty() || !platform.university_ids.is_empty() {
+                self.push(
+                    format!("platforms[{i}]"),
+                    "only a zone's platforms name track_ids or university_ids",
+                );
+            }
         }
     }
 
@@ -123,6 +145,11 @@ impl Record for Zone {
         for (i, fund) in self.funds.iter().enumerate() {
             c.text(&format!("funds[{i}].name"), &fund.name);
             c.not_negative(&format!("funds[{i}].size_wan_yuan"), fund.size_wan_yuan);
+            c.ties(
+                &format!("funds[{i}]"),
+                &fund.track_ids,
+                &fund.university_ids,
+            );
         }
         c.done()
     }
@@ -167,6 +194,7 @@ impl Record for Team {
         c.texts("keywords", &self.keywords);
         c.track_refs("track_ids", &self.track_ids);
         c.platforms(&self.platforms);
+        c.untied(&self.platforms);
         let max_year = max_year();
         let mut has_text = !self.description.trim().is_empty();
         for (i, achievement) in self.achievements.iter().enumerate() {

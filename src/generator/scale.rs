@@ -97,9 +97,10 @@ pub fn extra_zones(
             let mut platforms = vec![Platform {
                 name: format!("{name}{lead}公共技术服务平台"),
                 kind: "shared_facility".to_owned(),
+                ..Default::default()
             }];
             if chance(&mut rng, 0.6) {
-                platforms.push(Platform { name: format!("{name}概念验证中心"), kind: "pilot_platform".to_owned() });
+                platforms.push(Platform { name: format!("{name}概念验证中心"), kind: "pilot_platform".to_owned(), ..Platform::default() });
             }
             let level = if round == 0 && chance(&mut rng, 0.6) { ZoneLevel::National } else { ZoneLevel::Provincial };
             Zone {
@@ -114,6 +115,7 @@ pub fn extra_zones(
                 funds: vec![Fund {
                     name: format!("{name}科技成果转化基金"),
                     size_wan_yuan: f64::from(between(&mut rng, 5, 50) * 1000),
+                    ..Default::default()
                 }],
             }
         })

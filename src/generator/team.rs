@@ -184,6 +184,7 @@ fn platforms(rng: &mut Rng, topic: &Topic, university: &University) -> Vec<Platf
             Platform {
                 name,
                 kind: platform.kind.clone(),
+                ..Default::default()
             }
         })
         .collect()

@@ -440,11 +440,64 @@ pub(crate) fn top_up(c: &mut Candidates, selected: &[usize], data: &Dataset, cfg
 pub struct Bundle {
     pub industrial_direction: IndustrialDirection,
     pub innovation_platform: InnovationPlatform,
+    /// `null` when no leader of the pairing's teams is free to lead it (then listed in `to_build`).
     pub leading_talent: Option<LeadingTalent>,
+    /// `null` when the zone has no fund for this university and track (then listed in `to_build`).
     pub transformation_fund: Option<Fund>,
     pub benchmark_projects: Vec<BenchmarkProject>,
     /// Set when the pairing has fewer benchmark projects than the target.
     pub shortfall: Option<Shortfall>,
+    /// 达标 with `benchmark_target` projects or more, else 培育.
+    #[serde(default)]
+    pub grade: Grade,
+    /// Components with nothing fitting yet, to be built by the pair (待共建).
+    #[serde(default)]
+    pub to_build: Vec<Component>,
+}
+
+/// How far a pairing meets the programme's bar of ten joint projects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// 达标: at least `benchmark_target` benchmark projects.
+    Qualified,
+    /// 培育: from `min_projects` up to `benchmark_target − 1` projects.
+    #[default]
+    Incubating,
+}
+
+impl Grade {
+    /// The grade's Chinese label (达标 / 培育).
+    pub fn label(self) -> &'static str {
+        match self {
+            Grade::Qualified => "达标",
+            Grade::Incubating => "培育",
+        }
+    }
+}
+
+/// A component of the five-in-one bundle that can be missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Component {
+    /// The university-side platform.
+    UniversityPlatform,
+    /// The zone platform to co-build with.
+    ZonePlatform,
+    LeadingTalent,
+    TransformationFund,
+}
+
+impl Component {
+    /// The component's Chinese name, as the console and the export show it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Component::UniversityPlatform => "高校平台",
+            Component::ZonePlatform => "园区共建平台",
+            Component::LeadingTalent => "领军人才",
+            Component::TransformationFund => "成果转化基金",
+        }
+    }
 }
 
 /// The track, tied to the zone's featured industries.
@@ -655,6 +708,24 @@ pub(crate) fn make_bundle(
         zone_demands: g.demands.len() as u32,
         fitting_demands: cand.fitting_demands,
     });
+    let grade = if n >= cfg.benchmark_target {
+        Grade::Qualified
+    } else {
+        Grade::Incubating
+    };
+    let mut to_build = Vec::new();
+    if innovation_platform.university.is_none() {
+        to_build.push(Component::UniversityPlatform);
+    }
+    if innovation_platform.zone.is_none() {
+        to_build.push(Component::ZonePlatform);
+    }
+    if leading_talent.is_none() {
+        to_build.push(Component::LeadingTalent);
+    }
+    if transformation_fund.is_none() {
+        to_build.push(Component::TransformationFund);
+    }
     Bundle {
         industrial_direction,
         innovation_platform,
@@ -662,6 +733,8 @@ pub(crate) fn make_bundle(
         transformation_fund,
         benchmark_projects,
         shortfall,
+        grade,
+        to_build,
     }
 }
 

@@ -74,6 +74,10 @@ impl fmt::Display for Triple {
     }
 }
 
+/// The default `min_project_score`: the level calibrated on the shipped dataset's planted judgements
+/// (`shuanggao calibrate`; the README gives the share of pairs above it that are relevant).
+pub const DEFAULT_MIN_PROJECT_SCORE: f64 = 0.2;
+
 /// Constraints and knobs of one proposal. Every field has a default, so `{}` is a valid config; unknown
 /// fields are rejected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -99,6 +103,15 @@ pub struct PairingConfig {
     pub teams_per_demand: usize,
     /// Keep only this many best candidate universities per (zone, track); 0 keeps all.
     pub candidates_per_group: usize,
+    /// A zone enters a track only where the track, its parent cluster or one of its child chains is
+    /// among the zone's declared directions (`track_ids`); false lets any zone with demands in a track in.
+    pub declared_tracks_only: bool,
+    /// No pairing is proposed with fewer benchmark projects than this.
+    pub min_projects: u32,
+    /// A (demand, team) fit counts as a benchmark project only from this score on.
+    pub min_project_score: f64,
+    /// A person leads at most this many active pairings (approved ones of earlier batches included).
+    pub talent_max: u32,
 }
 
 impl Default for PairingConfig {
@@ -114,6 +127,10 @@ impl Default for PairingConfig {
             require_full_bundle: false,
             teams_per_demand: 30,
             candidates_per_group: 40,
+            declared_tracks_only: true,
+            min_projects: 3,
+            min_project_score: DEFAULT_MIN_PROJECT_SCORE,
+            talent_max: 1,
         }
     }
 }
@@ -141,6 +158,18 @@ impl PairingConfig {
         }
         if self.benchmark_target == 0 {
             return bad("benchmark_target must be at least 1".into());
+        }
+        if self.min_projects == 0 {
+            return bad("min_projects must be at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.min_project_score) {
+            return bad(format!(
+                "min_project_score must lie in [0, 1], got {}",
+                self.min_project_score
+            ));
+        }
+        if self.talent_max == 0 {
+            return bad("talent_max must be at least 1".into());
         }
         if self.teams_per_demand == 0 {
             return bad("teams_per_demand must be at least 1".into());

@@ -48,7 +48,8 @@ pub use batch::{
     Progress, Proposal, ProposalStatus, ProposedPairing, Stage, TalentKey, propose, propose_with,
     revise, revise_with,
 };
-pub use config::{PairingConfig, Triple};
+pub use bundle::{Bundle, Component, Grade};
+pub use config::{DEFAULT_MIN_PROJECT_SCORE, PairingConfig, Triple};
 pub use diagnose::{Diagnostic, DiagnosticCode, Severity};
 pub use export::{export_csv, export_csv_with, export_xlsx, export_xlsx_with, neutralise};
 pub use instance::{Instance, InstancePair, Solution, random_instance, solve_instance};

@@ -144,10 +144,12 @@ pub fn synthetic(spec: &SyntheticSpec) -> (Dataset, SyntheticScorer) {
                 platforms: vec![Platform {
                     name: format!("第{i:03}高新区赛道{:02}中试平台", ts[0]),
                     kind: "pilot_platform".into(),
+                    ..Default::default()
                 }],
                 funds: vec![Fund {
                     name: format!("第{i:03}高新区成果转化基金"),
                     size_wan_yuan: f64::from(rng.gen_range(1..=50u32)) * 1000.0,
+                    ..Default::default()
                 }],
             }
         })
@@ -203,6 +205,7 @@ pub fn synthetic(spec: &SyntheticSpec) -> (Dataset, SyntheticScorer) {
                     vec![Platform {
                         name: format!("赛道{t:02}重点实验室{i}"),
                         kind: "key_lab".into(),
+                        ..Default::default()
                     }]
                 } else {
                     vec![]

@@ -298,6 +298,8 @@ mod testkit {
                 transformation_fund: None,
                 benchmark_projects: Vec::new(),
                 shortfall: None,
+                grade: Default::default(),
+                to_build: Vec::new(),
             },
             explanation: PairingRationale {
                 summary: summary.into(),

@@ -42,6 +42,7 @@ const STEPS: [Step; 6] = [
         t.platforms.push(Platform {
             name: format!("{}工程研究中心", d.title),
             kind: "engineering_center".into(),
+            ..Default::default()
         })
     }),
     ("honour", |t, _, _| {

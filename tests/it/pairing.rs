@@ -222,10 +222,12 @@ fn zone(id: &str, name: &str) -> Zone {
         platforms: vec![Platform {
             name: format!("{name}氢能中试平台"),
             kind: "pilot_platform".into(),
+            ..Default::default()
         }],
         funds: vec![Fund {
             name: format!("{name}转化基金"),
             size_wan_yuan: 10000.0,
+            ..Default::default()
         }],
     }
 }
@@ -258,6 +260,7 @@ fn team(id: &str, univ: &str, capacity: u32) -> Team {
         platforms: vec![Platform {
             name: format!("氢能重点实验室{id}"),
             kind: "key_lab".into(),
+            ..Default::default()
         }],
         achievements: vec![Achievement {
             kind: AchievementKind::Patent,
