@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the pairing optimiser against an external MILP solver (PuLP with CBC, scripts/check_instance.py):
 # bare random instances, synthetic datasets under loose and tight constraints, and the shipped dataset
-# (all future-industry tracks) once it has teams and demands. Exits non-zero on the first failure.
+# (all future-industry tracks) once it has teams and demands, whose batch must also follow the
+# programme's rules (scripts/check_batch_rules.py). Exits non-zero on the first failure.
 #
 # Usage: scripts/check_pairing.sh [path/to/shuanggao]   (default: target/release/shuanggao)
 set -euo pipefail
@@ -39,6 +40,7 @@ print(','.join(r['id'] for r in rows if r['kind'] == 'future'))")
   "$BIN" propose --data datasets/jiangsu --tracks "$tracks" --out "$tmp/jiangsu/BATCH.json" \
     --instance "$tmp/jiangsu/INSTANCE.json"
   check "$tmp/jiangsu"
+  python3 scripts/check_batch_rules.py "$tmp/jiangsu/BATCH.json" datasets/jiangsu
 else
   echo "skip: datasets/jiangsu has no teams.jsonl/demands.jsonl yet"
 fi

@@ -180,13 +180,16 @@ fn job_error(text: &str) -> JobError {
 
 /// The request field a config error is about: `invalid_config` messages start with the field's name.
 fn config_field(err: &PairingError) -> String {
-    const FIELDS: [&str; 6] = [
+    const FIELDS: [&str; 9] = [
         "zone_track_min",
         "zone_track_max",
         "university_max",
         "min_quality",
         "benchmark_target",
         "teams_per_demand",
+        "min_projects",
+        "min_project_score",
+        "talent_max",
     ];
     match err {
         PairingError::ConflictingTriple(_) => "config.forbidden".to_owned(),

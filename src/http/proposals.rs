@@ -49,6 +49,15 @@ pub struct ProposalConfig {
     pub benchmark_target: Option<u32>,
     /// Leave out candidates with fewer than `benchmark_target` projects (default false).
     pub require_full_bundle: Option<bool>,
+    /// Pair a zone only in tracks among its declared directions (default true).
+    pub declared_tracks_only: Option<bool>,
+    /// No pairing is proposed with fewer benchmark projects (default 3).
+    pub min_projects: Option<u32>,
+    /// A demand–team fit counts as a benchmark project from this score on (default 0.2, calibrated on
+    /// the planted judgements).
+    pub min_project_score: Option<f64>,
+    /// Active pairings one person leads at most (default 1).
+    pub talent_max: Option<u32>,
 }
 
 impl From<ProposalConfig> for PairingConfig {
@@ -63,6 +72,10 @@ impl From<ProposalConfig> for PairingConfig {
             forbidden: c.forbidden,
             benchmark_target: c.benchmark_target.unwrap_or(d.benchmark_target),
             require_full_bundle: c.require_full_bundle.unwrap_or(d.require_full_bundle),
+            declared_tracks_only: c.declared_tracks_only.unwrap_or(d.declared_tracks_only),
+            min_projects: c.min_projects.unwrap_or(d.min_projects),
+            min_project_score: c.min_project_score.unwrap_or(d.min_project_score),
+            talent_max: c.talent_max.unwrap_or(d.talent_max),
             ..d
         }
     }

@@ -12,6 +12,7 @@ use super::config::{PairingConfig, Triple};
 use super::diagnose::{self, Diagnostic, Ineligible};
 use super::instance::{Instance, InstancePair, solve_instance};
 use super::scorer::PairScorer;
+use super::talent;
 use crate::domain::{Dataset, TeamId, TrackId, UniversityId, ZoneId};
 
 pub use super::bundle::{BenchmarkProject, LeadingTalent};
@@ -275,15 +276,12 @@ pub fn propose_with(
         }
     }
     config.forbidden.retain(|t| !carried.approved.contains(t));
-    run(
-        data,
-        scorer,
-        track_ids,
-        &config,
-        &carried.approved,
-        &[],
-        progress,
-    )
+    let decisions = Decisions {
+        approved: &carried.approved,
+        rejected: &[],
+        talents: &carried.talents,
+    };
+    run(data, scorer, track_ids, &config, &decisions, progress)
 }
 
 /// Re-solves a batch after review: `approved` pairings are kept (forced), `rejected` ones are never
@@ -346,15 +344,27 @@ pub fn revise_with(
     let mut config = previous.config.clone();
     config.forced = merge(&config.forced, approved, rejected);
     config.forbidden = merge(&config.forbidden, rejected, approved);
+    let decisions = Decisions {
+        approved: &all_approved,
+        rejected: &all_rejected,
+        talents: &carried.talents,
+    };
     run(
         data,
         scorer,
         &previous.track_ids,
         &config,
-        &all_approved,
-        &all_rejected,
+        &decisions,
         progress,
     )
+}
+
+/// Review decisions a run builds on.
+struct Decisions<'a> {
+    approved: &'a [Triple],
+    rejected: &'a [Triple],
+    /// People already leading approved pairings outside the batch.
+    talents: &'a [TalentKey],
 }
 
 fn run(
@@ -362,10 +372,10 @@ fn run(
     scorer: &dyn PairScorer,
     track_ids: &[TrackId],
     config: &PairingConfig,
-    approved: &[Triple],
-    rejected: &[Triple],
+    decisions: &Decisions<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Proposal, PairingError> {
+    let (approved, rejected) = (decisions.approved, decisions.rejected);
     let start = Instant::now();
     config.validate()?;
     if track_ids.is_empty() {
@@ -412,8 +422,9 @@ fn run(
                 None
             } else if forbidden_set.contains(t) {
                 Some(Ineligible::Forbidden)
-            } else if config.require_full_bundle
-                && (c.projects.len() as u32) < config.benchmark_target
+            } else if (c.projects.len() as u32) < config.min_projects
+                || (config.require_full_bundle
+                    && (c.projects.len() as u32) < config.benchmark_target)
             {
                 Some(Ineligible::TooFewProjects)
             } else if config.min_quality.is_some_and(|m| c.quality < m) {
@@ -456,6 +467,12 @@ fn run(
         .iter()
         .map(|&i| instance.pairs[i].quality)
         .sum();
+    let mut taken: HashMap<TalentKey, u32> = HashMap::new();
+    for t in decisions.talents {
+        *taken.entry(t.clone()).or_default() += 1;
+    }
+    let talents =
+        talent::assign_talents(data, &cands, &solution.selected, &taken, config.talent_max);
     let t_solve = start.elapsed();
     progress(Progress::new(Stage::Solving, 1, 1));
 
@@ -496,6 +513,7 @@ fn run(
         ineligible: &ineligible,
         per_university: &per_university,
         forced: &forced_set,
+        approved,
         triples: &triples,
     };
     let total = order.len() as u64;
@@ -518,7 +536,7 @@ fn run(
                 ProposalStatus::Proposed
             },
             forced: forced_set.contains(t),
-            bundle: bundle::make_bundle(&lk, &cands, i, config),
+            bundle: bundle::make_bundle(&lk, &cands, i, config, talents.get(&i).copied()),
             explanation: ctx.explain(i),
         });
         if n % 64 == 0 {
@@ -566,6 +584,7 @@ struct ExplainCtx<'a> {
     ineligible: &'a [Option<Ineligible>],
     per_university: &'a HashMap<usize, u32>,
     forced: &'a HashSet<&'a Triple>,
+    approved: &'a [Triple],
     triples: &'a [Triple],
 }
 
@@ -662,7 +681,9 @@ impl ExplainCtx<'_> {
             let top: Vec<&str> = terms.iter().take(3).map(|t| t.term.as_str()).collect();
             summary.push_str(&format!("；共同关键词：{}", top.join("、")));
         }
-        if self.forced.contains(&self.triples[i]) {
+        if self.approved.contains(&self.triples[i]) {
+            summary.push_str("；此前已批准");
+        } else if self.forced.contains(&self.triples[i]) {
             summary.push_str("；由主管部门指定");
         }
         summary.push('。');
@@ -697,30 +718,32 @@ impl ExplainCtx<'_> {
         let me = &data.universities[cand.university].name;
         let other = &data.universities[r.university].name;
         let n = cand.projects.len() as u32;
-        let reason = if self.forced.contains(&self.triples[i]) {
-            format!("{me} was set by the department")
+        let reason = if self.approved.contains(&self.triples[i]) {
+            format!("{me}的配对此前已批准，保持不变")
+        } else if self.forced.contains(&self.triples[i]) {
+            format!("{me}由主管部门指定")
         } else if r.quality <= cand.quality {
             let why = if n > rn {
-                format!("more benchmark projects ({n} vs {rn})")
+                format!("标杆项目更多（{n}项对{rn}项）")
             } else if mean > rmean {
-                format!("better-fitting teams (mean score {mean:.3} vs {rmean:.3})")
+                format!("团队匹配度更高（平均{mean:.3}对{rmean:.3}）")
             } else {
-                "an equal or higher quality".to_owned()
+                "综合得分不低于对方".to_owned()
             };
             format!(
-                "{me} reaches quality {:.3} against {:.3} for {other}: {why}",
+                "{me}综合得分{:.3}，高于{other}的{:.3}：{why}",
                 cand.quality, r.quality
             )
         } else if self.per_university.get(&r.university).copied().unwrap_or(0)
             >= self.config.university_max
         {
             format!(
-                "{other} scores higher ({:.3}) but already takes part in {} pairings (university_max), where it adds more to the batch",
+                "{other}得分更高（{:.3}），但已参与{}个配对（每校上限），在其他配对中对全局贡献更大",
                 r.quality, self.config.university_max
             )
         } else {
             format!(
-                "{other} scores higher ({:.3}) but the constraints leave it out of the optimum",
+                "{other}得分更高（{:.3}），但在各项约束下未进入全局最优方案",
                 r.quality
             )
         };

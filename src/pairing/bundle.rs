@@ -7,6 +7,7 @@
 //! candidate (see the module docs of `pairing` for how capacity is shared), at most `benchmark_target`
 //! of them. The other four elements are picked only for the pairings a batch selects.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 
@@ -19,7 +20,7 @@ use super::config::{PairingConfig, Triple};
 use super::instance::round_quality;
 use super::scorer::PairScorer;
 use crate::analysis::char_bigrams;
-use crate::domain::{Dataset, DemandId, Fund, Platform, TeamId, TrackId};
+use crate::domain::{Dataset, DemandId, Fund, Platform, TeamId, TrackId, UniversityId};
 
 /// Id → position maps over a dataset.
 pub(crate) struct Lookup<'a> {
@@ -119,6 +120,34 @@ pub(crate) struct Candidates {
     pub fits: Vec<Fit>,
     /// Groups of the selected tracks that no university's teams fit at all.
     pub empty_groups: Vec<usize>,
+    /// (zone, selected track, demands) where the zone has demands in a track outside its declared
+    /// directions: listed, never turned into a pairing.
+    pub outside: Vec<(usize, usize, u32)>,
+}
+
+/// The ids of a track, its parent cluster and its child chains: what a direction or a component tied
+/// to any of them serves.
+pub(crate) fn related_tracks(data: &Dataset, track: usize) -> HashSet<&str> {
+    let t = &data.tracks[track];
+    let mut ids: HashSet<&str> = HashSet::from([t.id.as_str()]);
+    if let Some(p) = &t.parent {
+        ids.insert(p.as_str());
+    }
+    for c in &data.tracks {
+        if c.parent.as_ref() == Some(&t.id) {
+            ids.insert(c.id.as_str());
+        }
+    }
+    ids
+}
+
+/// Whether a zone declares the track (or its parent cluster or a child chain) among its directions.
+pub(crate) fn zone_declares(data: &Dataset, zone: usize, track: usize) -> bool {
+    let related = related_tracks(data, track);
+    data.zones[zone]
+        .track_ids
+        .iter()
+        .any(|t| related.contains(t.as_str()))
 }
 
 /// Quality of a list of project scores: the sum of the best `target` scores divided by `target`.
@@ -145,11 +174,14 @@ pub(crate) fn build_candidates(
 ) -> Candidates {
     let data = lk.data;
     let selected: HashSet<usize> = tracks.iter().copied().collect();
-    // Groups: (zone, selected track) with demands, plus the forced triples' groups.
+    // Groups: (zone, selected track) with demands where the zone declares the track, plus the forced
+    // triples' groups; demands outside the zone's directions are only counted.
     let mut group_map: BTreeMap<(usize, usize), Vec<u32>> = BTreeMap::new();
     for &(z, _, t) in forced {
         group_map.entry((z, t)).or_default();
     }
+    let mut outside: BTreeMap<(usize, usize), u32> = BTreeMap::new();
+    let mut declares: HashMap<(usize, usize), bool> = HashMap::new();
     for (di, d) in data.demands.iter().enumerate() {
         let Some(&z) = lk.zone.get(d.zone_id.as_str()) else {
             continue;
@@ -163,10 +195,18 @@ pub(crate) fn build_candidates(
                 continue;
             }
             seen_tracks.push(t);
-            if selected.contains(&t) {
-                group_map.entry((z, t)).or_default().push(di as u32);
-            } else if let Some(v) = group_map.get_mut(&(z, t)) {
+            if let Some(v) = group_map.get_mut(&(z, t)) {
                 v.push(di as u32);
+            } else if selected.contains(&t) {
+                let declared = !cfg.declared_tracks_only
+                    || *declares
+                        .entry((z, t))
+                        .or_insert_with(|| zone_declares(data, z, t));
+                if declared {
+                    group_map.entry((z, t)).or_default().push(di as u32);
+                } else {
+                    *outside.entry((z, t)).or_default() += 1;
+                }
             }
         }
     }
@@ -201,7 +241,7 @@ pub(crate) fn build_candidates(
         .map(|list| {
             let mut v: Vec<(u32, f32)> = list
                 .into_iter()
-                .filter(|(_, s)| s.is_finite())
+                .filter(|(_, s)| s.is_finite() && f64::from(*s) >= cfg.min_project_score)
                 .filter_map(|(tid, s)| {
                     lk.team
                         .get(tid.as_str())
@@ -225,6 +265,7 @@ pub(crate) fn build_candidates(
     let forced_set: HashSet<(usize, usize, usize)> = forced.iter().copied().collect();
     let mut out = Candidates {
         groups,
+        outside: outside.into_iter().map(|((z, t), n)| (z, t, n)).collect(),
         ..Candidates::default()
     };
     let ng = out.groups.len() as u64;
@@ -604,12 +645,51 @@ pub(crate) fn team_ranking(cand: &Candidate) -> Vec<(u32, f64, u32)> {
     v
 }
 
-/// Picks the four other elements of the bundle for a candidate.
+/// What ties a zone's platform or fund to tracks and universities.
+struct ComponentTies<'a> {
+    name: &'a str,
+    track_ids: &'a [TrackId],
+    university_ids: &'a [UniversityId],
+    /// Whether a component tied to no track serves every track (a zone's general fund).
+    general_without_tracks: bool,
+}
+
+/// How well a zone component fits a pairing, or `None` when it must not be used: it is run with other
+/// universities only, it serves other tracks only, or (tied to no track and not general) its name names
+/// neither the track nor one of its keywords. Higher is better: tied to this university, then tied to this track, then shared
+/// name bigrams.
+fn component_fit(
+    c: &ComponentTies<'_>,
+    related: &HashSet<&str>,
+    university: &UniversityId,
+    track_bg: &HashSet<(char, char)>,
+    track_name: &str,
+    keywords: &[String],
+) -> Option<(bool, bool, usize)> {
+    let own_university = c.university_ids.contains(university);
+    if !c.university_ids.is_empty() && !own_university {
+        return None;
+    }
+    let tied = !c.track_ids.is_empty();
+    if tied {
+        if !c.track_ids.iter().any(|t| related.contains(t.as_str())) {
+            return None;
+        }
+    } else if !c.general_without_tracks && industry_affinity(c.name, track_name, keywords) < 3 {
+        // Untied and not general: only a name that names the track or one of its keywords.
+        return None;
+    }
+    Some((own_university, tied, overlap(&bigrams(c.name), track_bg)))
+}
+
+/// Picks the four other elements of the bundle for a candidate; `talent_team` is the team whose leader
+/// leads the pairing (chosen across the batch by [`assign_talents`]).
 pub(crate) fn make_bundle(
     lk: &Lookup<'_>,
     c: &Candidates,
     ci: usize,
     cfg: &PairingConfig,
+    talent_team: Option<u32>,
 ) -> Bundle {
     let data = lk.data;
     let cand = &c.list[ci];
@@ -642,7 +722,9 @@ pub(crate) fn make_bundle(
     };
 
     let ranking = team_ranking(cand);
-    let best_platform = |platforms: &[Platform]| -> Option<Platform> {
+    let university = &data.universities[cand.university];
+    let related = related_tracks(data, g.track);
+    let best_team_platform = |platforms: &[Platform]| -> Option<Platform> {
         platforms
             .iter()
             .enumerate()
@@ -655,36 +737,64 @@ pub(crate) fn make_bundle(
     };
     let university_platform = ranking.iter().find_map(|&(t, _, _)| {
         let team = &data.teams[t as usize];
-        best_platform(&team.platforms).map(|p| TeamPlatform {
+        best_team_platform(&team.platforms).map(|p| TeamPlatform {
             team_id: team.id.clone(),
             team_name: team.name.clone(),
             name: p.name,
             kind: p.kind,
         })
     });
+    let fit = |name: &str, tracks: &[TrackId], universities: &[UniversityId], general: bool| {
+        component_fit(
+            &ComponentTies {
+                name,
+                track_ids: tracks,
+                university_ids: universities,
+                general_without_tracks: general,
+            },
+            &related,
+            &university.id,
+            &track_bg,
+            &track.name,
+            &track.keywords,
+        )
+    };
+    let zone_platform = zone
+        .platforms
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            fit(&p.name, &p.track_ids, &p.university_ids, false).map(|f| (f, Reverse(i), p))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)))
+        .map(|(_, _, p)| p.clone());
     let innovation_platform = InnovationPlatform {
         university: university_platform,
-        zone: best_platform(&zone.platforms),
+        zone: zone_platform,
     };
-    let leading_talent = ranking.iter().find_map(|&(t, _, _)| {
+    let leading_talent = talent_team.map(|t| {
         let team = &data.teams[t as usize];
-        team.leader.as_ref().map(|l| LeadingTalent {
+        let l = team
+            .leader
+            .as_ref()
+            .expect("talents are chosen among team leaders");
+        LeadingTalent {
             name: l.name.clone(),
             title: l.title.clone(),
             honors: l.honors.clone(),
             team_id: team.id.clone(),
             team_name: team.name.clone(),
-        })
+        }
     });
     let transformation_fund = zone
         .funds
         .iter()
+        .filter_map(|f| fit(&f.name, &f.track_ids, &f.university_ids, true).map(|k| (k, f)))
         .max_by(|a, b| {
-            overlap(&bigrams(&a.name), &track_bg)
-                .cmp(&overlap(&bigrams(&b.name), &track_bg))
-                .then(a.size_wan_yuan.total_cmp(&b.size_wan_yuan))
+            a.0.cmp(&b.0)
+                .then(a.1.size_wan_yuan.total_cmp(&b.1.size_wan_yuan))
         })
-        .cloned();
+        .map(|(_, f)| f.clone());
     let benchmark_projects = cand
         .projects
         .iter()

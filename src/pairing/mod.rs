@@ -42,6 +42,7 @@ pub mod flow;
 pub mod instance;
 pub mod scorer;
 pub mod synthetic;
+pub mod talent;
 
 pub use batch::{
     Batch, BenchmarkProject, BundleRecord, Carried, LeadingTalent, Optimality, PairingRationale,

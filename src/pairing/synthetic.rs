@@ -128,6 +128,7 @@ pub fn synthetic(spec: &SyntheticSpec) -> (Dataset, SyntheticScorer) {
         })
         .collect();
     let all_tracks: Vec<usize> = (0..nt).collect();
+    let univ_n = spec.universities.max(1);
     let zones: Vec<Zone> = (0..spec.zones)
         .map(|i| {
             let k = rng.gen_range(2..=6.min(nt).max(2)).min(nt);
@@ -141,16 +142,34 @@ pub fn synthetic(spec: &SyntheticSpec) -> (Dataset, SyntheticScorer) {
                 industries: ts.iter().map(|&t| format!("赛道{t:02}产业")).collect(),
                 track_ids: ts.iter().map(|&t| tracks[t].id.clone()).collect(),
                 description: String::new(),
-                platforms: vec![Platform {
-                    name: format!("第{i:03}高新区赛道{:02}中试平台", ts[0]),
-                    kind: "pilot_platform".into(),
-                    ..Default::default()
-                }],
-                funds: vec![Fund {
-                    name: format!("第{i:03}高新区成果转化基金"),
-                    size_wan_yuan: f64::from(rng.gen_range(1..=50u32)) * 1000.0,
-                    ..Default::default()
-                }],
+                platforms: vec![
+                    Platform {
+                        name: format!("第{i:03}高新区赛道{:02}中试平台", ts[0]),
+                        kind: "pilot_platform".into(),
+                        ..Default::default()
+                    },
+                    // A joint centre with one university in the zone's last track.
+                    Platform {
+                        name: format!("第{:03}大学—第{i:03}高新区联合研发中心", i % univ_n),
+                        kind: "innovation_center".into(),
+                        track_ids: vec![tracks[ts[ts.len() - 1]].id.clone()],
+                        university_ids: vec![UniversityId(format!("u{:03}", i % univ_n))],
+                    },
+                ],
+                funds: vec![
+                    Fund {
+                        name: format!("第{i:03}高新区成果转化基金"),
+                        size_wan_yuan: f64::from(rng.gen_range(1..=50u32)) * 1000.0,
+                        ..Default::default()
+                    },
+                    // A larger fund set up with one university only.
+                    Fund {
+                        name: format!("第{i:03}高新区—第{:03}大学合作基金", (i + 1) % univ_n),
+                        size_wan_yuan: 100_000.0,
+                        university_ids: vec![UniversityId(format!("u{:03}", (i + 1) % univ_n))],
+                        ..Default::default()
+                    },
+                ],
             }
         })
         .collect();

@@ -13,6 +13,7 @@ mod generator;
 mod golden;
 mod monotonicity;
 mod pairing;
+mod programme_rules;
 mod proposals;
 mod refit;
 mod review_race;

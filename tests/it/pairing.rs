@@ -445,7 +445,7 @@ fn bundle_takes_best_teams_within_capacity_and_skips_excluded_demands() {
             .as_ref()
             .unwrap()
             .reason
-            .contains("ua大学 reaches quality 0.660")
+            .contains("ua大学综合得分0.660，高于ub大学")
     );
     assert!(e.summary.contains("氢能赛道"));
 }
@@ -479,7 +479,11 @@ fn team_capacity_holds_across_the_whole_batch() {
 fn capacity_left_after_the_solve_tops_up_short_pairings() {
     // university_max = 3 shares ta1's capacity 3 as 1 per pairing; only one zone, so top-up gives it 3.
     let (data, scorer) = world(1, &[("ua", &[("ta1", 3, 0.9)])], 5);
-    let p = proposal(&data, &scorer, &h2(), &PairingConfig::default()).unwrap();
+    let config = PairingConfig {
+        min_projects: 1,
+        ..PairingConfig::default()
+    };
+    let p = proposal(&data, &scorer, &h2(), &config).unwrap();
     let pairing = &p.batch.pairings[0];
     assert_eq!(pairing.bundle.benchmark_projects.len(), 3);
     assert_eq!(pairing.explanation.breakdown.topped_up, 2);
@@ -552,7 +556,7 @@ fn too_few_demands_is_named_when_full_bundles_are_required() {
     assert_eq!(d.severity, Severity::Infeasible);
     assert_eq!(
         d.message,
-        "第0高新区 has 3 demands in 氢能; a pairing needs 10"
+        "第0高新区在氢能赛道只有3项企业需求，一个配对至少需要10项标杆项目"
     );
 }
 
@@ -568,8 +572,9 @@ fn shortfall_is_reported_not_padded() {
     let d = diagnostic(&p.batch, DiagnosticCode::BenchmarkShortfall);
     assert_eq!(d.severity, Severity::Shortfall);
     assert!(
-        d.message
-            .starts_with("第0高新区 has 3 demands in 氢能; a pairing needs 10")
+        d.message.starts_with(
+            "第0高新区在氢能赛道只有3项企业需求，ua大学承接3项，距10项标杆项目尚缺7项"
+        )
     );
 }
 
@@ -588,7 +593,9 @@ fn zones_competing_for_one_university_are_named() {
     let d = diagnostic(b, DiagnosticCode::UniversityCapacity);
     assert_eq!(d.severity, Severity::Infeasible);
     assert!(
-        d.message.contains("each need a partner in 氢能 but only university ua大学 has candidates left and university_max = 2"),
+        d.message.contains(
+            "在氢能赛道各需一所合作高校，但尚有余量的只有ua大学，且每所高校至多参与2个配对"
+        ),
         "{}",
         d.message
     );
@@ -616,7 +623,7 @@ fn all_forbidden_and_min_quality_are_named() {
         &scorer,
         &config,
         DiagnosticCode::AllCandidatesForbidden,
-        "every candidate university for 第0高新区 in 氢能 is forbidden: ua大学, ub大学",
+        "第0高新区在氢能赛道的候选高校均已被排除：ua大学、ub大学",
     );
 
     let config = PairingConfig {
@@ -628,7 +635,7 @@ fn all_forbidden_and_min_quality_are_named() {
         &scorer,
         &config,
         DiagnosticCode::BelowMinQuality,
-        "no candidate for 第0高新区 in 氢能 reaches min_quality = 0.95 (best: ua大学 at 0.900)",
+        "第0高新区在氢能赛道没有候选高校达到最低得分0.95（最高为ua大学，0.900）",
     );
 }
 
@@ -860,7 +867,7 @@ fn propose_command_writes_batch_instance_and_exports() {
     write_jsonl(d, "demands.jsonl", &data.demands);
     std::fs::write(
         d.join("config.toml"),
-        "university_max = 2\nzone_track_max = 1\n",
+        "university_max = 2\nzone_track_max = 1\nmin_project_score = 0.0\n",
     )
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_shuanggao"))

@@ -26,7 +26,21 @@ async fn revise(app: &TestApp, job_id: &str) -> Reply {
     app.post(&path, &app.department, None).await
 }
 
+/// The fixture has one or two demands per zone and track, so proposals over it accept pairings of a
+/// single benchmark project at any score unless the test says otherwise.
+fn on_fixture(mut body: Value) -> Value {
+    if let Some(o) = body.as_object_mut() {
+        let config = o.entry("config").or_insert_with(|| json!({}));
+        if let Some(c) = config.as_object_mut() {
+            c.entry("min_projects").or_insert(json!(1));
+            c.entry("min_project_score").or_insert(json!(0.0));
+        }
+    }
+    body
+}
+
 async fn start(app: &TestApp, body: Value) -> String {
+    let body = on_fixture(body);
     let r = app
         .post("/v1/proposals", &app.department, Some(&body))
         .await;
@@ -111,7 +125,7 @@ async fn department_runs_a_proposal_and_its_pairings_enter_review() {
         .post(
             "/v1/proposals",
             &app.department,
-            Some(&json!({"track_ids": ["f-storage", "c-bio"], "config": {}})),
+            Some(&on_fixture(json!({"track_ids": ["f-storage", "c-bio"]}))),
         )
         .await;
     assert_eq!(r.status, 202);
@@ -782,7 +796,7 @@ async fn batches_and_interrupted_jobs_survive_a_restart() {
     store
         .insert_job(
             "pj-interrupted",
-            &json!({"track_ids": ["c-bio"], "config": {}}),
+            &on_fixture(json!({"track_ids": ["c-bio"]})),
             "处长",
         )
         .unwrap();
