@@ -11,6 +11,7 @@ import { sentence } from '../errors.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation } from '../explain.js';
+import { gradeBadge, toBuild, toBuildMark } from '../bundle.js';
 
 const ACTION_LABELS = {
   propose: '提出',
@@ -156,7 +157,9 @@ function fiveInOne(p, maps) {
       '创新平台',
       uniPlatform ? h('p', {}, h('span', { class: 'muted' }, '高校平台：'), uniPlatform, uniPlatformTeam ? h('span', { class: 'muted' }, `（${uniPlatformTeam}）`) : null) : null,
       zonePlatform ? h('p', {}, h('span', { class: 'muted' }, '共建园区平台：'), zonePlatform) : null,
-      !uniPlatform && !zonePlatform ? h('p', { class: 'muted' }, '未指定平台') : null,
+      !zonePlatform && toBuild(b, 'zone_platform') ? h('p', {}, h('span', { class: 'muted' }, '共建园区平台：'), toBuildMark('zone_platform')) : null,
+      !uniPlatform && toBuild(b, 'university_platform') ? h('p', {}, h('span', { class: 'muted' }, '高校平台：'), toBuildMark('university_platform')) : null,
+      !uniPlatform && !zonePlatform && !(b.to_build || []).length ? h('p', { class: 'muted' }, '未指定平台') : null,
     ),
     item(
       '三',
@@ -167,14 +170,18 @@ function fiveInOne(p, maps) {
             pick(talent, 'team_name', 'team') ? h('p', { class: 'muted' }, textOf(pick(talent, 'team_name', 'team'), 'name')) : null,
             (pick(talent, 'honors') || []).length ? chips(pick(talent, 'honors'), 'chip chip-honor') : null,
           ]
-        : h('p', { class: 'muted' }, '未指定'),
+        : toBuild(b, 'leading_talent')
+          ? h('p', {}, toBuildMark('leading_talent'), h('span', { class: 'muted small' }, ' 本配对团队的带头人均已牵头其他配对'))
+          : h('p', { class: 'muted' }, '未指定'),
     ),
     item(
       '四',
       '转化基金',
       pick(fund, 'name')
         ? h('p', {}, pick(fund, 'name'), pick(fund, 'size_wan_yuan') !== undefined ? h('span', { class: 'muted' }, ` ${fmtNumber(pick(fund, 'size_wan_yuan'))} 万元`) : null)
-        : h('p', { class: 'muted' }, '未指定'),
+        : toBuild(b, 'transformation_fund')
+          ? h('p', {}, toBuildMark('transformation_fund'))
+          : h('p', { class: 'muted' }, '未指定'),
     ),
     item(
       '五',
@@ -182,6 +189,8 @@ function fiveInOne(p, maps) {
       h(
         'p',
         {},
+        gradeBadge(b),
+        ' ',
         h('strong', { class: shortfall > 0 ? 'warn-text' : '' }, `${projects.length} 项`),
         shortfall > 0 ? h('span', { class: 'warn-text' }, `（按试点要求至少 ${target} 项，缺 ${shortfall} 项）`) : h('span', { class: 'muted' }, `（满足至少 ${target} 项的要求）`),
       ),
