@@ -1,5 +1,6 @@
 //! Command-line interface: one subcommand per job, each parsed here and run by its module.
 
+mod backup;
 mod bench;
 mod cluster;
 mod eval;
@@ -58,6 +59,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Create, revoke and list access tokens.
     Token(token::TokenArgs),
+    /// Copy the service's database while it runs (SQLite online backup, WAL included).
+    Backup(backup::BackupArgs),
+    /// Restore a backup as the service's database (where none exists yet).
+    Restore(backup::RestoreArgs),
     /// Propose zone–university pairings with five-in-one bundles for the given tracks.
     Propose(propose::ProposeArgs),
     /// Solve a synthetic dataset or a random instance and write INSTANCE.json and BATCH.json
@@ -78,6 +83,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gen(args) => generate::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Token(args) => token::run(args),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
         Command::Propose(args) => propose::run(args),
         Command::SynthPropose(args) => synth::run(args),
         Command::Index(args) => engine_exit(index::run(args)),

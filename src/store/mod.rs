@@ -15,9 +15,11 @@
 //!
 //! One file per table group, each with its own `impl Store` block: [`migrations`] (the schema and
 //! its versions), [`catalog`] (tracks, zones, universities, teams, demands), [`tokens`],
-//! [`pairings`] (pairings, their review history and comments) and [`jobs`] (proposal jobs). This
+//! [`pairings`] (pairings, their review history and comments), [`jobs`] (proposal jobs) and
+//! [`backup`] (online backup and restore). This
 //! file holds the handle, its connections and the error type.
 
+mod backup;
 mod catalog;
 mod jobs;
 mod migrations;
@@ -37,6 +39,7 @@ use crate::error_code::ErrorCode;
 use crate::review::ReviewError;
 use migrations::migrate;
 
+pub use backup::{BackupReport, backup, restore};
 pub use catalog::{ImportCounts, StoredRecord};
 pub use jobs::{FinishedJob, JobRecord, NewJob};
 pub use migrations::SCHEMA_VERSION;

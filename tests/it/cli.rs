@@ -205,3 +205,46 @@ fn sigterm_stops_the_server_gracefully() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "a graceful stop exits 0");
 }
+
+#[test]
+fn backup_of_an_open_database_restores_into_a_fresh_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("var/db.sqlite");
+    // The store stays open while the backup runs, as the service would.
+    let store = seeded_store(&db);
+    let (_, token) = auth::create_token(&store, &auth::Role::Department, "处长").unwrap();
+    let out = dir.path().join("db.bak");
+    let (db_s, out_s) = (db.to_str().unwrap(), out.to_str().unwrap());
+    let backup = shuanggao(&["backup", "--db", db_s, "--out", out_s]);
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    assert!(String::from_utf8_lossy(&backup.stdout).starts_with("wrote "));
+    // A second backup onto the same file is refused, not overwritten.
+    let again = shuanggao(&["backup", "--db", db_s, "--out", out_s]);
+    assert_eq!(again.status.code(), Some(2));
+
+    let fresh = dir.path().join("fresh/var/db.sqlite");
+    let fresh_s = fresh.to_str().unwrap();
+    let restore = shuanggao(&["restore", "--from", out_s, "--db", fresh_s]);
+    assert!(
+        restore.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restore.stderr)
+    );
+    let restored = Store::open(&fresh).unwrap();
+    assert!(restored.is_imported().unwrap());
+    assert!(
+        restored
+            .active_token(&auth::hash_token(&token))
+            .unwrap()
+            .is_some(),
+        "the token written before the backup is in the restored database"
+    );
+    // Restoring over an existing database is refused.
+    let over = shuanggao(&["restore", "--from", out_s, "--db", fresh_s]);
+    assert_eq!(over.status.code(), Some(2));
+    drop(store);
+}
