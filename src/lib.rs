@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod app;
 pub mod auth;
+pub mod data_lock;
 pub mod dataset;
 pub mod domain;
 pub mod error_code;

@@ -12,6 +12,7 @@ use tracing::info;
 
 use shuanggao::app::{App, Matcher};
 use shuanggao::auth::{self, Role};
+use shuanggao::data_lock::{DataLock, LockError};
 use shuanggao::dataset;
 use shuanggao::domain::Dataset;
 use shuanggao::http::{self, HttpConfig};
@@ -61,6 +62,18 @@ fn build_matcher(data: &Dataset, index: &Path, models: &Path) -> anyhow::Result<
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    let pid = std::process::id();
+    let mut lock = match DataLock::acquire(
+        &[&args.db, &args.index, &args.models],
+        &format!("pid {pid}, starting"),
+    ) {
+        Ok(lock) => lock,
+        Err(err @ LockError::Held { .. }) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(3));
+        }
+        Err(err) => return Err(err.into()),
+    };
     let store = Store::open(&args.db)
         .with_context(|| format!("cannot open database {}", args.db.display()))?;
     if !store.is_imported()? {
@@ -108,6 +121,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let addr = listener.local_addr()?;
         // Handlers are in place before the address is announced: a SIGTERM from then on is graceful.
         let shutdown = shutdown_signal()?;
+        lock.describe(&format!("pid {pid}, listening on {addr}"))?;
         info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "serving");
         println!("listening on http://{addr}");
         http::serve(listener, app, config, shutdown).await?;

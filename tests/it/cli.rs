@@ -248,3 +248,45 @@ fn backup_of_an_open_database_restores_into_a_fresh_directory() {
     assert_eq!(over.status.code(), Some(2));
     drop(store);
 }
+
+#[test]
+fn a_second_server_on_the_same_data_exits_naming_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write_dataset(&data, &dataset());
+    let paths = |name: &str| dir.path().join(name);
+    let serve = |stdout: Stdio| {
+        Command::new(env!("CARGO_BIN_EXE_shuanggao"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .arg("--data")
+            .arg(&data)
+            .arg("--db")
+            .arg(paths("db.sqlite"))
+            .arg("--index")
+            .arg(paths("index"))
+            .arg("--models")
+            .arg(paths("models"))
+            .env("RUST_LOG", "warn")
+            .stdout(stdout)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = serve(Stdio::piped());
+    let mut lines = BufReader::new(first.stdout.take().unwrap()).lines();
+    let listening = lines
+        .find_map(|l| {
+            l.unwrap()
+                .strip_prefix("listening on http://")
+                .map(str::to_owned)
+        })
+        .unwrap();
+    let second = serve(Stdio::null()).wait_with_output().unwrap();
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(second.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("in use by another shuanggao server"), "{err}");
+    assert!(err.contains(&format!("pid {}", first.id())), "{err}");
+    assert!(err.contains(&listening), "{err}");
+}
