@@ -6,7 +6,9 @@
 //!
 //! The artifact (`engine.model`, see [`Models::save`]) is one binary file: the magic `SGMODEL\0`, the format
 //! version (u32, little endian), a JSON header (metadata, vocabulary, idf, singular values, cluster labels)
-//! and the LSA components and centroids as little-endian f32. A model of another format version is refused.
+//! and the LSA components and centroids as little-endian f32, then the SHA-256 of everything before it. A
+//! model of another format version, or one whose checksum does not match (a damaged file), is refused, and
+//! the engine trains again.
 
 pub mod cluster;
 pub mod lsa;
@@ -19,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error_code::ErrorCode;
 
@@ -31,7 +34,10 @@ pub use tfidf::{Tfidf, TfidfParams};
 pub type Levels = Vec<Vec<Vec<f32>>>;
 
 /// Version of the artifact format; bumped on any change of layout or meaning.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+
+/// Length of the SHA-256 digest that ends every model file.
+const DIGEST_LEN: usize = 32;
 
 /// File name of the artifact inside a models directory.
 pub const MODEL_FILE: &str = "engine.model";
@@ -357,6 +363,8 @@ impl Models {
                 .as_ref()
                 .map_or(&[][..], |c| c.centroids.values()),
         );
+        let digest = Sha256::digest(&bytes);
+        bytes.extend_from_slice(&digest);
         let tmp = dir.join(format!("{MODEL_FILE}.tmp"));
         let io = |path: &Path| {
             let path = path.to_owned();
@@ -398,8 +406,32 @@ impl Models {
         Self::from_bytes(&bytes).map(Some)
     }
 
-    /// Decodes an artifact.
+    /// Decodes an artifact, after checking its trailing SHA-256 over everything before it: a damaged
+    /// file is a format error (and the engine trains again), never a silently different model.
     pub fn from_bytes(bytes: &[u8]) -> Result<Models, ModelError> {
+        let body_len = bytes
+            .len()
+            .checked_sub(DIGEST_LEN)
+            .ok_or_else(|| ModelError::Format("file is truncated".into()))?;
+        let (body, digest) = bytes.split_at(body_len);
+        if body.len() >= MAGIC.len() && &body[..MAGIC.len()] != MAGIC {
+            return Err(ModelError::Format("not a shuanggao model file".into()));
+        }
+        if body.len() >= 12 {
+            let version = u32::from_le_bytes(body[8..12].try_into().expect("4 bytes"));
+            if version != FORMAT_VERSION {
+                return Err(ModelError::Version {
+                    found: version,
+                    expected: FORMAT_VERSION,
+                });
+            }
+        }
+        if Sha256::digest(body).as_slice() != digest {
+            return Err(ModelError::Format(
+                "checksum mismatch: the file is damaged".into(),
+            ));
+        }
+        let bytes = body;
         let mut at = 0usize;
         let mut take = |n: usize| -> Result<&[u8], ModelError> {
             let end = at
@@ -668,6 +700,14 @@ mod tests {
             Models::from_bytes(&bytes[..bytes.len() - 3]),
             Err(ModelError::Format(_))
         ));
+        // A damaged byte in the middle, size unchanged, is caught by the checksum.
+        let mut damaged = bytes.clone();
+        let mid = damaged.len() / 2;
+        damaged[mid] ^= 0x5a;
+        match Models::from_bytes(&damaged) {
+            Err(ModelError::Format(m)) => assert!(m.contains("checksum"), "{m}"),
+            other => panic!("{other:?}"),
+        }
         bytes[8] = 99;
         assert!(matches!(
             Models::from_bytes(&bytes),

@@ -76,7 +76,23 @@ impl TextIndex {
         let open = |kind: DocKind| -> Result<Option<Side>, IndexError> {
             match Index::open_in_dir(dir.join(kind.plural())) {
                 Ok(index) if index.schema() == Side::schema(kind) => {
-                    Ok(Some(Side::open(kind, index, analyzer)?))
+                    // Every segment file carries a checksum: a damaged index is rebuilt, never used.
+                    match index.validate_checksum() {
+                        Ok(damaged) if damaged.is_empty() => {
+                            Ok(Some(Side::open(kind, index, analyzer)?))
+                        }
+                        Ok(damaged) => {
+                            tracing::warn!(
+                                files = ?damaged,
+                                "the text index is damaged; building it again"
+                            );
+                            Ok(None)
+                        }
+                        Err(err) => {
+                            tracing::warn!(%err, "the text index is unreadable; building it again");
+                            Ok(None)
+                        }
+                    }
                 }
                 _ => Ok(None),
             }

@@ -476,3 +476,49 @@ fn eval_cluster_and_match_commands() {
     let out = shuanggao(&["match", "--data", data, "--team", "nope"], cwd);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Damaged artifacts (same size, bytes changed) are never used: the model is trained and the index built
+/// again, and the rankings are those of a clean start.
+#[test]
+fn damaged_model_and_index_are_rebuilt_not_used() {
+    let data = dataset();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let demand = DemandId(data.demands[0].id.0.clone());
+    let before = open(&data, dir.path())
+        .rank_teams(&demand, 5)
+        .expect("rank");
+    let damage = |path: &std::path::Path| {
+        let mut bytes = std::fs::read(path).expect("read");
+        let (mid, len) = (bytes.len() / 2, bytes.len());
+        for b in &mut bytes[mid..(mid + 16).min(len)] {
+            *b ^= 0xa5;
+        }
+        std::fs::write(path, bytes).expect("write");
+    };
+    damage(&dir.path().join("models/engine.model"));
+    let largest = walk(&dir.path().join("index/teams"))
+        .into_iter()
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().ends_with(".json"))
+        .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .expect("an index file");
+    damage(&largest);
+    let (engine, report) = support::open_engine(data.clone(), dir.path(), &OpenOptions::default());
+    assert!(
+        !report.models_loaded && !report.index_reopened,
+        "{report:?}"
+    );
+    assert_eq!(engine.rank_teams(&demand, 5).expect("rank"), before);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
