@@ -222,6 +222,31 @@ fn label(status: PairingStatus, superseded: bool, forced: bool) -> String {
     }
 }
 
+/// Catalog names of the zones, universities and tracks the batch's diagnostics mention, for the export.
+fn diagnostic_names(c: &super::catalog::Catalog, batch: &Batch) -> pairing::ExportNames {
+    let mut names = pairing::ExportNames::default();
+    for d in &batch.diagnostics {
+        for z in &d.zone_ids {
+            if let Some(zone) = c.zone(z) {
+                names.zones.insert(z.clone(), zone.name.clone());
+            }
+        }
+        for u in &d.university_ids {
+            if let Some(university) = c.university(u) {
+                names
+                    .universities
+                    .insert(u.clone(), university.name.clone());
+            }
+        }
+        for t in &d.track_ids {
+            if let Some(track) = c.track(t) {
+                names.tracks.insert(t.clone(), track.name.clone());
+            }
+        }
+    }
+    names
+}
+
 impl App {
     /// Starts a proposal (department): checks the request, records the job and queues it.
     pub async fn propose(&self, who: &Principal, request: ProposalRequest) -> Result<ProposalJob> {
@@ -303,33 +328,50 @@ impl App {
         };
         let stored: StoredBatch = decode("batch", result)?;
         let id = id.to_owned();
+        let batch_date = pairing::export::china_date(&record.created_at);
         self.blocking(move |app| {
             let records = app.inner.store.pairings_by_id(&stored.pairing_ids)?;
+            let notes = app.inner.store.latest_notes(&stored.pairing_ids)?;
             let by_id: HashMap<&str, &PairingRecord> =
                 records.iter().map(|r| (r.id.as_str(), r)).collect();
-            let labels: HashMap<Triple, String> = stored
-                .batch
-                .pairings
-                .iter()
-                .zip(&stored.pairing_ids)
-                .map(|(p, pid)| {
-                    let text = match by_id.get(pid.as_str()) {
-                        Some(r) => label(r.status, r.superseded_by.is_some(), p.forced),
-                        None => label(PairingStatus::Proposed, false, p.forced),
-                    };
-                    (p.triple(), text)
-                })
-                .collect();
-            let status = |p: &ProposedPairing| labels.get(&p.triple()).cloned().unwrap_or_default();
-            let bytes =
-                match format {
-                    ExportFormat::Csv => pairing::export_csv_with(&stored.batch, &status),
-                    ExportFormat::Xlsx => pairing::export_xlsx_with(&stored.batch, &status)
-                        .map_err(|source| AppError::Pairing {
+            let mut labels: HashMap<Triple, (String, String)> = HashMap::new();
+            for (p, pid) in stored.batch.pairings.iter().zip(&stored.pairing_ids) {
+                let status = match by_id.get(pid.as_str()) {
+                    Some(r) => label(r.status, r.superseded_by.is_some(), p.forced),
+                    None => label(PairingStatus::Proposed, false, p.forced),
+                };
+                let note = notes.get(pid).cloned().unwrap_or_default();
+                labels.insert(p.triple(), (status, note));
+            }
+            let status = |p: &ProposedPairing| {
+                labels
+                    .get(&p.triple())
+                    .map(|l| l.0.clone())
+                    .unwrap_or_default()
+            };
+            let review_note = |p: &ProposedPairing| {
+                labels
+                    .get(&p.triple())
+                    .map(|l| l.1.clone())
+                    .unwrap_or_default()
+            };
+            let ctx = pairing::ExportContext {
+                status: &status,
+                review_note: &review_note,
+                batch_date,
+                names: diagnostic_names(&app.catalog(), &stored.batch),
+            };
+            let bytes = match format {
+                ExportFormat::Csv => pairing::export_csv_with(&stored.batch, &ctx),
+                ExportFormat::Xlsx => {
+                    pairing::export_xlsx_with(&stored.batch, &ctx).map_err(|source| {
+                        AppError::Pairing {
                             source,
                             field: None,
-                        })?,
-                };
+                        }
+                    })?
+                }
+            };
             let ext = format.extension();
             Ok(ExportFile {
                 bytes,

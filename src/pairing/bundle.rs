@@ -586,6 +586,9 @@ pub struct BenchmarkProject {
     pub enterprise: Option<String>,
     pub team_id: TeamId,
     pub team_name: String,
+    /// The team leader's name, when the team names one.
+    #[serde(default)]
+    pub leader: Option<String>,
     pub score: f64,
 }
 
@@ -807,6 +810,7 @@ pub(crate) fn make_bundle(
                 enterprise: d.enterprise.as_ref().map(|e| e.name.clone()),
                 team_id: team.id.clone(),
                 team_name: team.name.clone(),
+                leader: team.leader.as_ref().map(|l| l.name.clone()),
                 score: round_quality(f64::from(p.score)),
             }
         })

@@ -52,7 +52,10 @@ pub use batch::{
 pub use bundle::{Bundle, Component, Grade};
 pub use config::{DEFAULT_MIN_PROJECT_SCORE, PairingConfig, Triple};
 pub use diagnose::{Diagnostic, DiagnosticCode, Severity};
-pub use export::{export_csv, export_csv_with, export_xlsx, export_xlsx_with, neutralise};
+pub use export::{
+    ExportContext, ExportNames, export_csv, export_csv_with, export_xlsx, export_xlsx_with,
+    neutralise,
+};
 pub use instance::{Instance, InstancePair, Solution, random_instance, solve_instance};
 pub use scorer::{PairEvidence, PairScorer};
 

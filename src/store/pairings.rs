@@ -1,6 +1,8 @@
 //! Pairings (zone × university × track) with their review status and version, the append-only
 //! review history and comments.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
@@ -329,6 +331,38 @@ impl Store {
                 let rows = stmt.query_map(rusqlite::params_from_iter(chunk.iter()), raw_pairing)?;
                 for row in rows {
                     out.push(row?.decode()?);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// The latest non-blank note on each of these pairings, by pairing id: a review decision's comment
+    /// or a comment, whichever was written last (a decision wins a tie). Pairings without one are absent.
+    /// One read over all ids.
+    pub fn latest_notes(&self, ids: &[String]) -> Result<HashMap<String, String>> {
+        self.read(|c| {
+            let mut out = HashMap::new();
+            for chunk in ids.chunks(500) {
+                let marks = (1..=chunk.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut stmt = c.prepare(&format!(
+                    "SELECT pairing_id, note FROM (
+                         SELECT pairing_id, at, 0 AS kind, id, body AS note FROM comments
+                         WHERE pairing_id IN ({marks}) AND trim(body) <> ''
+                         UNION ALL
+                         SELECT pairing_id, at, 1 AS kind, id, comment AS note FROM review_history
+                         WHERE pairing_id IN ({marks}) AND trim(comment) <> ''
+                     ) ORDER BY pairing_id, at, kind, id"
+                ))?;
+                let rows = stmt.query_map(rusqlite::params_from_iter(chunk.iter()), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?;
+                for row in rows {
+                    let (id, note) = row?;
+                    out.insert(id, note);
                 }
             }
             Ok(out)
@@ -712,5 +746,35 @@ mod tests {
             store.add_comment("nope", &actor(), "x").unwrap_err().code(),
             "not_found"
         );
+    }
+
+    #[test]
+    fn latest_notes_take_the_last_non_blank_comment_or_decision() {
+        let (_dir, store) = open();
+        store.import_dataset(&dataset(), "fixture").unwrap();
+        for id in ["p1", "p2", "p3"] {
+            pairing(&store, id);
+        }
+        let pause = || std::thread::sleep(std::time::Duration::from_millis(5));
+        store
+            .review_pairing("p1", &actor(), Decision::RequestChanges, "补充平台", 1)
+            .unwrap();
+        pause();
+        store.add_comment("p1", &actor(), "请补充基金").unwrap();
+        store.add_comment("p2", &actor(), "先看基金").unwrap();
+        pause();
+        store
+            .review_pairing("p2", &actor(), Decision::Reject, "不合适", 1)
+            .unwrap();
+        pause();
+        store.add_comment("p2", &actor(), "  ").unwrap();
+        store
+            .review_pairing("p3", &actor(), Decision::Approve, "", 1)
+            .unwrap();
+        let ids: Vec<String> = ["p1", "p2", "p3", "nope"].map(String::from).into();
+        let notes = store.latest_notes(&ids).unwrap();
+        assert_eq!(notes.get("p1").map(String::as_str), Some("请补充基金"));
+        assert_eq!(notes.get("p2").map(String::as_str), Some("不合适"));
+        assert_eq!(notes.len(), 2, "{notes:?}");
     }
 }

@@ -13,9 +13,9 @@ use shuanggao::domain::{
 use shuanggao::pairing::bundle::quality_of;
 use shuanggao::pairing::synthetic::{SyntheticSpec, synthetic};
 use shuanggao::pairing::{
-    Batch, Diagnostic, DiagnosticCode, Instance, InstancePair, PairEvidence, PairScorer,
-    PairingConfig, PairingError, Proposal, Severity, Triple, export_csv, export_xlsx, propose,
-    revise, solve_instance,
+    Batch, Diagnostic, DiagnosticCode, ExportContext, Instance, InstancePair, PairEvidence,
+    PairScorer, PairingConfig, PairingError, Proposal, Severity, Triple, export_csv,
+    export_csv_with, export_xlsx, export_xlsx_with, propose, revise, solve_instance,
 };
 
 // ---------- the solver on bare instances ----------
@@ -722,6 +722,17 @@ proptest! {
 
 // ---------- export ----------
 
+/// Every row of one sheet of an XLSX export, as text.
+fn sheet_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let range = wb.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
 #[test]
 fn export_reads_back_as_csv_and_xlsx() {
     use calamine::{Data, Reader, Xlsx};
@@ -737,28 +748,200 @@ fn export_reads_back_as_csv_and_xlsx() {
 
     let csv = String::from_utf8(export_csv(&batch)).unwrap();
     let csv = csv.strip_prefix('\u{feff}').unwrap();
+    assert!(csv.ends_with("\r\n"));
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines[0], headers.join(","));
     assert_eq!(lines.len(), 1 + batch.pairings.len());
     assert!(
-        lines[1].starts_with("第0高新区,ua大学,氢能,带头人ta1（教授；国家杰出青年科学基金获得者）")
+        lines[1].starts_with(
+            "1,第0高新区,ua大学,氢能,达标,氢能（氢燃料电池汽车）,氢能重点实验室ta1；共建：第0高新区氢能中试平台,带头人ta1（教授；国家杰出青年科学基金获得者）,第0高新区转化基金（10000万元）,10项：需求d0-"
+        ),
+        "{}",
+        lines[1]
     );
 
     let bytes = export_xlsx(&batch).unwrap();
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
-    let range = wb.worksheet_range("双高协同配对").unwrap();
+    assert_eq!(wb.sheet_names(), crate::support::EXPORT_SHEETS);
+    let range = wb.worksheet_range("汇总").unwrap();
     let rows: Vec<_> = range.rows().collect();
     assert_eq!(rows.len(), 1 + batch.pairings.len());
     let head: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
     assert_eq!(head, headers);
-    assert_eq!(rows[1][0], Data::String("第0高新区".into()));
-    assert_eq!(rows[1][6], Data::Float(10.0));
-    match &rows[1][7] {
+    assert_eq!(rows[1][0], Data::Float(1.0));
+    assert_eq!(rows[1][1], Data::String("第0高新区".into()));
+    assert_eq!(rows[1][10], Data::Float(10.0));
+    match &rows[1][11] {
         Data::Float(q) => assert!((q - batch.pairings[0].quality).abs() < 1e-9),
         other => panic!("score cell is {other:?}"),
     }
-    assert_eq!(rows[1][8], Data::String("拟推荐".into()));
-    assert!(wb.worksheet_range("诊断").is_ok());
+    assert_eq!(rows[1][12], Data::String("拟推荐".into()));
+    // Outside the review workflow there are no review notes; the batch date is today's.
+    assert_eq!(rows[1][13].to_string(), "");
+    let date = rows[1][14].to_string();
+    assert!(
+        date.len() == 10 && date.as_bytes()[4] == b'-' && date.as_bytes()[7] == b'-',
+        "{date:?}"
+    );
+}
+
+/// The three sheets of an export: a summary row per pairing (grade, components, 待共建 for what is
+/// missing), a row per benchmark project, a row per diagnostic; the CSV is the summary sheet.
+#[test]
+fn export_sheets_hold_pairings_projects_and_diagnostics() {
+    let (mut data, scorer) = world(
+        2,
+        &[("ua", &[("ta1", 30, 0.9)]), ("ub", &[("tb1", 30, 0.7)])],
+        10,
+    );
+    // Zone 1 has only five demands (its pairings are 培育) and no fund (待共建).
+    data.demands
+        .retain(|d| !["d1-5", "d1-6", "d1-7", "d1-8", "d1-9"].contains(&d.id.as_str()));
+    data.zones[1].funds.clear();
+    let batch = proposal(&data, &scorer, &h2(), &PairingConfig::default())
+        .unwrap()
+        .batch;
+    assert!(!batch.diagnostics.is_empty(), "zone 1 falls short");
+    let status = |_: &shuanggao::pairing::ProposedPairing| "已批准".to_owned();
+    let note = |p: &shuanggao::pairing::ProposedPairing| {
+        if p.zone_id.as_str() == "z1" {
+            "请补充基金".to_owned()
+        } else {
+            String::new()
+        }
+    };
+    let ctx = ExportContext {
+        status: &status,
+        review_note: &note,
+        batch_date: "2026-12-07".into(),
+        names: Default::default(),
+    };
+    let bytes = export_xlsx_with(&batch, &ctx).unwrap();
+
+    // 汇总
+    let rows = sheet_rows(&bytes, "汇总");
+    assert_eq!(rows[0], crate::support::export_headers());
+    assert_eq!(rows.len(), 1 + batch.pairings.len());
+    let mut grades = HashSet::new();
+    let mut to_build = 0;
+    for (i, (row, p)) in rows[1..].iter().zip(&batch.pairings).enumerate() {
+        assert_eq!(row[0], (i + 1).to_string());
+        assert_eq!(
+            row[1..4],
+            [p.zone_name.as_str(), &p.university_name, &p.track_name]
+        );
+        let grade = if p.zone_id.as_str() == "z1" {
+            "培育"
+        } else {
+            "达标"
+        };
+        assert_eq!(row[4], grade, "{row:?}");
+        assert_eq!(row[4], p.bundle.grade.label());
+        grades.insert(row[4].clone());
+        assert!(row[5].starts_with("氢能"), "{row:?}");
+        for c in 5..=9 {
+            assert!(!row[c].is_empty(), "column {c} of {row:?}");
+        }
+        let n = p.bundle.benchmark_projects.len();
+        assert!(row[9].starts_with(&format!("{n}项：")), "{row:?}");
+        assert_eq!(row[10], n.to_string());
+        assert_eq!(row[12], "已批准");
+        assert_eq!(row[14], "2026-12-07");
+        if p.zone_id.as_str() == "z1" {
+            assert!(p.bundle.transformation_fund.is_none());
+            assert!(
+                p.bundle
+                    .to_build
+                    .contains(&shuanggao::pairing::Component::TransformationFund)
+            );
+            assert_eq!(row[8], "待共建");
+            assert_eq!(row[13], "请补充基金");
+            to_build += 1;
+        } else {
+            assert_eq!(row[8], "第0高新区转化基金（10000万元）");
+            assert_eq!(row[13], "");
+        }
+        match &p.bundle.leading_talent {
+            Some(l) => assert!(row[7].starts_with(&l.name), "{row:?}"),
+            None => assert_eq!(row[7], "待共建"),
+        }
+    }
+    assert!(to_build > 0, "a pairing of zone 1 is proposed");
+    assert_eq!(
+        grades,
+        HashSet::from(["达标".to_owned(), "培育".to_owned()])
+    );
+
+    // The CSV is the same table.
+    let csv = String::from_utf8(export_csv_with(&batch, &ctx)).unwrap();
+    let csv = crate::support::parse_csv(csv.strip_prefix('\u{feff}').unwrap());
+    assert_eq!(csv[0], rows[0]);
+    assert_eq!(csv.len(), rows.len());
+    for (c, x) in csv[1..].iter().zip(&rows[1..]) {
+        let text = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14];
+        for k in text {
+            assert_eq!(c[k], x[k], "column {k}");
+        }
+        assert_eq!(c[10], x[10]);
+    }
+
+    // 标杆项目: one row per benchmark project, under its pairing's 序号.
+    let projects = sheet_rows(&bytes, "标杆项目");
+    assert_eq!(projects[0], crate::support::export_project_headers());
+    let expected: Vec<(usize, &shuanggao::pairing::ProposedPairing, _)> = batch
+        .pairings
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.bundle.benchmark_projects.iter().map(move |b| (i, p, b)))
+        .collect();
+    assert_eq!(projects.len(), 1 + expected.len());
+    assert!(expected.len() >= 10 + 5);
+    for (row, (i, p, b)) in projects[1..].iter().zip(&expected) {
+        assert_eq!(row[0], (i + 1).to_string());
+        assert_eq!(
+            row[1..4],
+            [p.zone_name.as_str(), &p.university_name, &p.track_name]
+        );
+        assert_eq!(row[4], "");
+        assert_eq!(row[5], b.title);
+        assert_eq!(row[6], b.team_name);
+        let team = b.team_id.as_str();
+        assert_eq!(row[7], format!("带头人{team}"));
+        assert_eq!(b.leader.as_deref(), Some(row[7].as_str()));
+        let score: f64 = row[8].parse().unwrap();
+        assert!((score - b.score).abs() < 1e-9);
+    }
+
+    // 诊断: severity in Chinese, the machine code, the message and the parties by name.
+    let diagnostics = sheet_rows(&bytes, "诊断");
+    assert_eq!(diagnostics[0], crate::support::export_diagnostic_headers());
+    assert_eq!(diagnostics.len(), 1 + batch.diagnostics.len());
+    for (row, d) in diagnostics[1..].iter().zip(&batch.diagnostics) {
+        let label = match d.severity {
+            Severity::Infeasible => "不可行",
+            Severity::Shortfall => "项目不足",
+            Severity::Info => "提示",
+        };
+        assert_eq!(row[0], label);
+        assert_eq!(
+            row[1],
+            serde_json::to_value(d.code).unwrap().as_str().unwrap()
+        );
+        assert_eq!(row[2], d.message);
+        for z in &d.zone_ids {
+            let name = &data.zones.iter().find(|x| &x.id == z).unwrap().name;
+            assert!(row[3].contains(name.as_str()), "{row:?}");
+        }
+        for u in &d.university_ids {
+            assert!(row[4].contains(&format!("{u}大学")), "{row:?}");
+        }
+    }
+    assert!(
+        diagnostics[1..]
+            .iter()
+            .any(|r| r[0] == "项目不足" && r[3] == "第1高新区"),
+        "{diagnostics:?}"
+    );
 }
 
 /// What a zone or university could type so that a spreadsheet runs it, one per way a formula starts.
@@ -774,8 +957,6 @@ const HOSTILE: [&str; 6] = [
 #[test]
 fn exports_neutralise_cells_a_spreadsheet_would_run() {
     use calamine::{Data, Reader, Xlsx};
-    use shuanggao::pairing::export_csv_with;
-    use shuanggao::pairing::export_xlsx_with;
     let (data, scorer) = world(
         2,
         &[("ua", &[("ta1", 30, 0.9)]), ("ub", &[("tb1", 30, 0.7)])],
@@ -794,10 +975,12 @@ fn exports_neutralise_cells_a_spreadsheet_would_run() {
     });
     for (i, hostile) in HOSTILE.iter().enumerate() {
         batch.diagnostics[0].message = (*hostile).to_owned();
+        batch.diagnostics[0].zone_ids = vec![(*hostile).into()];
         let p = &mut batch.pairings[0];
         p.zone_name = (*hostile).to_owned();
         p.university_name = (*hostile).to_owned();
         p.track_name = (*hostile).to_owned();
+        p.bundle.industrial_direction.track_name = (*hostile).to_owned();
         p.bundle.leading_talent.as_mut().unwrap().name = (*hostile).to_owned();
         p.bundle
             .innovation_platform
@@ -806,12 +989,23 @@ fn exports_neutralise_cells_a_spreadsheet_would_run() {
             .unwrap()
             .name = (*hostile).to_owned();
         p.bundle.transformation_fund.as_mut().unwrap().name = (*hostile).to_owned();
-        p.explanation.summary = (*hostile).to_owned();
+        let b = &mut p.bundle.benchmark_projects[0];
+        b.enterprise = Some((*hostile).to_owned());
+        b.title = (*hostile).to_owned();
+        b.team_name = (*hostile).to_owned();
+        b.leader = Some((*hostile).to_owned());
         let status = |_: &shuanggao::pairing::ProposedPairing| (*hostile).to_owned();
-        let text_columns = [0, 1, 2, 3, 4, 5, 8, 9];
+        let ctx = ExportContext {
+            status: &status,
+            review_note: &status,
+            batch_date: (*hostile).to_owned(),
+            names: Default::default(),
+        };
+        // 园区, 高校, 赛道, 产业方向, 创新平台, 领军人才, 成果转化基金, 状态, 审核意见, 批次日期.
+        let text_columns = [1, 2, 3, 5, 6, 7, 8, 12, 13, 14];
 
         // CSV: read the first row's cells back (quoted cells may hold commas and line breaks).
-        let csv = String::from_utf8(export_csv_with(&batch, &status)).unwrap();
+        let csv = String::from_utf8(export_csv_with(&batch, &ctx)).unwrap();
         let mut reader = crate::support::parse_csv(csv.strip_prefix('\u{feff}').unwrap());
         let row = reader.remove(1);
         for c in text_columns {
@@ -822,22 +1016,30 @@ fn exports_neutralise_cells_a_spreadsheet_would_run() {
             );
         }
 
-        let bytes = export_xlsx_with(&batch, &status).unwrap();
+        let bytes = export_xlsx_with(&batch, &ctx).unwrap();
         let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
-        let range = wb.worksheet_range("双高协同配对").unwrap();
-        let row: Vec<&Data> = range.rows().nth(1).unwrap().iter().collect();
-        for c in text_columns {
-            let Data::String(cell) = row[c] else {
-                panic!("xlsx column {c} is {:?}", row[c]);
-            };
-            assert!(
-                cell.starts_with(&format!("'{hostile}")),
-                "xlsx column {c}, hostile value {i}: {cell:?}"
-            );
-        }
-        let range = wb.worksheet_range("诊断").unwrap();
-        let message = range.rows().nth(1).unwrap()[2].to_string();
-        assert!(message.starts_with(&format!("'{hostile}")), "{message:?}");
+        let check = |sheet: &str, range: calamine::Range<Data>, columns: &[usize]| {
+            let row: Vec<&Data> = range.rows().nth(1).unwrap().iter().collect();
+            for &c in columns {
+                let Data::String(cell) = row[c] else {
+                    panic!("xlsx {sheet} column {c} is {:?}", row[c]);
+                };
+                assert!(
+                    cell.starts_with(&format!("'{hostile}")),
+                    "xlsx {sheet} column {c}, hostile value {i}: {cell:?}"
+                );
+            }
+        };
+        check("汇总", wb.worksheet_range("汇总").unwrap(), &text_columns);
+        // 园区, 高校, 赛道, 企业, 需求, 承接团队, 团队带头人.
+        let project_columns = [1, 2, 3, 4, 5, 6, 7];
+        check(
+            "标杆项目",
+            wb.worksheet_range("标杆项目").unwrap(),
+            &project_columns,
+        );
+        // 说明, 涉及园区 (an id with no name).
+        check("诊断", wb.worksheet_range("诊断").unwrap(), &[2, 3]);
     }
 }
 

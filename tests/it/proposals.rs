@@ -543,6 +543,21 @@ async fn exports_carry_chinese_headers_and_the_review_status() {
         1 => "已驳回",
         _ => "拟推荐",
     };
+    // The latest note of each pairing: a comment after the approval, the rejection's reason.
+    let comment = json!({"body": "请尽快签约"});
+    let r = app
+        .post(
+            &format!("/v1/pairings/{approved}/comments"),
+            &app.department,
+            Some(&comment),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let expected_note = |i: usize| match i {
+        0 => "请尽快签约",
+        1 => "不合适",
+        _ => "",
+    };
 
     let fetch = |format: &'static str| {
         let app = &app;
@@ -575,17 +590,26 @@ async fn exports_carry_chinese_headers_and_the_review_status() {
     let rows = parse_csv(text);
     assert_eq!(rows[0], support::export_headers());
     assert_eq!(rows.len(), list.len() + 1);
+    let created = job["created_at"].as_str().unwrap();
+    let batch_date = shuanggao::pairing::export::china_date(created);
+    assert_eq!(batch_date.len(), 10, "{created}");
     for (i, (row, p)) in rows[1..].iter().zip(&list).enumerate() {
-        assert_eq!(row.len(), 10);
-        assert_eq!(row[0], p["zone_name"].as_str().unwrap());
-        assert_eq!(row[1], p["university_name"].as_str().unwrap());
-        assert_eq!(row[2], p["track_name"].as_str().unwrap());
+        assert_eq!(row.len(), 15);
+        assert_eq!(row[0], (i + 1).to_string());
+        assert_eq!(row[1], p["zone_name"].as_str().unwrap());
+        assert_eq!(row[2], p["university_name"].as_str().unwrap());
+        assert_eq!(row[3], p["track_name"].as_str().unwrap());
+        assert!(["达标", "培育"].contains(&row[4].as_str()), "{row:?}");
+        for c in 5..=9 {
+            assert!(!row[c].is_empty(), "column {c} of {row:?}");
+        }
         let n = p["bundle"]["benchmark_projects"].as_array().unwrap().len();
-        assert_eq!(row[6], n.to_string());
-        let score: f64 = row[7].parse().unwrap();
+        assert_eq!(row[10], n.to_string());
+        let score: f64 = row[11].parse().unwrap();
         assert!((score - p["quality"].as_f64().unwrap()).abs() < 1e-3);
-        assert_eq!(row[8], expected_status(i));
-        assert!(!row[9].is_empty());
+        assert_eq!(row[12], expected_status(i));
+        assert_eq!(row[13], expected_note(i));
+        assert_eq!(row[14], batch_date);
     }
 
     let res = fetch("xlsx").await;
@@ -604,7 +628,7 @@ async fn exports_carry_chinese_headers_and_the_review_status() {
     use calamine::Reader;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let sheets = book.sheet_names();
-    assert_eq!(sheets[0], "双高协同配对");
+    assert_eq!(sheets, support::EXPORT_SHEETS);
     let range = book.worksheet_range(&sheets[0]).unwrap();
     let rows: Vec<Vec<String>> = range
         .rows()
@@ -613,11 +637,18 @@ async fn exports_carry_chinese_headers_and_the_review_status() {
     assert_eq!(rows[0], support::export_headers());
     assert_eq!(rows.len(), list.len() + 1);
     for (i, (row, p)) in rows[1..].iter().zip(&list).enumerate() {
-        assert_eq!(row[0], p["zone_name"].as_str().unwrap());
-        assert_eq!(row[8], expected_status(i));
+        assert_eq!(row[1], p["zone_name"].as_str().unwrap());
+        assert_eq!(row[12], expected_status(i));
+        assert_eq!(row[13], expected_note(i));
         let n = p["bundle"]["benchmark_projects"].as_array().unwrap().len();
-        assert_eq!(row[6].parse::<f64>().unwrap(), n as f64);
+        assert_eq!(row[10].parse::<f64>().unwrap(), n as f64);
     }
+    let range = book.worksheet_range("标杆项目").unwrap();
+    let projects: usize = list
+        .iter()
+        .map(|p| p["bundle"]["benchmark_projects"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(range.rows().count(), 1 + projects);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,12 +17,30 @@ use shuanggao::matching::{Engine, OpenOptions, OpenReport, PairMatch};
 use shuanggao::store::{Actor, NewPairing, Store};
 use tokio::sync::oneshot;
 
-/// The header line of the CSV export, as a zone manager reads it; the XLSX export has the same columns.
-pub const EXPORT_HEADER_LINE: &str = "园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明";
+/// The header line of the CSV export, as a zone manager reads it; the XLSX sheet 汇总 has the same
+/// columns.
+pub const EXPORT_HEADER_LINE: &str = "序号,园区,高校,赛道,等级,产业方向,创新平台,领军人才,成果转化基金,标杆项目,项目数,得分,状态,审核意见,批次日期";
 
-/// The column headers of the CSV and XLSX exports, in order.
+/// The sheets of the XLSX export, in order.
+pub const EXPORT_SHEETS: [&str; 3] = ["汇总", "标杆项目", "诊断"];
+
+/// The column headers of the CSV and of the XLSX sheet 汇总, in order.
 pub fn export_headers() -> Vec<&'static str> {
     EXPORT_HEADER_LINE.split(',').collect()
+}
+
+/// The column headers of the XLSX sheet 标杆项目, in order.
+pub fn export_project_headers() -> Vec<&'static str> {
+    "序号,园区,高校,赛道,企业,需求,承接团队,团队带头人,匹配度"
+        .split(',')
+        .collect()
+}
+
+/// The column headers of the XLSX sheet 诊断, in order.
+pub fn export_diagnostic_headers() -> Vec<&'static str> {
+    "类别,代码,说明,涉及园区,涉及高校,涉及赛道"
+        .split(',')
+        .collect()
 }
 
 /// Two tracks, two zones, two universities, four teams and four demands.
