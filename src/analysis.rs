@@ -159,6 +159,27 @@ impl Analyzer {
         out
     }
 
+    /// The whole words of `text`: the terms of the tokens whose span no other token's span contains.
+    /// Search mode also yields the parts of a word (处理, 理器 beside 处理器); only 处理器 is whole here.
+    pub fn whole_words(&self, text: &str) -> Vec<String> {
+        let mut spans: Vec<(usize, usize, String)> = Vec::new();
+        self.for_each_token(text, |term, start, end| {
+            spans.push((start, end, term.to_owned()))
+        });
+        // Longest first among equal starts; a span is covered when an earlier one reaches as far.
+        spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        spans.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        let mut reach = 0usize;
+        let mut out = Vec::new();
+        for (i, (_, end, term)) in spans.into_iter().enumerate() {
+            if i == 0 || end > reach {
+                out.push(term);
+            }
+            reach = reach.max(end);
+        }
+        out
+    }
+
     /// Calls `f(term, start, end)` for every token of `text`; `start..end` is the byte range in `text`.
     pub fn for_each_token(&self, text: &str, mut f: impl FnMut(&str, usize, usize)) {
         let mut buf = String::new();
@@ -708,6 +729,25 @@ const CHINESE_STOP_WORDS: &[&str] = &[
     "有关",
     "作为",
 ];
+
+#[cfg(test)]
+mod whole_word_tests {
+    use super::*;
+
+    #[test]
+    fn whole_words_leave_out_the_parts_search_mode_adds() {
+        let a = Analyzer::shared();
+        let words = a.whole_words("高性能处理器芯片的散热设计");
+        assert!(words.contains(&"处理器".to_owned()), "{words:?}");
+        assert!(!words.contains(&"理器".to_owned()), "{words:?}");
+        assert!(!words.contains(&"处理".to_owned()), "{words:?}");
+        let all = a.terms("高性能处理器芯片的散热设计");
+        assert!(
+            all.contains(&"处理".to_owned()),
+            "search mode yields the part: {all:?}"
+        );
+    }
+}
 
 #[cfg(test)]
 mod tests {

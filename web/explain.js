@@ -1,7 +1,7 @@
 // Renders the engine's explanation of a match: one-sentence summary, matched terms, best achievement
 // with its highlighted snippet, shared track and cluster, and the feature contributions as a bar chart.
 
-import { h, highlight, barChart, fmtScore, listBlock } from './ui.js';
+import { h, highlight, barChart, listBlock } from './ui.js';
 import { pick, label } from './refs.js';
 
 const FEATURE_LABELS = {
@@ -135,9 +135,7 @@ export function explanation(ex, { context = [], compact = false } = {}) {
         'div',
         {},
         terms.length
-          ? listBlock('匹配关键词', 'terms', terms.slice(0, 12), (t) =>
-              h('li', {}, h('mark', {}, t.term), t.weight ? h('span', { class: 'term-w' }, fmtScore(t.weight)) : null),
-            )
+          ? listBlock('匹配关键词', 'terms', terms.slice(0, 8), (t) => h('li', {}, h('mark', {}, t.term)))
           : null,
         ach ? h('div', { class: 'explain-block' }, h('h4', {}, '最相关成果'), achievementBlock(ach, termTexts)) : null,
         track || cluster
