@@ -2,6 +2,7 @@
 //! indexes the rankings walk) and the catalog reads of the app.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 use std::sync::Arc;
 
 use super::{
@@ -109,6 +110,23 @@ impl Catalog {
             .unwrap_or_default()
     }
 
+    pub(super) fn team_name(&self, id: &TeamId) -> String {
+        self.teams
+            .get(id)
+            .map(|t| t.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// The teams of a university, in id order.
+    pub(super) fn teams_of(&self, university: &UniversityId) -> Vec<Arc<Team>> {
+        owned(&self.teams_by_university, &self.teams, university)
+    }
+
+    /// The demands of a zone, in id order.
+    pub(super) fn demands_of(&self, zone: &ZoneId) -> Vec<Arc<Demand>> {
+        owned(&self.demands_by_zone, &self.demands, zone)
+    }
+
     pub(super) fn pairing_view(&self, pairing: PairingRecord) -> PairingView {
         PairingView {
             zone_name: self.zone_name(&pairing.zone_id),
@@ -120,6 +138,20 @@ impl Catalog {
             pairing,
         }
     }
+}
+
+/// The records filed under `owner` in `by_owner`, in id order.
+fn owned<O: Hash + Eq, K: Hash + Eq, V>(
+    by_owner: &HashMap<O, BTreeMap<K, ()>>,
+    records: &HashMap<K, Arc<V>>,
+    owner: &O,
+) -> Vec<Arc<V>> {
+    by_owner
+        .get(owner)
+        .into_iter()
+        .flat_map(|set| set.keys())
+        .filter_map(|id| records.get(id).cloned())
+        .collect()
 }
 
 fn index<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> HashMap<K, usize> {

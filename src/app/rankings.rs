@@ -15,7 +15,7 @@ use super::{
     TeamFit, UniversityCandidate,
 };
 use crate::auth::Principal;
-use crate::domain::{Demand, DemandId, Team, TeamId, TrackId, UniversityId, ZoneId};
+use crate::domain::{DemandId, TeamId, TrackId, UniversityId, ZoneId};
 use crate::matching::PairMatch;
 
 /// A cached ranking (the `Arc<Vec<_>>` of its rows), valid for one catalog generation.
@@ -177,19 +177,8 @@ impl App {
         zone: &ZoneId,
         track: Option<&TrackId>,
     ) -> Result<Vec<UniversityCandidate>> {
-        let demands = {
-            let c = self.catalog();
-            let demands: Vec<Arc<Demand>> = c
-                .demands_by_zone
-                .get(zone)
-                .into_iter()
-                .flat_map(|set| set.keys())
-                .filter_map(|d| c.demands.get(d))
-                .filter(|d| track_matches(track, &d.track_ids))
-                .cloned()
-                .collect();
-            demands
-        };
+        let mut demands = self.catalog().demands_of(zone);
+        demands.retain(|d| track_matches(track, &d.track_ids));
         // Per university: best pair per demand.
         let mut best: HashMap<UniversityId, BTreeMap<DemandId, PairMatch>> = HashMap::new();
         for demand in &demands {
@@ -220,11 +209,7 @@ impl App {
                 for m in per_demand.values() {
                     let fit = teams.entry(m.team_id.clone()).or_insert_with(|| TeamFit {
                         team_id: m.team_id.clone(),
-                        team_name: c
-                            .teams
-                            .get(&m.team_id)
-                            .map(|t| t.name.clone())
-                            .unwrap_or_default(),
+                        team_name: c.team_name(&m.team_id),
                         score: 0.0,
                         demand_ids: Vec::new(),
                     });
@@ -274,17 +259,7 @@ impl App {
         let key = ranking_key("ud", university.as_str(), track.as_ref());
         let university = university.clone();
         self.ranking(key, page, move |app| {
-            let teams = {
-                let c = app.catalog();
-                let teams: Vec<Arc<Team>> = c
-                    .teams_by_university
-                    .get(&university)
-                    .into_iter()
-                    .flat_map(|set| set.keys())
-                    .filter_map(|t| c.teams.get(t).cloned())
-                    .collect();
-                teams
-            };
+            let teams = app.catalog().teams_of(&university);
             let mut best: BTreeMap<DemandId, PairMatch> = BTreeMap::new();
             for team in &teams {
                 let matches = known(
@@ -314,11 +289,7 @@ impl App {
                         demand_title: d.title.clone(),
                         zone_name: c.zone_name(&d.zone_id),
                         zone_id: d.zone_id.clone(),
-                        best_team_name: c
-                            .teams
-                            .get(&m.team_id)
-                            .map(|t| t.name.clone())
-                            .unwrap_or_default(),
+                        best_team_name: c.team_name(&m.team_id),
                         best_team_id: m.team_id,
                         demand_id: m.demand_id,
                         score: m.score,
