@@ -187,11 +187,11 @@ trait CatalogRecord: Record + Clone + 'static {
 }
 
 /// Implements [`CatalogRecord`] for a kind: its id and owner types, the owner's noun and field, the
-/// role check, the catalog's map of the kind, and the catalog and matcher methods that keep it.
+/// role check, the catalog's map and filing of the kind, and the matcher methods that keep it.
 macro_rules! catalog_record {
     (
         $kind:ty, $id:ty, $owner:ty, $noun:literal, $field:ident, $owns:ident, $map:ident,
-        $put:ident, $remove:ident, $upsert:ident, $delete:ident
+        $filing:ident, $upsert:ident, $delete:ident
     ) => {
         impl CatalogRecord for $kind {
             type Id = $id;
@@ -220,10 +220,10 @@ macro_rules! catalog_record {
                 store.delete_record::<$kind>(id.as_str())
             }
             fn put(self, c: &mut Catalog) {
-                c.$put(self);
+                c.$filing().put(self.id.clone(), self);
             }
             fn remove(c: &mut Catalog, id: &$id) {
-                c.$remove(id);
+                c.$filing().remove(id);
             }
             fn index(&self, matcher: &dyn Matcher) -> Result<(), MatcherError> {
                 matcher.$upsert(self)
@@ -243,8 +243,7 @@ catalog_record!(
     university_id,
     owns_university,
     teams,
-    put_team,
-    remove_team,
+    team_filing,
     upsert_team,
     delete_team
 );
@@ -256,8 +255,7 @@ catalog_record!(
     zone_id,
     owns_zone,
     demands,
-    put_demand,
-    remove_demand,
+    demand_filing,
     upsert_demand,
     delete_demand
 );
