@@ -199,6 +199,27 @@ export function failure(error, what, retry) {
   return errorNotice(error, { retry, context: `${what}加载失败` });
 }
 
+/**
+ * Loads the list `what` of a view into `box`: on failure a notice whose retry refreshes the view (`ctx`),
+ * when empty the `empty` state (its `action`: { href, label } of the button that adds the first item).
+ * Resolves to the items, or to null when the box already says why there are none.
+ */
+export async function loadList(ctx, box, what, load, empty) {
+  let list;
+  try {
+    list = await load();
+  } catch (err) {
+    mount(box, failure(err, what, () => ctx.refresh()));
+    return null;
+  }
+  if (!list.length) {
+    const action = h('a', { class: 'btn btn-primary', href: empty.action.href }, empty.action.label);
+    mount(box, emptyState({ ...empty, action }));
+    return null;
+  }
+  return list;
+}
+
 export function loading(text = '正在加载…') {
   return h('p', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
 }

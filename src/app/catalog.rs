@@ -2,6 +2,7 @@
 //! indexes the rankings walk) and the catalog reads of the app.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 use std::sync::Arc;
 
 use super::{
@@ -45,10 +46,10 @@ impl Catalog {
             ..Catalog::default()
         };
         for t in data.teams {
-            c.put_team(t);
+            c.team_filing().put(t.id.clone(), t);
         }
         for d in data.demands {
-            c.put_demand(d);
+            c.demand_filing().put(d.id.clone(), d);
         }
         c
     }
@@ -65,37 +66,21 @@ impl Catalog {
         self.track_idx.get(id).map(|&i| &self.tracks[i])
     }
 
-    pub(super) fn put_team(&mut self, team: Team) {
-        self.remove_team(&team.id);
-        self.teams_by_university
-            .entry(team.university_id.clone())
-            .or_default()
-            .insert(team.id.clone(), ());
-        self.teams.insert(team.id.clone(), Arc::new(team));
-    }
-
-    pub(super) fn remove_team(&mut self, id: &TeamId) {
-        if let Some(old) = self.teams.remove(id)
-            && let Some(set) = self.teams_by_university.get_mut(&old.university_id)
-        {
-            set.remove(id);
+    /// The teams, filed by id and under their university.
+    pub(super) fn team_filing(&mut self) -> Filing<'_, TeamId, UniversityId, Team> {
+        Filing {
+            records: &mut self.teams,
+            by_owner: &mut self.teams_by_university,
+            owner: |t| &t.university_id,
         }
     }
 
-    pub(super) fn put_demand(&mut self, demand: Demand) {
-        self.remove_demand(&demand.id);
-        self.demands_by_zone
-            .entry(demand.zone_id.clone())
-            .or_default()
-            .insert(demand.id.clone(), ());
-        self.demands.insert(demand.id.clone(), Arc::new(demand));
-    }
-
-    pub(super) fn remove_demand(&mut self, id: &DemandId) {
-        if let Some(old) = self.demands.remove(id)
-            && let Some(set) = self.demands_by_zone.get_mut(&old.zone_id)
-        {
-            set.remove(id);
+    /// The demands, filed by id and under their zone.
+    pub(super) fn demand_filing(&mut self) -> Filing<'_, DemandId, ZoneId, Demand> {
+        Filing {
+            records: &mut self.demands,
+            by_owner: &mut self.demands_by_zone,
+            owner: |d| &d.zone_id,
         }
     }
 
@@ -109,6 +94,23 @@ impl Catalog {
             .unwrap_or_default()
     }
 
+    pub(super) fn team_name(&self, id: &TeamId) -> String {
+        self.teams
+            .get(id)
+            .map(|t| t.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// The teams of a university, in id order.
+    pub(super) fn teams_of(&self, university: &UniversityId) -> Vec<Arc<Team>> {
+        owned(&self.teams_by_university, &self.teams, university)
+    }
+
+    /// The demands of a zone, in id order.
+    pub(super) fn demands_of(&self, zone: &ZoneId) -> Vec<Arc<Demand>> {
+        owned(&self.demands_by_zone, &self.demands, zone)
+    }
+
     pub(super) fn pairing_view(&self, pairing: PairingRecord) -> PairingView {
         PairingView {
             zone_name: self.zone_name(&pairing.zone_id),
@@ -120,6 +122,57 @@ impl Catalog {
             pairing,
         }
     }
+}
+
+/// A copy of the record `found`, or not found (`noun` `id`).
+fn copy_of<T: Clone>(found: Option<&Arc<T>>, noun: &'static str, id: impl ToString) -> Result<T> {
+    found
+        .map(|r| T::clone(r))
+        .ok_or_else(|| AppError::not_found(noun, id))
+}
+
+/// One kind of record as the catalog files it: by id, and by id under its owner (a team's university,
+/// a demand's zone), so that the rankings can walk an owner's records in id order.
+pub(super) struct Filing<'c, K, O, V> {
+    records: &'c mut HashMap<K, Arc<V>>,
+    by_owner: &'c mut HashMap<O, BTreeMap<K, ()>>,
+    owner: fn(&V) -> &O,
+}
+
+impl<K: Hash + Ord + Clone, O: Hash + Eq + Clone, V> Filing<'_, K, O, V> {
+    /// Keeps `record` under `id` and files it under its owner, replacing any record of that id.
+    pub(super) fn put(&mut self, id: K, record: V) {
+        self.remove(&id);
+        let owner = (self.owner)(&record).clone();
+        self.by_owner
+            .entry(owner)
+            .or_default()
+            .insert(id.clone(), ());
+        self.records.insert(id, Arc::new(record));
+    }
+
+    /// Takes out the record of `id` and its filing under its owner.
+    pub(super) fn remove(&mut self, id: &K) {
+        if let Some(old) = self.records.remove(id)
+            && let Some(set) = self.by_owner.get_mut((self.owner)(&old))
+        {
+            set.remove(id);
+        }
+    }
+}
+
+/// The records filed under `owner` in `by_owner`, in id order.
+fn owned<O: Hash + Eq, K: Hash + Eq, V>(
+    by_owner: &HashMap<O, BTreeMap<K, ()>>,
+    records: &HashMap<K, Arc<V>>,
+    owner: &O,
+) -> Vec<Arc<V>> {
+    by_owner
+        .get(owner)
+        .into_iter()
+        .flat_map(|set| set.keys())
+        .filter_map(|id| records.get(id).cloned())
+        .collect()
 }
 
 fn index<T, K: std::hash::Hash + Eq>(items: &[T], key: impl Fn(&T) -> K) -> HashMap<K, usize> {
@@ -148,11 +201,8 @@ impl App {
         let c = self.catalog();
         let zone = c.zone(id).ok_or_else(|| AppError::not_found("zone", id))?;
         let demands = if who.role.owns_zone(id) {
-            c.demands_by_zone
-                .get(id)
-                .into_iter()
-                .flat_map(|set| set.keys())
-                .filter_map(|d| c.demands.get(d))
+            c.demands_of(id)
+                .iter()
                 .map(|d| ItemRef {
                     id: d.id.to_string(),
                     name: d.title.clone(),
@@ -175,11 +225,8 @@ impl App {
             .university(id)
             .ok_or_else(|| AppError::not_found("university", id))?;
         let teams = c
-            .teams_by_university
-            .get(id)
-            .into_iter()
-            .flat_map(|set| set.keys())
-            .filter_map(|t| c.teams.get(t))
+            .teams_of(id)
+            .iter()
             .map(|t| ItemRef {
                 id: t.id.to_string(),
                 name: t.name.clone(),
@@ -193,18 +240,10 @@ impl App {
     }
 
     pub fn team(&self, _who: &Principal, id: &TeamId) -> Result<Team> {
-        self.catalog()
-            .teams
-            .get(id)
-            .map(|t| Team::clone(t))
-            .ok_or_else(|| AppError::not_found("team", id))
+        copy_of(self.catalog().teams.get(id), "team", id)
     }
 
     pub fn demand(&self, _who: &Principal, id: &DemandId) -> Result<Demand> {
-        self.catalog()
-            .demands
-            .get(id)
-            .map(|d| Demand::clone(d))
-            .ok_or_else(|| AppError::not_found("demand", id))
+        copy_of(self.catalog().demands.get(id), "demand", id)
     }
 }

@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use tracing::instrument;
 
-use super::catalog::track_matches;
+use super::catalog::{Catalog, track_matches};
 use super::{
     App, AppError, CACHE_ENTRIES, CANDIDATES_PER_DEMAND, DEMANDS_PER_TEAM, DemandFit, MatcherError,
     Page, PageRequest, RANKING_DEPTH, RankedDemand, RankedTeam, Result, SearchKind, SearchResult,
     TeamFit, UniversityCandidate,
 };
 use crate::auth::Principal;
-use crate::domain::{Demand, DemandId, Team, TeamId, TrackId, UniversityId, ZoneId};
+use crate::domain::{DemandId, TeamId, TrackId, UniversityId, ZoneId};
 use crate::matching::PairMatch;
 
 /// A cached ranking (the `Arc<Vec<_>>` of its rows), valid for one catalog generation.
@@ -27,6 +27,41 @@ fn known<T>(ranked: Result<Vec<T>, MatcherError>) -> Result<Vec<T>, MatcherError
         MatcherError::Unknown(_) => Ok(Vec::new()),
         other => Err(other),
     })
+}
+
+/// Refuses `who` unless `allowed`, naming the `action` it may not take.
+fn allow(who: &Principal, allowed: bool, action: impl FnOnce() -> String) -> Result<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(who.role.forbidden(action()).into())
+    }
+}
+
+/// The cache key of a ranking: its kind, its subject and, for the rankings by track, the track.
+fn ranking_key(kind: &str, subject: &str, track: Option<&TrackId>) -> String {
+    let track = track.map_or("", |t| t.as_str());
+    format!("{kind}\u{1}{subject}\u{1}{track}")
+}
+
+/// Keeps `m` under `key` unless a pair at least as good is kept already.
+fn keep_best<K: Ord>(best: &mut BTreeMap<K, PairMatch>, key: K, m: PairMatch) {
+    match best.get(&key) {
+        Some(old) if old.score >= m.score => {}
+        _ => {
+            best.insert(key, m);
+        }
+    }
+}
+
+/// Sorts rows best score first, ties by id, and keeps the first `depth`.
+fn best_first<T, K: Ord>(rows: &mut Vec<T>, depth: usize, key: impl Fn(&T) -> (f32, &K)) {
+    rows.sort_by(|a, b| {
+        let (sa, ia) = key(a);
+        let (sb, ib) = key(b);
+        sb.total_cmp(&sa).then(ia.cmp(ib))
+    });
+    rows.truncate(depth);
 }
 
 impl App {
@@ -79,6 +114,40 @@ impl App {
         Ok(page.slice(&all))
     }
 
+    /// Who owns the `noun` `id` (as `owner` reads it from the catalog), or not found.
+    fn owner<O>(
+        &self,
+        noun: &'static str,
+        id: impl ToString,
+        owner: impl FnOnce(&Catalog) -> Option<O>,
+    ) -> Result<O> {
+        owner(&self.catalog()).ok_or_else(|| AppError::not_found(noun, id))
+    }
+
+    /// The ranking cached under `key` of the matcher's pairs (those of something it does not know: none),
+    /// in its order, each made a row by `row` with its rank among the rows kept (`row` drops a pair by
+    /// returning `None`).
+    async fn numbered<T: Clone + Send + Sync + 'static>(
+        &self,
+        key: String,
+        page: PageRequest,
+        matches: impl FnOnce(&App) -> Result<Vec<PairMatch>, MatcherError> + Send + 'static,
+        row: impl Fn(&Catalog, PairMatch, usize) -> Option<T> + Send + 'static,
+    ) -> Result<Page<T>> {
+        self.ranking(key, page, move |app| {
+            let matches = known(matches(app))?;
+            let c = app.catalog();
+            let mut out = Vec::new();
+            for m in matches {
+                if let Some(r) = row(&c, m, out.len() + 1) {
+                    out.push(r);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     /// Universities ranked for a zone's demands (in one track, or all), each with its best teams.
     #[instrument(skip(self, who), fields(role = who.role.kind()))]
     pub async fn zone_candidates(
@@ -88,20 +157,14 @@ impl App {
         track: Option<TrackId>,
         page: PageRequest,
     ) -> Result<Page<UniversityCandidate>> {
-        if !who.role.owns_zone(zone) {
-            return Err(who
-                .role
-                .forbidden(format!("see the candidates of zone {zone}"))
-                .into());
-        }
+        allow(who, who.role.owns_zone(zone), || {
+            format!("see the candidates of zone {zone}")
+        })?;
         if self.catalog().zone(zone).is_none() {
             return Err(AppError::not_found("zone", zone));
         }
         self.check_track(track.as_ref())?;
-        let key = format!(
-            "zc\u{1}{zone}\u{1}{}",
-            track.as_ref().map_or("", |t| t.as_str())
-        );
+        let key = ranking_key("zc", zone.as_str(), track.as_ref());
         let zone = zone.clone();
         self.ranking(key, page, move |app| {
             app.compute_candidates(&zone, track.as_ref())
@@ -114,31 +177,16 @@ impl App {
         zone: &ZoneId,
         track: Option<&TrackId>,
     ) -> Result<Vec<UniversityCandidate>> {
-        let demands = {
-            let c = self.catalog();
-            let demands: Vec<Arc<Demand>> = c
-                .demands_by_zone
-                .get(zone)
-                .into_iter()
-                .flat_map(|set| set.keys())
-                .filter_map(|d| c.demands.get(d))
-                .filter(|d| track_matches(track, &d.track_ids))
-                .cloned()
-                .collect();
-            demands
-        };
+        let mut demands = self.catalog().demands_of(zone);
+        demands.retain(|d| track_matches(track, &d.track_ids));
         // Per university: best pair per demand.
         let mut best: HashMap<UniversityId, BTreeMap<DemandId, PairMatch>> = HashMap::new();
         for demand in &demands {
-            let matches = match self
-                .inner
-                .matcher
-                .teams_for_demand(&demand.id, CANDIDATES_PER_DEMAND)
-            {
-                Ok(m) => m,
-                Err(MatcherError::Unknown(_)) => continue,
-                Err(err) => return Err(err.into()),
-            };
+            let matches = known(
+                self.inner
+                    .matcher
+                    .teams_for_demand(&demand.id, CANDIDATES_PER_DEMAND),
+            )?;
             let c = self.catalog();
             for m in matches {
                 let Some(team) = c.teams.get(&m.team_id) else {
@@ -148,12 +196,7 @@ impl App {
                     continue;
                 }
                 let per_demand = best.entry(team.university_id.clone()).or_default();
-                match per_demand.get(&demand.id) {
-                    Some(old) if old.score >= m.score => {}
-                    _ => {
-                        per_demand.insert(demand.id.clone(), m);
-                    }
-                }
+                keep_best(per_demand, demand.id.clone(), m);
             }
         }
         let considered = demands.len();
@@ -166,11 +209,7 @@ impl App {
                 for m in per_demand.values() {
                     let fit = teams.entry(m.team_id.clone()).or_insert_with(|| TeamFit {
                         team_id: m.team_id.clone(),
-                        team_name: c
-                            .teams
-                            .get(&m.team_id)
-                            .map(|t| t.name.clone())
-                            .unwrap_or_default(),
+                        team_name: c.team_name(&m.team_id),
                         score: 0.0,
                         demand_ids: Vec::new(),
                     });
@@ -178,16 +217,9 @@ impl App {
                     fit.demand_ids.push(m.demand_id.clone());
                 }
                 let mut best_teams: Vec<TeamFit> = teams.into_values().collect();
-                best_teams
-                    .sort_by(|a, b| b.score.total_cmp(&a.score).then(a.team_id.cmp(&b.team_id)));
-                best_teams.truncate(3);
+                best_first(&mut best_teams, 3, |t| (t.score, &t.team_id));
                 let mut top: Vec<PairMatch> = per_demand.values().cloned().collect();
-                top.sort_by(|a, b| {
-                    b.score
-                        .total_cmp(&a.score)
-                        .then(a.demand_id.cmp(&b.demand_id))
-                });
-                top.truncate(3);
+                best_first(&mut top, 3, |m| (m.score, &m.demand_id));
                 UniversityCandidate {
                     university_name: c.university_name(&university_id),
                     university_id,
@@ -204,12 +236,7 @@ impl App {
             })
             .collect();
         drop(c);
-        out.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.university_id.cmp(&b.university_id))
-        });
-        out.truncate(RANKING_DEPTH);
+        best_first(&mut out, RANKING_DEPTH, |u| (u.score, &u.university_id));
         Ok(out)
     }
 
@@ -222,44 +249,24 @@ impl App {
         track: Option<TrackId>,
         page: PageRequest,
     ) -> Result<Page<DemandFit>> {
-        if !who.role.owns_university(university) {
-            return Err(who
-                .role
-                .forbidden(format!("see the demands fitting university {university}"))
-                .into());
-        }
+        allow(who, who.role.owns_university(university), || {
+            format!("see the demands fitting university {university}")
+        })?;
         if self.catalog().university(university).is_none() {
             return Err(AppError::not_found("university", university));
         }
         self.check_track(track.as_ref())?;
-        let key = format!(
-            "ud\u{1}{university}\u{1}{}",
-            track.as_ref().map_or("", |t| t.as_str())
-        );
+        let key = ranking_key("ud", university.as_str(), track.as_ref());
         let university = university.clone();
         self.ranking(key, page, move |app| {
-            let teams = {
-                let c = app.catalog();
-                let teams: Vec<Arc<Team>> = c
-                    .teams_by_university
-                    .get(&university)
-                    .into_iter()
-                    .flat_map(|set| set.keys())
-                    .filter_map(|t| c.teams.get(t).cloned())
-                    .collect();
-                teams
-            };
+            let teams = app.catalog().teams_of(&university);
             let mut best: BTreeMap<DemandId, PairMatch> = BTreeMap::new();
             for team in &teams {
-                let matches = match app
-                    .inner
-                    .matcher
-                    .demands_for_team(&team.id, DEMANDS_PER_TEAM)
-                {
-                    Ok(m) => m,
-                    Err(MatcherError::Unknown(_)) => continue,
-                    Err(err) => return Err(err.into()),
-                };
+                let matches = known(
+                    app.inner
+                        .matcher
+                        .demands_for_team(&team.id, DEMANDS_PER_TEAM),
+                )?;
                 let c = app.catalog();
                 for m in matches {
                     let Some(d) = c.demands.get(&m.demand_id) else {
@@ -270,12 +277,7 @@ impl App {
                     {
                         continue;
                     }
-                    match best.get(&m.demand_id) {
-                        Some(old) if old.score >= m.score => {}
-                        _ => {
-                            best.insert(m.demand_id.clone(), m);
-                        }
-                    }
+                    keep_best(&mut best, m.demand_id.clone(), m);
                 }
             }
             let c = app.catalog();
@@ -287,11 +289,7 @@ impl App {
                         demand_title: d.title.clone(),
                         zone_name: c.zone_name(&d.zone_id),
                         zone_id: d.zone_id.clone(),
-                        best_team_name: c
-                            .teams
-                            .get(&m.team_id)
-                            .map(|t| t.name.clone())
-                            .unwrap_or_default(),
+                        best_team_name: c.team_name(&m.team_id),
                         best_team_id: m.team_id,
                         demand_id: m.demand_id,
                         score: m.score,
@@ -300,12 +298,7 @@ impl App {
                 })
                 .collect();
             drop(c);
-            out.sort_by(|a, b| {
-                b.score
-                    .total_cmp(&a.score)
-                    .then(a.demand_id.cmp(&b.demand_id))
-            });
-            out.truncate(RANKING_DEPTH);
+            best_first(&mut out, RANKING_DEPTH, |d| (d.score, &d.demand_id));
             Ok(out)
         })
         .await
@@ -319,37 +312,27 @@ impl App {
         demand: &DemandId,
         page: PageRequest,
     ) -> Result<Page<RankedTeam>> {
-        let zone = self
-            .catalog()
-            .demands
-            .get(demand)
-            .map(|d| d.zone_id.clone())
-            .ok_or_else(|| AppError::not_found("demand", demand))?;
-        if !who.role.owns_zone(&zone) {
-            return Err(who
-                .role
-                .forbidden(format!("see the teams ranked for demand {demand}"))
-                .into());
-        }
+        let zone = self.owner("demand", demand, |c| {
+            c.demands.get(demand).map(|d| d.zone_id.clone())
+        })?;
+        allow(who, who.role.owns_zone(&zone), || {
+            format!("see the teams ranked for demand {demand}")
+        })?;
         let key = format!("dt\u{1}{demand}");
         let demand = demand.clone();
-        self.ranking(key, page, move |app| {
-            let matches = known(app.inner.matcher.teams_for_demand(&demand, RANKING_DEPTH))?;
-            let c = app.catalog();
-            let excluded = c
-                .demands
-                .get(&demand)
-                .map(|d| d.excluded_university_ids.clone())
-                .unwrap_or_default();
-            let out: Vec<RankedTeam> = matches
-                .into_iter()
-                .filter_map(|m| {
-                    let t = c.teams.get(&m.team_id)?;
-                    (!excluded.contains(&t.university_id)).then(|| (t.clone(), m))
-                })
-                .enumerate()
-                .map(|(i, (t, m))| RankedTeam {
-                    rank: i + 1,
+        let query = demand.clone();
+        self.numbered(
+            key,
+            page,
+            move |app| app.inner.matcher.teams_for_demand(&query, RANKING_DEPTH),
+            move |c, m, rank| {
+                let t = c.teams.get(&m.team_id)?;
+                let excluded = c
+                    .demands
+                    .get(&demand)
+                    .is_some_and(|d| d.excluded_university_ids.contains(&t.university_id));
+                (!excluded).then(|| RankedTeam {
+                    rank,
                     team_id: m.team_id,
                     team_name: t.name.clone(),
                     university_name: c.university_name(&t.university_id),
@@ -357,10 +340,8 @@ impl App {
                     score: m.score,
                     explanation: m.explanation,
                 })
-                .collect();
-            drop(c);
-            Ok(out)
-        })
+            },
+        )
         .await
     }
 
@@ -372,32 +353,22 @@ impl App {
         team: &TeamId,
         page: PageRequest,
     ) -> Result<Page<RankedDemand>> {
-        let university = self
-            .catalog()
-            .teams
-            .get(team)
-            .map(|t| t.university_id.clone())
-            .ok_or_else(|| AppError::not_found("team", team))?;
-        if !who.role.owns_university(&university) {
-            return Err(who
-                .role
-                .forbidden(format!("see the demands ranked for team {team}"))
-                .into());
-        }
+        let university = self.owner("team", team, |c| {
+            c.teams.get(team).map(|t| t.university_id.clone())
+        })?;
+        allow(who, who.role.owns_university(&university), || {
+            format!("see the demands ranked for team {team}")
+        })?;
         let key = format!("td\u{1}{team}");
         let team = team.clone();
-        self.ranking(key, page, move |app| {
-            let matches = known(app.inner.matcher.demands_for_team(&team, RANKING_DEPTH))?;
-            let c = app.catalog();
-            let out: Vec<RankedDemand> = matches
-                .into_iter()
-                .filter_map(|m| {
-                    let d = c.demands.get(&m.demand_id)?;
-                    (!d.excluded_university_ids.contains(&university)).then(|| (d.clone(), m))
-                })
-                .enumerate()
-                .map(|(i, (d, m))| RankedDemand {
-                    rank: i + 1,
+        self.numbered(
+            key,
+            page,
+            move |app| app.inner.matcher.demands_for_team(&team, RANKING_DEPTH),
+            move |c, m, rank| {
+                let d = c.demands.get(&m.demand_id)?;
+                (!d.excluded_university_ids.contains(&university)).then(|| RankedDemand {
+                    rank,
                     demand_id: m.demand_id,
                     demand_title: d.title.clone(),
                     zone_name: c.zone_name(&d.zone_id),
@@ -405,10 +376,8 @@ impl App {
                     score: m.score,
                     explanation: m.explanation,
                 })
-                .collect();
-            drop(c);
-            Ok(out)
-        })
+            },
+        )
         .await
     }
 

@@ -53,10 +53,20 @@ impl App {
             let action = format!("add {}s to {} {}", R::NOUN, R::OWNER, record.owner());
             return Err(who.role.forbidden(action).into());
         }
+        self.save_record(record, R::insert).await
+    }
+
+    /// Checks a team or demand against the contract, then writes it with `store` (insert or update),
+    /// keeps it in the catalog and indexes it.
+    async fn save_record<R: CatalogRecord>(
+        &self,
+        record: R,
+        store: fn(&R, &Store) -> Result<(), StoreError>,
+    ) -> Result<R> {
         check_record(&record, &self.catalog().refs)?;
         let out = record.clone();
         self.write_catalog(move |app| {
-            record.insert(&app.inner.store)?;
+            store(&record, &app.inner.store)?;
             app.mutate_catalog(|c| record.clone().put(c));
             app.after_write(R::NOUN, record.index(app.inner.matcher.as_ref()));
             Ok(())
@@ -91,16 +101,7 @@ impl App {
                 .forbidden(format!("change {} {id}", R::NOUN))
                 .into());
         }
-        check_record(&record, &self.catalog().refs)?;
-        let out = record.clone();
-        self.write_catalog(move |app| {
-            record.update(&app.inner.store)?;
-            app.mutate_catalog(|c| record.clone().put(c));
-            app.after_write(R::NOUN, record.index(app.inner.matcher.as_ref()));
-            Ok(())
-        })
-        .await?;
-        Ok(out)
+        self.save_record(record, R::update).await
     }
 
     /// Deletes a team or demand the caller owns.
@@ -185,85 +186,79 @@ trait CatalogRecord: Record + Clone + 'static {
     fn unindex(matcher: &dyn Matcher, id: &Self::Id) -> Result<(), MatcherError>;
 }
 
-impl CatalogRecord for Team {
-    type Id = TeamId;
-    type Owner = UniversityId;
-    const OWNER: &'static str = "university";
+/// Implements [`CatalogRecord`] for a kind: its id and owner types, the owner's noun and field, the
+/// role check, the catalog's map and filing of the kind, and the matcher methods that keep it.
+macro_rules! catalog_record {
+    (
+        $kind:ty, $id:ty, $owner:ty, $noun:literal, $field:ident, $owns:ident, $map:ident,
+        $filing:ident, $upsert:ident, $delete:ident
+    ) => {
+        impl CatalogRecord for $kind {
+            type Id = $id;
+            type Owner = $owner;
+            const OWNER: &'static str = $noun;
 
-    fn key(&self) -> &TeamId {
-        &self.id
-    }
-    fn owner(&self) -> &UniversityId {
-        &self.university_id
-    }
-    fn owns(role: &Role, owner: &UniversityId) -> bool {
-        role.owns_university(owner)
-    }
-    fn current_owner(c: &Catalog, id: &TeamId) -> Option<UniversityId> {
-        c.teams.get(id).map(|t| t.university_id.clone())
-    }
-    fn insert(&self, store: &Store) -> Result<(), StoreError> {
-        store.insert_record(self)
-    }
-    fn update(&self, store: &Store) -> Result<(), StoreError> {
-        store.update_record(self)
-    }
-    fn delete(store: &Store, id: &TeamId) -> Result<(), StoreError> {
-        store.delete_record::<Team>(id.as_str())
-    }
-    fn put(self, c: &mut Catalog) {
-        c.put_team(self);
-    }
-    fn remove(c: &mut Catalog, id: &TeamId) {
-        c.remove_team(id);
-    }
-    fn index(&self, matcher: &dyn Matcher) -> Result<(), MatcherError> {
-        matcher.upsert_team(self)
-    }
-    fn unindex(matcher: &dyn Matcher, id: &TeamId) -> Result<(), MatcherError> {
-        matcher.delete_team(id)
-    }
+            fn key(&self) -> &$id {
+                &self.id
+            }
+            fn owner(&self) -> &$owner {
+                &self.$field
+            }
+            fn owns(role: &Role, owner: &$owner) -> bool {
+                role.$owns(owner)
+            }
+            fn current_owner(c: &Catalog, id: &$id) -> Option<$owner> {
+                c.$map.get(id).map(|r| r.$field.clone())
+            }
+            fn insert(&self, store: &Store) -> Result<(), StoreError> {
+                store.insert_record(self)
+            }
+            fn update(&self, store: &Store) -> Result<(), StoreError> {
+                store.update_record(self)
+            }
+            fn delete(store: &Store, id: &$id) -> Result<(), StoreError> {
+                store.delete_record::<$kind>(id.as_str())
+            }
+            fn put(self, c: &mut Catalog) {
+                c.$filing().put(self.id.clone(), self);
+            }
+            fn remove(c: &mut Catalog, id: &$id) {
+                c.$filing().remove(id);
+            }
+            fn index(&self, matcher: &dyn Matcher) -> Result<(), MatcherError> {
+                matcher.$upsert(self)
+            }
+            fn unindex(matcher: &dyn Matcher, id: &$id) -> Result<(), MatcherError> {
+                matcher.$delete(id)
+            }
+        }
+    };
 }
 
-impl CatalogRecord for Demand {
-    type Id = DemandId;
-    type Owner = ZoneId;
-    const OWNER: &'static str = "zone";
-
-    fn key(&self) -> &DemandId {
-        &self.id
-    }
-    fn owner(&self) -> &ZoneId {
-        &self.zone_id
-    }
-    fn owns(role: &Role, owner: &ZoneId) -> bool {
-        role.owns_zone(owner)
-    }
-    fn current_owner(c: &Catalog, id: &DemandId) -> Option<ZoneId> {
-        c.demands.get(id).map(|d| d.zone_id.clone())
-    }
-    fn insert(&self, store: &Store) -> Result<(), StoreError> {
-        store.insert_record(self)
-    }
-    fn update(&self, store: &Store) -> Result<(), StoreError> {
-        store.update_record(self)
-    }
-    fn delete(store: &Store, id: &DemandId) -> Result<(), StoreError> {
-        store.delete_record::<Demand>(id.as_str())
-    }
-    fn put(self, c: &mut Catalog) {
-        c.put_demand(self);
-    }
-    fn remove(c: &mut Catalog, id: &DemandId) {
-        c.remove_demand(id);
-    }
-    fn index(&self, matcher: &dyn Matcher) -> Result<(), MatcherError> {
-        matcher.upsert_demand(self)
-    }
-    fn unindex(matcher: &dyn Matcher, id: &DemandId) -> Result<(), MatcherError> {
-        matcher.delete_demand(id)
-    }
-}
+catalog_record!(
+    Team,
+    TeamId,
+    UniversityId,
+    "university",
+    university_id,
+    owns_university,
+    teams,
+    team_filing,
+    upsert_team,
+    delete_team
+);
+catalog_record!(
+    Demand,
+    DemandId,
+    ZoneId,
+    "zone",
+    zone_id,
+    owns_zone,
+    demands,
+    demand_filing,
+    upsert_demand,
+    delete_demand
+);
 
 /// Ids travel in URL paths: at most 128 characters, no whitespace, `/`, `?`, `#` or `%`.
 fn check_id(id: &str) -> Result<(), Violation> {

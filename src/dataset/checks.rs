@@ -102,167 +102,130 @@ impl<'a> Checker<'a> {
     }
 }
 
-impl Record for Track {
-    const FILE: &'static str = TRACKS_FILE;
-    const NOUN: &'static str = "track";
+/// Implements [`Record`] for one contract kind: its file, its noun, the `id` field (required text) and the
+/// checks of its other fields, given as a block over the record `r`, the [`Checker`] `c` and the `refs`.
+macro_rules! record {
+    ($kind:ty, $file:expr, $noun:literal, |$r:ident, $c:ident, $refs:ident| $body:block) => {
+        impl Record for $kind {
+            const FILE: &'static str = $file;
+            const NOUN: &'static str = $noun;
 
-    fn id(&self) -> &str {
-        self.id.as_str()
-    }
+            fn id(&self) -> &str {
+                self.id.as_str()
+            }
 
-    fn check(&self, refs: &Refs) -> Vec<FieldProblem> {
-        let mut c = Checker::new(refs);
-        c.text("id", self.id.as_str());
-        c.text("name", &self.name);
-        c.texts("keywords", &self.keywords);
-        if let Some(parent) = &self.parent {
-            if parent == &self.id {
-                c.push("parent", "a track cannot be its own parent");
-            } else if c.text("parent", parent.as_str()) && !refs.has_track(parent.as_str()) {
-                c.push("parent", format!("unknown track \"{parent}\""));
+            fn check(&self, $refs: &Refs) -> Vec<FieldProblem> {
+                let $r = self;
+                let mut $c = Checker::new($refs);
+                $c.text("id", $r.id.as_str());
+                $body
+                $c.done()
             }
         }
-        c.done()
-    }
+    };
 }
 
-impl Record for Zone {
-    const FILE: &'static str = ZONES_FILE;
-    const NOUN: &'static str = "zone";
-
-    fn id(&self) -> &str {
-        self.id.as_str()
-    }
-
-    fn check(&self, refs: &Refs) -> Vec<FieldProblem> {
-        let mut c = Checker::new(refs);
-        c.text("id", self.id.as_str());
-        c.text("name", &self.name);
-        c.text("city", &self.city);
-        c.texts("industries", &self.industries);
-        c.track_refs("track_ids", &self.track_ids);
-        c.platforms(&self.platforms);
-        for (i, fund) in self.funds.iter().enumerate() {
-            c.text(&format!("funds[{i}].name"), &fund.name);
-            c.not_negative(&format!("funds[{i}].size_wan_yuan"), fund.size_wan_yuan);
-            c.ties(
-                &format!("funds[{i}]"),
-                &fund.track_ids,
-                &fund.university_ids,
-            );
+record!(Track, TRACKS_FILE, "track", |r, c, refs| {
+    c.text("name", &r.name);
+    c.texts("keywords", &r.keywords);
+    if let Some(parent) = &r.parent {
+        if parent == &r.id {
+            c.push("parent", "a track cannot be its own parent");
+        } else if c.text("parent", parent.as_str()) && !refs.has_track(parent.as_str()) {
+            c.push("parent", format!("unknown track \"{parent}\""));
         }
-        c.done()
     }
-}
+});
 
-impl Record for University {
-    const FILE: &'static str = UNIVERSITIES_FILE;
-    const NOUN: &'static str = "university";
-
-    fn id(&self) -> &str {
-        self.id.as_str()
+record!(Zone, ZONES_FILE, "zone", |r, c, refs| {
+    c.text("name", &r.name);
+    c.text("city", &r.city);
+    c.texts("industries", &r.industries);
+    c.track_refs("track_ids", &r.track_ids);
+    c.platforms(&r.platforms);
+    for (i, fund) in r.funds.iter().enumerate() {
+        c.text(&format!("funds[{i}].name"), &fund.name);
+        c.not_negative(&format!("funds[{i}].size_wan_yuan"), fund.size_wan_yuan);
+        c.ties(
+            &format!("funds[{i}]"),
+            &fund.track_ids,
+            &fund.university_ids,
+        );
     }
+});
 
-    fn check(&self, refs: &Refs) -> Vec<FieldProblem> {
-        let mut c = Checker::new(refs);
-        c.text("id", self.id.as_str());
-        c.text("name", &self.name);
-        c.text("city", &self.city);
-        c.texts("disciplines", &self.disciplines);
-        c.done()
+record!(University, UNIVERSITIES_FILE, "university", |r, c, refs| {
+    c.text("name", &r.name);
+    c.text("city", &r.city);
+    c.texts("disciplines", &r.disciplines);
+});
+
+record!(Team, TEAMS_FILE, "team", |r, c, refs| {
+    c.university_ref("university_id", r.university_id.as_str());
+    c.text("name", &r.name);
+    if let Some(leader) = &r.leader {
+        c.text("leader.name", &leader.name);
+        c.texts("leader.honors", &leader.honors);
     }
-}
-
-impl Record for Team {
-    const FILE: &'static str = TEAMS_FILE;
-    const NOUN: &'static str = "team";
-
-    fn id(&self) -> &str {
-        self.id.as_str()
-    }
-
-    fn check(&self, refs: &Refs) -> Vec<FieldProblem> {
-        let mut c = Checker::new(refs);
-        c.text("id", self.id.as_str());
-        c.university_ref("university_id", self.university_id.as_str());
-        c.text("name", &self.name);
-        if let Some(leader) = &self.leader {
-            c.text("leader.name", &leader.name);
-            c.texts("leader.honors", &leader.honors);
-        }
-        c.texts("fields", &self.fields);
-        c.texts("keywords", &self.keywords);
-        c.track_refs("track_ids", &self.track_ids);
-        c.platforms(&self.platforms);
-        c.untied(&self.platforms);
-        let max_year = max_year();
-        let mut has_text = !self.description.trim().is_empty();
-        for (i, achievement) in self.achievements.iter().enumerate() {
-            let titled = !achievement.title.trim().is_empty();
-            let abstracted = !achievement.r#abstract.trim().is_empty();
-            if titled || abstracted {
-                has_text = true;
-            } else {
-                c.push(
-                    format!("achievements[{i}]"),
-                    "needs a non-empty title or abstract",
-                );
-            }
-            if let Some(year) = achievement.year
-                && !(MIN_YEAR..=max_year).contains(&year)
-            {
-                let message = format!("impossible year {year} (expected {MIN_YEAR} to {max_year})");
-                c.push(format!("achievements[{i}].year"), message);
-            }
-        }
-        if !has_text {
+    c.texts("fields", &r.fields);
+    c.texts("keywords", &r.keywords);
+    c.track_refs("track_ids", &r.track_ids);
+    c.platforms(&r.platforms);
+    c.untied(&r.platforms);
+    let max_year = max_year();
+    let mut has_text = !r.description.trim().is_empty();
+    for (i, achievement) in r.achievements.iter().enumerate() {
+        let titled = !achievement.title.trim().is_empty();
+        let abstracted = !achievement.r#abstract.trim().is_empty();
+        if titled || abstracted {
+            has_text = true;
+        } else {
             c.push(
-                "description",
-                "a team needs a description or at least one achievement with text",
+                format!("achievements[{i}]"),
+                "needs a non-empty title or abstract",
             );
         }
-        c.at_least_one("capacity", self.capacity);
-        if let Some(members) = self.members {
-            c.at_least_one("members", members);
-        }
-        c.done()
-    }
-}
-
-impl Record for Demand {
-    const FILE: &'static str = DEMANDS_FILE;
-    const NOUN: &'static str = "demand";
-
-    fn id(&self) -> &str {
-        self.id.as_str()
-    }
-
-    fn check(&self, refs: &Refs) -> Vec<FieldProblem> {
-        let mut c = Checker::new(refs);
-        c.text("id", self.id.as_str());
-        if c.text("zone_id", self.zone_id.as_str()) && !refs.has_zone(self.zone_id.as_str()) {
-            c.push("zone_id", format!("unknown zone \"{}\"", self.zone_id));
-        }
-        c.text("title", &self.title);
-        if let Some(enterprise) = &self.enterprise {
-            c.text("enterprise.name", &enterprise.name);
-        }
-        c.texts("keywords", &self.keywords);
-        c.track_refs("track_ids", &self.track_ids);
-        if let Some(budget) = self.budget_wan_yuan {
-            c.not_negative("budget_wan_yuan", budget);
-        }
-        if let Some(deadline) = &self.deadline
-            && parse_date(deadline).is_none()
+        if let Some(year) = achievement.year
+            && !(MIN_YEAR..=max_year).contains(&year)
         {
-            c.push(
-                "deadline",
-                format!("impossible date \"{deadline}\" (expected a calendar date YYYY-MM-DD)"),
-            );
+            let message = format!("impossible year {year} (expected {MIN_YEAR} to {max_year})");
+            c.push(format!("achievements[{i}].year"), message);
         }
-        for (i, id) in self.excluded_university_ids.iter().enumerate() {
-            c.university_ref(&format!("excluded_university_ids[{i}]"), id.as_str());
-        }
-        c.done()
     }
-}
+    if !has_text {
+        c.push(
+            "description",
+            "a team needs a description or at least one achievement with text",
+        );
+    }
+    c.at_least_one("capacity", r.capacity);
+    if let Some(members) = r.members {
+        c.at_least_one("members", members);
+    }
+});
+
+record!(Demand, DEMANDS_FILE, "demand", |r, c, refs| {
+    if c.text("zone_id", r.zone_id.as_str()) && !refs.has_zone(r.zone_id.as_str()) {
+        c.push("zone_id", format!("unknown zone \"{}\"", r.zone_id));
+    }
+    c.text("title", &r.title);
+    if let Some(enterprise) = &r.enterprise {
+        c.text("enterprise.name", &enterprise.name);
+    }
+    c.texts("keywords", &r.keywords);
+    c.track_refs("track_ids", &r.track_ids);
+    if let Some(budget) = r.budget_wan_yuan {
+        c.not_negative("budget_wan_yuan", budget);
+    }
+    if let Some(deadline) = &r.deadline
+        && parse_date(deadline).is_none()
+    {
+        c.push(
+            "deadline",
+            format!("impossible date \"{deadline}\" (expected a calendar date YYYY-MM-DD)"),
+        );
+    }
+    for (i, id) in r.excluded_university_ids.iter().enumerate() {
+        c.university_ref(&format!("excluded_university_ids[{i}]"), id.as_str());
+    }
+});

@@ -50,6 +50,7 @@ static ASSETS: &[Asset] = &[
     asset!("explain.js", JS),
     asset!("views/signin.js", JS),
     asset!("views/forms.js", JS),
+    asset!("views/shared.js", JS),
     asset!("views/zone.js", JS),
     asset!("views/university.js", JS),
     asset!("views/search.js", JS),

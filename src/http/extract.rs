@@ -2,7 +2,7 @@
 //! strings, JSON bodies, and contract-checked bodies (teams and demands) that name the bad field.
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -37,20 +37,33 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// A query string; unknown or malformed parameters are `invalid_parameter`.
-#[derive(Debug, Clone)]
-pub struct ApiQuery<T>(pub T);
+/// Declares an extractor that wraps the axum extractor `$inner` of request parts and turns its rejection
+/// into an [`ApiError`] with `$error`.
+macro_rules! parts_extractor {
+    ($(#[$doc:meta])* $name:ident, $inner:ident, $error:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name<T>(pub T);
 
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
+        impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for $name<T> {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => Err(query_error(&rejection)),
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+                match $inner::<T>::from_request_parts(parts, state).await {
+                    Ok($inner(value)) => Ok($name(value)),
+                    Err(rejection) => Err($error(&rejection)),
+                }
+            }
         }
-    }
+    };
 }
+
+parts_extractor!(
+    /// A query string; unknown or malformed parameters are `invalid_parameter`.
+    ApiQuery,
+    Query,
+    query_error
+);
 
 fn query_error(rejection: &QueryRejection) -> ApiError {
     let text = rejection.body_text();
@@ -69,22 +82,15 @@ fn query_error(rejection: &QueryRejection) -> ApiError {
     }
 }
 
-/// One path parameter; an undecodable one is `bad_request`.
-#[derive(Debug, Clone)]
-pub struct ApiPath<T>(pub T);
+parts_extractor!(
+    /// One path parameter; an undecodable one is `bad_request`.
+    ApiPath,
+    Path,
+    path_error
+);
 
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(value)) => Ok(ApiPath(value)),
-            Err(rejection) => Err(ApiError::new(
-                ErrorCode::BadRequest,
-                lower_first(&rejection.body_text()),
-            )),
-        }
-    }
+fn path_error(rejection: &PathRejection) -> ApiError {
+    ApiError::new(ErrorCode::BadRequest, lower_first(&rejection.body_text()))
 }
 
 /// A JSON body; syntax errors are `invalid_json`, wrong shapes `bad_request`.

@@ -5,48 +5,34 @@ use utoipa::IntoResponses;
 
 use super::error::ErrorBody;
 
-/// 400: the request is malformed.
-#[derive(IntoResponses)]
-#[response(
-    status = 400,
-    description = "bad_request, invalid_json, invalid_parameter or comment_required"
-)]
-pub struct BadRequest(pub ErrorBody);
+/// Declares each error response: a doc comment, the type, its status and the description the OpenAPI
+/// document gives it.
+macro_rules! error_responses {
+    ($($(#[$doc:meta])* $name:ident, $status:literal, $description:literal;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(IntoResponses)]
+            #[response(status = $status, description = $description)]
+            pub struct $name(pub ErrorBody);
+        )*
+    };
+}
 
-/// 401: no token, or one the server does not know.
-#[derive(IntoResponses)]
-#[response(status = 401, description = "missing_token or invalid_token")]
-pub struct Unauthorized(pub ErrorBody);
-
-/// 403: the caller's role may not do this.
-#[derive(IntoResponses)]
-#[response(status = 403, description = "forbidden: the role may not do this")]
-pub struct Forbidden(pub ErrorBody);
-
-/// 404: what the path names does not exist.
-#[derive(IntoResponses)]
-#[response(status = 404, description = "not_found")]
-pub struct NotFound(pub ErrorBody);
-
-/// 409: a record with this id exists already.
-#[derive(IntoResponses)]
-#[response(status = 409, description = "already_exists")]
-pub struct AlreadyExists(pub ErrorBody);
-
-/// 413: the body is over the limit.
-#[derive(IntoResponses)]
-#[response(status = 413, description = "payload_too_large: body over 1 MiB")]
-pub struct PayloadTooLarge(pub ErrorBody);
-
-/// 415: the body is not JSON.
-#[derive(IntoResponses)]
-#[response(
-    status = 415,
-    description = "unsupported_media_type: body is not application/json"
-)]
-pub struct UnsupportedMediaType(pub ErrorBody);
-
-/// 422: a team or demand breaks the dataset contract.
-#[derive(IntoResponses)]
-#[response(status = 422, description = "contract_violation, with the field")]
-pub struct ContractViolation(pub ErrorBody);
+error_responses! {
+    /// 400: the request is malformed.
+    BadRequest, 400, "bad_request, invalid_json, invalid_parameter or comment_required";
+    /// 401: no token, or one the server does not know.
+    Unauthorized, 401, "missing_token or invalid_token";
+    /// 403: the caller's role may not do this.
+    Forbidden, 403, "forbidden: the role may not do this";
+    /// 404: what the path names does not exist.
+    NotFound, 404, "not_found";
+    /// 409: a record with this id exists already.
+    AlreadyExists, 409, "already_exists";
+    /// 413: the body is over the limit.
+    PayloadTooLarge, 413, "payload_too_large: body over 1 MiB";
+    /// 415: the body is not JSON.
+    UnsupportedMediaType, 415, "unsupported_media_type: body is not application/json";
+    /// 422: a team or demand breaks the dataset contract.
+    ContractViolation, 422, "contract_violation, with the field";
+}

@@ -140,6 +140,15 @@ impl<'a> Pending<'a> {
             achievement: None,
         }
     }
+
+    /// One value per entry of a list field.
+    fn each(
+        field: &'static str,
+        texts: &'a [String],
+        weight: f32,
+    ) -> impl Iterator<Item = Pending<'a>> {
+        texts.iter().map(move |t| Pending::new(field, t, weight))
+    }
 }
 
 /// Sums weights per term in a dense scratch table indexed by the worker's term id.
@@ -255,6 +264,11 @@ impl ChunkState {
         values
     }
 
+    /// The raw counts of every value of a document.
+    fn all_bag(&mut self, values: &[Value]) -> Bag {
+        self.bag(values.iter().map(|v| (v.ids.as_slice(), 1.0)))
+    }
+
     fn bag<'v>(&mut self, parts: impl Iterator<Item = (&'v [u32], f32)>) -> Bag {
         for (ids, w) in parts {
             if w <= 0.0 {
@@ -275,16 +289,8 @@ impl ChunkState {
     ) -> (TeamBags, Vec<Value>) {
         let b = &config.team_fields;
         let mut pending = vec![Pending::new("name", &team.name, b.name)];
-        pending.extend(
-            team.fields
-                .iter()
-                .map(|f| Pending::new("fields", f, b.fields)),
-        );
-        pending.extend(
-            team.keywords
-                .iter()
-                .map(|k| Pending::new("keywords", k, b.keywords)),
-        );
+        pending.extend(Pending::each("fields", &team.fields, b.fields));
+        pending.extend(Pending::each("keywords", &team.keywords, b.keywords));
         pending.push(Pending::new(
             "description",
             &team.description,
@@ -300,7 +306,7 @@ impl ChunkState {
         let profile = self.bag(values.iter().map(|v| (v.ids.as_slice(), v.weight)));
         // Lengths are summed in engine term order once the bags are renumbered (see `remap_team`).
         let profile_len = 0.0;
-        let all = self.bag(values.iter().map(|v| (v.ids.as_slice(), 1.0)));
+        let all = self.all_bag(&values);
         let mut achievements = vec![(Bag::new(), 0.0); team.achievements.len()];
         for v in &values {
             if let Some(i) = v.achievement {
@@ -330,12 +336,7 @@ impl ChunkState {
     ) -> (DemandBags, Vec<Value>) {
         let q = &config.query_fields;
         let mut pending = vec![Pending::new("title", &demand.title, q.title)];
-        pending.extend(
-            demand
-                .keywords
-                .iter()
-                .map(|k| Pending::new("keywords", k, q.keywords)),
-        );
+        pending.extend(Pending::each("keywords", &demand.keywords, q.keywords));
         pending.push(Pending::new(
             "description",
             &demand.description,
@@ -346,7 +347,7 @@ impl ChunkState {
         for (_, w) in query.iter_mut() {
             *w = corpus::dampen(*w);
         }
-        let all = self.bag(values.iter().map(|v| (v.ids.as_slice(), 1.0)));
+        let all = self.all_bag(&values);
         let bigrams = corpus::demand_bigrams(config, demand, &mut self.bigrams);
         (
             DemandBags {

@@ -128,6 +128,31 @@ pub struct TeamFields {
     pub description: f32,
 }
 
+impl QueryFields {
+    /// The weight of a demand field by its name (0 for a field not weighted).
+    pub fn weight(&self, field: &str) -> f32 {
+        match field {
+            "title" => self.title,
+            "keywords" => self.keywords,
+            "description" => self.description,
+            _ => 0.0,
+        }
+    }
+}
+
+impl TeamFields {
+    /// The boost of a team profile field by its name (0 for a field outside the profile).
+    pub fn boost(&self, field: &str) -> f32 {
+        match field {
+            "name" => self.name,
+            "fields" => self.fields,
+            "keywords" => self.keywords,
+            "description" => self.description,
+            _ => 0.0,
+        }
+    }
+}
+
 /// Candidate generation sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

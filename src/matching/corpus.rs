@@ -183,14 +183,10 @@ pub(crate) fn team_bags(
     a: &Analysed,
 ) -> TeamBags {
     let boosts = &config.team_fields;
-    let boost = |field: &str| match field {
-        "name" => boosts.name,
-        "fields" => boosts.fields,
-        "keywords" => boosts.keywords,
-        "description" => boosts.description,
-        _ => 0.0,
-    };
-    let profile_parts = a.fields.iter().map(|(f, toks)| (toks.as_slice(), boost(f)));
+    let profile_parts = a
+        .fields
+        .iter()
+        .map(|(f, toks)| (toks.as_slice(), boosts.boost(f)));
     let profile = bag_of(interner, profile_parts);
     let profile_len = profile.iter().map(|(_, w)| w).sum();
     let all = bag_of(
@@ -236,17 +232,11 @@ pub(crate) fn demand_bags(
     a: &Analysed,
 ) -> DemandBags {
     let q = &config.query_fields;
-    let weight = |field: &str| match field {
-        "title" => q.title,
-        "keywords" => q.keywords,
-        "description" => q.description,
-        _ => 0.0,
-    };
     let mut query = bag_of(
         interner,
         a.fields
             .iter()
-            .map(|(f, toks)| (toks.as_slice(), weight(f))),
+            .map(|(f, toks)| (toks.as_slice(), q.weight(f))),
     );
     for (_, w) in query.iter_mut() {
         *w = dampen(*w);

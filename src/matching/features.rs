@@ -9,6 +9,22 @@ use super::packed::Packed;
 use super::query::{Query, Terms};
 use super::state::{State, TeamRec, Tracks};
 
+/// The pair whose features are computed: demand `d` with its query `q`, team `t`, and whether the
+/// details behind the features (matched terms and achievements) are wanted.
+#[derive(Clone, Copy)]
+pub(super) struct PairAt<'q> {
+    pub d: usize,
+    pub q: &'q Query,
+    pub t: usize,
+    pub detail: bool,
+}
+
+impl<'q> PairAt<'q> {
+    pub(super) fn new(d: usize, q: &'q Query, t: usize, detail: bool) -> Self {
+        Self { d, q, t, detail }
+    }
+}
+
 /// Everything about one pair's features, for scoring and explaining.
 pub(super) struct PairFeatures {
     pub(super) values: [f32; N_FEATURES],
@@ -134,28 +150,15 @@ impl Engine {
         ((word_part + cfg.bigram_weight * bigram_part) / upper).clamp(0.0, 1.0)
     }
 
-    pub(super) fn features(
-        &self,
-        state: &State,
-        d: usize,
-        q: &Query,
-        t: usize,
-        detail: bool,
-    ) -> PairFeatures {
-        let mut f = self.base_features(state, d, q, t, detail);
-        self.add_achievements(state, d, q, t, detail, &mut f);
+    pub(super) fn features(&self, state: &State, at: PairAt<'_>) -> PairFeatures {
+        let mut f = self.base_features(state, at);
+        self.add_achievements(state, at, &mut f);
         f
     }
 
     /// Every feature but `achievements`, which is left at 0 (see [`Engine::add_achievements`]).
-    pub(super) fn base_features(
-        &self,
-        state: &State,
-        d: usize,
-        q: &Query,
-        t: usize,
-        detail: bool,
-    ) -> PairFeatures {
+    pub(super) fn base_features(&self, state: &State, at: PairAt<'_>) -> PairFeatures {
+        let PairAt { d, q, t, detail } = at;
         let demand = &state.demands[d];
         let team = &state.teams[t];
         let mut profile_terms = Vec::new();
@@ -212,15 +215,8 @@ impl Engine {
 
     /// The `achievements` feature: the team as a set of achievements, each scored by its BM25 share and
     /// its LSA cosine with the demand; the best and the mean of the best three count.
-    pub(super) fn add_achievements(
-        &self,
-        state: &State,
-        d: usize,
-        q: &Query,
-        t: usize,
-        detail: bool,
-        f: &mut PairFeatures,
-    ) {
+    pub(super) fn add_achievements(&self, state: &State, at: PairAt<'_>, f: &mut PairFeatures) {
+        let PairAt { d, q, t, detail } = at;
         let demand = &state.demands[d];
         let team = &state.teams[t];
         let cfg = &self.config.bm25;

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use super::config::ScoringConfig;
+use super::features::PairAt;
 use super::rank::Ranking;
 use super::state::State;
 use super::{Engine, FEATURES, MatchError, N_FEATURES, Weights};
@@ -99,7 +100,7 @@ impl Engine {
                 let q = self.query(state, d);
                 out.push(Candidate {
                     id: of.id(state, i).to_owned(),
-                    values: self.features(state, d, &q, t, false).values,
+                    values: self.features(state, PairAt::new(d, &q, t, false)).values,
                 });
             }
         }

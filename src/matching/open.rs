@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::analysis::Analyzer;
-use crate::domain::Dataset;
+use crate::domain::{Dataset, TrackId};
 use crate::models::{Levels, ModelError, Models, TrainInput, TrainParams, TrainReport};
 use crate::text_index::{IndexBuilder, TextIndex};
 
@@ -479,6 +479,14 @@ struct Records<'a> {
     reference_year: i32,
 }
 
+/// The city of each zone or university, by its id (`id_city` reads both from one).
+fn cities<'a, T>(
+    items: &'a [T],
+    id_city: impl Fn(&'a T) -> (&'a str, &'a str),
+) -> HashMap<&'a str, &'a str> {
+    items.iter().map(id_city).collect()
+}
+
 impl Records<'_> {
     fn embed(&self, bag: &Packed) -> Vec<f32> {
         embed_pairs(self.models, self.columns, bag.iter())
@@ -491,6 +499,23 @@ impl Records<'_> {
             .map(|c| c.centroids.assign(vec).0)
     }
 
+    /// Where a record with vector `vec` stands: the city of its owner (`owner` in `cities`), its
+    /// cluster and its tracks (`declared`, else the nearest).
+    fn place(
+        &self,
+        cities: &HashMap<&str, &str>,
+        owner: &str,
+        declared: &[TrackId],
+        vec: &[f32],
+    ) -> (Option<String>, Option<usize>, Vec<usize>) {
+        let city = cities.get(owner).map(|c| c.to_string());
+        (
+            city,
+            self.cluster(vec),
+            resolve_tracks(self.tracks, declared, vec),
+        )
+    }
+
     /// The team records, in dataset order; `levels` are the smoothing levels of the team vectors, the
     /// last one the vectors themselves.
     fn teams(
@@ -500,11 +525,7 @@ impl Records<'_> {
         mut levels: Levels,
     ) -> Vec<TeamRec> {
         let data = self.data;
-        let uni_city: HashMap<&str, &str> = data
-            .universities
-            .iter()
-            .map(|u| (u.id.as_str(), u.city.as_str()))
-            .collect();
+        let uni_city = cities(&data.universities, |u| (u.id.as_str(), u.city.as_str()));
         let vecs = levels.pop().unwrap_or_default();
         let mut team_levels: Vec<Vec<Vec<f32>>> =
             vec![Vec::with_capacity(levels.len()); vecs.len()];
@@ -525,13 +546,17 @@ impl Records<'_> {
                     .iter()
                     .map(|(b, _)| QVec::new(&self.embed(b)))
                     .collect();
+                let (city, cluster, tracks) = self.place(
+                    &uni_city,
+                    team.university_id.as_str(),
+                    &team.track_ids,
+                    &vec,
+                );
                 TeamRec {
                     evidence: corpus::evidence(team, self.reference_year),
-                    city: uni_city
-                        .get(team.university_id.as_str())
-                        .map(|c| c.to_string()),
-                    cluster: self.cluster(&vec),
-                    tracks: resolve_tracks(self.tracks, &team.track_ids, &vec),
+                    city,
+                    cluster,
+                    tracks,
                     bags,
                     vec,
                     levels,
@@ -550,11 +575,7 @@ impl Records<'_> {
         hashes: Vec<u128>,
     ) -> Vec<DemandRec> {
         let data = self.data;
-        let zone_city: HashMap<&str, &str> = data
-            .zones
-            .iter()
-            .map(|z| (z.id.as_str(), z.city.as_str()))
-            .collect();
+        let zone_city = cities(&data.zones, |z| (z.id.as_str(), z.city.as_str()));
         data.demands
             .par_iter()
             .zip(bags)
@@ -562,13 +583,13 @@ impl Records<'_> {
             .zip(hashes)
             .map(|(((demand, bags), all), hash)| {
                 let vec = self.embed(&all);
+                let (city, cluster, tracks) =
+                    self.place(&zone_city, demand.zone_id.as_str(), &demand.track_ids, &vec);
                 DemandRec {
                     expanded: OnceLock::new(),
-                    city: zone_city
-                        .get(demand.zone_id.as_str())
-                        .map(|c| c.to_string()),
-                    cluster: self.cluster(&vec),
-                    tracks: resolve_tracks(self.tracks, &demand.track_ids, &vec),
+                    city,
+                    cluster,
+                    tracks,
                     bags,
                     vec,
                     hash,

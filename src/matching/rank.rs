@@ -8,7 +8,7 @@ use rustc_hash::FxHashSet;
 
 use super::config;
 use super::corpus;
-use super::features::PairFeatures;
+use super::features::{PairAt, PairFeatures};
 use super::postings;
 use super::query::Query;
 use super::state::State;
@@ -105,7 +105,7 @@ impl Engine {
         let d = state.demand_slot(demand)?;
         let t = state.team_slot(team)?;
         let q = self.query(&state, d);
-        let f = self.features(&state, d, &q, t, true);
+        let f = self.features(&state, PairAt::new(d, &q, t, true));
         let score = self.total(&f.values);
         Ok(self.pair_match(&state, d, t, score, &f))
     }
@@ -161,8 +161,8 @@ impl Engine {
         self.best_pairs(
             teams,
             limit,
-            |t| (self.base_features(state, d, q, t, false), ()),
-            |t, _, f| self.add_achievements(state, d, q, t, false, f),
+            |t| (self.base_features(state, PairAt::new(d, q, t, false)), ()),
+            |t, _, f| self.add_achievements(state, PairAt::new(d, q, t, false), f),
         )
     }
 
@@ -250,7 +250,7 @@ impl Engine {
         };
         let scored = self.best_teams(state, d, &q, &candidates, limit);
         Ok(spread_map(scored, |(t, s)| {
-            (t, s, self.features(state, d, &q, t, true))
+            (t, s, self.features(state, PairAt::new(d, &q, t, true)))
         }))
     }
 
@@ -307,13 +307,13 @@ impl Engine {
             limit,
             |d| {
                 let q = self.query(state, d);
-                (self.base_features(state, d, &q, t, false), q)
+                (self.base_features(state, PairAt::new(d, &q, t, false)), q)
             },
-            |d, q, f| self.add_achievements(state, d, q, t, false, f),
+            |d, q, f| self.add_achievements(state, PairAt::new(d, q, t, false), f),
         );
         Ok(spread_map(scored, |(d, s)| {
             let q = self.query(state, d);
-            (d, s, self.features(state, d, &q, t, true))
+            (d, s, self.features(state, PairAt::new(d, &q, t, true)))
         }))
     }
 }

@@ -118,6 +118,20 @@ impl Slots {
         self.by_key.insert(text_index::doc_key(id), slot);
     }
 
+    /// Takes the document `id` in `slot` out of `docs` (the last one moves into its place) and forgets
+    /// it; `id_of` reads a document's id.
+    pub(super) fn swap_remove_doc<T>(
+        &mut self,
+        docs: &mut Vec<T>,
+        id: &str,
+        slot: usize,
+        id_of: impl Fn(&T) -> &str,
+    ) {
+        docs.swap_remove(slot);
+        let moved = docs.get(slot).map(id_of);
+        self.swap_remove(id, slot, moved);
+    }
+
     /// Forgets `id`, whose `slot` was emptied by a `swap_remove`; `moved` is the id of the document moved
     /// into that slot (none when the last one was removed).
     pub(super) fn swap_remove(&mut self, id: &str, slot: usize, moved: Option<&str>) {

@@ -4,9 +4,10 @@
 use std::sync::{Arc, MutexGuard, OnceLock};
 
 use super::corpus::{self, Analysed, Bag, QVec, TeamBags};
+use super::packed::Packed;
 use super::state::{DemandRec, State, TeamRec, embed_pairs, resolve_tracks};
 use super::{DocKind, Engine, MatchError};
-use crate::domain::{Demand, DemandId, Team, TeamId, TrackId};
+use crate::domain::{Dataset, Demand, DemandId, Team, TeamId, TrackId};
 use crate::text_index::{FieldTokens, IndexDoc};
 
 impl Engine {
@@ -21,13 +22,12 @@ impl Engine {
     /// Adds a team or replaces the one with its id; it is searchable and matchable when this returns.
     pub fn upsert_team(&self, team: Team) -> Result<(), MatchError> {
         let _writer = self.lock_writer()?;
-        {
-            let state = self.read()?;
-            let universities = &state.data.universities;
-            let found = universities.iter().any(|u| u.id == team.university_id);
-            known(found, "university_id", &team.university_id.0)?;
-            self.check_tracks(&team.track_ids)?;
-        }
+        self.check_refs(
+            "university_id",
+            &team.university_id.0,
+            &team.track_ids,
+            |data| data.universities.iter().any(|u| u.id == team.university_id),
+        )?;
         let analysed = corpus::analyse_team(&self.analyzer, &team);
         let mut state = self.write()?;
         let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
@@ -76,18 +76,14 @@ impl Engine {
         let old_all = self.team_all(&state, slot);
         let old = state.teams.swap_remove(slot);
         let st = &mut *state;
-        let last = st
-            .teams
-            .get(slot)
-            .map_or(&old.bags.profile, |r| &r.bags.profile);
+        let last = moved_or(&st.teams, slot, &old.bags.profile, |r| &r.bags.profile);
         st.team_postings.swap_remove(slot, &old.bags.profile, last);
         state.count_team(&old, old_all.into_iter().map(|(t, _)| t), -1.0);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
         let st = &mut *state;
         let data = Arc::make_mut(&mut st.data);
-        data.teams.swap_remove(slot);
-        let moved = data.teams.get(slot).map(|t| t.id.as_str());
-        st.team_slots.swap_remove(team.as_str(), slot, moved);
+        st.team_slots
+            .swap_remove_doc(&mut data.teams, team.as_str(), slot, |t| t.id.as_str());
         state.loads.remove(team.as_str());
         state.reset_feedback();
         let fp = state.fingerprint();
@@ -99,12 +95,9 @@ impl Engine {
     /// Adds a demand or replaces the one with its id; it is searchable and matchable when this returns.
     pub fn upsert_demand(&self, demand: Demand) -> Result<(), MatchError> {
         let _writer = self.lock_writer()?;
-        {
-            let state = self.read()?;
-            let found = state.data.zones.iter().any(|z| z.id == demand.zone_id);
-            known(found, "zone_id", &demand.zone_id.0)?;
-            self.check_tracks(&demand.track_ids)?;
-        }
+        self.check_refs("zone_id", &demand.zone_id.0, &demand.track_ids, |data| {
+            data.zones.iter().any(|z| z.id == demand.zone_id)
+        })?;
         let analysed = corpus::analyse_demand(&self.analyzer, &demand);
         let mut state = self.write()?;
         let bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
@@ -112,18 +105,9 @@ impl Engine {
         let vec = self.embed(&state, &bags.all);
         let rec = DemandRec {
             expanded: OnceLock::new(),
-            cluster: self
-                .models
-                .clusters
-                .as_ref()
-                .map(|c| c.centroids.assign(&vec).0),
+            cluster: self.cluster(&vec),
             tracks: resolve_tracks(&self.tracks, &demand.track_ids, &vec),
-            city: state
-                .data
-                .zones
-                .iter()
-                .find(|z| z.id == demand.zone_id)
-                .map(|z| z.city.clone()),
+            city: city_of(&state.data.zones, |z| z.id == demand.zone_id, |z| &z.city),
             hash: corpus::record_hash("demand", &demand),
             bags: bags.pack(),
             vec,
@@ -167,18 +151,14 @@ impl Engine {
         let slot = state.demand_slot(demand)?;
         let old = state.demands.swap_remove(slot);
         let st = &mut *state;
-        let last = st
-            .demands
-            .get(slot)
-            .map_or(&old.bags.query, |r| &r.bags.query);
+        let last = moved_or(&st.demands, slot, &old.bags.query, |r| &r.bags.query);
         st.demand_postings.swap_remove(slot, &old.bags.query, last);
         state.demand_df.remove(old.bags.query.terms());
         state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
         let st = &mut *state;
         let data = Arc::make_mut(&mut st.data);
-        data.demands.swap_remove(slot);
-        let moved = data.demands.get(slot).map(|d| d.id.as_str());
-        st.demand_slots.swap_remove(demand.as_str(), slot, moved);
+        st.demand_slots
+            .swap_remove_doc(&mut data.demands, demand.as_str(), slot, |d| d.id.as_str());
         let fp = state.fingerprint();
         drop(state);
         self.index.delete(DocKind::Demand, demand.as_str(), &fp)?;
@@ -188,6 +168,20 @@ impl Engine {
     /// Holds the writer lock: one update at a time (readers go on until the update takes the state).
     fn lock_writer(&self) -> Result<MutexGuard<'_, ()>, MatchError> {
         self.writer.lock().map_err(|_| MatchError::Poisoned)
+    }
+
+    /// Fails on an owner (`what` `id`, which `found` looks for in the dataset) or a track id the dataset
+    /// does not have.
+    fn check_refs(
+        &self,
+        what: &str,
+        id: &str,
+        tracks: &[TrackId],
+        found: impl FnOnce(&Dataset) -> bool,
+    ) -> Result<(), MatchError> {
+        let state = self.read()?;
+        known(found(&state.data), what, id)?;
+        self.check_tracks(tracks)
     }
 
     /// Fails on a track id the dataset does not have.
@@ -203,6 +197,13 @@ impl Engine {
         state.data.teams.get(slot).map_or_else(Bag::new, |team| {
             corpus::all_counts(&state.interner, &corpus::analyse_team(&self.analyzer, team))
         })
+    }
+
+    fn cluster(&self, vec: &[f32]) -> Option<usize> {
+        self.models
+            .clusters
+            .as_ref()
+            .map(|c| c.centroids.assign(vec).0)
     }
 
     pub(super) fn embed(&self, state: &State, bag: &Bag) -> Vec<f32> {
@@ -240,19 +241,14 @@ impl Engine {
             .map(|(b, _)| QVec::new(&self.embed(state, b)))
             .collect();
         TeamRec {
-            cluster: self
-                .models
-                .clusters
-                .as_ref()
-                .map(|c| c.centroids.assign(&vec).0),
+            cluster: self.cluster(&vec),
             tracks: resolve_tracks(&self.tracks, &team.track_ids, &vec),
             evidence: corpus::evidence(team, state.reference_year),
-            city: state
-                .data
-                .universities
-                .iter()
-                .find(|u| u.id == team.university_id)
-                .map(|u| u.city.clone()),
+            city: city_of(
+                &state.data.universities,
+                |u| u.id == team.university_id,
+                |u| &u.city,
+            ),
             hash: corpus::record_hash("team", team),
             bags: bags.pack(),
             vec,
@@ -260,6 +256,26 @@ impl Engine {
             achievement_vecs,
         }
     }
+}
+
+/// The city of the zone or university of `items` that `is` the owner (`city` reads it).
+fn city_of<T>(
+    items: &[T],
+    is: impl Fn(&T) -> bool,
+    city: impl Fn(&T) -> &String,
+) -> Option<String> {
+    items.iter().find(|x| is(x)).map(|x| city(x).clone())
+}
+
+/// The bag of `records[slot]` after a `swap_remove` moved the last record there, or the removed
+/// record's `old` bag when it was the last one.
+fn moved_or<'a, R>(
+    records: &'a [R],
+    slot: usize,
+    old: &'a Packed,
+    bag: impl Fn(&'a R) -> &'a Packed,
+) -> &'a Packed {
+    records.get(slot).map_or(old, bag)
 }
 
 /// The text-index document of an analysed team or demand.

@@ -1,15 +1,15 @@
 // University views: enterprise demands that fit the university's teams per track (best team and why), the
 // list of own teams, and the team editor with achievements, validated like the dataset contract.
 
-import { get, post, put, del, items } from '../api.js';
+import { get, items } from '../api.js';
 import {
-  h, mount, loading, failure, emptyState, errorNotice, pageHeader, table, scoreBar, fmtNumber, field,
-  clearFieldErrors, showFormError, busy, toast, newId,
+  h, mount, loading, failure, loadList, pageHeader, table, fmtNumber, field, newId,
 } from '../ui.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation } from '../explain.js';
-import { checkboxGroup, checkedValues, splitList, joinList, report, ID_PATTERN, suggestId } from './forms.js';
+import { rankedCardHead, rankingLoader } from './shared.js';
+import { checkboxGroup, checkedValues, splitList, joinList, ID_PATTERN, suggestId, recordEditor } from './forms.js';
 
 async function ownTeams(uni, uniId) {
   if (Array.isArray(uni && uni.teams)) return uni.teams;
@@ -30,18 +30,7 @@ function demandCard(d, index, maps) {
   return h(
     'article',
     { class: 'card candidate', 'aria-labelledby': `dem-${index}` },
-    h(
-      'header',
-      { class: 'card-head' },
-      h('span', { class: 'rank', 'aria-label': `第 ${index + 1} 名` }, String(index + 1)),
-      h(
-        'div',
-        { class: 'card-title' },
-        h('h3', { id: `dem-${index}` }, title),
-        h('p', { class: 'muted' }, [zoneName, ent].filter(Boolean).join(' · ')),
-      ),
-      h('div', { class: 'card-score' }, h('span', { class: 'score-label' }, '匹配得分'), scoreBar(pick(d, 'score'), { label: `${title} 匹配得分` })),
-    ),
+    rankedCardHead({ index, idPrefix: 'dem', title, subtitle: [zoneName, ent].filter(Boolean).join(' · '), scoreLabel: '匹配得分', score: pick(d, 'score') }),
     teamName
       ? h(
           'p',
@@ -74,32 +63,18 @@ export async function renderFittingDemands(ctx) {
     h('div', { class: 'toolbar' }, h('label', { for: 'fit-track' }, '赛道'), select),
     results,
   );
-  let seq = 0;
-  const load = async () => {
-    const mine = (seq += 1);
-    ctx.setQuery({ track: trackId });
-    mount(results, loading('正在匹配企业需求…'));
-    try {
-      const data = await get(`/v1/universities/${encodeURIComponent(me.universityId)}/demands`, { track: trackId, limit: 20 });
-      if (mine !== seq) return;
-      const list = items(data);
-      if (!list.length) {
-        mount(
-          results,
-          emptyState({
-            title: trackId ? `“${nameOf(maps.tracks, trackId)}”赛道暂无适配的企业需求` : '暂无适配的企业需求',
-            body: '推荐基于本校团队的研究方向和成果。请换一个赛道，或在“本校团队”中补充团队的研究方向、关键词和代表性成果。',
-            action: h('a', { class: 'btn', href: '#/teams' }, '完善团队信息'),
-          }),
-        );
-        return;
-      }
-      mount(results, h('p', { class: 'count' }, `共 ${list.length} 条适配需求，按匹配得分排序`), list.map((d, i) => demandCard(d, i, maps)));
-    } catch (err) {
-      if (mine !== seq) return;
-      mount(results, failure(err, '适配需求', load));
-    }
-  };
+  const load = rankingLoader(ctx, results, {
+    query: () => ({ track: trackId }),
+    loadingText: '正在匹配企业需求…',
+    fetch: () => get(`/v1/universities/${encodeURIComponent(me.universityId)}/demands`, { track: trackId, limit: 20 }),
+    empty: () => ({
+      title: trackId ? `“${nameOf(maps.tracks, trackId)}”赛道暂无适配的企业需求` : '暂无适配的企业需求',
+      body: '推荐基于本校团队的研究方向和成果。请换一个赛道，或在“本校团队”中补充团队的研究方向、关键词和代表性成果。',
+      action: h('a', { class: 'btn', href: '#/teams' }, '完善团队信息'),
+    }),
+    show: (list) => [h('p', { class: 'count' }, `共 ${list.length} 条适配需求，按匹配得分排序`), list.map((d, i) => demandCard(d, i, maps))],
+    what: '适配需求',
+  });
   select.addEventListener('change', () => {
     trackId = select.value;
     load();
@@ -123,24 +98,12 @@ export async function renderTeams(ctx) {
     pageHeader('本校团队', `${uni ? uni.name : me.universityId}：维护团队的研究方向、领军人才和代表性成果，推荐结果随之更新`, h('a', { class: 'btn btn-primary', href: '#/teams/new' }, '新增团队')),
     h('section', { class: 'panel' }, box),
   );
-  let teams;
-  try {
-    teams = await ownTeams(uni, me.universityId);
-  } catch (err) {
-    mount(box, failure(err, '团队列表', () => ctx.refresh()));
-    return;
-  }
-  if (!teams.length) {
-    mount(
-      box,
-      emptyState({
-        title: '本校还没有登记科研团队',
-        body: '登记团队的研究方向和代表性成果后，系统才能为本校推荐适配的企业需求，并把本校纳入配对方案。',
-        action: h('a', { class: 'btn btn-primary', href: '#/teams/new' }, '登记第一个团队'),
-      }),
-    );
-    return;
-  }
+  const teams = await loadList(ctx, box, '团队列表', () => ownTeams(uni, me.universityId), {
+    title: '本校还没有登记科研团队',
+    body: '登记团队的研究方向和代表性成果后，系统才能为本校推荐适配的企业需求，并把本校纳入配对方案。',
+    action: { href: '#/teams/new', label: '登记第一个团队' },
+  });
+  if (!teams) return;
   const hasDetail = teams.some((t) => t.leader || t.fields || t.achievements);
   mount(
     box,
@@ -231,14 +194,17 @@ export async function renderTeamForm(ctx) {
     h('p', { class: 'field-error', 'aria-live': 'polite' }),
   );
   const trackOptions = [...maps.tracks.values()].map((t) => ({ value: t.id, label: t.name, group: refs.TRACK_KIND[t.kind] || '其他' }));
-  const notice = h('div', { class: 'form-notice', tabindex: '-1' });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, editing ? '保存修改' : '提交团队');
-  const form = h(
-    'form',
-    { class: 'form', novalidate: true },
-    h(
-      'div',
-      { class: 'form-grid' },
+  const form = recordEditor({
+    editing,
+    noun: '团队',
+    collection: 'teams',
+    home: 'teams',
+    navigate,
+    record: team,
+    title: team.name,
+    saved: '团队信息已保存',
+    created: '团队已登记',
+    fields: [
       field('团队编号', inputs.id, { hint: editing ? '编号创建后不可修改。' : '系统已生成编号，可修改（字母、数字、-、_、.）。', required: true }),
       field('团队名称', inputs.name, { required: true }),
       h('div', { class: 'form-row' }, field('负责人姓名', inputs.leaderName), field('职称', inputs.leaderTitle)),
@@ -249,89 +215,56 @@ export async function renderTeamForm(ctx) {
       h('div', { class: 'form-row' }, field('可同时承接项目数', inputs.capacity, { hint: '配对方案中分配给本团队的标杆项目不超过此数。' }), field('团队人数', inputs.members)),
       checkboxGroup('track_ids', '所属赛道', trackOptions, (team.track_ids || []).map(String)),
       achBox,
-    ),
-    notice,
-    h(
-      'div',
-      { class: 'form-actions' },
-      submit,
-      h('a', { class: 'btn', href: '#/teams' }, '取消'),
-      editing ? h('button', { type: 'button', class: 'btn btn-danger', onClick: (e) => remove(e.currentTarget) }, '删除团队') : null,
-    ),
-  );
-  async function remove(button) {
-    if (!window.confirm(`确定删除团队“${team.name}”吗？删除后不可恢复。`)) return;
-    try {
-      await busy(button, () => del(`/v1/teams/${encodeURIComponent(team.id)}`), '正在删除…');
-      toast('团队已删除');
-      navigate('teams');
-    } catch (err) {
-      mount(notice, errorNotice(err, { context: '删除失败' }));
-      notice.focus();
-    }
-  }
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearFieldErrors(form);
-    mount(notice);
-    const problems = [];
-    const body = { id: inputs.id.value.trim(), university_id: team.university_id || me.universityId, name: inputs.name.value.trim() };
-    const lName = inputs.leaderName.value.trim();
-    const lTitle = inputs.leaderTitle.value.trim();
-    const honors = splitList(inputs.honors.value);
-    if (lName) body.leader = { name: lName, ...(lTitle ? { title: lTitle } : {}), ...(honors.length ? { honors } : {}) };
-    else if (lTitle || honors.length) problems.push(['leader.name', '填写职称或人才称号时请同时填写负责人姓名。']);
-    const fields = splitList(inputs.fields.value);
-    if (fields.length) body.fields = fields;
-    const description = inputs.description.value.trim();
-    if (description) body.description = description;
-    const keywords = splitList(inputs.keywords.value);
-    if (keywords.length) body.keywords = keywords;
-    const tracks = checkedValues(form, 'track_ids');
-    if (tracks.length) body.track_ids = tracks;
-    if (Array.isArray(team.platforms) && team.platforms.length) body.platforms = team.platforms;
-    const achievements = [];
-    let achProblem = '';
-    achList.querySelectorAll('.ach-row').forEach((row, i) => {
-      const a = { kind: row.querySelector('.ach-kind').value };
-      const title = row.querySelector('.ach-title-in').value.trim();
-      const abs = row.querySelector('.ach-abstract').value.trim();
-      const yearText = row.querySelector('.ach-year').value.trim();
-      if (title) a.title = title;
-      if (abs) a.abstract = abs;
-      if (!title && !abs) achProblem = `第 ${i + 1} 项成果的题名和摘要至少填写一项。`;
-      if (yearText) {
-        const y = Number(yearText);
-        if (!Number.isInteger(y) || y < 1950 || y > new Date().getFullYear() + 1) achProblem = `第 ${i + 1} 项成果的年份不合理。`;
-        else a.year = y;
+    ],
+    collect: (form, problems) => {
+      const body = { id: inputs.id.value.trim(), university_id: team.university_id || me.universityId, name: inputs.name.value.trim() };
+      const lName = inputs.leaderName.value.trim();
+      const lTitle = inputs.leaderTitle.value.trim();
+      const honors = splitList(inputs.honors.value);
+      if (lName) body.leader = { name: lName, ...(lTitle ? { title: lTitle } : {}), ...(honors.length ? { honors } : {}) };
+      else if (lTitle || honors.length) problems.push(['leader.name', '填写职称或人才称号时请同时填写负责人姓名。']);
+      const fields = splitList(inputs.fields.value);
+      if (fields.length) body.fields = fields;
+      const description = inputs.description.value.trim();
+      if (description) body.description = description;
+      const keywords = splitList(inputs.keywords.value);
+      if (keywords.length) body.keywords = keywords;
+      const tracks = checkedValues(form, 'track_ids');
+      if (tracks.length) body.track_ids = tracks;
+      if (Array.isArray(team.platforms) && team.platforms.length) body.platforms = team.platforms;
+      const achievements = [];
+      let achProblem = '';
+      achList.querySelectorAll('.ach-row').forEach((row, i) => {
+        const a = { kind: row.querySelector('.ach-kind').value };
+        const title = row.querySelector('.ach-title-in').value.trim();
+        const abs = row.querySelector('.ach-abstract').value.trim();
+        const yearText = row.querySelector('.ach-year').value.trim();
+        if (title) a.title = title;
+        if (abs) a.abstract = abs;
+        if (!title && !abs) achProblem = `第 ${i + 1} 项成果的题名和摘要至少填写一项。`;
+        if (yearText) {
+          const y = Number(yearText);
+          if (!Number.isInteger(y) || y < 1950 || y > new Date().getFullYear() + 1) achProblem = `第 ${i + 1} 项成果的年份不合理。`;
+          else a.year = y;
+        }
+        achievements.push(a);
+      });
+      if (achievements.length) body.achievements = achievements;
+      if (achProblem) problems.push(['achievements', achProblem]);
+      const capacity = Number(inputs.capacity.value);
+      if (inputs.capacity.value.trim() === '' || !Number.isInteger(capacity) || capacity < 0) problems.push(['capacity', '可承接项目数须为不小于 0 的整数。']);
+      else body.capacity = capacity;
+      const membersText = inputs.members.value.trim();
+      if (membersText) {
+        const m = Number(membersText);
+        if (!Number.isInteger(m) || m < 1) problems.push(['members', '团队人数须为正整数。']);
+        else body.members = m;
       }
-      achievements.push(a);
-    });
-    if (achievements.length) body.achievements = achievements;
-    if (achProblem) problems.push(['achievements', achProblem]);
-    const capacity = Number(inputs.capacity.value);
-    if (inputs.capacity.value.trim() === '' || !Number.isInteger(capacity) || capacity < 0) problems.push(['capacity', '可承接项目数须为不小于 0 的整数。']);
-    else body.capacity = capacity;
-    const membersText = inputs.members.value.trim();
-    if (membersText) {
-      const m = Number(membersText);
-      if (!Number.isInteger(m) || m < 1) problems.push(['members', '团队人数须为正整数。']);
-      else body.members = m;
-    }
-    if (!ID_PATTERN.test(body.id)) problems.push(['id', '编号只能包含字母、数字、“-”“_”“.”，最长 64 位。']);
-    if (!body.name) problems.push(['name', '请填写团队名称。']);
-    if (!description && !achievements.length) problems.push(['description', '团队简介与代表性成果至少填写一项，否则无法匹配需求。']);
-    if (!report(form, problems)) {
-      mount(notice, h('div', { class: 'notice notice-error', role: 'alert' }, h('p', {}, `有 ${problems.length} 处需要修改，请查看标红的字段。`)));
-      return;
-    }
-    try {
-      await busy(submit, () => (editing ? put(`/v1/teams/${encodeURIComponent(body.id)}`, body) : post('/v1/teams', body)), '正在保存…');
-      toast(editing ? '团队信息已保存' : '团队已登记');
-      navigate('teams');
-    } catch (err) {
-      showFormError(form, err);
-    }
+      if (!ID_PATTERN.test(body.id)) problems.push(['id', '编号只能包含字母、数字、“-”“_”“.”，最长 64 位。']);
+      if (!body.name) problems.push(['name', '请填写团队名称。']);
+      if (!description && !achievements.length) problems.push(['description', '团队简介与代表性成果至少填写一项，否则无法匹配需求。']);
+      return body;
+    },
   });
   mount(view, pageHeader(editing ? '编辑团队' : '新增团队', '团队信息用于匹配企业需求和生成配对方案'), h('section', { class: 'panel' }, form));
 }

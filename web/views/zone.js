@@ -1,15 +1,16 @@
 // Zone manager views: the zone's profile and demand list, candidate universities and teams per track with
 // explanations, and the demand editor (create, edit, delete) with field-level validation.
 
-import { get, post, put, del, items } from '../api.js';
+import { get, items } from '../api.js';
 import {
-  h, mount, loading, failure, emptyState, errorNotice, pageHeader, panel, chips, table, scoreBar, fmtScore,
-  fmtNumber, field, clearFieldErrors, showFormError, busy, toast, highlight,
+  h, mount, loading, failure, emptyState, pageHeader, panel, chips, table, scoreBar, fmtScore, fmtNumber,
+  field, highlight, loadList,
 } from '../ui.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation, matchedTerms } from '../explain.js';
-import { checkboxGroup, checkedValues, splitList, joinList, report, isDate, ID_PATTERN, suggestId } from './forms.js';
+import { rankedCardHead, rankingLoader } from './shared.js';
+import { checkboxGroup, checkedValues, splitList, joinList, isDate, ID_PATTERN, suggestId, recordEditor } from './forms.js';
 
 const LEVEL = { national: '国家级', provincial: '省级' };
 const PLATFORM_KIND = {
@@ -86,24 +87,12 @@ export async function renderZoneHome(ctx) {
     profilePanel(zone, maps),
     h('section', { class: 'panel' }, h('h2', {}, '产业需求清单'), demandsBox),
   );
-  let demands;
-  try {
-    demands = await zoneDemands(zone, me.zoneId);
-  } catch (err) {
-    mount(demandsBox, failure(err, '需求清单', () => ctx.refresh()));
-    return;
-  }
-  if (!demands.length) {
-    mount(
-      demandsBox,
-      emptyState({
-        title: '本园区还没有登记企业需求',
-        body: '登记企业的技术需求后，系统会为每条需求推荐合适的高校团队，并用于生成双高协同配对方案。',
-        action: h('a', { class: 'btn btn-primary', href: '#/demands/new' }, '登记第一条需求'),
-      }),
-    );
-    return;
-  }
+  const demands = await loadList(ctx, demandsBox, '需求清单', () => zoneDemands(zone, me.zoneId), {
+    title: '本园区还没有登记企业需求',
+    body: '登记企业的技术需求后，系统会为每条需求推荐合适的高校团队，并用于生成双高协同配对方案。',
+    action: { href: '#/demands/new', label: '登记第一条需求' },
+  });
+  if (!demands) return;
   const filter = h('input', { type: 'search', id: 'demand-filter', placeholder: '按需求标题筛选' });
   const trackSelect = h('select', { id: 'demand-track' }, h('option', { value: '' }, '全部赛道'), (zone.track_ids || []).map((id) => h('option', { value: id }, nameOf(maps.tracks, id))));
   const tableBox = h('div');
@@ -229,18 +218,14 @@ function candidateCard(raw, index, maps, trackId, demandTitles) {
   return h(
     'article',
     { class: 'card candidate', 'aria-labelledby': `cand-${index}` },
-    h(
-      'header',
-      { class: 'card-head' },
-      h('span', { class: 'rank', 'aria-label': `第 ${index + 1} 名` }, String(index + 1)),
-      h(
-        'div',
-        { class: 'card-title' },
-        h('h3', { id: `cand-${index}` }, uniName),
-        h('p', { class: 'muted' }, [uni && uni.city, uni && (uni.kind === 'research' ? '研究型大学' : uni.kind === 'applied' ? '应用型高校' : ''), trackName].filter(Boolean).join(' · ')),
-      ),
-      h('div', { class: 'card-score' }, h('span', { class: 'score-label' }, '综合得分'), scoreBar(c.score, { label: `${uniName} 综合得分` })),
-    ),
+    rankedCardHead({
+      index,
+      idPrefix: 'cand',
+      title: uniName,
+      subtitle: [uni && uni.city, uni && (uni.kind === 'research' ? '研究型大学' : uni.kind === 'applied' ? '应用型高校' : ''), trackName].filter(Boolean).join(' · '),
+      scoreLabel: '综合得分',
+      score: c.score,
+    }),
     h(
       'div',
       { class: 'two-col' },
@@ -315,34 +300,20 @@ export async function renderCandidates(ctx) {
     ),
     results,
   );
-  let seq = 0;
-  const load = async () => {
-    const mine = (seq += 1);
-    ctx.setQuery({ zone: isDept ? zoneId : undefined, track: trackId });
-    mount(results, loading('正在计算候选高校…'));
-    try {
-      const data = await get(`/v1/zones/${encodeURIComponent(zoneId)}/candidates`, { track: trackId, limit: 10 });
-      if (mine !== seq) return;
-      const list = items(data);
-      if (!list.length) {
-        mount(
-          results,
-          emptyState({
-            title: trackId ? `本园区在“${nameOf(maps.tracks, trackId)}”赛道暂无候选高校` : '本园区暂无候选高校',
-            body: isDept
-              ? '该园区在此赛道没有可匹配的企业需求，或高校团队尚未覆盖此方向。可换一个赛道，或提醒园区补充需求清单。'
-              : '候选高校根据本园区的企业需求计算。请先在“园区概况与需求”中登记此赛道的企业需求，或换一个赛道查看。',
-            action: isDept ? null : h('a', { class: 'btn', href: '#/demands/new' }, '登记需求'),
-          }),
-        );
-        return;
-      }
-      mount(results, h('p', { class: 'count' }, `共 ${list.length} 所候选高校，按综合得分排序`), list.map((c, i) => candidateCard(c, i, maps, trackId, demandTitles)));
-    } catch (err) {
-      if (mine !== seq) return;
-      mount(results, failure(err, '候选高校', load));
-    }
-  };
+  const load = rankingLoader(ctx, results, {
+    query: () => ({ zone: isDept ? zoneId : undefined, track: trackId }),
+    loadingText: '正在计算候选高校…',
+    fetch: () => get(`/v1/zones/${encodeURIComponent(zoneId)}/candidates`, { track: trackId, limit: 10 }),
+    empty: () => ({
+      title: trackId ? `本园区在“${nameOf(maps.tracks, trackId)}”赛道暂无候选高校` : '本园区暂无候选高校',
+      body: isDept
+        ? '该园区在此赛道没有可匹配的企业需求，或高校团队尚未覆盖此方向。可换一个赛道，或提醒园区补充需求清单。'
+        : '候选高校根据本园区的企业需求计算。请先在“园区概况与需求”中登记此赛道的企业需求，或换一个赛道查看。',
+      action: isDept ? null : h('a', { class: 'btn', href: '#/demands/new' }, '登记需求'),
+    }),
+    show: (list) => [h('p', { class: 'count' }, `共 ${list.length} 所候选高校，按综合得分排序`), list.map((c, i) => candidateCard(c, i, maps, trackId, demandTitles))],
+    what: '候选高校',
+  });
   select.addEventListener('change', () => {
     trackId = select.value;
     load();
@@ -398,14 +369,17 @@ export async function renderDemandForm(ctx) {
     ),
   };
   inputs.description.value = demand.description || '';
-  const notice = h('div', { class: 'form-notice', tabindex: '-1' });
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, editing ? '保存修改' : '提交需求');
-  const form = h(
-    'form',
-    { class: 'form', novalidate: true },
-    h(
-      'div',
-      { class: 'form-grid' },
+  const form = recordEditor({
+    editing,
+    noun: '需求',
+    collection: 'demands',
+    home: 'zone',
+    navigate,
+    record: demand,
+    title: demand.title,
+    saved: '需求已保存',
+    created: '需求已登记，几秒内即可在检索和候选推荐中使用',
+    fields: [
       field('需求编号', inputs.id, { hint: editing ? '编号创建后不可修改。' : '系统已生成编号，可按本园区规则修改（字母、数字、-、_、.）。', required: true }),
       field('需求标题', inputs.title, { hint: '一句话说明要解决的技术问题，例如“动力电池热失控早期预警”。', required: true }),
       field('需求描述', inputs.description, { hint: '写明痛点、技术指标、应用场景，越具体越容易匹配到合适团队。' }),
@@ -414,74 +388,41 @@ export async function renderDemandForm(ctx) {
       h('div', { class: 'form-row' }, field('预算（万元）', inputs.budget), field('截止日期', inputs.deadline)),
       checkboxGroup('track_ids', '所属赛道', trackOptions, (demand.track_ids || []).map(String), { hint: '选择需求所属的产业赛道；未选择赛道的需求不会进入配对方案。' }),
       field('回避高校', inputs.excluded, { hint: '因利益冲突等原因不宜承接此需求的高校（按住 Ctrl 多选）。' }),
-    ),
-    notice,
-    h(
-      'div',
-      { class: 'form-actions' },
-      submit,
-      h('a', { class: 'btn', href: '#/zone' }, '取消'),
-      editing ? h('button', { type: 'button', class: 'btn btn-danger', onClick: (e) => remove(e.currentTarget) }, '删除需求') : null,
-    ),
-  );
-  async function remove(button) {
-    if (!window.confirm(`确定删除需求“${demand.title}”吗？删除后不可恢复。`)) return;
-    try {
-      await busy(button, () => del(`/v1/demands/${encodeURIComponent(demand.id)}`), '正在删除…');
-      toast('需求已删除');
-      navigate('zone');
-    } catch (err) {
-      mount(notice, errorNotice(err, { context: '删除失败' }));
-      notice.focus();
-    }
-  }
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    clearFieldErrors(form);
-    mount(notice);
-    const body = {
-      id: inputs.id.value.trim(),
-      zone_id: demand.zone_id || me.zoneId,
-      title: inputs.title.value.trim(),
-    };
-    const description = inputs.description.value.trim();
-    if (description) body.description = description;
-    const eName = inputs.enterpriseName.value.trim();
-    if (eName) body.enterprise = { name: eName, ...(inputs.enterpriseSize.value ? { size: inputs.enterpriseSize.value } : {}) };
-    const keywords = splitList(inputs.keywords.value);
-    if (keywords.length) body.keywords = keywords;
-    const tracks = checkedValues(form, 'track_ids');
-    if (tracks.length) body.track_ids = tracks;
-    const budgetText = inputs.budget.value.trim();
-    const excluded = [...inputs.excluded.selectedOptions].map((o) => o.value);
-    if (excluded.length) body.excluded_university_ids = excluded;
-    const deadline = inputs.deadline.value.trim();
-    if (deadline) body.deadline = deadline;
-    const problems = [];
-    if (!ID_PATTERN.test(body.id)) problems.push(['id', '编号只能包含字母、数字、“-”“_”“.”，最长 64 位。']);
-    if (!body.title) problems.push(['title', '请填写需求标题。']);
-    else if (body.title.length > 200) problems.push(['title', '需求标题不能超过 200 字。']);
-    if (!eName && inputs.enterpriseSize.value) problems.push(['enterprise.name', '填写企业规模时请同时填写企业名称。']);
-    if (keywords.some((k) => k.length > 50)) problems.push(['keywords', '单个关键词不能超过 50 字。']);
-    if (budgetText) {
-      const n = Number(budgetText);
-      if (!Number.isFinite(n) || n < 0) problems.push(['budget_wan_yuan', '预算须为不小于 0 的数字（单位：万元）。']);
-      else body.budget_wan_yuan = n;
-    } else if (inputs.budget.validity && inputs.budget.validity.badInput) {
-      problems.push(['budget_wan_yuan', '预算须为数字（单位：万元）。']);
-    }
-    if (deadline && !isDate(deadline)) problems.push(['deadline', '截止日期格式应为 年-月-日，例如 2026-06-30。']);
-    if (!report(form, problems)) {
-      mount(notice, h('div', { class: 'notice notice-error', role: 'alert' }, h('p', {}, `有 ${problems.length} 处需要修改，请查看标红的字段。`)));
-      return;
-    }
-    try {
-      await busy(submit, () => (editing ? put(`/v1/demands/${encodeURIComponent(body.id)}`, body) : post('/v1/demands', body)), '正在保存…');
-      toast(editing ? '需求已保存' : '需求已登记，几秒内即可在检索和候选推荐中使用');
-      navigate('zone');
-    } catch (err) {
-      showFormError(form, err);
-    }
+    ],
+    collect: (form, problems) => {
+      const body = {
+        id: inputs.id.value.trim(),
+        zone_id: demand.zone_id || me.zoneId,
+        title: inputs.title.value.trim(),
+      };
+      const description = inputs.description.value.trim();
+      if (description) body.description = description;
+      const eName = inputs.enterpriseName.value.trim();
+      if (eName) body.enterprise = { name: eName, ...(inputs.enterpriseSize.value ? { size: inputs.enterpriseSize.value } : {}) };
+      const keywords = splitList(inputs.keywords.value);
+      if (keywords.length) body.keywords = keywords;
+      const tracks = checkedValues(form, 'track_ids');
+      if (tracks.length) body.track_ids = tracks;
+      const budgetText = inputs.budget.value.trim();
+      const excluded = [...inputs.excluded.selectedOptions].map((o) => o.value);
+      if (excluded.length) body.excluded_university_ids = excluded;
+      const deadline = inputs.deadline.value.trim();
+      if (deadline) body.deadline = deadline;
+      if (!ID_PATTERN.test(body.id)) problems.push(['id', '编号只能包含字母、数字、“-”“_”“.”，最长 64 位。']);
+      if (!body.title) problems.push(['title', '请填写需求标题。']);
+      else if (body.title.length > 200) problems.push(['title', '需求标题不能超过 200 字。']);
+      if (!eName && inputs.enterpriseSize.value) problems.push(['enterprise.name', '填写企业规模时请同时填写企业名称。']);
+      if (keywords.some((k) => k.length > 50)) problems.push(['keywords', '单个关键词不能超过 50 字。']);
+      if (budgetText) {
+        const n = Number(budgetText);
+        if (!Number.isFinite(n) || n < 0) problems.push(['budget_wan_yuan', '预算须为不小于 0 的数字（单位：万元）。']);
+        else body.budget_wan_yuan = n;
+      } else if (inputs.budget.validity && inputs.budget.validity.badInput) {
+        problems.push(['budget_wan_yuan', '预算须为数字（单位：万元）。']);
+      }
+      if (deadline && !isDate(deadline)) problems.push(['deadline', '截止日期格式应为 年-月-日，例如 2026-06-30。']);
+      return body;
+    },
   });
   mount(
     view,

@@ -1,0 +1,47 @@
+// View pieces shared by the zone and university rankings: the head of a ranked card and the loader that
+// reloads a ranking into its results box as the filters change.
+
+import { items } from '../api.js';
+import { h, mount, loading, failure, emptyState, scoreBar } from '../ui.js';
+
+/**
+ * The head of the card ranked `index` (from 0): rank, title (its element id `${idPrefix}-${index}`, which
+ * labels the card), a muted subtitle, and the score bar under `scoreLabel`.
+ */
+export function rankedCardHead({ index, idPrefix, title, subtitle, scoreLabel, score }) {
+  return h(
+    'header',
+    { class: 'card-head' },
+    h('span', { class: 'rank', 'aria-label': `第 ${index + 1} 名` }, String(index + 1)),
+    h('div', { class: 'card-title' }, h('h3', { id: `${idPrefix}-${index}` }, title), h('p', { class: 'muted' }, subtitle)),
+    h('div', { class: 'card-score' }, h('span', { class: 'score-label' }, scoreLabel), scoreBar(score, { label: `${title} ${scoreLabel}` })),
+  );
+}
+
+/**
+ * Returns `load()`, which shows a ranking in `results`: it records `query()` in the address, shows
+ * `loadingText`, gets the rows with `fetch()` and mounts `show(list)`, or the `empty()` state when there
+ * are none, or a failure naming `what`. An answer that a later load has superseded is dropped.
+ */
+export function rankingLoader(ctx, results, { query, loadingText, fetch, empty, show, what }) {
+  let seq = 0;
+  const load = async () => {
+    const mine = (seq += 1);
+    ctx.setQuery(query());
+    mount(results, loading(loadingText));
+    try {
+      const data = await fetch();
+      if (mine !== seq) return;
+      const list = items(data);
+      if (!list.length) {
+        mount(results, emptyState(empty()));
+        return;
+      }
+      mount(results, ...show(list));
+    } catch (err) {
+      if (mine !== seq) return;
+      mount(results, failure(err, what, load));
+    }
+  };
+  return load;
+}
