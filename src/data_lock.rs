@@ -75,50 +75,27 @@ impl DataLock {
                 }
                 Err(TryLockError::Error(err)) => return Err(io(err)),
             }
-            file.set_len(0).map_err(io)?;
-            file.seek(SeekFrom::Start(0)).map_err(io)?;
-            file.write_all(holder.as_bytes()).map_err(io)?;
-            file.sync_all().map_err(io)?;
             files.push((lock, file));
         }
-        Ok(DataLock { files })
+        let mut lock = DataLock { files };
+        lock.describe(holder)?;
+        Ok(lock)
     }
 
     /// Replaces what the lock files say about their holder (e.g. once the address is known).
     pub fn describe(&mut self, holder: &str) -> Result<(), LockError> {
         for (path, file) in &mut self.files {
-            let io = |source| LockError::Io {
+            let write = |file: &mut File| -> std::io::Result<()> {
+                file.set_len(0)?;
+                file.seek(SeekFrom::Start(0))?;
+                file.write_all(holder.as_bytes())?;
+                file.sync_all()
+            };
+            write(file).map_err(|source| LockError::Io {
                 path: path.display().to_string(),
                 source,
-            };
-            file.set_len(0).map_err(io)?;
-            file.seek(SeekFrom::Start(0)).map_err(io)?;
-            file.write_all(holder.as_bytes()).map_err(io)?;
+            })?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_second_lock_names_the_first_holder_and_a_dropped_lock_frees_the_paths() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("var/db.sqlite");
-        let index = dir.path().join("index");
-        let mut first = DataLock::acquire(&[&db, &index], "pid 1").unwrap();
-        first.describe("pid 1, listening on 127.0.0.1:9").unwrap();
-        let err = DataLock::acquire(&[&index], "pid 2").unwrap_err();
-        match &err {
-            LockError::Held { path, holder } => {
-                assert_eq!(path, &index.display().to_string());
-                assert_eq!(holder, "pid 1, listening on 127.0.0.1:9");
-            }
-            other => panic!("{other}"),
-        }
-        drop(first);
-        DataLock::acquire(&[&db, &index], "pid 3").unwrap();
     }
 }

@@ -48,6 +48,7 @@ static ASSETS: &[Asset] = &[
     asset!("ui.js", JS),
     asset!("refs.js", JS),
     asset!("explain.js", JS),
+    asset!("bundle.js", JS),
     asset!("views/signin.js", JS),
     asset!("views/forms.js", JS),
     asset!("views/shared.js", JS),

@@ -276,12 +276,7 @@ pub fn propose_with(
         }
     }
     config.forbidden.retain(|t| !carried.approved.contains(t));
-    let decisions = Decisions {
-        approved: &carried.approved,
-        rejected: &[],
-        talents: &carried.talents,
-    };
-    run(data, scorer, track_ids, &config, &decisions, progress)
+    run(data, scorer, track_ids, &config, carried, &[], progress)
 }
 
 /// Re-solves a batch after review: `approved` pairings are kept (forced), `rejected` ones are never
@@ -344,38 +339,34 @@ pub fn revise_with(
     let mut config = previous.config.clone();
     config.forced = merge(&config.forced, approved, rejected);
     config.forbidden = merge(&config.forbidden, rejected, approved);
-    let decisions = Decisions {
-        approved: &all_approved,
-        rejected: &all_rejected,
-        talents: &carried.talents,
+    let carried = Carried {
+        approved: all_approved,
+        talents: carried.talents.clone(),
     };
+    let tracks = &previous.track_ids;
     run(
         data,
         scorer,
-        &previous.track_ids,
+        tracks,
         &config,
-        &decisions,
+        &carried,
+        &all_rejected,
         progress,
     )
 }
 
-/// Review decisions a run builds on.
-struct Decisions<'a> {
-    approved: &'a [Triple],
-    rejected: &'a [Triple],
-    /// People already leading approved pairings outside the batch.
-    talents: &'a [TalentKey],
-}
-
+/// Solves one batch: `carried` holds the approved pairings (already forced in `config`) and the
+/// talents taken outside the batch, `rejected` the rejected pairings (already forbidden).
 fn run(
     data: &Dataset,
     scorer: &dyn PairScorer,
     track_ids: &[TrackId],
     config: &PairingConfig,
-    decisions: &Decisions<'_>,
+    carried: &Carried,
+    rejected: &[Triple],
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Proposal, PairingError> {
-    let (approved, rejected) = (decisions.approved, decisions.rejected);
+    let approved = carried.approved.as_slice();
     let start = Instant::now();
     config.validate()?;
     if track_ids.is_empty() {
@@ -468,7 +459,7 @@ fn run(
         .map(|&i| instance.pairs[i].quality)
         .sum();
     let mut taken: HashMap<TalentKey, u32> = HashMap::new();
-    for t in decisions.talents {
+    for t in &carried.talents {
         *taken.entry(t.clone()).or_default() += 1;
     }
     let talents =

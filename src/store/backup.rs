@@ -108,27 +108,29 @@ fn copy(from: &Connection, from_path: &Path, to: &Path) -> Result<BackupReport> 
 /// Writes a consistent copy of the database at `db` to the new file `out`, while other processes (the
 /// service) keep reading and writing it.
 pub fn backup(db: &Path, out: &Path) -> Result<BackupReport> {
-    if !db.exists() {
-        return Err(StoreError::NotFound {
-            what: "database",
-            id: db.display().to_string(),
-        });
-    }
-    let src = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let src = open_source(db, "database")?;
     src.busy_timeout(std::time::Duration::from_secs(10))?;
     copy(&src, db, out)
+}
+
+/// A read-only connection to an existing database file (`what` names it in the error).
+fn open_source(path: &Path, what: &'static str) -> Result<Connection> {
+    if !path.exists() {
+        return Err(StoreError::NotFound {
+            what,
+            id: path.display().to_string(),
+        });
+    }
+    Ok(Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?)
 }
 
 /// Restores the backup `from` as the database `db`, which must not exist yet (stop the service and move
 /// the old database away first). The backup is checked before anything is written.
 pub fn restore(from: &Path, db: &Path) -> Result<BackupReport> {
-    if !from.exists() {
-        return Err(StoreError::NotFound {
-            what: "backup",
-            id: from.display().to_string(),
-        });
-    }
-    let src = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let src = open_source(from, "backup")?;
     check(&src, from)?;
     copy(&src, from, db)
 }
@@ -136,13 +138,12 @@ pub fn restore(from: &Path, db: &Path) -> Result<BackupReport> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
+    use crate::store::{Store, testkit};
 
     #[test]
     fn a_backup_taken_while_the_store_is_open_restores_every_write() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, store) = testkit::open();
         let db = dir.path().join("var/db.sqlite");
-        let store = Store::open(&db).unwrap();
         for i in 0..20 {
             store
                 .insert_job(&format!("pj-{i}"), &serde_json::json!({}), "处长")

@@ -289,4 +289,10 @@ fn a_second_server_on_the_same_data_exits_naming_the_first() {
     assert!(err.contains("in use by another shuanggao server"), "{err}");
     assert!(err.contains(&format!("pid {}", first.id())), "{err}");
     assert!(err.contains(&listening), "{err}");
+    // The lock went with the killed server: the next one starts.
+    let mut third = serve(Stdio::piped());
+    let mut lines = BufReader::new(third.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.unwrap().starts_with("listening on ")));
+    third.kill().unwrap();
+    third.wait().unwrap();
 }

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 
 use shuanggao::domain::{Dataset, TrackId};
-use shuanggao::pairing::synthetic::{SyntheticSpec, synthetic};
+use shuanggao::pairing::synthetic::{SyntheticScorer, SyntheticSpec, synthetic};
 use shuanggao::pairing::{
-    Batch, Carried, Component, DiagnosticCode, Grade, PairingConfig, ProposedPairing, TalentKey,
-    propose, propose_with, solve_instance,
+    Batch, Carried, Component, DiagnosticCode, Grade, PairScorer, PairingConfig, ProposedPairing,
+    TalentKey, propose, propose_with, solve_instance,
 };
 
 fn no_progress() -> impl FnMut(shuanggao::pairing::Progress) {
@@ -169,8 +169,7 @@ proptest! {
         talent_max in 1u32..=2,
         carried_n in 0usize..4,
     ) {
-        let spec = SyntheticSpec { zones: 6, universities: 8, teams: 60, demands: 150, tracks: 3, seed };
-        let (data, scorer) = synthetic(&spec);
+        let (data, scorer) = world(seed);
         let tracks = all_tracks(&data);
         let config = PairingConfig { min_projects, talent_max, ..PairingConfig::default() };
         // Leaders already leading approved pairings elsewhere.
@@ -191,16 +190,33 @@ proptest! {
     }
 }
 
-/// A synthetic world small enough to reason about by hand.
-fn small() -> (Dataset, shuanggao::pairing::synthetic::SyntheticScorer) {
-    synthetic(&SyntheticSpec {
+/// A batch of every track of `data` under the default config, on top of `carried`.
+fn batch_with(
+    data: &Dataset,
+    scorer: &dyn PairScorer,
+    carried: &Carried,
+) -> shuanggao::pairing::Proposal {
+    let tracks = all_tracks(data);
+    let config = PairingConfig::default();
+    propose_with(data, scorer, &tracks, &config, carried, &mut no_progress()).unwrap()
+}
+
+/// A synthetic world of six zones, eight universities and three tracks.
+fn world(seed: u64) -> (Dataset, SyntheticScorer) {
+    let spec = SyntheticSpec {
         zones: 6,
         universities: 8,
         teams: 60,
         demands: 150,
         tracks: 3,
-        seed: 7,
-    })
+        seed,
+    };
+    synthetic(&spec)
+}
+
+/// A synthetic world small enough to reason about by hand.
+fn small() -> (Dataset, SyntheticScorer) {
+    world(7)
 }
 
 #[test]
@@ -210,14 +226,7 @@ fn a_zone_enters_only_its_declared_tracks_and_the_rest_is_listed() {
     // Zone 0 declares nothing any more: its demands are listed, never paired.
     data.zones[0].track_ids.clear();
     let z0 = data.zones[0].id.clone();
-    let p = propose(
-        &data,
-        &scorer,
-        &tracks,
-        &PairingConfig::default(),
-        &mut no_progress(),
-    )
-    .unwrap();
+    let p = batch_with(&data, &scorer, &Carried::default());
     assert!(p.batch.pairings.iter().all(|x| x.zone_id != z0));
     let outside: Vec<_> = p
         .batch
@@ -273,7 +282,6 @@ fn a_parent_cluster_or_child_chain_counts_as_a_direction() {
 #[test]
 fn zone_components_of_other_universities_are_never_used() {
     let (mut data, scorer) = small();
-    let tracks = all_tracks(&data);
     // Every platform and fund of every zone is tied to university u007 only.
     for z in &mut data.zones {
         for p in &mut z.platforms {
@@ -283,14 +291,7 @@ fn zone_components_of_other_universities_are_never_used() {
             f.university_ids = vec!["u007".into()];
         }
     }
-    let p = propose(
-        &data,
-        &scorer,
-        &tracks,
-        &PairingConfig::default(),
-        &mut no_progress(),
-    )
-    .unwrap();
+    let p = batch_with(&data, &scorer, &Carried::default());
     assert!(!p.batch.pairings.is_empty());
     for x in &p.batch.pairings {
         let b = &x.bundle;
@@ -306,84 +307,42 @@ fn zone_components_of_other_universities_are_never_used() {
 #[test]
 fn a_talent_leading_an_approved_pairing_elsewhere_is_not_proposed_again() {
     let (data, scorer) = small();
-    let tracks = all_tracks(&data);
-    let first = propose(
-        &data,
-        &scorer,
-        &tracks,
-        &PairingConfig::default(),
-        &mut no_progress(),
-    )
-    .unwrap();
+    let first = batch_with(&data, &scorer, &Carried::default()).batch;
     let taken: Vec<TalentKey> = first
-        .batch
         .pairings
         .iter()
         .filter_map(|p| talent_key(&data, p))
         .collect();
     assert!(!taken.is_empty());
-    let with = Carried {
-        approved: Vec::new(),
+    let carried = Carried {
         talents: taken.clone(),
+        ..Carried::default()
     };
-    let second = propose_with(
-        &data,
-        &scorer,
-        &tracks,
-        &PairingConfig::default(),
-        &with,
-        &mut no_progress(),
-    )
-    .unwrap();
-    for p in &second.batch.pairings {
-        if let Some(k) = talent_key(&data, p) {
-            assert!(!taken.contains(&k), "{k:?} leads again");
-        }
+    let second = batch_with(&data, &scorer, &carried).batch;
+    for k in second.pairings.iter().filter_map(|p| talent_key(&data, p)) {
+        assert!(!taken.contains(&k), "{k:?} leads again");
     }
     // The talents do not change what is selected: the objective stays the same.
-    assert!((first.batch.objective - second.batch.objective).abs() < 1e-9);
+    assert!((first.objective - second.objective).abs() < 1e-9);
 }
 
 #[test]
 fn carried_approved_pairings_are_kept_and_say_so() {
     let (data, scorer) = small();
-    let tracks = all_tracks(&data);
-    let first = propose(
-        &data,
-        &scorer,
-        &tracks,
-        &PairingConfig::default(),
-        &mut no_progress(),
-    )
-    .unwrap();
-    let kept = first.batch.pairings[0].triple();
-    let with = Carried {
+    let first = batch_with(&data, &scorer, &Carried::default()).batch;
+    let kept = first.pairings[0].triple();
+    let carried = Carried {
         approved: vec![kept.clone()],
-        talents: Vec::new(),
+        ..Carried::default()
     };
-    let second = propose_with(
-        &data,
-        &scorer,
-        &tracks,
-        &PairingConfig::default(),
-        &with,
-        &mut no_progress(),
-    )
-    .unwrap();
-    let p = second
-        .batch
-        .pairings
-        .iter()
-        .find(|p| p.triple() == kept)
-        .unwrap();
-    assert_eq!(p.status, shuanggao::pairing::ProposalStatus::Approved);
-    assert!(
-        p.explanation.summary.contains("此前已批准"),
-        "{}",
-        p.explanation.summary
-    );
-    assert!(!p.explanation.summary.contains("由主管部门指定"));
-    for q in second.batch.pairings.iter().filter(|q| q.triple() != kept) {
-        assert!(!q.explanation.summary.contains("此前已批准"));
+    let second = batch_with(&data, &scorer, &carried).batch;
+    for p in &second.pairings {
+        let carried_here = p.triple() == kept;
+        assert_eq!(p.explanation.summary.contains("此前已批准"), carried_here);
+        assert!(!p.explanation.summary.contains("由主管部门指定"));
+        if carried_here {
+            assert_eq!(p.status, shuanggao::pairing::ProposalStatus::Approved);
+        }
     }
+    assert!(second.pairings.iter().any(|p| p.triple() == kept));
 }
