@@ -70,6 +70,9 @@ pub enum StoreError {
     Review(#[from] ReviewError),
     #[error("pairing {id} was superseded by batch {by}")]
     Superseded { id: String, by: String },
+    /// A second active pairing for a triple: the partial unique index `pairings_active_triple` refused it.
+    #[error("{triple} already has an active pairing")]
+    PairingExists { triple: String },
 }
 
 impl StoreError {
@@ -84,6 +87,7 @@ impl StoreError {
             StoreError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             StoreError::Review(err) => err.code(),
             StoreError::Superseded { .. } => ErrorCode::PairingSuperseded,
+            StoreError::PairingExists { .. } => ErrorCode::PairingExists,
         }
     }
 }
@@ -213,7 +217,7 @@ mod testkit {
     //! Fixtures shared by the store's unit tests.
 
     use super::*;
-    use crate::domain::{Dataset, Demand, Team, Track, TrackKind, University, Zone};
+    use crate::domain::{Dataset, Demand, Team, Track, TrackKind, University, UniversityId, Zone};
     use crate::pairing::BundleRecord;
 
     pub(super) fn dataset() -> Dataset {
@@ -318,12 +322,14 @@ mod testkit {
         }
     }
 
+    /// A pairing of zone `z1`, track `t1` and a university named after the pairing, so that pairings
+    /// of different ids are of different triples.
     pub(super) fn new_pairing(id: &str, batch: Option<&str>) -> NewPairing {
         NewPairing {
             id: id.into(),
             batch_id: batch.map(Into::into),
             zone_id: "z1".into(),
-            university_id: "u1".into(),
+            university_id: UniversityId(format!("u-{id}")),
             track_id: "t1".into(),
             bundle: bundle("拟推荐"),
             quality: 0.5,
