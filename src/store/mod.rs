@@ -8,6 +8,9 @@
 //!   acknowledged write survives a crash or `kill -9` at any later moment;
 //! - every write goes through one writer connection; reads use a small pool of read-only connections;
 //! - review history is append-only (triggers refuse UPDATE and DELETE on it);
+//! - a zone × university × track triple has at most one active pairing (`proposed`,
+//!   `changes_requested` or `approved`, not superseded): a partial unique index refuses a second one,
+//!   answered as [`StoreError::PairingExists`];
 //! - a review reads the pairing's status and version and applies the [`review`] decision in the same
 //!   transaction, so two concurrent reviewers of one version cannot both win.
 //!
