@@ -75,10 +75,9 @@ fn carried_from(
     let mut ids = HashMap::new();
     for r in approved.iter().filter(|r| r.superseded_by.is_none()) {
         if tracks.contains(&r.track_id) {
-            let triple = triple_of(r);
-            if !ids.contains_key(&triple) {
-                carried.approved.push(triple.clone());
-                ids.insert(triple, r.id.clone());
+            if let std::collections::hash_map::Entry::Vacant(slot) = ids.entry(triple_of(r)) {
+                carried.approved.push(slot.key().clone());
+                slot.insert(r.id.clone());
             }
         } else if let Some(leader) = &r.bundle.bundle.leading_talent {
             carried.talents.push(TalentKey {
