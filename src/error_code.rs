@@ -61,6 +61,9 @@ error_codes! {
     InvalidTransition = "invalid_transition" => 409,
     JobNotDone = "job_not_done" => 409,
     PairingSuperseded = "pairing_superseded" => 409,
+    /// The triple (zone, university, track) already has an active pairing (proposed, changes requested
+    /// or approved, and not superseded).
+    PairingExists = "pairing_exists" => 409,
     // What the request asks for, checked against the catalog and the proposal rules.
     ContractViolation = "contract_violation" => 422,
     NoTracks = "no_tracks" => 422,
@@ -215,6 +218,7 @@ mod tests {
             ("already_exists", 409),
             ("job_not_done", 409),
             ("pairing_superseded", 409),
+            ("pairing_exists", 409),
             ("payload_too_large", 413),
             ("unsupported_media_type", 415),
             ("contract_violation", 422),

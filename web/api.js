@@ -38,6 +38,7 @@ const ROUTE_ONLY = [
   /^\/v1\/(me|dashboard|proposals|pairings|demands|teams|search)$/,
   /^\/v1\/pairings\/[^/]+\/comments$/,
   /^\/v1\/proposals\/[^/]+\/(export|revise)$/,
+  /^\/v1\/proposals\/preview$/,
 ];
 
 function routeMissing(status, path, data) {

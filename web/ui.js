@@ -1,5 +1,6 @@
 // Small DOM toolkit shared by every view: element builder (text only, never HTML strings from data),
-// score bars, contribution charts, empty states, error notices, progress and form field errors.
+// score bars, contribution charts, empty states, error notices, progress, form field errors and an
+// in-page confirmation dialog.
 
 import { sentence, FIELD_NAMES } from './errors.js';
 
@@ -392,6 +393,40 @@ export function onSelect(select, set, reload) {
 
 export function panel(title, ...children) {
   return h('section', { class: 'panel' }, title ? h('h2', {}, title) : null, children);
+}
+
+/**
+ * Asks for confirmation in an in-page modal `<dialog>` (not `window.confirm`, so that it is styled, read
+ * by screen readers and clickable by the end-to-end test). Resolves true on confirm, false on cancel or
+ * Escape; the dialog removes itself.
+ */
+export function confirmDialog({ title = '请确认', message, confirmLabel = '确定', cancelLabel = '取消' } = {}) {
+  return new Promise((resolve) => {
+    const titleId = newId('confirm-title');
+    const messageId = newId('confirm-message');
+    const dialog = h('dialog', { class: 'confirm-dialog', 'aria-labelledby': titleId, 'aria-describedby': messageId });
+    const close = (answer) => {
+      if (dialog.open) dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    const ok = h('button', { type: 'button', class: 'btn btn-primary', onClick: () => close(true) }, confirmLabel);
+    const cancel = h('button', { type: 'button', class: 'btn', onClick: () => close(false) }, cancelLabel);
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      close(false);
+    });
+    mount(
+      dialog,
+      h('h2', { id: titleId }, title),
+      h('p', { id: messageId, class: 'confirm-message' }, message),
+      h('div', { class: 'form-actions' }, cancel, ok),
+    );
+    document.body.append(dialog);
+    if (typeof dialog.showModal === 'function') dialog.showModal();
+    else dialog.setAttribute('open', '');
+    ok.focus();
+  });
 }
 
 /** Runs an async action while a button shows it is busy; the button is re-enabled afterwards. */

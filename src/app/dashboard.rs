@@ -13,7 +13,7 @@ use super::{App, Result};
 use crate::auth::Principal;
 use crate::domain::{TrackId, UniversityId, ZoneId};
 use crate::review::PairingStatus;
-use crate::store::{PairingFilter, PairingRecord};
+use crate::store::PairingRecord;
 
 /// Benchmark projects the programme asks of each pairing.
 pub const BENCHMARK_TARGET: u32 = 10;
@@ -21,7 +21,8 @@ pub const BENCHMARK_TARGET: u32 = 10;
 /// The dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
-    /// Pairings in each review status (superseded ones left out).
+    /// Distinct zone × university × track triples in each review status (superseded pairings left
+    /// out); the store holds at most one active pairing per triple.
     pub pairings: StatusCounts,
     pub zones: Coverage,
     pub universities: Coverage,
@@ -256,6 +257,22 @@ fn coverage<'a>(
     out
 }
 
+/// The records with the first of each triple only (the store holds one active pairing per triple;
+/// this keeps the figures counted once per triple whatever the input).
+fn once_per_triple(records: Vec<PairingRecord>) -> Vec<PairingRecord> {
+    let mut seen = BTreeSet::new();
+    records
+        .into_iter()
+        .filter(|r| {
+            seen.insert((
+                r.zone_id.clone(),
+                r.university_id.clone(),
+                r.track_id.clone(),
+            ))
+        })
+        .collect()
+}
+
 impl App {
     /// The programme dashboard (department only: it names every zone's and university's pairings).
     pub async fn dashboard(&self, who: &Principal) -> Result<Dashboard> {
@@ -265,23 +282,19 @@ impl App {
         let (approved, counts) = self
             .blocking(|app| {
                 let store = &app.inner.store;
-                let count = |status| -> Result<u64> {
-                    let filter = PairingFilter {
-                        status: Some(status),
-                        ..PairingFilter::default()
-                    };
-                    Ok(store.pairings(&filter, 1, 0)?.1)
-                };
-                let counts = StatusCounts {
-                    proposed: count(PairingStatus::Proposed)?,
-                    approved: count(PairingStatus::Approved)?,
-                    rejected: count(PairingStatus::Rejected)?,
-                    changes_requested: count(PairingStatus::ChangesRequested)?,
-                };
+                let mut counts = StatusCounts::default();
+                for (status, n) in store.triple_counts()? {
+                    *match status {
+                        PairingStatus::Proposed => &mut counts.proposed,
+                        PairingStatus::Approved => &mut counts.approved,
+                        PairingStatus::Rejected => &mut counts.rejected,
+                        PairingStatus::ChangesRequested => &mut counts.changes_requested,
+                    } = n;
+                }
                 Ok((store.pairings_with_status(PairingStatus::Approved)?, counts))
             })
             .await?;
-        Ok(self.summarise(&approved, counts))
+        Ok(self.summarise(&once_per_triple(approved), counts))
     }
 
     fn summarise(&self, approved: &[PairingRecord], counts: StatusCounts) -> Dashboard {

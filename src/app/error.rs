@@ -48,6 +48,8 @@ pub enum AppError {
     JobNotDone { id: String, state: String },
     #[error("pairing {id} was superseded by batch {by} and can no longer be reviewed")]
     Superseded { id: String, by: String },
+    #[error("{triple} already has an active pairing (proposed, changes requested or approved)")]
+    PairingExists { triple: String },
 }
 
 impl From<StoreError> for AppError {
@@ -57,6 +59,7 @@ impl From<StoreError> for AppError {
             StoreError::AlreadyExists { what, id } => AppError::AlreadyExists { what, id },
             StoreError::Review(err) => AppError::Review(err),
             StoreError::Superseded { id, by } => AppError::Superseded { id, by },
+            StoreError::PairingExists { triple } => AppError::PairingExists { triple },
             other => AppError::Store(other),
         }
     }
@@ -80,6 +83,7 @@ impl AppError {
             AppError::Pairing { source, .. } => source.code(),
             AppError::JobNotDone { .. } => ErrorCode::JobNotDone,
             AppError::Superseded { .. } => ErrorCode::PairingSuperseded,
+            AppError::PairingExists { .. } => ErrorCode::PairingExists,
         }
     }
 

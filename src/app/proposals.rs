@@ -9,8 +9,13 @@
 //!   batch) is one store transaction, so a job interrupted by a restart is simply run again;
 //! - a batch on disk is the pairing module's [`Batch`] plus the review-workflow id of each of its
 //!   pairings; statuses are always read live from the review workflow;
-//! - a re-proposal keeps every approved pairing (the same review record, not a copy), never proposes a
-//!   rejected one again, and supersedes the open pairings of the batch it revises.
+//! - every new batch (propose or revise) treats approved pairings as fixed: the active approved pairings
+//!   of its tracks, of any batch, are carried as they are (the same review record, not a copy), and the
+//!   leaders of approved pairings in other tracks count as already taken;
+//! - a re-proposal never proposes a rejected pairing of the batch it revises again;
+//! - a new batch supersedes every open pairing (`proposed`, `changes_requested`) in the tracks it
+//!   covers, in the transaction that enters its own, so no triple has two active pairings (the store's
+//!   partial unique index holds that line too).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;
@@ -27,8 +32,8 @@ use super::{
 use crate::auth::Principal;
 use crate::domain::{Dataset, TrackId};
 use crate::pairing::{
-    self, Batch, BundleRecord, PairingConfig, PairingError, Progress, ProposedPairing, Severity,
-    Triple,
+    self, Batch, BundleRecord, Carried, PairingConfig, PairingError, Progress, ProposedPairing,
+    Severity, TalentKey, Triple,
 };
 use crate::review::PairingStatus;
 use crate::store::{Actor, FinishedJob, JobRecord, NewJob, NewPairing, PairingRecord};
@@ -47,6 +52,44 @@ struct StoredBatch {
     batch: Batch,
     /// Parallel to `batch.pairings`.
     pairing_ids: Vec<String>,
+}
+
+/// What a new proposal for some tracks would do to the pairings already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ProposalPreview {
+    /// Open pairings (`proposed` or `changes_requested`, not superseded) in the tracks: the new batch
+    /// supersedes them all.
+    pub open_pairings: u64,
+    /// Approved pairings in the tracks: the new batch keeps them as they are.
+    pub approved_carried: u64,
+}
+
+/// What earlier review decisions fix for a batch over `tracks`, from every active approved pairing:
+/// those in the tracks are carried (with their review ids, by triple), the leaders of the others are
+/// taken.
+fn carried_from(
+    approved: &[PairingRecord],
+    tracks: &[TrackId],
+) -> (Carried, HashMap<Triple, String>) {
+    let mut carried = Carried::default();
+    let mut ids = HashMap::new();
+    for r in approved.iter().filter(|r| r.superseded_by.is_none()) {
+        if tracks.contains(&r.track_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = ids.entry(triple_of(r)) {
+                carried.approved.push(slot.key().clone());
+                slot.insert(r.id.clone());
+            }
+        } else if let Some(leader) = &r.bundle.bundle.leading_talent {
+            carried.talents.push(TalentKey {
+                university_id: r.university_id.clone(),
+                name: leader.name.clone(),
+            });
+        }
+    }
+    carried.approved.sort();
+    carried.talents.sort();
+    carried.talents.dedup();
+    (carried, ids)
 }
 
 /// The job queue and the progress of the running job.
@@ -276,6 +319,31 @@ impl App {
         };
         self.queue_job(who, "revise", Some(id.to_owned()), &stored)
             .await
+    }
+
+    /// What a new proposal for `track_ids` would supersede and carry (department).
+    pub async fn proposal_preview(
+        &self,
+        who: &Principal,
+        track_ids: Vec<TrackId>,
+    ) -> Result<ProposalPreview> {
+        department_only(who, "see proposals")?;
+        let request = self.check_request(ProposalRequest {
+            track_ids,
+            config: PairingConfig::default(),
+        })?;
+        let (open_pairings, approved_carried) = self
+            .blocking(move |app| {
+                Ok(app
+                    .inner
+                    .store
+                    .open_and_approved_in_tracks(&request.track_ids)?)
+            })
+            .await?;
+        Ok(ProposalPreview {
+            open_pairings,
+            approved_carried,
+        })
     }
 
     /// One proposal job with its batch once done (department).
@@ -616,8 +684,16 @@ impl App {
             field: None,
         };
 
-        // The batch, and for a re-proposal the review records of the batch it revises.
-        let (proposal, parent_records) = match (&record.parent_id, request.config) {
+        // Approved pairings are fixed for every new batch: those of its tracks are carried as they are
+        // (keeping their review records), the leaders of the others are taken.
+        let (carried, approved_ids) = carried_from(
+            &store.pairings_with_status(PairingStatus::Approved)?,
+            &request.track_ids,
+        );
+
+        // The batch, on top of the carried decisions and, for a re-proposal, those of the batch it
+        // revises.
+        let proposal = match (&record.parent_id, request.config) {
             (Some(parent_id), _) => {
                 let parent = store
                     .job(parent_id)?
@@ -631,34 +707,32 @@ impl App {
                 let with_status = |s: PairingStatus| -> Vec<Triple> {
                     records
                         .iter()
-                        .filter(|r| r.status == s)
+                        .filter(|r| r.status == s && r.superseded_by.is_none())
                         .map(triple_of)
                         .collect()
                 };
                 let approved = with_status(PairingStatus::Approved);
                 let rejected = with_status(PairingStatus::Rejected);
-                let proposal = pairing::revise(
+                pairing::revise_with(
                     &data,
                     &scorer,
                     &previous.batch,
                     &approved,
                     &rejected,
+                    &carried,
                     &mut on_progress,
                 )
-                .map_err(pairing_err)?;
-                (proposal, records)
+                .map_err(pairing_err)?
             }
-            (None, Some(config)) => {
-                let proposal = pairing::propose(
-                    &data,
-                    &scorer,
-                    &request.track_ids,
-                    &config,
-                    &mut on_progress,
-                )
-                .map_err(pairing_err)?;
-                (proposal, Vec::new())
-            }
+            (None, Some(config)) => pairing::propose_with(
+                &data,
+                &scorer,
+                &request.track_ids,
+                &config,
+                &carried,
+                &mut on_progress,
+            )
+            .map_err(pairing_err)?,
             (None, None) => {
                 return Err(AppError::Task("a proposal job without a config".into()));
             }
@@ -668,12 +742,8 @@ impl App {
         }
         self.inner.jobs.set_live(id, 99, JobStage::Saving);
 
-        // Approved pairings keep their review record; every other pairing is new and `proposed`.
-        let approved_ids: HashMap<Triple, String> = parent_records
-            .iter()
-            .filter(|r| r.status == PairingStatus::Approved)
-            .map(|r| (triple_of(r), r.id.clone()))
-            .collect();
+        // Carried approved pairings keep their review record; every other pairing is new and
+        // `proposed`.
         let batch = proposal.batch;
         let rejected: HashSet<&Triple> = batch.rejected.iter().collect();
         let mut pairing_ids = Vec::with_capacity(batch.pairings.len());
@@ -710,6 +780,7 @@ impl App {
                 .map_err(|err| AppError::Task(format!("batch summary: {err}")))?,
             pairings: new_pairings,
             supersedes: record.parent_id.clone(),
+            supersede_tracks: request.track_ids.clone(),
         };
         let actor = Actor {
             name: record.created_by,

@@ -79,6 +79,7 @@ impl Modify for BearerAuth {
         handlers::comment,
         proposals::create,
         proposals::list,
+        proposals::preview,
         proposals::get_one,
         proposals::revise,
         proposals::export,

@@ -117,6 +117,7 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
             "/v1/proposals",
             get(proposals::list).post(proposals::create),
         )
+        .route("/v1/proposals/preview", get(proposals::preview))
         .route("/v1/proposals/{job_id}", get(proposals::get_one))
         .route(
             "/v1/proposals/{job_id}/revise",

@@ -1,6 +1,7 @@
-//! Routes of pairing proposals and the programme dashboard: start a proposal job, follow it, read its
-//! batch, re-propose after review, export a batch as CSV or XLSX, and read the dashboard. The request
-//! bodies of these routes live here too; their responses are the app's own types.
+//! Routes of pairing proposals and the programme dashboard: preview what a proposal would supersede,
+//! start a proposal job, follow it, read its batch, re-propose after review, export a batch as CSV or
+//! XLSX, and read the dashboard. The request bodies of these routes live here too; their responses are
+//! the app's own types.
 
 use axum::Json;
 use axum::extract::State;
@@ -101,6 +102,15 @@ pub struct ExportQuery {
     pub format: Option<ExportFormat>,
 }
 
+/// `GET /v1/proposals/preview`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PreviewQuery {
+    /// Comma-separated ids of the tracks a new proposal would cover (at least one).
+    pub track_ids: Option<String>,
+}
+
 // ---- Handlers ----
 
 fn accepted(job: ProposalJob) -> Response {
@@ -178,6 +188,32 @@ pub async fn revise(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
     Ok(accepted(state.app.revise_proposal(&who, &id).await?))
+}
+
+/// What a new proposal for these tracks would do before it is started: how many open pairings
+/// (`proposed`, `changes_requested`) in the tracks it would supersede, and how many approved ones it
+/// would keep as they are (department only). A re-proposal of a batch covers the batch's tracks.
+#[utoipa::path(get, path = "/v1/proposals/preview", tag = "proposals", params(PreviewQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = app::proposals::ProposalPreview),
+        (status = 400, description = "invalid_parameter: unknown query parameter", body = ErrorBody),
+        Unauthorized,
+        (status = 403, description = "forbidden: only the department proposes", body = ErrorBody),
+        (status = 422, description = "no_tracks or unknown_track, with the field", body = ErrorBody)))]
+pub async fn preview(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(q): ApiQuery<PreviewQuery>,
+) -> ApiResult<Response> {
+    let track_ids = q
+        .track_ids
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| TrackId(t.to_owned()))
+        .collect();
+    Ok(Json(state.app.proposal_preview(&who, track_ids).await?).into_response())
 }
 
 /// Characters kept as they are in an RFC 5987 `filename*` value.

@@ -4,7 +4,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use super::pairings::insert_pairing;
+use super::pairings::{OPEN, insert_pairing, tracks_clause};
+use crate::domain::TrackId;
+
 use super::{
     Actor, NOW, NewPairing, PairingRecord, Result, Store, StoreError, found, from_json, to_json,
 };
@@ -52,6 +54,9 @@ pub struct FinishedJob {
     pub pairings: Vec<NewPairing>,
     /// A batch whose still-open pairings (`proposed`, `changes_requested`) this job supersedes.
     pub supersedes: Option<String>,
+    /// Tracks whose still-open pairings, of any batch, this job supersedes: a new proposal replaces
+    /// every open pairing in the tracks it covers, so no triple has two active pairings.
+    pub supersede_tracks: Vec<TrackId>,
 }
 
 impl Store {
@@ -160,8 +165,9 @@ impl Store {
         })
     }
 
-    /// Finishes a job in one transaction: its new pairings enter review as `proposed` (each with its
-    /// first history entry), the open pairings of the batch it supersedes are marked, and the job
+    /// Finishes a job in one transaction: the open pairings of the batch it supersedes and of the tracks
+    /// it covers are marked superseded, its new pairings enter review as `proposed` (each with its
+    /// first history entry; a triple that still has an active pairing is `PairingExists`), and the job
     /// becomes `done` with its batch and summary. Nothing is written if any step fails.
     pub fn finish_job(&self, job: &FinishedJob, actor: &Actor) -> Result<Vec<PairingRecord>> {
         self.write(|tx| {
@@ -173,6 +179,18 @@ impl Store {
                            AND status IN ('proposed', 'changes_requested')"
                     ),
                     params![job.id, parent],
+                )?;
+            }
+            if !job.supersede_tracks.is_empty() {
+                let clause = tracks_clause(&job.supersede_tracks, 2);
+                let mut args: Vec<&str> = vec![job.id.as_str()];
+                args.extend(job.supersede_tracks.iter().map(TrackId::as_str));
+                tx.execute(
+                    &format!(
+                        "UPDATE pairings SET superseded_by = ?1, updated_at = {NOW}
+                         WHERE superseded_by IS NULL AND status IN {OPEN} {clause}"
+                    ),
+                    rusqlite::params_from_iter(args),
                 )?;
             }
             let mut out = Vec::with_capacity(job.pairings.len());
@@ -373,6 +391,7 @@ mod tests {
                     summary: serde_json::json!({"objective": 1.0}),
                     pairings,
                     supersedes: parent.map(Into::into),
+                    supersede_tracks: Vec::new(),
                 },
                 &actor(),
             )
@@ -454,6 +473,90 @@ mod tests {
     }
 
     #[test]
+    fn a_new_proposal_supersedes_the_open_pairings_of_its_tracks() {
+        let (_dir, store) = open();
+        let in_track = |id: &str, track: &str| NewPairing {
+            track_id: track.into(),
+            ..new_pairing(id, None)
+        };
+        for (id, track) in [("open", "t1"), ("asked", "t1"), ("ok", "t1"), ("no", "t1")] {
+            store
+                .insert_pairing(&in_track(id, track), &actor())
+                .unwrap();
+        }
+        store
+            .insert_pairing(&in_track("other", "t2"), &actor())
+            .unwrap();
+        store
+            .review_pairing("asked", &actor(), Decision::RequestChanges, "补充", 1)
+            .unwrap();
+        store
+            .review_pairing("ok", &actor(), Decision::Approve, "", 1)
+            .unwrap();
+        store
+            .review_pairing("no", &actor(), Decision::Reject, "不合适", 1)
+            .unwrap();
+        assert_eq!(
+            store.open_and_approved_in_tracks(&["t1".into()]).unwrap(),
+            (2, 1)
+        );
+        job(&store, "j1", None);
+        // The new batch proposes the triple of `open` again: superseding comes first, in the same
+        // transaction, so the new pairing does not collide with the old one.
+        let again = NewPairing {
+            id: "j1-001".into(),
+            batch_id: Some("j1".into()),
+            ..in_track("open", "t1")
+        };
+        store
+            .finish_job(
+                &FinishedJob {
+                    id: "j1".into(),
+                    result: serde_json::json!({}),
+                    summary: serde_json::json!({}),
+                    pairings: vec![again],
+                    supersedes: None,
+                    supersede_tracks: vec!["t1".into(), "t3".into()],
+                },
+                &actor(),
+            )
+            .unwrap();
+        let by = |id: &str| store.pairing(id).unwrap().unwrap().superseded_by;
+        assert_eq!(by("open").as_deref(), Some("j1"));
+        assert_eq!(by("asked").as_deref(), Some("j1"));
+        assert_eq!(by("ok"), None, "approved pairings stay");
+        assert_eq!(by("no"), None, "rejected pairings stay");
+        assert_eq!(by("other"), None, "other tracks are untouched");
+        assert_eq!(by("j1-001"), None);
+        assert_eq!(
+            store.open_and_approved_in_tracks(&["t1".into()]).unwrap(),
+            (1, 1)
+        );
+        // A batch proposing an approved triple as new is refused as a whole.
+        job(&store, "j2", None);
+        let err = store
+            .finish_job(
+                &FinishedJob {
+                    id: "j2".into(),
+                    result: serde_json::json!({}),
+                    summary: serde_json::json!({}),
+                    pairings: vec![NewPairing {
+                        id: "j2-001".into(),
+                        batch_id: Some("j2".into()),
+                        ..in_track("ok", "t1")
+                    }],
+                    supersedes: None,
+                    supersede_tracks: vec!["t1".into()],
+                },
+                &actor(),
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "pairing_exists");
+        assert_eq!(by("j1-001"), None, "the failed finish superseded nothing");
+        assert_eq!(store.job("j2").unwrap().unwrap().state, "queued");
+    }
+
+    #[test]
     fn a_failed_finish_writes_nothing() {
         let (_dir, store) = open();
         store.import_dataset(&dataset(), "fixture").unwrap();
@@ -470,6 +573,7 @@ mod tests {
                         new_pairing("taken", Some("j1")),
                     ],
                     supersedes: None,
+                    supersede_tracks: Vec::new(),
                 },
                 &actor(),
             )

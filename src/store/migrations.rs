@@ -99,6 +99,41 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE pairings ADD COLUMN superseded_by TEXT REFERENCES proposal_jobs (id);
     CREATE INDEX pairings_batch ON pairings (batch_id);
     "#,
+    // 3: at most one active pairing (proposed, changes_requested or approved, and not superseded) per
+    // zone × university × track. Existing duplicates are superseded first: an approved one is kept
+    // (the newest if several), else the newest open one; the others are marked superseded by the kept
+    // one's batch, or by the bookkeeping job `migration-3` when the kept one has none.
+    r#"
+    CREATE TEMP TABLE m3_active AS
+    SELECT id, batch_id, zone_id, university_id, track_id,
+           ROW_NUMBER() OVER (
+               PARTITION BY zone_id, university_id, track_id
+               ORDER BY status = 'approved' DESC, created_at DESC, rowid DESC
+           ) AS pos
+    FROM pairings
+    WHERE superseded_by IS NULL AND status IN ('proposed', 'changes_requested', 'approved');
+    CREATE TEMP TABLE m3_superseded AS
+    SELECT d.id AS id, k.batch_id AS by_batch
+    FROM m3_active d
+    JOIN m3_active k ON k.zone_id = d.zone_id AND k.university_id = d.university_id
+        AND k.track_id = d.track_id AND k.pos = 1
+    WHERE d.pos > 1;
+    INSERT INTO proposal_jobs (id, kind, state, stage, progress, request, created_by, created_at,
+        updated_at)
+    SELECT 'migration-3', 'migration', 'done', 'done', 100, '{"track_ids":[]}', 'schema migration 3',
+        strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE EXISTS (SELECT 1 FROM m3_superseded WHERE by_batch IS NULL)
+      AND NOT EXISTS (SELECT 1 FROM proposal_jobs WHERE id = 'migration-3');
+    UPDATE pairings
+    SET superseded_by = (SELECT COALESCE(s.by_batch, 'migration-3') FROM m3_superseded s
+                         WHERE s.id = pairings.id),
+        updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    WHERE id IN (SELECT id FROM m3_superseded);
+    DROP TABLE m3_superseded;
+    DROP TABLE m3_active;
+    CREATE UNIQUE INDEX pairings_active_triple ON pairings (zone_id, university_id, track_id)
+        WHERE superseded_by IS NULL AND status IN ('proposed', 'changes_requested', 'approved');
+    "#,
 ];
 
 /// The schema version this binary writes.
@@ -165,6 +200,86 @@ mod tests {
         );
         let p = store.pairing("p0").unwrap().unwrap();
         assert_eq!((p.status, p.superseded_by), (PairingStatus::Approved, None));
+    }
+
+    #[test]
+    fn migration_3_keeps_one_active_pairing_per_triple() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATIONS[0]).unwrap();
+            c.execute_batch(MIGRATIONS[1]).unwrap();
+            c.pragma_update(None, "user_version", 2).unwrap();
+            c.execute_batch(
+                "INSERT INTO proposal_jobs (id, state, progress, request, created_by, created_at,
+                    updated_at) VALUES ('j1', 'done', 100, '{}', 'x', 't1', 't1'),
+                                       ('j2', 'done', 100, '{}', 'x', 't2', 't2');",
+            )
+            .unwrap();
+            let bundle = serde_json::to_string(&bundle("拟推荐")).unwrap();
+            // (id, batch, zone, status, created_at): triple z-a has an approved pairing between two
+            // open ones; z-b has three open ones; z-c has one open and one rejected; z-d two open ones
+            // without a batch.
+            let rows = [
+                ("a-old", Some("j1"), "z-a", "proposed", "2026-01-01"),
+                ("a-ok", Some("j1"), "z-a", "approved", "2026-01-02"),
+                (
+                    "a-new",
+                    Some("j2"),
+                    "z-a",
+                    "changes_requested",
+                    "2026-01-03",
+                ),
+                ("b-1", Some("j1"), "z-b", "proposed", "2026-01-01"),
+                ("b-3", Some("j2"), "z-b", "proposed", "2026-01-03"),
+                ("b-2", Some("j1"), "z-b", "changes_requested", "2026-01-02"),
+                ("c-open", Some("j1"), "z-c", "proposed", "2026-01-01"),
+                ("c-no", Some("j2"), "z-c", "rejected", "2026-01-02"),
+                ("d-1", None, "z-d", "proposed", "2026-01-01"),
+                ("d-2", None, "z-d", "proposed", "2026-01-02"),
+            ];
+            for (id, batch, zone, status, at) in rows {
+                c.execute(
+                    "INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle,
+                        quality, status, version, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'u', 't', ?4, 0.5, ?5, 1, ?6, ?6)",
+                    rusqlite::params![id, batch, zone, bundle, status, at],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let by = |id: &str| store.pairing(id).unwrap().unwrap().superseded_by;
+        let expected = [
+            ("a-old", Some("j1")),
+            ("a-ok", None),
+            ("a-new", Some("j1")),
+            ("b-1", Some("j2")),
+            ("b-2", Some("j2")),
+            ("b-3", None),
+            ("c-open", None),
+            ("c-no", None),
+            ("d-1", Some("migration-3")),
+            ("d-2", None),
+        ];
+        for (id, superseded_by) in expected {
+            assert_eq!(by(id).as_deref(), superseded_by, "{id}");
+        }
+        let marker = store.job("migration-3").unwrap().unwrap();
+        assert_eq!(
+            (marker.kind.as_str(), marker.state.as_str()),
+            ("migration", "done")
+        );
+        // From now on the store refuses a second active pairing for a triple.
+        let mut second = crate::store::testkit::new_pairing("a-again", None);
+        (second.zone_id, second.university_id, second.track_id) =
+            ("z-a".into(), "u".into(), "t".into());
+        let err = store
+            .insert_pairing(&second, &crate::store::testkit::actor())
+            .unwrap_err();
+        assert_eq!(err.code(), "pairing_exists");
     }
 
     #[test]

@@ -8,6 +8,9 @@
 //!   acknowledged write survives a crash or `kill -9` at any later moment;
 //! - every write goes through one writer connection; reads use a small pool of read-only connections;
 //! - review history is append-only (triggers refuse UPDATE and DELETE on it);
+//! - a zone × university × track triple has at most one active pairing (`proposed`,
+//!   `changes_requested` or `approved`, not superseded): a partial unique index refuses a second one,
+//!   answered as [`StoreError::PairingExists`];
 //! - a review reads the pairing's status and version and applies the [`review`] decision in the same
 //!   transaction, so two concurrent reviewers of one version cannot both win.
 //!
@@ -73,6 +76,9 @@ pub enum StoreError {
     Review(#[from] ReviewError),
     #[error("pairing {id} was superseded by batch {by}")]
     Superseded { id: String, by: String },
+    /// A second active pairing for a triple: the partial unique index `pairings_active_triple` refused it.
+    #[error("{triple} already has an active pairing")]
+    PairingExists { triple: String },
 }
 
 impl StoreError {
@@ -87,6 +93,7 @@ impl StoreError {
             StoreError::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             StoreError::Review(err) => err.code(),
             StoreError::Superseded { .. } => ErrorCode::PairingSuperseded,
+            StoreError::PairingExists { .. } => ErrorCode::PairingExists,
         }
     }
 }
@@ -216,7 +223,7 @@ mod testkit {
     //! Fixtures shared by the store's unit tests.
 
     use super::*;
-    use crate::domain::{Dataset, Demand, Team, Track, TrackKind, University, Zone};
+    use crate::domain::{Dataset, Demand, Team, Track, TrackKind, University, UniversityId, Zone};
     use crate::pairing::BundleRecord;
 
     pub(super) fn dataset() -> Dataset {
@@ -323,12 +330,14 @@ mod testkit {
         }
     }
 
+    /// A pairing of zone `z1`, track `t1` and a university named after the pairing, so that pairings
+    /// of different ids are of different triples.
     pub(super) fn new_pairing(id: &str, batch: Option<&str>) -> NewPairing {
         NewPairing {
             id: id.into(),
             batch_id: batch.map(Into::into),
             zone_id: "z1".into(),
-            university_id: "u1".into(),
+            university_id: UniversityId(format!("u-{id}")),
             track_id: "t1".into(),
             bundle: bundle("拟推荐"),
             quality: 0.5,

@@ -369,6 +369,45 @@ impl Store {
         })
     }
 
+    /// How many distinct triples have a pairing in each status (superseded ones excluded). Active
+    /// statuses hold one pairing per triple; rejected pairings of one triple count once.
+    pub fn triple_counts(&self) -> Result<Vec<(PairingStatus, u64)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT status, COUNT(*) FROM (
+                     SELECT DISTINCT status, zone_id, university_id, track_id FROM pairings
+                     WHERE superseded_by IS NULL)
+                 GROUP BY status ORDER BY status",
+            )?;
+            let rows = stmt.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (status, n) = row?;
+                out.push((parse_status(&status)?, n.max(0) as u64));
+            }
+            Ok(out)
+        })
+    }
+
+    /// In `tracks`: how many pairings are open (`proposed` or `changes_requested`, not superseded) —
+    /// what a new proposal for these tracks supersedes — and how many are approved (and carried).
+    pub fn open_and_approved_in_tracks(&self, tracks: &[TrackId]) -> Result<(u64, u64)> {
+        self.read(|c| {
+            let clause = tracks_clause(tracks, 1);
+            let (open, approved): (i64, i64) = c.query_row(
+                &format!(
+                    "SELECT COALESCE(SUM(status IN {OPEN}), 0), COALESCE(SUM(status = 'approved'), 0)
+                     FROM pairings WHERE superseded_by IS NULL {clause}"
+                ),
+                rusqlite::params_from_iter(tracks.iter().map(TrackId::as_str)),
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            Ok((open.max(0) as u64, approved.max(0) as u64))
+        })
+    }
+
     /// Every pairing in a status (superseded ones excluded), best quality first.
     pub fn pairings_with_status(&self, status: PairingStatus) -> Result<Vec<PairingRecord>> {
         self.read(|c| {
@@ -391,23 +430,38 @@ pub(super) fn insert_pairing(
     new: &NewPairing,
     actor: &Actor,
 ) -> Result<PairingRecord> {
-    let n = tx.execute(
-        &format!(
-            "INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle,
+    let n = tx
+        .execute(
+            &format!(
+                "INSERT INTO pairings (id, batch_id, zone_id, university_id, track_id, bundle,
                 quality, status, version, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'proposed', 1, {NOW}, {NOW})
              ON CONFLICT (id) DO NOTHING"
-        ),
-        params![
-            new.id,
-            new.batch_id,
-            new.zone_id.as_str(),
-            new.university_id.as_str(),
-            new.track_id.as_str(),
-            to_json(&new.bundle)?,
-            new.quality,
-        ],
-    )?;
+            ),
+            params![
+                new.id,
+                new.batch_id,
+                new.zone_id.as_str(),
+                new.university_id.as_str(),
+                new.track_id.as_str(),
+                to_json(&new.bundle)?,
+                new.quality,
+            ],
+        )
+        .map_err(|err| {
+            if is_active_triple_violation(&err) {
+                StoreError::PairingExists {
+                    triple: format!(
+                        "({}, {}, {})",
+                        new.zone_id.as_str(),
+                        new.university_id.as_str(),
+                        new.track_id.as_str()
+                    ),
+                }
+            } else {
+                err.into()
+            }
+        })?;
     if n == 0 {
         return Err(StoreError::AlreadyExists {
             what: "pairing",
@@ -429,6 +483,31 @@ pub(super) fn insert_pairing(
         id: new.id.clone(),
     })
 }
+
+/// Whether `err` is the partial unique index over active pairings refusing a second one for a triple
+/// (a conflict on the id is answered by `ON CONFLICT (id) DO NOTHING` instead).
+fn is_active_triple_violation(err: &rusqlite::Error) -> bool {
+    matches!(
+        err,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+    )
+}
+
+/// `AND track_id IN (?n, …)` for `tracks` as parameters `first..`, or a clause matching nothing when
+/// there are no tracks.
+pub(super) fn tracks_clause(tracks: &[TrackId], first: usize) -> String {
+    if tracks.is_empty() {
+        return "AND 0".to_owned();
+    }
+    let marks: Vec<String> = (0..tracks.len())
+        .map(|i| format!("?{}", first + i))
+        .collect();
+    format!("AND track_id IN ({})", marks.join(", "))
+}
+
+/// Statuses in which a pairing is still open to review.
+pub(super) const OPEN: &str = "('proposed', 'changes_requested')";
 
 /// The actor stored in columns `i` (name) and `i + 1` (role).
 fn actor_at(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Actor> {
@@ -733,6 +812,60 @@ mod tests {
             .insert_pairing(&new_pairing(id, None), &actor())
             .unwrap_err()
             .code()
+    }
+
+    #[test]
+    fn one_active_pairing_per_triple() {
+        let (_dir, store) = open();
+        let mut first = new_pairing("p1", None);
+        first.university_id = "u1".into();
+        store.insert_pairing(&first, &actor()).unwrap();
+        let again = NewPairing {
+            id: "p2".into(),
+            ..first.clone()
+        };
+        let err = store.insert_pairing(&again, &actor()).unwrap_err();
+        assert_eq!(err.code(), "pairing_exists");
+        assert_eq!(err.code().status(), 409);
+        assert!(err.to_string().contains("(z1, u1, t1)"), "{err}");
+        assert!(store.pairing("p2").unwrap().is_none(), "nothing written");
+        // Approved is active too; rejected is not.
+        store
+            .review_pairing("p1", &actor(), Decision::Approve, "", 1)
+            .unwrap();
+        assert_eq!(
+            store.insert_pairing(&again, &actor()).unwrap_err().code(),
+            "pairing_exists"
+        );
+        let mut other = first.clone();
+        (other.id, other.university_id) = ("p3".into(), "u3".into());
+        store.insert_pairing(&other, &actor()).unwrap();
+        store
+            .review_pairing("p3", &actor(), Decision::Reject, "不合适", 1)
+            .unwrap();
+        let after_rejection = NewPairing {
+            id: "p4".into(),
+            ..other
+        };
+        store.insert_pairing(&after_rejection, &actor()).unwrap();
+        let counts = store.triple_counts().unwrap();
+        assert_eq!(
+            counts,
+            vec![
+                (PairingStatus::Approved, 1),
+                (PairingStatus::Proposed, 1),
+                (PairingStatus::Rejected, 1)
+            ]
+        );
+        assert_eq!(
+            store.open_and_approved_in_tracks(&["t1".into()]).unwrap(),
+            (1, 1)
+        );
+        assert_eq!(
+            store.open_and_approved_in_tracks(&["t9".into()]).unwrap(),
+            (0, 0)
+        );
+        assert_eq!(store.open_and_approved_in_tracks(&[]).unwrap(), (0, 0));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 // the department runs a proposal for one track through the proposal API, follows its progress to the
 // batch, downloads the CSV export, approves one pairing with a comment, reloads and sees it approved, and
 // the API confirms it persisted; a stale review is refused with a clear sentence; the dashboard counts the
-// approved pairing; a re-proposal keeps it approved; a zone manager sees the zone's candidates with an
+// approved pairing; a re-proposal keeps it approved after a confirmation that says how many open pairings
+// it supersedes, and a new proposal for the same track asks the same and starts once confirmed; a zone manager sees the zone's candidates with an
 // explanation and no review buttons. Screenshots of each role's main view go to tests/artifacts/. Any
 // request leaving 127.0.0.1 fails the run.
 
@@ -27,6 +28,7 @@ let data;
 let tokens = {};
 let browser;
 let jobId = null;
+let revisedId = null;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -299,7 +301,10 @@ test('a re-proposal keeps the approved pairing and supersedes the open ones', as
   const { page } = browser;
   await page.goto(`${base}/#/proposals?job=${jobId}`);
   await page.locator('.batch').waitFor({ timeout: 60_000 });
+  const expected = await api('department', 'GET', `/v1/proposals/preview?track_ids=${encodeURIComponent(tokens.track)}`);
+  assert.equal(expected.status, 200, JSON.stringify(expected.json));
   await page.locator('.batch').getByRole('button', { name: '重新提议' }).click();
+  if (expected.json.open_pairings > 0) await confirmSupersede(page, expected.json);
   await page.waitForFunction((old) => /[?&]job=/.test(location.hash) && !location.hash.includes(old), jobId);
   await page.locator('.batch').waitFor({ timeout: 120_000 });
   const revised = new URL(page.url()).hash.match(/[?&]job=([^&]+)/)[1];
@@ -315,6 +320,67 @@ test('a re-proposal keeps the approved pairing and supersedes the open ones', as
     assert.equal(p.superseded_by, revised, `${p.pairing_id} is superseded`);
   }
   await shot(page, 'department-revised');
+  revisedId = revised;
+});
+
+/** Checks the in-page confirmation says what the preview says, then confirms it. */
+async function confirmSupersede(page, preview) {
+  const dialog = page.locator('dialog.confirm-dialog');
+  await dialog.waitFor();
+  assert.match(
+    await dialog.innerText(),
+    new RegExp(`将取代 ${preview.open_pairings} 条未审结的配对，保留 ${preview.approved_carried} 条已批准配对，确定继续？`),
+  );
+  await dialog.getByRole('button', { name: '继续提议' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+test('a new proposal for the same track asks first, says what it supersedes, and starts when confirmed', async (t) => {
+  if (!revisedId) {
+    t.skip('no re-proposal was made');
+    return;
+  }
+  const { page } = browser;
+  const expected = await api('department', 'GET', `/v1/proposals/preview?track_ids=${encodeURIComponent(tokens.track)}`);
+  assert.equal(expected.status, 200);
+  assert.ok(expected.json.open_pairings > 0, `the re-proposal left open pairings: ${JSON.stringify(expected.json)}`);
+  assert.equal(expected.json.approved_carried, 1, 'the approved pairing is carried');
+  const before = await api('department', 'GET', '/v1/proposals');
+  await page.goto(`${base}/#/proposals`);
+  await page.getByRole('heading', { level: 1, name: '配对方案' }).waitFor();
+  await page.locator(`input[name="track_ids"][value="${tokens.track}"]`).check();
+  // Cancelling starts nothing.
+  await page.getByRole('button', { name: '发起配对方案' }).click();
+  const dialog = page.locator('dialog.confirm-dialog');
+  await dialog.waitFor();
+  await shot(page, 'department-repropose-confirm');
+  await dialog.getByRole('button', { name: '取消' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal((await api('department', 'GET', '/v1/proposals')).json.total, before.json.total, 'cancel queued nothing');
+  // Confirming starts the job, and the history lists it.
+  await page.getByRole('button', { name: '发起配对方案' }).click();
+  await confirmSupersede(page, expected.json);
+  await page.waitForFunction(() => /[?&]job=/.test(location.hash));
+  const started = new URL(page.url()).hash.match(/[?&]job=([^&]+)/)[1];
+  assert.notEqual(started, revisedId);
+  await page.locator('table.data code', { hasText: started }).first().waitFor();
+  await page.locator('.batch').waitFor({ timeout: 120_000 });
+  const job = await api('department', 'GET', `/v1/proposals/${started}`);
+  assert.equal(job.json.kind, 'propose');
+  assert.equal(job.json.state, 'done');
+  const kept = job.json.batch.pairings.find((p) => p.pairing_id === reviewedId);
+  assert.ok(kept, 'the approved pairing is carried into the new batch');
+  assert.equal(kept.status, 'approved');
+  const after = await api('department', 'GET', `/v1/proposals/preview?track_ids=${encodeURIComponent(tokens.track)}`);
+  assert.equal(after.json.approved_carried, 1);
+  const revised = await api('department', 'GET', `/v1/proposals/${revisedId}`);
+  for (const p of revised.json.batch.pairings.filter((x) => x.status === 'proposed')) {
+    assert.equal(p.superseded_by, started, `${p.pairing_id} is superseded by the new proposal`);
+  }
+  const all = itemsOf((await api('department', 'GET', `/v1/pairings?track=${encodeURIComponent(tokens.track)}&limit=100`)).json);
+  const active = all.filter((p) => ['proposed', 'changes_requested', 'approved'].includes(p.status));
+  const triples = new Set(active.map((p) => `${p.zone_id}|${p.university_id}|${p.track_id}`));
+  assert.equal(triples.size, active.length, 'no triple has two active pairings');
 });
 
 test('zone manager sees the zone candidates with an explanation and no review buttons', async () => {

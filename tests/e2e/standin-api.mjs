@@ -198,7 +198,8 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
       const forbidden = [...(parent ? parent._batch.rejected : []), ...parentRecords.filter((p) => p.status === 'rejected').map(triple)];
       const proposed = propose(trackIds, config, fixed, forbidden);
       for (const rec of S.pairings) {
-        if (revise && rec.batch_id === revise && !rec.superseded_by && ['proposed', 'changes_requested'].includes(rec.status)) rec.superseded_by = job.job_id;
+        // Like the service: every new batch supersedes the open pairings of its tracks.
+        if (trackIds.includes(rec.track_id) && !rec.superseded_by && ['proposed', 'changes_requested'].includes(rec.status)) rec.superseded_by = job.job_id;
       }
       const ids = approvedRecs.map((r) => r.id);
       proposed.forEach((p, i) => {
@@ -407,6 +408,13 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
       return send(res, 202, jobView(job, false), { Location: `/v1/proposals/${job.job_id}` });
     }
     if (is('GET', 'proposals')) return send(res, 200, page(S.jobs.map((j) => jobView(j, false)), q));
+    if (is('GET', 'proposals', 'preview')) {
+      const ids = String(q.get('track_ids') || '').split(',').filter(Boolean);
+      if (!ids.length) return err(res, 422, 'no_tracks', 'no track selected', { field: 'track_ids' });
+      const live = S.pairings.filter((x) => ids.includes(x.track_id) && !x.superseded_by);
+      const count = (...statuses) => live.filter((x) => statuses.includes(x.status)).length;
+      return send(res, 200, { open_pairings: count('proposed', 'changes_requested'), approved_carried: count('approved') });
+    }
     const job = seg[0] === 'proposals' && seg[1] ? S.jobs.find((j) => j.job_id === seg[1]) : null;
     if (seg[0] === 'proposals' && seg[1] && !job) return err(res, 404, 'not_found', `proposal job ${seg[1]} not found`);
     if (is('GET', 'proposals', '*')) return send(res, 200, jobView(job, true));

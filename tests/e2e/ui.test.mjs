@@ -1,6 +1,7 @@
 // Console behaviour checks in headless Chromium against the stand-in API (standin-api.mjs), for answers
 // the real server gives only in rare situations: a 422 shown next to its field, a 409 said as a sentence,
-// an endpoint the server does not offer yet, a refused token, and keyboard use.
+// an endpoint the server does not offer yet, a refused token, a job caught mid-run in the batch history,
+// and keyboard use.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,6 +84,23 @@ test('a reject needs a comment, and a stale review gets a sentence and a reload 
   await alert.waitFor();
   assert.match(await alert.innerText(), /其他人刚刚修改了这条配对.*请重新加载后再审核/);
   assert.equal(await page.getByRole('button', { name: '重新加载此配对' }).evaluate((el) => el === document.activeElement), true);
+});
+
+test('a running job shows its stage and progress in the batch history', async () => {
+  const { page } = browser;
+  // The stand-in's jobs finish in a blink: answer the history list with one caught mid-run.
+  const running = { job_id: 'pj-running', kind: 'propose', state: 'running', stage: 'solving', progress: 44, track_ids: ['c-ic'], created_by: '处长', created_at: new Date().toISOString(), updated_at: new Date().toISOString(), summary: null, error: null };
+  const isList = (url) => url.pathname === '/v1/proposals';
+  await page.route(isList, (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ items: [running], total: 1, limit: 20, offset: 0 }) }));
+  try {
+    await page.goto(`${base}/#/proposals`);
+    const row = page.locator('table.data tr', { hasText: 'pj-running' });
+    await row.waitFor();
+    assert.match(await row.innerText(), /计算中 · 求解最优方案 44%/);
+    assert.equal(await row.locator('.mini-progress').count(), 1);
+  } finally {
+    await page.unroute(isList);
+  }
 });
 
 test('the navigation is reachable with the keyboard and shows where focus is', async () => {

@@ -819,6 +819,7 @@ async fn openapi_documents_every_route() {
         ("post", "/v1/pairings/{id}/comments"),
         ("post", "/v1/proposals"),
         ("get", "/v1/proposals"),
+        ("get", "/v1/proposals/preview"),
         ("get", "/v1/proposals/{job_id}"),
         ("post", "/v1/proposals/{job_id}/revise"),
         ("get", "/v1/proposals/{job_id}/export"),

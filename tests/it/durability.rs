@@ -78,7 +78,14 @@ async fn acknowledged_writes_survive_kill_9() {
     let token = {
         let store = seeded_store(&dir.path().join("var/shuanggao.db"));
         for i in 0..pairings {
-            seed_pairing(&store, &format!("k-{i}"), "z1", "u1", "f-storage");
+            // One university per pairing: a triple holds one active pairing.
+            seed_pairing(
+                &store,
+                &format!("k-{i}"),
+                "z1",
+                &format!("u-k-{i}"),
+                "f-storage",
+            );
         }
         auth::create_token(&store, &Role::Department, "reviewer")
             .unwrap()

@@ -1,8 +1,9 @@
 //! Pairing proposals through the HTTP API: the department runs a proposal on the inline dataset and
 //! follows it to `done`; its pairings enter review as `proposed`; other roles are refused; a revise
-//! keeps approved pairings and never proposes a rejected one again; CSV and XLSX exports carry the
-//! Chinese headers and the review status; the dashboard counts what the approved pairings hold; finished
-//! and interrupted jobs survive a restart.
+//! keeps approved pairings and never proposes a rejected one again; a new proposal carries approved
+//! triples as they are and supersedes open ones, so no triple has two active pairings; CSV and XLSX
+//! exports carry the Chinese headers and the review status; the dashboard counts what the approved
+//! pairings hold; finished and interrupted jobs survive a restart.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Cursor;
@@ -666,15 +667,25 @@ async fn dashboard_counts_what_the_approved_pairings_hold() {
     assert_eq!(d["benchmark_projects"]["planned"], 0);
     assert_eq!(d["by_city"].as_array().unwrap().len(), 2);
 
+    // A seeded pairing with a bare bundle, approved before the proposal: the batch carries it.
+    assert_eq!(review(&app, "p-z2-u2", "approve", "").await.status, 200);
     let job = run(&app, json!({"track_ids": ["f-storage", "c-bio"]})).await;
     let list = pairings(&job).clone();
-    // Approve every proposed pairing of the batch but one, and one seeded pairing with a bare bundle.
-    let approve: Vec<&Value> = list.iter().skip(1).collect();
+    let carried = list
+        .iter()
+        .find(|p| p["pairing_id"] == "p-z2-u2")
+        .expect("the approved seeded pairing is carried");
+    assert_eq!(carried["status"], "approved");
+    // Approve every proposed pairing of the batch but one.
+    let approve: Vec<&Value> = list
+        .iter()
+        .filter(|p| p["status"] == "proposed")
+        .skip(1)
+        .collect();
     for p in &approve {
         let r = review(&app, p["pairing_id"].as_str().unwrap(), "approve", "").await;
         assert_eq!(r.status, 200);
     }
-    assert_eq!(review(&app, "p-z2-u2", "approve", "").await.status, 200);
 
     let d = app.get("/v1/dashboard", &app.department).await.body;
     let zones: BTreeSet<&str> = approve
@@ -740,6 +751,164 @@ async fn dashboard_counts_what_the_approved_pairings_hold() {
         .map(|z| z["id"].as_str().unwrap())
         .collect();
     assert_eq!(uncovered.len(), 2 - zones.len());
+}
+
+/// Every pairing the list API shows (superseded ones are left out), all pages.
+async fn all_pairings(app: &TestApp) -> Vec<Value> {
+    let mut out = Vec::new();
+    loop {
+        let r = app
+            .get(
+                &format!("/v1/pairings?limit=100&offset={}", out.len()),
+                &app.department,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let page = r.body["items"].as_array().unwrap().clone();
+        let total = r.body["total"].as_u64().unwrap() as usize;
+        out.extend(page);
+        if out.len() >= total {
+            return out;
+        }
+    }
+}
+
+async fn preview(app: &TestApp, tracks: &str) -> Reply {
+    app.get(
+        &format!("/v1/proposals/preview?track_ids={tracks}"),
+        &app.department,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_proposal_carries_approved_triples_and_supersedes_open_ones() {
+    let app = spawn_app().await;
+    let tracks = "f-storage,c-bio";
+    // The four seeded pairings are open; a proposal for their tracks would supersede them.
+    let p = preview(&app, tracks).await;
+    assert_eq!(p.status, 200, "{}", p.text);
+    assert_eq!(p.body, json!({"open_pairings": 4, "approved_carried": 0}));
+    let first = run(&app, json!({"track_ids": ["f-storage", "c-bio"]})).await;
+    let first_id = first["job_id"].as_str().unwrap().to_owned();
+    let seeded = app.get("/v1/pairings/p-z1-u1", &app.department).await;
+    assert_eq!(seeded.body["superseded_by"], first_id.as_str());
+
+    let list = pairings(&first).clone();
+    assert!(list.len() >= 2, "{list:?}");
+    let approved = &list[0];
+    let approved_id = approved["pairing_id"].as_str().unwrap().to_owned();
+    assert_eq!(review(&app, &approved_id, "approve", "").await.status, 200);
+    let p = preview(&app, tracks).await;
+    assert_eq!(
+        p.body,
+        json!({"open_pairings": list.len() - 1, "approved_carried": 1})
+    );
+    assert_eq!(
+        preview(&app, "c-bio,f-storage,c-bio").await.body,
+        p.body,
+        "order and repeats do not matter"
+    );
+
+    // The same tracks again, as a new proposal (not a revise).
+    let second = run(&app, json!({"track_ids": ["f-storage", "c-bio"]})).await;
+    let second_id = second["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(second["kind"], "propose");
+    let kept: Vec<&Value> = pairings(&second)
+        .iter()
+        .filter(|p| triple(p) == triple(approved))
+        .collect();
+    assert_eq!(kept.len(), 1, "the approved triple is in the batch once");
+    assert_eq!(
+        kept[0]["pairing_id"],
+        approved_id.as_str(),
+        "same review record"
+    );
+    assert_eq!(kept[0]["status"], "approved");
+    assert_eq!(kept[0]["forced"], true);
+    let of_second = app
+        .get(
+            &format!("/v1/pairings?batch_id={second_id}&limit=100"),
+            &app.department,
+        )
+        .await;
+    assert!(
+        of_second.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| triple(p) != triple(approved)),
+        "no new row for the approved triple"
+    );
+    let record = app
+        .get(&format!("/v1/pairings/{approved_id}"), &app.department)
+        .await;
+    assert_eq!(
+        (
+            record.body["status"].as_str(),
+            record.body["version"].as_i64()
+        ),
+        (Some("approved"), Some(2))
+    );
+    assert!(record.body["superseded_by"].is_null());
+    // The first batch's open pairings are superseded by the second.
+    let old = app
+        .get(&format!("/v1/proposals/{first_id}"), &app.department)
+        .await;
+    for p in pairings(&old.body)
+        .iter()
+        .filter(|p| p["pairing_id"] != approved_id.as_str())
+    {
+        assert_eq!(p["superseded_by"], second_id.as_str(), "{p}");
+    }
+
+    // No triple has two active pairings, over every pairing the API lists.
+    let all = all_pairings(&app).await;
+    let mut active = BTreeSet::new();
+    let mut approved_triples = BTreeSet::new();
+    for p in &all {
+        let status = p["status"].as_str().unwrap();
+        assert!(p["superseded_by"].is_null());
+        if ["proposed", "changes_requested", "approved"].contains(&status) {
+            assert!(
+                active.insert(triple(p)),
+                "two active pairings for {:?}",
+                triple(p)
+            );
+        }
+        if status == "approved" {
+            approved_triples.insert(triple(p));
+        }
+    }
+    assert_eq!(approved_triples.len(), 1);
+    let d = app.get("/v1/dashboard", &app.department).await.body;
+    assert_eq!(d["pairings"]["approved"], approved_triples.len());
+    let planned = approved["bundle"]["benchmark_projects"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(d["benchmark_projects"]["planned"], planned);
+
+    // The preview asks for tracks it knows, and only the department asks.
+    for (query, code) in [
+        ("", "no_tracks"),
+        ("track_ids=", "no_tracks"),
+        ("track_ids=nope", "unknown_track"),
+    ] {
+        let r = app
+            .get(&format!("/v1/proposals/preview?{query}"), &app.department)
+            .await;
+        assert_eq!((r.status.as_u16(), r.code()), (422, code), "{query}");
+        assert_eq!(r.body["field"], "track_ids");
+    }
+    let r = app
+        .get("/v1/proposals/preview?track_ids=c-bio", &app.zone1)
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (403, "forbidden"));
+    let r = app
+        .get("/v1/proposals/preview?tracks=c-bio", &app.department)
+        .await;
+    assert_eq!(r.status.as_u16(), 400);
 }
 
 /// Serves `store` on 127.0.0.1:0 until the returned sender fires; the handle ends with the server.

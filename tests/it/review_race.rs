@@ -14,11 +14,12 @@ async fn concurrent_reviewers_exactly_one_wins() {
     let app = Arc::new(spawn_app().await);
     let rounds = 20;
     for i in 0..rounds {
+        // One university per pairing: a triple holds one active pairing.
         seed_pairing(
             app.app.store(),
             &format!("race-{i}"),
             "z1",
-            "u1",
+            &format!("u-race-{i}"),
             "f-storage",
         );
     }

@@ -1,10 +1,12 @@
 // Department: start a pairing proposal for chosen tracks with constraints, follow its progress, read the
-// batch (objective, optimality, shortfalls, diagnostics), re-propose, and export CSV/XLSX.
+// batch (objective, optimality, shortfalls, diagnostics), re-propose, and export CSV/XLSX. Starting a
+// proposal for tracks that already have open pairings asks first, saying how many it will supersede;
+// running jobs show their stage and progress in the batch history.
 
 import { get, post, items, download } from '../api.js';
 import {
   h, mount, loading, failure, emptyState, errorNotice, pageHeader, panel, table, scoreBar, fmtScore, fmtTime,
-  fmtNumber, progress, field, busy, toast, clearFieldErrors, showFormError, statusBadge,
+  fmtNumber, progress, field, busy, toast, clearFieldErrors, showFormError, statusBadge, confirmDialog,
 } from '../ui.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
@@ -99,6 +101,47 @@ export async function pollJob(id, onProgress, alive) {
   }
 }
 
+/**
+ * Asks before a proposal that would supersede open pairings of its tracks: resolves true to go on.
+ * Without the preview endpoint (an older service) it goes on without asking.
+ */
+export async function confirmSupersede(trackIds) {
+  let preview;
+  try {
+    preview = await get('/v1/proposals/preview', { track_ids: (trackIds || []).join(',') });
+  } catch (err) {
+    if (err.unavailable) return true;
+    throw err;
+  }
+  const open = Number(pick(preview, 'open_pairings')) || 0;
+  const approved = Number(pick(preview, 'approved_carried')) || 0;
+  if (open <= 0) return true;
+  return confirmDialog({
+    title: '确认重新提议',
+    message: `将取代 ${open} 条未审结的配对，保留 ${approved} 条已批准配对，确定继续？`,
+    confirmLabel: '继续提议',
+    cancelLabel: '取消',
+  });
+}
+
+/** Whether a job is still waiting or computing. */
+const isRunning = (job) => ['queued', 'pending', 'running', 'solving'].includes(jobState(job));
+
+/** A job's state for the history list: running ones with their stage and progress. */
+function stateCell(job) {
+  const state = jobState(job);
+  const label = STATE_LABELS[state] || state || '—';
+  if (!isRunning(job)) return label;
+  const stage = String(pick(job, 'stage', 'progress_stage') || '').toLowerCase();
+  const pct = Math.round(percent(job));
+  return h(
+    'span',
+    { class: 'job-running', role: 'status' },
+    `${label} · ${STAGE_LABELS[stage] || '处理中'} ${pct}%`,
+    h('span', { class: 'mini-progress', 'aria-hidden': 'true' }, h('span', { style: { width: `${pct}%` } })),
+  );
+}
+
 function trackNames(maps, ids) {
   return (ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—';
 }
@@ -174,9 +217,9 @@ function batchView(job, maps, { onRevise }) {
       { class: 'toolbar' },
       h('a', { class: 'btn btn-primary', href: `#/review?status=proposed&batch=${encodeURIComponent(id)}` }, '进入审核'),
       exportButtons(id),
-      h('button', { type: 'button', class: 'btn', onClick: (e) => onRevise(id, e.currentTarget) }, '重新提议'),
+      h('button', { type: 'button', class: 'btn', onClick: (e) => onRevise(id, e.currentTarget, pick(job, 'track_ids', 'batch.track_ids') || pick(batch, 'track_ids') || []) }, '重新提议'),
     ),
-    h('p', { class: 'hint' }, '“重新提议”会保留已通过的配对，并把已驳回的配对排除在外，重新求解。'),
+    h('p', { class: 'hint' }, '“重新提议”会保留已通过的配对，并把已驳回的配对排除在外，重新求解；这些赛道中尚未审结的配对将由新方案取代。'),
     pairings.length
       ? table(
           [
@@ -290,11 +333,13 @@ export async function renderProposals(ctx) {
     }
   };
 
-  async function revise(id, button) {
+  async function revise(id, button, trackIds) {
     try {
+      if (trackIds && trackIds.length && !(await confirmSupersede(trackIds))) return;
       const res = await busy(button, () => post(`/v1/proposals/${encodeURIComponent(id)}/revise`, {}), '正在提交…');
       toast('已提交重新提议');
       followJob(jobId(res) || id, '重新提议');
+      loadHistory();
     } catch (err) {
       toast(err.unavailable ? '重新提议功能暂未开放：服务尚未提供该接口。' : errorNotice(err).querySelector('p').textContent, 'error');
     }
@@ -371,10 +416,12 @@ export async function renderProposals(ctx) {
     if (clash) problems.push(['config.forbidden', '同一组合不能既被指定又被禁止。']);
     if (!report(form, problems)) return;
     try {
+      if (!(await busy(submit, () => confirmSupersede(trackIds), '正在核对…'))) return;
       const res = await busy(submit, () => post('/v1/proposals', { track_ids: trackIds, config }), '正在提交…');
       const id = jobId(res);
       if (!id) throw Object.assign(new Error('no job id'), { status: 500, code: 'internal' });
       followJob(id, `新方案：${trackNames(maps, trackIds)}`);
+      loadHistory();
       current.scrollIntoView({ block: 'start' });
     } catch (err) {
       if (err.unavailable) mount(notice, h('div', { class: 'notice notice-warn', role: 'status' }, h('p', {}, '配对方案功能暂未开放：服务尚未提供方案计算接口。接口上线后即可在此发起。')));
@@ -382,11 +429,16 @@ export async function renderProposals(ctx) {
     }
   });
 
+  // While a job in the list runs, the list refreshes itself.
+  let historyTimer = null;
   async function loadHistory() {
+    clearTimeout(historyTimer);
+    historyTimer = null;
     try {
       const data = await get('/v1/proposals', { limit: 20 });
       const list = items(data);
       if (stop()) return;
+      if (list.some(isRunning)) historyTimer = setTimeout(() => alive && !stop() && loadHistory(), 1000);
       if (!list.length) {
         mount(history, emptyState({ title: '还没有配对方案', body: '在上方选择赛道并发起第一个配对方案。方案完成后，其中的配对会进入审核队列。' }));
         return;
@@ -398,7 +450,7 @@ export async function renderProposals(ctx) {
             { label: '批次', cell: (j) => h('code', {}, jobId(j)) },
             { label: '赛道', cell: (j) => trackNames(maps, pick(j, 'track_ids', 'request.track_ids', 'batch.track_ids')) },
             { label: '发起时间', cell: (j) => fmtTime(pick(j, 'created_at')) },
-            { label: '状态', cell: (j) => STATE_LABELS[jobState(j)] || jobState(j) || '—' },
+            { label: '状态', cell: stateCell },
             { label: '类型', cell: (j) => (pick(j, 'kind') === 'revise' ? `重新提议（基于 ${pick(j, 'revises') || '—'}）` : '新方案') },
             { label: '配对数', num: true, cell: (j) => { const n = summaryOf(j, 'pairing_count'); return n !== undefined ? fmtNumber(n) : '—'; } },
             { label: '目标值', num: true, cell: (j) => { const o = summaryOf(j, 'objective'); return o !== undefined ? fmtScore(o) : '—'; } },
@@ -414,6 +466,7 @@ export async function renderProposals(ctx) {
             },
           ],
           list,
+          { rowClass: (j) => (isRunning(j) ? 'row-running' : '') },
         ),
       );
     } catch (err) {
