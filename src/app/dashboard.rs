@@ -65,8 +65,10 @@ pub struct Projects {
     pub planned: u64,
     /// What the programme asks of each pairing.
     pub target_per_pairing: u32,
-    /// Approved pairings short of their target.
+    /// Approved pairings short of their target: graded 培育 (incubating).
     pub short_pairings: usize,
+    /// Approved pairings with their target or more: graded 达标 (qualified).
+    pub qualified_pairings: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -430,6 +432,10 @@ impl App {
                 planned: contributions.iter().map(|k| u64::from(k.projects)).sum(),
                 target_per_pairing: BENCHMARK_TARGET,
                 short_pairings: pairings_short.len(),
+                qualified_pairings: contributions
+                    .iter()
+                    .filter(|k| k.projects >= k.target)
+                    .count(),
             },
             pairings_short,
             platforms: Platforms {

@@ -223,6 +223,21 @@ test('department downloads the batch as CSV with the Chinese headers', async () 
   assert.match(res.headers.get('content-disposition'), /^attachment; filename="/);
 });
 
+test('a pairing shows its grade and marks each missing component 待共建', async () => {
+  const { page } = browser;
+  const job = await api('department', 'GET', `/v1/proposals/${jobId}`);
+  const pairings = job.json.batch.pairings;
+  const open = pairings.find((p) => p.bundle.to_build.length > 0);
+  assert.ok(open, 'the batch has a pairing with a component still to build');
+  await page.goto(`${base}/#/review/${encodeURIComponent(open.pairing_id)}`);
+  await page.locator('.five').waitFor();
+  const grade = { qualified: '达标', incubating: '培育' }[open.bundle.grade];
+  assert.equal((await page.locator('.five .badge-grade').innerText()).trim(), grade);
+  assert.equal(await page.locator('.five .badge-to-build').count(), open.bundle.to_build.length, `待共建 marks for ${open.bundle.to_build}`);
+  for (const mark of await page.locator('.five .badge-to-build').allInnerTexts()) assert.equal(mark.trim(), '待共建');
+  await shot(page, 'department-pairing-to-build');
+});
+
 test('department approves one pairing with a comment; it stays approved after reload and in the API', async () => {
   const { page } = browser;
   await page.goto(`${base}/#/review?status=proposed&track=${encodeURIComponent(tokens.track)}`);

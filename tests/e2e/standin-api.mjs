@@ -468,7 +468,7 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
         pairings: { proposed: count('proposed'), approved: count('approved'), rejected: count('rejected'), changes_requested: count('changes_requested') },
         zones: coverage(S.zones, 'zone_id'),
         universities: coverage(S.universities, 'university_id'),
-        benchmark_projects: { planned: ok.reduce((a, x) => a + projects(x), 0), target_per_pairing: 10, short_pairings: short.length },
+        benchmark_projects: { planned: ok.reduce((a, x) => a + projects(x), 0), target_per_pairing: 10, short_pairings: short.length, qualified_pairings: ok.length - short.length },
         pairings_short: short.sort((a, b) => b.shortfall - a.shortfall),
         platforms: { total: all.platforms.size, university: [...all.platforms].filter((k) => k.startsWith('u|')).length, zone: [...all.platforms].filter((k) => k.startsWith('z|')).length },
         talents: { total: all.talents.size, with_honors: ok.filter((x) => x.bundle.leading_talent && x.bundle.leading_talent.honors.length).length },

@@ -706,6 +706,7 @@ async fn dashboard_counts_what_the_approved_pairings_hold() {
     assert_eq!(d["benchmark_projects"]["planned"], planned);
     // Every pairing of this tiny dataset is short of 10 projects.
     assert_eq!(d["benchmark_projects"]["short_pairings"], approve.len() + 1);
+    assert_eq!(d["benchmark_projects"]["qualified_pairings"], 0);
     let short = d["pairings_short"].as_array().unwrap();
     assert_eq!(short.len(), approve.len() + 1);
     for s in short {

@@ -58,6 +58,7 @@ export async function renderDashboard(ctx) {
   const projects = countOf(pick(d, 'benchmark_projects.planned', 'benchmark_projects', 'projects_planned', 'projects.planned')) ?? 0;
   const shortRaw = pick(d, 'pairings_short', 'short_pairings', 'pairings_short_of_10', 'short_of_10', 'benchmark_projects.short_pairings');
   const shortCount = countOf(shortRaw) ?? 0;
+  const qualified = countOf(pick(d, 'benchmark_projects.qualified_pairings'));
   const approved = countOf(pick(d, 'pairings.approved', 'approved_pairings', 'pairings_approved')) ?? undefined;
   const platforms = countOf(pick(d, 'platforms.total', 'platforms_involved', 'platforms'));
   const talents = countOf(pick(d, 'talents.total', 'talents_involved', 'talents'));
@@ -80,7 +81,8 @@ export async function renderDashboard(ctx) {
       kpi('高新区覆盖', `${zonesCovered} / ${zonesTotal}`, { bar: meter(zonesCovered, zonesTotal), sub: zonesCovered >= zonesTotal ? '已全覆盖' : `还有 ${zonesTotal - zonesCovered} 个高新区未结对` }),
       kpi('高校覆盖', `${unisCovered} / ${unisTotal || '—'}`, { bar: meter(unisCovered, unisTotal || 1) }),
       kpi('规划标杆项目', fmtNumber(projects), { sub: approved !== undefined ? `来自 ${approved} 个已通过配对` : null }),
-      kpi('不足 10 项的配对', fmtNumber(shortCount), { warn: shortCount > 0, sub: shortCount > 0 ? '需补充需求或调整配对' : '全部满足要求' }),
+      kpi('达标配对', qualified !== undefined ? fmtNumber(qualified) : '—', { sub: '标杆项目达到 10 项' }),
+      kpi('培育配对', fmtNumber(shortCount), { warn: shortCount > 0, sub: shortCount > 0 ? '标杆项目不足 10 项，需补充需求或调整配对' : '全部达标' }),
       platforms !== undefined
         ? kpi('涉及创新平台', fmtNumber(platforms), {
             sub: `${uniPlatforms !== undefined && zonePlatforms !== undefined ? `高校平台 ${uniPlatforms} 个、园区平台 ${zonePlatforms} 个；` : ''}2027 年目标：80 个以上共建平台`,
@@ -91,7 +93,7 @@ export async function renderDashboard(ctx) {
     ),
     Array.isArray(shortRaw) && shortRaw.length
       ? panel(
-          '标杆项目不足 10 项的配对',
+          '培育配对（标杆项目不足 10 项）',
           table(
             [
               { label: '园区', cell: (r) => pick(r, 'zone_name') || nameOf(maps.zones, pick(r, 'zone_id')) },

@@ -12,6 +12,7 @@ import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { checkboxGroup, checkedValues, report } from './forms.js';
 import { sentence } from '../errors.js';
+import { COMPONENT_LABELS, gradeBadge } from '../bundle.js';
 
 const DONE = ['done', 'succeeded', 'success', 'completed', 'complete', 'finished', 'solved'];
 const FAILED = ['failed', 'error', 'errored', 'cancelled', 'canceled'];
@@ -227,6 +228,7 @@ function batchView(job, maps, { onRevise }) {
             { label: '高校', cell: (p) => pick(p, 'university_name') || nameOf(maps.universities, pick(p, 'university_id')) },
             { label: '赛道', cell: (p) => pick(p, 'track_name') || nameOf(maps.tracks, pick(p, 'track_id')) },
             { label: '质量', cell: (p) => scoreBar(pick(p, 'quality', 'score')) },
+            { label: '等级', cell: (p) => gradeBadge(p.bundle) || '—' },
             {
               label: '标杆项目',
               num: true,
@@ -234,6 +236,13 @@ function batchView(job, maps, { onRevise }) {
                 const n = projectCountOf(p);
                 const short = isShort(p);
                 return h('span', { class: short ? 'warn-text' : '' }, `${n}${short ? '（不足 10）' : ''}`);
+              },
+            },
+            {
+              label: '待共建',
+              cell: (p) => {
+                const missing = (p.bundle && p.bundle.to_build) || [];
+                return missing.length ? missing.map((c) => COMPONENT_LABELS[c] || c).join('、') : h('span', { class: 'muted' }, '—');
               },
             },
             {
