@@ -215,7 +215,9 @@ test('department downloads the batch as CSV with the Chinese headers', async () 
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.batch').getByRole('button', { name: '导出 CSV' }).click()]);
   const file = await download.path();
   const text = fs.readFileSync(file, 'utf8').replace(/^\ufeff/, '');
-  assert.equal(text.split('\r\n')[0], '园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明');
+  const lines = text.split('\r\n');
+  assert.equal(lines[0], '序号,园区,高校,赛道,等级,产业方向,创新平台,领军人才,成果转化基金,标杆项目,项目数,得分,状态,审核意见,批次日期');
+  assert.match(lines[1], /^1,[^,]+,[^,]+,[^,]+,(达标|培育),/, 'the first row carries its grade');
   assert.match(download.suggestedFilename(), new RegExp(`${jobId}\\.csv$`));
   const res = await fetch(`${base}/v1/proposals/${jobId}/export?format=xlsx`, { headers: { Authorization: `Bearer ${tokens.department}` } });
   assert.equal(res.status, 200);

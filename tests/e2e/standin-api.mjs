@@ -430,7 +430,8 @@ export function createServer(state = buildState(), { jobDelayMs = 150, without =
       const LABEL = { proposed: '拟推荐', approved: '已批准', rejected: '已驳回', changes_requested: '需修改' };
       const rows = jobView(job, true).batch.pairings;
       const cell = (v) => (/[",\n\r]/.test(String(v ?? '')) ? `"${String(v).replace(/"/g, '""')}"` : String(v ?? ''));
-      const csv = ['园区,高校,赛道,领军人才,平台,基金,标杆项目数,得分,状态,说明', ...rows.map((r) => [r.zone_name, r.university_name, r.track_name, (r.bundle.leading_talent || {}).name, (r.bundle.innovation_platform.university || {}).name, (r.bundle.transformation_fund || {}).name, r.bundle.benchmark_projects.length, r.quality.toFixed(3), r.superseded_by ? '已由新方案取代' : LABEL[r.status], r.explanation.summary].map(cell).join(','))].join('\r\n');
+      const grade = (r) => (r.bundle.benchmark_projects.length >= 10 ? '达标' : '培育');
+      const csv = ['序号,园区,高校,赛道,等级,产业方向,创新平台,领军人才,成果转化基金,标杆项目,项目数,得分,状态,审核意见,批次日期', ...rows.map((r, i) => [i + 1, r.zone_name, r.university_name, r.track_name, grade(r), r.track_name, (r.bundle.innovation_platform.university || {}).name || '待共建', (r.bundle.leading_talent || {}).name || '待共建', (r.bundle.transformation_fund || {}).name || '待共建', `${r.bundle.benchmark_projects.length}项`, r.bundle.benchmark_projects.length, r.quality.toFixed(3), r.superseded_by ? '已由新方案取代' : LABEL[r.status], '', ''].map(cell).join(','))].join('\r\n');
       res.writeHead(200, {
         'Content-Type': format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8',
         'Content-Disposition': `attachment; filename="shuanggao-pairings-${job.job_id}.${format}"; filename*=UTF-8''${encodeURIComponent(`双高协同配对方案-${job.job_id}.${format}`)}`,
