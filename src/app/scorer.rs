@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use rayon::prelude::*;
-
 use super::{Matcher, MatcherError};
 use crate::domain::{DemandId, TeamId};
 use crate::matching::Explanation;
@@ -90,13 +88,6 @@ impl PairScorer for MatcherScorer {
                 Vec::new()
             }
         }
-    }
-
-    fn teams_for_demands(&self, demands: &[DemandId], limit: usize) -> Vec<Vec<(TeamId, f32)>> {
-        demands
-            .par_iter()
-            .map(|d| self.teams_for_demand(d, limit))
-            .collect()
     }
 
     fn teams_for_all(

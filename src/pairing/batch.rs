@@ -1,5 +1,5 @@
 //! A proposal batch: the selected pairings with bundles and explanations, the optimality report and the
-//! diagnostics; [`propose`] builds one, [`revise`] re-solves after review decisions.
+//! diagnostics; [`propose`] builds one, [`revise_with`] re-solves after review decisions.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Instant;
@@ -204,9 +204,9 @@ pub struct Batch {
     pub format: String,
     pub track_ids: Vec<TrackId>,
     pub config: PairingConfig,
-    /// Pairings approved in review (kept fixed by [`revise`]).
+    /// Pairings approved in review (kept fixed by [`revise_with`]).
     pub approved: Vec<Triple>,
-    /// Pairings rejected in review (never proposed again by [`revise`]).
+    /// Pairings rejected in review (never proposed again by [`revise_with`]).
     pub rejected: Vec<Triple>,
     /// Sum of the selected pairings' qualities.
     pub objective: f64,
@@ -280,28 +280,9 @@ pub fn propose_with(
 }
 
 /// Re-solves a batch after review: `approved` pairings are kept (forced), `rejected` ones are never
-/// proposed again (forbidden), on top of the decisions the previous batch already carried. A later
-/// decision overrides an earlier one on the same triple.
-pub fn revise(
-    data: &Dataset,
-    scorer: &dyn PairScorer,
-    previous: &Batch,
-    approved: &[Triple],
-    rejected: &[Triple],
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Proposal, PairingError> {
-    revise_with(
-        data,
-        scorer,
-        previous,
-        approved,
-        rejected,
-        &Carried::default(),
-        progress,
-    )
-}
-
-/// [`revise`] on top of earlier decisions outside the previous batch (see [`propose_with`]).
+/// proposed again (forbidden), on top of the decisions the previous batch already carried and of the
+/// earlier decisions outside it (`carried`, see [`propose_with`]). A later decision overrides an earlier
+/// one on the same triple.
 pub fn revise_with(
     data: &Dataset,
     scorer: &dyn PairScorer,

@@ -11,7 +11,7 @@
 //!    solved exactly as a min-cost flow ([`flow`]) that first maximises the number of satisfied
 //!    `zone_track_min` requirements and then total quality.
 //! 3. [`batch`]: the selected triples become a [`Batch`] with bundles, explanations and diagnostics
-//!    ([`diagnose`]); [`revise`] re-solves after review decisions; [`export`] writes CSV and XLSX.
+//!    ([`diagnose`]); [`revise_with`] re-solves after review decisions; [`export`] writes CSV and XLSX.
 //!
 //! # Quality of a pairing
 //!
@@ -47,7 +47,7 @@ pub mod talent;
 pub use batch::{
     Batch, BenchmarkProject, BundleRecord, Carried, LeadingTalent, Optimality, PairingRationale,
     Progress, Proposal, ProposalStatus, ProposedPairing, Stage, TalentKey, propose, propose_with,
-    revise, revise_with,
+    revise_with,
 };
 pub use bundle::{Bundle, Component, Grade};
 pub use config::{DEFAULT_MIN_PROJECT_SCORE, PairingConfig, Triple};

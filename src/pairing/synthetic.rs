@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rayon::prelude::*;
 
 use super::scorer::{PairEvidence, PairScorer};
 use crate::domain::{
@@ -85,13 +84,6 @@ impl SyntheticScorer {
 impl PairScorer for SyntheticScorer {
     fn teams_for_demand(&self, demand: &DemandId, limit: usize) -> Vec<(TeamId, f32)> {
         self.score_one(demand, limit)
-    }
-
-    fn teams_for_demands(&self, demands: &[DemandId], limit: usize) -> Vec<Vec<(TeamId, f32)>> {
-        demands
-            .par_iter()
-            .map(|d| self.score_one(d, limit))
-            .collect()
     }
 
     fn explain(&self, demand: &DemandId, team: &TeamId) -> Option<PairEvidence> {

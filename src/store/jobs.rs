@@ -383,19 +383,38 @@ mod tests {
     }
 
     fn finish(store: &Store, id: &str, pairings: Vec<NewPairing>, parent: Option<&str>) {
-        store
-            .finish_job(
-                &FinishedJob {
-                    id: id.into(),
-                    result: serde_json::json!({"pairings": pairings.len()}),
-                    summary: serde_json::json!({"objective": 1.0}),
-                    pairings,
-                    supersedes: parent.map(Into::into),
-                    supersede_tracks: Vec::new(),
-                },
-                &actor(),
-            )
-            .unwrap();
+        let mut done = finished(id, pairings, &[]);
+        done.supersedes = parent.map(Into::into);
+        store.finish_job(&done, &actor()).unwrap();
+    }
+
+    /// A pairing of no batch in `track`.
+    fn in_track(id: &str, track: &str) -> NewPairing {
+        NewPairing {
+            track_id: track.into(),
+            ..new_pairing(id, None)
+        }
+    }
+
+    /// Batch `batch`'s first pairing, for the triple of the pairing `of` in `track`.
+    fn renewal(batch: &str, of: &str, track: &str) -> NewPairing {
+        NewPairing {
+            id: format!("{batch}-001"),
+            batch_id: Some(batch.into()),
+            ..in_track(of, track)
+        }
+    }
+
+    /// Job `id` done with these pairings, superseding the open pairings of `tracks`.
+    fn finished(id: &str, pairings: Vec<NewPairing>, tracks: &[&str]) -> FinishedJob {
+        FinishedJob {
+            id: id.into(),
+            result: serde_json::json!({"pairings": pairings.len()}),
+            summary: serde_json::json!({"objective": 1.0}),
+            pairings,
+            supersedes: None,
+            supersede_tracks: tracks.iter().map(|&t| t.into()).collect(),
+        }
     }
 
     #[test]
@@ -475,10 +494,6 @@ mod tests {
     #[test]
     fn a_new_proposal_supersedes_the_open_pairings_of_its_tracks() {
         let (_dir, store) = open();
-        let in_track = |id: &str, track: &str| NewPairing {
-            track_id: track.into(),
-            ..new_pairing(id, None)
-        };
         for (id, track) in [("open", "t1"), ("asked", "t1"), ("ok", "t1"), ("no", "t1")] {
             store
                 .insert_pairing(&in_track(id, track), &actor())
@@ -503,24 +518,8 @@ mod tests {
         job(&store, "j1", None);
         // The new batch proposes the triple of `open` again: superseding comes first, in the same
         // transaction, so the new pairing does not collide with the old one.
-        let again = NewPairing {
-            id: "j1-001".into(),
-            batch_id: Some("j1".into()),
-            ..in_track("open", "t1")
-        };
-        store
-            .finish_job(
-                &FinishedJob {
-                    id: "j1".into(),
-                    result: serde_json::json!({}),
-                    summary: serde_json::json!({}),
-                    pairings: vec![again],
-                    supersedes: None,
-                    supersede_tracks: vec!["t1".into(), "t3".into()],
-                },
-                &actor(),
-            )
-            .unwrap();
+        let done = finished("j1", vec![renewal("j1", "open", "t1")], &["t1", "t3"]);
+        store.finish_job(&done, &actor()).unwrap();
         let by = |id: &str| store.pairing(id).unwrap().unwrap().superseded_by;
         assert_eq!(by("open").as_deref(), Some("j1"));
         assert_eq!(by("asked").as_deref(), Some("j1"));
@@ -534,23 +533,8 @@ mod tests {
         );
         // A batch proposing an approved triple as new is refused as a whole.
         job(&store, "j2", None);
-        let err = store
-            .finish_job(
-                &FinishedJob {
-                    id: "j2".into(),
-                    result: serde_json::json!({}),
-                    summary: serde_json::json!({}),
-                    pairings: vec![NewPairing {
-                        id: "j2-001".into(),
-                        batch_id: Some("j2".into()),
-                        ..in_track("ok", "t1")
-                    }],
-                    supersedes: None,
-                    supersede_tracks: vec!["t1".into()],
-                },
-                &actor(),
-            )
-            .unwrap_err();
+        let done = finished("j2", vec![renewal("j2", "ok", "t1")], &["t1"]);
+        let err = store.finish_job(&done, &actor()).unwrap_err();
         assert_eq!(err.code(), "pairing_exists");
         assert_eq!(by("j1-001"), None, "the failed finish superseded nothing");
         assert_eq!(store.job("j2").unwrap().unwrap().state, "queued");
@@ -562,21 +546,12 @@ mod tests {
         store.import_dataset(&dataset(), "fixture").unwrap();
         pairing(&store, "taken");
         job(&store, "j1", None);
+        let pairings = vec![
+            new_pairing("j1-001", Some("j1")),
+            new_pairing("taken", Some("j1")),
+        ];
         let err = store
-            .finish_job(
-                &FinishedJob {
-                    id: "j1".into(),
-                    result: serde_json::json!({}),
-                    summary: serde_json::json!({}),
-                    pairings: vec![
-                        new_pairing("j1-001", Some("j1")),
-                        new_pairing("taken", Some("j1")),
-                    ],
-                    supersedes: None,
-                    supersede_tracks: Vec::new(),
-                },
-                &actor(),
-            )
+            .finish_job(&finished("j1", pairings, &[]), &actor())
             .unwrap_err();
         assert_eq!(err.code(), "already_exists");
         assert!(store.pairing("j1-001").unwrap().is_none());

@@ -170,14 +170,23 @@ mod tests {
     use crate::store::testkit::bundle;
     use rusqlite::Connection;
 
-    #[test]
-    fn a_version_1_database_migrates_with_its_jobs_and_pairings() {
+    /// A database file at schema `version`, as a binary of that version left it, and a connection to it.
+    fn database_at(version: usize) -> (tempfile::TempDir, std::path::PathBuf, Connection) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
+        let c = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..version] {
+            c.execute_batch(sql).unwrap();
+        }
+        c.pragma_update(None, "user_version", version as i64)
+            .unwrap();
+        (dir, path, c)
+    }
+
+    #[test]
+    fn a_version_1_database_migrates_with_its_jobs_and_pairings() {
+        let (_dir, path, c) = database_at(1);
         {
-            let c = Connection::open(&path).unwrap();
-            c.execute_batch(MIGRATIONS[0]).unwrap();
-            c.pragma_update(None, "user_version", 1).unwrap();
             c.execute_batch(
                 "INSERT INTO proposal_jobs (id, state, progress, request, created_by, created_at,
                     updated_at) VALUES ('j0', 'done', 100, '{}', 'x', 'then', 'then');",
@@ -191,6 +200,7 @@ mod tests {
             )
             .unwrap();
         }
+        drop(c);
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let job = store.job("j0").unwrap().unwrap();
@@ -204,13 +214,8 @@ mod tests {
 
     #[test]
     fn migration_3_keeps_one_active_pairing_per_triple() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
+        let (_dir, path, c) = database_at(2);
         {
-            let c = Connection::open(&path).unwrap();
-            c.execute_batch(MIGRATIONS[0]).unwrap();
-            c.execute_batch(MIGRATIONS[1]).unwrap();
-            c.pragma_update(None, "user_version", 2).unwrap();
             c.execute_batch(
                 "INSERT INTO proposal_jobs (id, state, progress, request, created_by, created_at,
                     updated_at) VALUES ('j1', 'done', 100, '{}', 'x', 't1', 't1'),
@@ -249,6 +254,7 @@ mod tests {
                 .unwrap();
             }
         }
+        drop(c);
         let store = Store::open(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let by = |id: &str| store.pairing(id).unwrap().unwrap().superseded_by;

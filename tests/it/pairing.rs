@@ -13,9 +13,9 @@ use shuanggao::domain::{
 use shuanggao::pairing::bundle::quality_of;
 use shuanggao::pairing::synthetic::{SyntheticSpec, synthetic};
 use shuanggao::pairing::{
-    Batch, Diagnostic, DiagnosticCode, ExportContext, Instance, InstancePair, PairEvidence,
-    PairScorer, PairingConfig, PairingError, Proposal, Severity, Triple, export_csv,
-    export_csv_with, export_xlsx, export_xlsx_with, propose, revise, solve_instance,
+    Batch, Carried, Diagnostic, DiagnosticCode, ExportContext, Instance, InstancePair,
+    PairEvidence, PairScorer, PairingConfig, PairingError, Proposal, Severity, Triple, export_csv,
+    export_csv_with, export_xlsx, export_xlsx_with, propose, revise_with, solve_instance,
 };
 
 // ---------- the solver on bare instances ----------
@@ -700,7 +700,7 @@ proptest! {
                 _ => {}
             }
         }
-        let second = revise(&data, &scorer, &first, &approved, &rejected, &mut no_progress()).unwrap().batch;
+        let second = revise_with(&data, &scorer, &first, &approved, &rejected, &Carried::default(), &mut no_progress()).unwrap().batch;
         let triples: HashSet<Triple> = second.pairings.iter().map(|p| p.triple()).collect();
         for t in &approved {
             prop_assert!(triples.contains(t));
@@ -713,7 +713,7 @@ proptest! {
             prop_assert_eq!(p.status == shuanggao::pairing::ProposalStatus::Approved, is_approved);
         }
         // A second round keeps the earlier decisions too.
-        let third = revise(&data, &scorer, &second, &[], &[], &mut no_progress()).unwrap().batch;
+        let third = revise_with(&data, &scorer, &second, &[], &[], &Carried::default(), &mut no_progress()).unwrap().batch;
         let triples: HashSet<Triple> = third.pairings.iter().map(|p| p.triple()).collect();
         prop_assert!(approved.iter().all(|t| triples.contains(t)));
         prop_assert!(rejected.iter().all(|t| !triples.contains(t)));
