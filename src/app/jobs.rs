@@ -84,10 +84,14 @@ impl JobStage {
     }
 }
 
-/// A proposal request: the tracks and the department's constraints.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A proposal request (`POST /v1/proposals`): the tracks and the department's constraints, every one of
+/// them optional with the default [`PairingConfig`] shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProposalRequest {
+    /// Tracks to pair in (at least one; unknown ids are answered 422 `unknown_track`).
     pub track_ids: Vec<TrackId>,
+    #[serde(default)]
     pub config: PairingConfig,
 }
 

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::AppState;
 use super::dto::PageQuery;
@@ -17,80 +17,12 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use super::responses::{Unauthorized, UnsupportedMediaType};
 use crate::app::dashboard::Dashboard;
-use crate::app::{self, ExportFile, ExportFormat, Page, PageRequest, ProposalJob};
+use crate::app::{self, ExportFile, ExportFormat, Page, PageRequest, ProposalJob, ProposalRequest};
 use crate::domain::TrackId;
-use crate::pairing::{PairingConfig, Triple};
 
 type ApiResult<T> = Result<T, ApiError>;
 
 // ---- Requests ----
-
-/// The department's constraints; every field is optional and takes the default shown.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProposalConfig {
-    /// Partner universities each zone gets at least in each selected track where it has candidates
-    /// (default 1).
-    pub zone_track_min: Option<u32>,
-    /// ... and at most (default 2).
-    pub zone_track_max: Option<u32>,
-    /// Pairings a university takes part in at most (default 3).
-    pub university_max: Option<u32>,
-    /// Candidates below this quality (0–1) are not eligible (default: none).
-    pub min_quality: Option<f64>,
-    /// `[zone_id, university_id, track_id]` triples that must be in the batch.
-    #[serde(default)]
-    #[schema(value_type = Vec<Vec<String>>)]
-    pub forced: Vec<Triple>,
-    /// `[zone_id, university_id, track_id]` triples that must not be in the batch.
-    #[serde(default)]
-    #[schema(value_type = Vec<Vec<String>>)]
-    pub forbidden: Vec<Triple>,
-    /// Benchmark projects a pairing should carry (default 10, the programme's rule).
-    pub benchmark_target: Option<u32>,
-    /// Leave out candidates with fewer than `benchmark_target` projects (default false).
-    pub require_full_bundle: Option<bool>,
-    /// Pair a zone only in tracks among its declared directions (default true).
-    pub declared_tracks_only: Option<bool>,
-    /// No pairing is proposed with fewer benchmark projects (default 3).
-    pub min_projects: Option<u32>,
-    /// A demand–team fit counts as a benchmark project from this score on (default 0.2, calibrated on
-    /// the planted judgements).
-    pub min_project_score: Option<f64>,
-    /// Active pairings one person leads at most (default 1).
-    pub talent_max: Option<u32>,
-}
-
-impl From<ProposalConfig> for PairingConfig {
-    fn from(c: ProposalConfig) -> Self {
-        let d = PairingConfig::default();
-        PairingConfig {
-            zone_track_min: c.zone_track_min.unwrap_or(d.zone_track_min),
-            zone_track_max: c.zone_track_max.unwrap_or(d.zone_track_max),
-            university_max: c.university_max.unwrap_or(d.university_max),
-            min_quality: c.min_quality,
-            forced: c.forced,
-            forbidden: c.forbidden,
-            benchmark_target: c.benchmark_target.unwrap_or(d.benchmark_target),
-            require_full_bundle: c.require_full_bundle.unwrap_or(d.require_full_bundle),
-            declared_tracks_only: c.declared_tracks_only.unwrap_or(d.declared_tracks_only),
-            min_projects: c.min_projects.unwrap_or(d.min_projects),
-            min_project_score: c.min_project_score.unwrap_or(d.min_project_score),
-            talent_max: c.talent_max.unwrap_or(d.talent_max),
-            ..d
-        }
-    }
-}
-
-/// `POST /v1/proposals`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProposalRequest {
-    /// Tracks to pair in (at least one; unknown ids are answered 422 `unknown_track`).
-    pub track_ids: Vec<String>,
-    #[serde(default)]
-    pub config: ProposalConfig,
-}
 
 /// `GET /v1/proposals/{job_id}/export`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -131,12 +63,8 @@ fn accepted(job: ProposalJob) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiJson(body): ApiJson<ProposalRequest>,
+    ApiJson(request): ApiJson<ProposalRequest>,
 ) -> ApiResult<Response> {
-    let request = app::ProposalRequest {
-        track_ids: body.track_ids.into_iter().map(TrackId).collect(),
-        config: body.config.into(),
-    };
     Ok(accepted(state.app.propose(&who, request).await?))
 }
 
@@ -285,6 +213,7 @@ pub async fn dashboard(State(state): State<AppState>, Caller(who): Caller) -> Ap
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pairing::Triple;
     use serde_json::json;
 
     #[test]
@@ -294,7 +223,7 @@ mod tests {
             "config": {"university_max": 1, "forced": [["z", "u", "t"]]}
         }))
         .unwrap();
-        let c = PairingConfig::from(r.config);
+        let c = r.config;
         assert_eq!(
             (c.zone_track_min, c.zone_track_max, c.university_max),
             (1, 2, 1)
