@@ -388,6 +388,20 @@ mod tests {
         store.finish_job(&done, &actor()).unwrap();
     }
 
+    /// Reviews each pairing at version 1 (a reason given where the decision needs one).
+    fn decide(store: &Store, decisions: &[(&str, Decision)]) {
+        for &(id, decision) in decisions {
+            let comment = if decision == Decision::Approve {
+                ""
+            } else {
+                "需说明"
+            };
+            store
+                .review_pairing(id, &actor(), decision, comment, 1)
+                .unwrap();
+        }
+    }
+
     /// A pairing of no batch in `track`.
     fn in_track(id: &str, track: &str) -> NewPairing {
         NewPairing {
@@ -440,12 +454,10 @@ mod tests {
         assert_eq!(j.summary, Some(serde_json::json!({"objective": 1.0})));
         assert!(store.unfinished_jobs().unwrap().is_empty());
         assert_eq!(store.history("j1-001").unwrap().len(), 1);
-        store
-            .review_pairing("j1-001", &actor(), Decision::Approve, "", 1)
-            .unwrap();
-        store
-            .review_pairing("j1-002", &actor(), Decision::Reject, "不合适", 1)
-            .unwrap();
+        decide(
+            &store,
+            &[("j1-001", Decision::Approve), ("j1-002", Decision::Reject)],
+        );
 
         job(&store, "j2", Some("j1"));
         finish(
@@ -502,15 +514,14 @@ mod tests {
         store
             .insert_pairing(&in_track("other", "t2"), &actor())
             .unwrap();
-        store
-            .review_pairing("asked", &actor(), Decision::RequestChanges, "补充", 1)
-            .unwrap();
-        store
-            .review_pairing("ok", &actor(), Decision::Approve, "", 1)
-            .unwrap();
-        store
-            .review_pairing("no", &actor(), Decision::Reject, "不合适", 1)
-            .unwrap();
+        decide(
+            &store,
+            &[
+                ("asked", Decision::RequestChanges),
+                ("ok", Decision::Approve),
+                ("no", Decision::Reject),
+            ],
+        );
         assert_eq!(
             store.open_and_approved_in_tracks(&["t1".into()]).unwrap(),
             (2, 1)
