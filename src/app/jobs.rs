@@ -4,9 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{TrackId, UniversityId, ZoneId};
-use crate::pairing::batch::Timings;
 use crate::pairing::bundle::Bundle;
-use crate::pairing::{Diagnostic, Optimality, PairingConfig, PairingRationale, Stage, Triple};
+use crate::pairing::{Batch, PairingConfig, PairingRationale, Stage};
 use crate::review::PairingStatus;
 
 /// What a job does.
@@ -138,20 +137,7 @@ pub struct ProposalJob {
 }
 
 /// A finished batch with the live review state of its pairings.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct BatchView {
-    pub track_ids: Vec<TrackId>,
-    pub config: PairingConfig,
-    /// Pairings kept fixed because they were approved.
-    pub approved: Vec<Triple>,
-    /// Pairings left out because they were rejected.
-    pub rejected: Vec<Triple>,
-    pub objective: f64,
-    pub optimality: Optimality,
-    pub pairings: Vec<BatchPairing>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub timings_ms: Timings,
-}
+pub type BatchView = Batch<BatchPairing>;
 
 /// One pairing of a batch: its review record and its five-in-one bundle with the explanation.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]

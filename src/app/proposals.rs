@@ -599,6 +599,7 @@ impl App {
             })
             .collect();
         Ok(BatchView {
+            format: b.format,
             track_ids: b.track_ids,
             config: b.config,
             approved: b.approved,

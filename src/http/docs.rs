@@ -85,7 +85,7 @@ impl Modify for BearerAuth {
         proposals::export,
         proposals::dashboard,
     ),
-    components(schemas(ErrorBody, dto::Health)),
+    components(schemas(ErrorBody, dto::Health, crate::app::BatchPairing)),
     modifiers(&BearerAuth),
     tags(
         (name = "operations", description = "health, metrics and documentation (no token)"),

@@ -198,9 +198,10 @@ impl ProposedPairing {
     }
 }
 
-/// The file `BATCH.json`.
+/// The file `BATCH.json`; the service shows the same batch with the review state of each pairing
+/// (`Batch<app::BatchPairing>`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Batch {
+pub struct Batch<P = ProposedPairing> {
     pub format: String,
     pub track_ids: Vec<TrackId>,
     pub config: PairingConfig,
@@ -211,7 +212,7 @@ pub struct Batch {
     /// Sum of the selected pairings' qualities.
     pub objective: f64,
     pub optimality: Optimality,
-    pub pairings: Vec<ProposedPairing>,
+    pub pairings: Vec<P>,
     pub diagnostics: Vec<Diagnostic>,
     pub timings_ms: Timings,
 }
