@@ -12,6 +12,9 @@ use shuanggao::domain::{
 };
 use shuanggao::pairing::bundle::quality_of;
 use shuanggao::pairing::synthetic::{SyntheticSpec, synthetic};
+use shuanggao::pairing::{TalentKey, propose_with};
+
+use crate::programme_rules;
 use shuanggao::pairing::{
     Batch, Carried, Diagnostic, DiagnosticCode, ExportContext, Instance, InstancePair,
     PairEvidence, PairScorer, PairingConfig, PairingError, Proposal, Severity, Triple, export_csv,
@@ -536,6 +539,33 @@ proptest! {
         let sol = solve_instance(&p.instance).unwrap();
         prop_assert_eq!(sol.unmet_units, b.optimality.unmet_minimums);
         prop_assert!((sol.objective - b.objective).abs() < 1e-9);
+    }
+
+    #[test]
+    fn synthetic_batches_follow_the_programme_rules(
+        seed in 0u64..1000,
+        min_projects in 1u32..=5,
+        talent_max in 1u32..=2,
+        carried_n in 0usize..4,
+    ) {
+        let (data, scorer) = programme_rules::world(seed);
+        let tracks = programme_rules::all_tracks(&data);
+        let config = PairingConfig { min_projects, talent_max, ..PairingConfig::default() };
+        // Leaders already leading approved pairings elsewhere.
+        let carried: Vec<TalentKey> = data
+            .teams
+            .iter()
+            .filter_map(|t| t.leader.as_ref().map(|l| TalentKey {
+                university_id: t.university_id.clone(),
+                name: l.name.clone(),
+            }))
+            .take(carried_n)
+            .collect();
+        let with = Carried { approved: Vec::new(), talents: carried.clone() };
+        let p = propose_with(&data, &scorer, &tracks, &config, &with, &mut no_progress()).unwrap();
+        programme_rules::check_rules(&data, &p.batch, &config, &carried)?;
+        let sol = solve_instance(&p.instance).unwrap();
+        prop_assert!((sol.objective - p.batch.objective).abs() < 1e-9);
     }
 }
 
