@@ -9,7 +9,8 @@
 - no pairing has fewer than `min_projects` benchmark projects (forced ones aside), none below
   `min_project_score`;
 - the grade and the 待共建 list agree with the bundle;
-- no message a department reads (diagnostics, summaries, runner-up reasons) holds an English word.
+- no message a department reads (diagnostics, summaries, runner-up reasons) holds an English sentence
+  (three Latin words in a row; technical terms such as CCUS or PEM are fine).
 
 Usage: scripts/check_batch_rules.py BATCH.json DATA_DIR
 """
@@ -90,7 +91,8 @@ def main() -> int:
     for person, where in leads.items():
         if len(where) > cfg["talent_max"]:
             errors.append(f"{person[1]} leads {len(where)} pairings: {where}")
-    english = re.compile(r"[A-Za-z]{4,}")
+    # An English sentence: three Latin words in a row. Technical terms (CCUS, token, PEM) are allowed.
+    english = re.compile(r"[A-Za-z]+[ ,;:]+[A-Za-z]+[ ,;:]+[A-Za-z]+")
     texts = [d["message"] for d in batch["diagnostics"]]
     for p in batch["pairings"]:
         texts.append(p["explanation"]["summary"])

@@ -33,11 +33,27 @@ fn talent_key(data: &Dataset, p: &ProposedPairing) -> Option<TalentKey> {
     })
 }
 
-/// True when `text` holds an English word of four letters or more (a sentence a department could not
-/// read); ids and units never appear in these messages.
+/// True when `text` holds an English sentence: three Latin words in a row (a technical term such as
+/// CCUS or PEM is no sentence).
 fn has_english(text: &str) -> bool {
-    text.split(|c: char| !c.is_ascii_alphabetic())
-        .any(|w| w.len() >= 4)
+    let mut run = 0;
+    for piece in text.split(|c: char| !(c.is_ascii_alphabetic() || " ,;:".contains(c))) {
+        let words = piece
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty())
+            .count();
+        run = run.max(words);
+    }
+    run >= 3
+}
+
+#[test]
+fn an_english_sentence_is_told_from_a_technical_term() {
+    assert!(has_english("the constraints leave it out"));
+    assert!(has_english(
+        "南京鼓楼高新区 has 1 demands in 细胞和基因技术; a pairing needs 10"
+    ));
+    assert!(!has_english("共同关键词：CCUS、token、PEM电解槽"));
 }
 
 /// Every message a department reads in a batch.
