@@ -53,6 +53,8 @@ use crate::store::{Actor, Store};
 pub const MAX_LIMIT: u32 = 100;
 /// Rankings are cut at this many entries; pages look into the cut list.
 pub const RANKING_DEPTH: usize = 100;
+/// Largest `offset` of a list: what SQLite's `OFFSET` (a signed 64-bit integer) takes.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
 /// How many teams per demand the zone candidates ranking looks at.
 const CANDIDATES_PER_DEMAND: usize = 30;
 /// How many demands per team the university ranking looks at.

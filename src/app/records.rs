@@ -260,24 +260,15 @@ catalog_record!(
     delete_demand
 );
 
-/// Ids travel in URL paths: at most 128 characters, no whitespace, `/`, `?`, `#` or `%`.
+/// An id the API can serve back in a path ([`crate::domain::id_problem`]).
 fn check_id(id: &str) -> Result<(), Violation> {
-    let bad = |message: &str| {
-        Err(Violation {
+    match crate::domain::id_problem(id) {
+        None => Ok(()),
+        Some(message) => Err(Violation {
             field: "id".into(),
             message: message.into(),
-        })
-    };
-    if id.chars().count() > 128 {
-        return bad("must be at most 128 characters");
+        }),
     }
-    if id
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '%'))
-    {
-        return bad("must not contain whitespace, '/', '?', '#' or '%'");
-    }
-    Ok(())
 }
 
 /// Checks a team or demand written through the API against the contract and the catalog.

@@ -143,7 +143,7 @@ pub async fn zones(
 pub async fn zone(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.zone(&who, &ZoneId(id))?).into_response())
 }
@@ -169,7 +169,7 @@ pub async fn universities(
 pub async fn university(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.university(&who, &UniversityId(id))?).into_response())
 }
@@ -182,7 +182,7 @@ pub async fn university(
 pub async fn team(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.team(&who, &TeamId(id))?).into_response())
 }
@@ -195,7 +195,7 @@ pub async fn team(
 pub async fn demand(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.demand(&who, &DemandId(id))?).into_response())
 }
@@ -212,7 +212,7 @@ pub async fn demand(
 pub async fn zone_candidates(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<RankQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -233,7 +233,7 @@ pub async fn zone_candidates(
 pub async fn university_demands(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<RankQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -253,7 +253,7 @@ pub async fn university_demands(
 pub async fn demand_teams(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -269,7 +269,7 @@ pub async fn demand_teams(
 pub async fn team_demands(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -318,7 +318,7 @@ pub async fn create_team(
 pub async fn update_team(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ContractJson(team): ContractJson<Team>,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.update_team(&who, &TeamId(id), team).await?).into_response())
@@ -332,7 +332,7 @@ pub async fn update_team(
 pub async fn delete_team(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<StatusCode> {
     state.app.delete_team(&who, &TeamId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -364,7 +364,7 @@ pub async fn create_demand(
 pub async fn update_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ContractJson(demand): ContractJson<Demand>,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.update_demand(&who, &DemandId(id), demand).await?).into_response())
@@ -378,7 +378,7 @@ pub async fn update_demand(
 pub async fn delete_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<StatusCode> {
     state.app.delete_demand(&who, &DemandId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -415,7 +415,7 @@ pub async fn pairings(
 pub async fn pairing(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.pairing(&who, &id).await?).into_response())
 }
@@ -431,7 +431,7 @@ pub async fn pairing(
 pub async fn review(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiJson(body): ApiJson<dto::ReviewRequest>,
 ) -> ApiResult<Response> {
     let out = state
@@ -449,7 +449,7 @@ pub async fn review(
 pub async fn history(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -464,7 +464,7 @@ pub async fn history(
 pub async fn comments(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -481,7 +481,7 @@ pub async fn comments(
 pub async fn comment(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiJson(body): ApiJson<dto::CommentRequest>,
 ) -> ApiResult<Response> {
     let out = state.app.comment(&who, &id, body.body).await?;

@@ -167,7 +167,7 @@ pub async fn list(
 pub async fn get_one(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.proposal(&who, &id).await?).into_response())
 }
@@ -185,7 +185,7 @@ pub async fn get_one(
 pub async fn revise(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(accepted(state.app.revise_proposal(&who, &id).await?))
 }
@@ -254,7 +254,7 @@ fn content_disposition(file: &ExportFile) -> String {
 pub async fn export(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let format = q.format.unwrap_or_default();

@@ -1,0 +1,185 @@
+//! The service at its edges: paging parameters on every paged route, duplicate keys in bodies, ids that
+//! cannot be ids, the error body of every status the server writes (hyper's own refusals included),
+//! slow and idle connections, the connection cap, request ids, the added metrics and the OpenAPI
+//! details that describe them.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::support::{Reply, TestApp, spawn_app};
+
+/// Asserts a reply is `status` with the error body `code` and a message (and `field`, when given).
+fn assert_error(r: &Reply, status: u16, code: &str, field: Option<&str>, what: &str) {
+    assert_eq!(
+        (r.status.as_u16(), r.code()),
+        (status, code),
+        "{what}: {}",
+        r.text
+    );
+    assert!(
+        r.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{what}: {}",
+        r.text
+    );
+    if let Some(field) = field {
+        assert_eq!(r.body["field"], field, "{what}: {}", r.text);
+    }
+}
+
+/// Writes `request` on a new connection and reads until the server closes it (at most 5 s); returns
+/// the status and the body parsed as JSON.
+async fn raw(app: &TestApp, request: &[u8]) -> (u16, Value, String) {
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut out)).await;
+    assert!(read.is_ok(), "the server kept the connection open");
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    (status, body, text)
+}
+
+/// A `GET` of `path` written as it is (no client normalises `..` away), closing after the answer.
+async fn raw_get(app: &TestApp, method: &str, path: &str) -> (u16, Value, String) {
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\nconnection: close\r\n\r\n",
+        app.department
+    );
+    raw(app, request.as_bytes()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_parameters_are_checked_on_every_paged_route() {
+    let app = spawn_app().await;
+    let routes = [
+        "/v1/tracks",
+        "/v1/zones",
+        "/v1/universities",
+        "/v1/zones/z1/candidates",
+        "/v1/universities/u1/demands",
+        "/v1/demands/d1/teams",
+        "/v1/teams/t1/demands",
+        "/v1/search?q=电池&kind=teams",
+        "/v1/pairings",
+        "/v1/pairings/p-z1-u1/history",
+        "/v1/pairings/p-z1-u1/comments",
+        "/v1/proposals",
+    ];
+    let bad = [
+        ("offset", "9223372036854775808"),
+        ("offset", "18446744073709551616"),
+        ("offset", "-1"),
+        ("offset", "abc"),
+        ("limit", "0"),
+        ("limit", "101"),
+        ("limit", "-5"),
+        ("limit", "ten"),
+        ("limit", "4294967296"),
+    ];
+    for route in routes {
+        let sep = if route.contains('?') { '&' } else { '?' };
+        for (name, value) in bad {
+            let path = format!("{route}{sep}{name}={value}");
+            let r = app.get(&path, &app.department).await;
+            assert_error(&r, 400, "invalid_parameter", Some(name), &path);
+        }
+        let path = format!("{route}{sep}offset=9223372036854775807&limit=100");
+        let r = app.get(&path, &app.department).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        assert_eq!(r.body["items"], serde_json::json!([]), "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_keys_in_team_and_demand_bodies_are_refused() {
+    let app = spawn_app().await;
+    let team = r#"{"id": "t-dup", "university_id": "u1", "name": "新团队", "name": "另一个",
+        "description": "钠离子电池储能系统", "track_ids": ["f-storage"]}"#;
+    let team1 = r#"{"id": "t1", "university_id": "u1", "name": "新团队",
+        "description": "钠离子电池", "description": "储能系统", "track_ids": ["f-storage"]}"#;
+    let demand = r#"{"id": "d-dup", "id": "d-dup2", "zone_id": "z1", "title": "钠离子电池储能系统集成",
+        "track_ids": ["f-storage"]}"#;
+    let demand1 = r#"{"id": "d1", "zone_id": "z1", "title": "储能", "track_ids": ["f-storage"],
+        "track_ids": ["c-bio"]}"#;
+    let cases = [
+        (Method::POST, "/v1/teams", team, "name"),
+        (Method::PUT, "/v1/teams/t1", team1, "description"),
+        (Method::POST, "/v1/demands", demand, "id"),
+        (Method::PUT, "/v1/demands/d1", demand1, "track_ids"),
+    ];
+    for (method, path, body, key) in cases {
+        let r = app
+            .send_raw(
+                method,
+                path,
+                &app.department,
+                "application/json",
+                body.as_bytes().to_vec(),
+            )
+            .await;
+        assert_error(&r, 422, "contract_violation", Some(key), path);
+        assert!(
+            r.body["message"].as_str().unwrap().contains("twice"),
+            "{}",
+            r.text
+        );
+    }
+    let r = app.get("/v1/teams/t-dup", &app.department).await;
+    assert_eq!(r.status, 404, "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_that_cannot_be_ids_are_refused() {
+    let app = spawn_app().await;
+    for (method, path) in [
+        ("GET", "/v1/teams/.."),
+        ("GET", "/v1/teams/."),
+        ("GET", "/v1/teams/%2E%2E"),
+        ("GET", "/v1/demands/%2e"),
+        ("DELETE", "/v1/teams/.."),
+        ("GET", "/v1/zones/a%2Fb"),
+        ("GET", "/v1/pairings/%2E%2E/history"),
+        ("GET", "/v1/proposals/.."),
+    ] {
+        let (status, body, text) = raw_get(&app, method, path).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_parameter")),
+            "{method} {path}: {text}"
+        );
+    }
+    for id in ["..", ".", "", "a/b", "a\\b"] {
+        for (path, body) in [("/v1/teams", team(id)), ("/v1/demands", demand(id))] {
+            let r = post(&app, path, &body).await;
+            assert_error(&r, 422, "contract_violation", Some("id"), id);
+        }
+    }
+}
+
+/// A valid team of university u1 with this id.
+fn team(id: &str) -> Value {
+    serde_json::json!({"id": id, "university_id": "u1", "name": "新团队",
+        "description": "钠离子电池储能系统", "track_ids": ["f-storage"]})
+}
+
+/// A valid demand of zone z1 with this id.
+fn demand(id: &str) -> Value {
+    serde_json::json!({"id": id, "zone_id": "z1", "title": "钠离子电池储能系统集成",
+        "track_ids": ["f-storage"]})
+}
+
+/// Posts `body` to `path` as the department.
+async fn post(app: &TestApp, path: &str, body: &Value) -> Reply {
+    app.post(path, &app.department, Some(body)).await
+}
