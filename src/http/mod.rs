@@ -5,6 +5,7 @@
 //! unknown routes, wrong methods, timeouts and panics included); a request span carries the matched
 //! route, status, latency and the caller's role kind, never the token.
 
+pub mod conn;
 pub mod console;
 pub mod docs;
 pub mod dto;
@@ -48,6 +49,14 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// Requests handled at once; more wait for a slot (within the timeout).
     pub concurrency_limit: usize,
+    /// A connection that has not sent a whole request line and headers this long after it opened, or
+    /// after its previous response (an idle kept-alive connection), is closed.
+    pub header_read_timeout: Duration,
+    /// Connections open at once; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
+    /// Largest request line and headers together (at least 8 KiB); more is answered 431
+    /// `headers_too_large`. A URI over 65,534 bytes is 414 `uri_too_long` whatever this is.
+    pub max_head_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -56,6 +65,9 @@ impl Default for HttpConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             concurrency_limit: 512,
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            max_head_bytes: 128 * 1024,
         }
     }
 }
@@ -211,7 +223,5 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = router(app, &config);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    conn::serve(listener, router, &config, shutdown).await
 }

@@ -3,14 +3,16 @@
 //! slow and idle connections, the connection cap, request ids, the added metrics and the OpenAPI
 //! details that describe them.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::{Reply, TestApp, spawn_app};
+use shuanggao::http::HttpConfig;
+
+use crate::support::{Reply, TestApp, spawn_app, spawn_app_with};
 
 /// Asserts a reply is `status` with the error body `code` and a message (and `field`, when given).
 fn assert_error(r: &Reply, status: u16, code: &str, field: Option<&str>, what: &str) {
@@ -182,4 +184,116 @@ fn demand(id: &str) -> Value {
 /// Posts `body` to `path` as the department.
 async fn post(app: &TestApp, path: &str, body: &Value) -> Reply {
     app.post(path, &app.department, Some(body)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_status_the_server_writes_has_the_error_body() {
+    let app = spawn_app().await;
+    // 414: a 70 KB URL, refused by hyper before any route runs.
+    let long = format!("/v1/tracks?q={}", "a".repeat(70 * 1024));
+    let (status, body, text) = raw_get(&app, "GET", &long).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (414, Some("uri_too_long")),
+        "{}",
+        &text[..text.len().min(300)]
+    );
+    // 400: not HTTP at all.
+    let (status, body, text) = raw(&app, b"NOT HTTP AT ALL\r\n\r\n").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("bad_request")),
+        "{text}"
+    );
+    // 405, 404, 413.
+    let r = app
+        .send(Method::DELETE, "/v1/tracks", Some(&app.department), None)
+        .await;
+    assert_error(&r, 405, "method_not_allowed", None, "DELETE /v1/tracks");
+    let r = app.get("/v2/nowhere", &app.department).await;
+    assert_error(&r, 404, "not_found", None, "unknown route");
+    let r = app
+        .send_raw(
+            Method::POST,
+            "/v1/teams",
+            &app.department,
+            "application/json",
+            vec![b' '; 2 * 1024 * 1024],
+        )
+        .await;
+    assert_error(&r, 413, "payload_too_large", None, "2 MiB body");
+
+    // 431: a request line and headers over the limit (exactly the limit sent, so that the server reads
+    // all of it before it answers).
+    let limit = 16 * 1024;
+    let small = spawn_app_with(HttpConfig {
+        max_head_bytes: limit,
+        ..HttpConfig::default()
+    })
+    .await;
+    let mut head = b"GET /v1/tracks HTTP/1.1\r\nhost: x\r\nx-pad: ".to_vec();
+    head.resize(limit, b'a');
+    let (status, body, text) = raw(&small, &head).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (431, Some("headers_too_large")),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_connections_are_closed() {
+    let app = spawn_app_with(HttpConfig {
+        header_read_timeout: Duration::from_millis(400),
+        ..HttpConfig::default()
+    })
+    .await;
+    // Half a request line, then nothing.
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    stream.write_all(b"GET /v1/tra").await.unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(3), stream.read_to_end(&mut buf)).await;
+    assert!(
+        read.is_ok(),
+        "a half-sent request line keeps its connection"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(300));
+
+    // A kept-alive connection after its answer, then idle.
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = vec![0u8; 1024];
+    let n = stream.read(&mut first).await.unwrap();
+    assert!(first[..n].starts_with(b"HTTP/1.1 200"));
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(3), stream.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "an idle kept-alive connection stays open");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_wait() {
+    let app = spawn_app_with(HttpConfig {
+        max_connections: 2,
+        ..HttpConfig::default()
+    })
+    .await;
+    let first = TcpStream::connect(app.addr).await.unwrap();
+    let second = TcpStream::connect(app.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let client = reqwest::Client::new();
+    let waiting = client
+        .get(app.url("/healthz"))
+        .timeout(Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(waiting.is_err(), "a third connection was served");
+    drop((first, second));
+    let r = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
 }
