@@ -58,13 +58,14 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<dto::Health
     }))
 }
 
-/// Request counts and latency histograms per route, in the Prometheus text format.
+/// Request counts and latency histograms per route, requests in flight, the ranking cache, engine
+/// update time and the proposal queue, in the Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(),
+        state.metrics.render(&state.app.stats()),
     )
         .into_response()
 }

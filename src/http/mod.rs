@@ -2,8 +2,9 @@
 //! requests, conversion between wire types and the app, limits, tracing, metrics and the API docs.
 //!
 //! Invariants: every failure leaves as an [`error::ErrorBody`] with a stable code (JSON rejections,
-//! unknown routes, wrong methods, timeouts and panics included); a request span carries the matched
-//! route, status, latency and the caller's role kind, never the token.
+//! unknown routes, wrong methods, timeouts, panics and the requests hyper refuses itself included); a
+//! request span carries the request id (the client's `x-request-id` when sane, else a new one, echoed in
+//! the response), the matched route, status, latency and the caller's role kind, never the token.
 
 pub mod conn;
 pub mod console;
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -169,8 +171,14 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
                         .extensions()
                         .get::<MatchedPath>()
                         .map_or("unmatched", |p| p.as_str());
+                    let request_id = req
+                        .headers()
+                        .get(X_REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
                     info_span!(
                         "request",
+                        request_id = %request_id,
                         method = %req.method(),
                         route,
                         status = field::Empty,
@@ -186,10 +194,38 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
                 })
                 .on_failure(()),
         )
+        .layer(middleware::from_fn(request_id))
         .with_state(state)
 }
 
+/// The request id header, echoed on every response.
+const X_REQUEST_ID: &str = "x-request-id";
+
+/// Whether a client's request id is kept: 1–64 visible ASCII characters.
+fn sane_request_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Keeps the client's `x-request-id` when it is sane, else gives the request a new one (32 hex digits),
+/// so that the request span and the response carry it.
+async fn request_id(mut req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get(X_REQUEST_ID)
+        .filter(|v| v.to_str().is_ok_and(sane_request_id))
+        .cloned();
+    let id = given.unwrap_or_else(|| {
+        let hex = format!("{:032x}", rand::random::<u128>());
+        HeaderValue::from_str(&hex).unwrap_or(HeaderValue::from_static("unknown"))
+    });
+    req.headers_mut().insert(X_REQUEST_ID, id.clone());
+    let mut res = next.run(req).await;
+    res.headers_mut().insert(X_REQUEST_ID, id);
+    res
+}
+
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let _in_flight = state.metrics.start();
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
     let route = req

@@ -297,3 +297,106 @@ async fn connections_beyond_the_cap_wait() {
     let r = client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_ids_are_kept_when_sane_and_made_otherwise() {
+    let app = spawn_app().await;
+    let given = "req-42_abc.DEF";
+    let echoed = request_id(&app, "/v1/zones/nope", Some(given)).await;
+    assert_eq!(echoed, given, "a sane id is echoed (also on errors)");
+    for insane in ["has space", &"x".repeat(65), ""] {
+        let made = request_id(&app, "/v1/zones/nope", Some(insane)).await;
+        assert_eq!(made.len(), 32, "{insane:?} -> {made:?}");
+        assert!(made.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+    let a = request_id(&app, "/healthz", None).await;
+    let b = request_id(&app, "/healthz", None).await;
+    assert!(a.len() == 32 && a != b, "{a} {b}");
+}
+
+/// Collects what a test's log subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// On one thread, so that the subscriber set for this test sees the server's tasks too.
+#[tokio::test(flavor = "current_thread")]
+async fn request_ids_are_on_every_log_line_of_the_request() {
+    let app = spawn_app().await;
+    // A first request registers the server's log call sites before this test's subscriber exists (a
+    // call site registering on another test's thread while the subscriber is added can miss it).
+    request_id(&app, "/v1/zones/nope", None).await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let id = request_id(&app, "/v1/zones/nope", Some("trace-me-42")).await;
+    assert_eq!(id, "trace-me-42");
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("request{")).collect();
+    assert!(
+        !lines.is_empty(),
+        "no request log lines ({} bytes):\n{text}",
+        text.len()
+    );
+    for line in lines {
+        assert!(line.contains("request_id=trace-me-42"), "{line}");
+    }
+}
+
+/// The `x-request-id` of the answer to `GET path` sent with `given` as its request id.
+async fn request_id(app: &TestApp, path: &str, given: Option<&str>) -> String {
+    let mut req = app.client.get(app.url(path));
+    if let Some(id) = given {
+        req = req.header("x-request-id", id);
+    }
+    let res = req.send().await.unwrap();
+    res.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_show_in_flight_cache_engine_updates_and_queue() {
+    let app = spawn_app().await;
+    for _ in 0..2 {
+        let r = app.get("/v1/demands/d1/teams", &app.department).await;
+        assert_eq!(r.status, 200);
+    }
+    let r = post(&app, "/v1/teams", &team("t-metrics")).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let text = app.send(Method::GET, "/metrics", None, None).await.text;
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing:\n{text}"))
+    };
+    assert_eq!(
+        value("shuanggao_http_requests_in_flight"),
+        1.0,
+        "the metrics request itself"
+    );
+    assert!(value("shuanggao_ranking_cache_hits_total") >= 1.0);
+    assert!(value("shuanggao_ranking_cache_misses_total") >= 1.0);
+    assert!(value("shuanggao_ranking_cache_entries") >= 0.0);
+    assert_eq!(value("shuanggao_engine_update_seconds_count"), 1.0);
+    assert!(value("shuanggao_engine_update_seconds_sum") >= 0.0);
+    assert_eq!(value("shuanggao_proposal_jobs_queued"), 0.0);
+    assert!(text.contains("# TYPE shuanggao_engine_update_seconds summary"));
+}
