@@ -140,7 +140,7 @@ pub async fn zones(
 #[utoipa::path(get, path = "/v1/zones/{id}", tag = "catalog",
     params(("id" = String, Path, description = "zone id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = ZoneView),
-        Unauthorized, NotFound))]
+        BadRequest, Unauthorized, NotFound))]
 pub async fn zone(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -166,7 +166,7 @@ pub async fn universities(
 #[utoipa::path(get, path = "/v1/universities/{id}", tag = "catalog",
     params(("id" = String, Path, description = "university id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = UniversityView),
-        Unauthorized, NotFound))]
+        BadRequest, Unauthorized, NotFound))]
 pub async fn university(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -179,7 +179,7 @@ pub async fn university(
 #[utoipa::path(get, path = "/v1/teams/{id}", tag = "catalog",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Team),
-        Unauthorized, NotFound))]
+        BadRequest, Unauthorized, NotFound))]
 pub async fn team(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -192,7 +192,7 @@ pub async fn team(
 #[utoipa::path(get, path = "/v1/demands/{id}", tag = "catalog",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Demand),
-        Unauthorized, NotFound))]
+        BadRequest, Unauthorized, NotFound))]
 pub async fn demand(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -328,7 +328,7 @@ pub async fn update_team(
 /// Deletes a team (department, or its university).
 #[utoipa::path(delete, path = "/v1/teams/{id}", tag = "writes",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 204, description = "deleted"), Unauthorized,
+    responses((status = 204, description = "deleted"), BadRequest, Unauthorized,
         Forbidden, NotFound))]
 pub async fn delete_team(
     State(state): State<AppState>,
@@ -374,7 +374,7 @@ pub async fn update_demand(
 /// Deletes a demand (department, or its zone).
 #[utoipa::path(delete, path = "/v1/demands/{id}", tag = "writes",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 204, description = "deleted"), Unauthorized,
+    responses((status = 204, description = "deleted"), BadRequest, Unauthorized,
         Forbidden, NotFound))]
 pub async fn delete_demand(
     State(state): State<AppState>,
@@ -411,7 +411,7 @@ pub async fn pairings(
 /// One pairing (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}", tag = "pairings",
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = PairingView), Unauthorized,
+    responses((status = 200, description = "ok", body = PairingView), BadRequest, Unauthorized,
         Forbidden, NotFound))]
 pub async fn pairing(
     State(state): State<AppState>,
@@ -426,7 +426,7 @@ pub async fn pairing(
     request_body = dto::ReviewRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = ReviewOutcome), BadRequest,
-        Unauthorized, Forbidden,
+        Unauthorized, UnsupportedMediaType, PayloadTooLarge, Forbidden,
         NotFound,
         (status = 409, description = "stale version or decision not allowed from the current status", body = ErrorBody)))]
 pub async fn review(
@@ -445,7 +445,7 @@ pub async fn review(
 /// The review history of a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/history", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = Page<HistoryEntry>), Unauthorized,
+    responses((status = 200, description = "ok", body = Page<HistoryEntry>), BadRequest, Unauthorized,
         Forbidden, NotFound))]
 pub async fn history(
     State(state): State<AppState>,
@@ -460,7 +460,7 @@ pub async fn history(
 /// Comments on a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/comments", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = Page<CommentRecord>), Unauthorized,
+    responses((status = 200, description = "ok", body = Page<CommentRecord>), BadRequest, Unauthorized,
         Forbidden, NotFound))]
 pub async fn comments(
     State(state): State<AppState>,
@@ -477,7 +477,7 @@ pub async fn comments(
     request_body = dto::CommentRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
     responses((status = 201, description = "created", body = CommentRecord), BadRequest,
-        Unauthorized, Forbidden,
+        Unauthorized, UnsupportedMediaType, PayloadTooLarge, Forbidden,
         NotFound))]
 pub async fn comment(
     State(state): State<AppState>,

@@ -400,3 +400,31 @@ async fn metrics_show_in_flight_cache_engine_updates_and_queue() {
     assert_eq!(value("shuanggao_proposal_jobs_queued"), 0.0);
     assert!(text.contains("# TYPE shuanggao_engine_update_seconds summary"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_documents_limits_and_the_400_and_415_answers() {
+    let app = spawn_app().await;
+    let spec = app.get("/openapi.json", &app.department).await.body;
+    let paths = spec["paths"].as_object().unwrap();
+    let mut paged = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let responses = &op["responses"];
+            let what = format!("{method} {path}");
+            if let Some(limit) = params.iter().find(|p| p["name"] == "limit") {
+                paged += 1;
+                assert_eq!(limit["schema"]["minimum"], 1, "{what}");
+                assert_eq!(limit["schema"]["maximum"], 100, "{what}");
+            }
+            let takes_input = !params.is_empty() || op.get("requestBody").is_some();
+            if takes_input {
+                assert!(responses.get("400").is_some(), "{what} gives 400");
+            }
+            if op.get("requestBody").is_some() {
+                assert!(responses.get("415").is_some(), "{what} gives 415");
+            }
+        }
+    }
+    assert_eq!(paged, 12, "every paged route documents its limit");
+}
