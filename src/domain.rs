@@ -7,6 +7,28 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// Why `id` cannot be an id, or `None` when it can. Ids travel in URL paths and name records: at most
+/// 128 characters, not empty, not `.` or `..`, and no whitespace, control characters, `/`, `\\`, `?`,
+/// `#` or `%`.
+pub fn id_problem(id: &str) -> Option<&'static str> {
+    if id.is_empty() {
+        return Some("must not be empty");
+    }
+    if id == "." || id == ".." {
+        return Some("must not be \".\" or \"..\"");
+    }
+    if id.chars().count() > 128 {
+        return Some("must be at most 128 characters");
+    }
+    if id
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%'))
+    {
+        return Some("must not contain whitespace, '/', '\\', '?', '#' or '%'");
+    }
+    None
+}
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

@@ -49,7 +49,11 @@ error_codes! {
     MethodNotAllowed = "method_not_allowed" => 405,
     RequestTimeout = "request_timeout" => 408,
     PayloadTooLarge = "payload_too_large" => 413,
+    /// A URI over 65,534 bytes (answered before any route sees the request).
+    UriTooLong = "uri_too_long" => 414,
     UnsupportedMediaType = "unsupported_media_type" => 415,
+    /// The request line and headers together are over the server's limit.
+    HeadersTooLarge = "headers_too_large" => 431,
     // Who is asking.
     MissingToken = "missing_token" => 401,
     InvalidToken = "invalid_token" => 401,
@@ -220,7 +224,9 @@ mod tests {
             ("pairing_superseded", 409),
             ("pairing_exists", 409),
             ("payload_too_large", 413),
+            ("uri_too_long", 414),
             ("unsupported_media_type", 415),
+            ("headers_too_large", 431),
             ("contract_violation", 422),
             ("no_tracks", 422),
             ("unknown_track", 422),

@@ -10,7 +10,7 @@
 //!
 //! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
 //! (team and demand writes), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
-//! `dashboard`, `views` (what the app answers with), `error`, `matcher` (what the app needs from a
+//! `dashboard`, `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
 //! matching engine) and `engine` (that, over [`crate::matching::Engine`]).
 
 mod catalog;
@@ -24,6 +24,7 @@ pub mod proposals;
 mod rankings;
 mod records;
 mod scorer;
+mod stats;
 mod views;
 
 pub use error::{AppError, Result, Violation};
@@ -33,6 +34,7 @@ pub use jobs::{
 };
 pub use matcher::{Matcher, MatcherError, MatcherResult, SearchHit};
 pub use scorer::MatcherScorer;
+pub use stats::Stats;
 pub use views::{
     DemandFit, ItemRef, Page, PageRequest, PairingQuery, PairingView, RankedDemand, RankedTeam,
     ReviewOutcome, SearchKind, SearchResult, TeamFit, UniversityCandidate, UniversityView,
@@ -51,6 +53,8 @@ use crate::store::{Actor, Store};
 
 /// Maximum page size of every list.
 pub const MAX_LIMIT: u32 = 100;
+/// Largest `offset` of a list: what SQLite's `OFFSET` (a signed 64-bit integer) takes.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
 /// Rankings are cut at this many entries; pages look into the cut list.
 pub const RANKING_DEPTH: usize = 100;
 /// How many teams per demand the zone candidates ranking looks at.
@@ -67,6 +71,7 @@ struct Inner {
     write_lane: Mutex<()>,
     cache: Mutex<HashMap<String, (u64, Cached)>>,
     jobs: proposals::Jobs,
+    counters: stats::Counters,
 }
 
 /// The service facade. Cheap to clone; every clone shares one store, catalog and matcher.
@@ -107,6 +112,7 @@ impl App {
                 write_lane: Mutex::new(()),
                 cache: Mutex::new(HashMap::new()),
                 jobs,
+                counters: stats::Counters::default(),
             }),
         };
         proposals::start_worker(&app, queue)?;

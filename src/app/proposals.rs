@@ -18,6 +18,7 @@
 //!   partial unique index holds that line too).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, Weak};
 
@@ -96,6 +97,8 @@ fn carried_from(
 pub(crate) struct Jobs {
     queue: Mutex<mpsc::Sender<String>>,
     live: Mutex<HashMap<String, (u8, JobStage)>>,
+    /// Jobs sent to the worker and not yet taken by it.
+    queued: AtomicU64,
 }
 
 impl Jobs {
@@ -106,17 +109,34 @@ impl Jobs {
             Jobs {
                 queue: Mutex::new(tx),
                 live: Mutex::new(HashMap::new()),
+                queued: AtomicU64::new(0),
             },
             rx,
         )
     }
 
     fn enqueue(&self, id: &str) -> Result<()> {
+        self.queued.fetch_add(1, Ordering::Relaxed);
         self.queue
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .send(id.to_owned())
-            .map_err(|_| AppError::Task("the proposal worker has stopped".into()))
+            .map_err(|_| {
+                self.taken();
+                AppError::Task("the proposal worker has stopped".into())
+            })
+    }
+
+    /// The worker took a job off the queue.
+    fn taken(&self) {
+        let _ = self
+            .queued
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+    }
+
+    /// Jobs waiting for the worker.
+    pub(super) fn queued(&self) -> u64 {
+        self.queued.load(Ordering::Relaxed)
     }
 
     fn set_live(&self, id: &str, progress: u8, stage: JobStage) {
@@ -151,6 +171,7 @@ pub(crate) fn start_worker(app: &App, rx: mpsc::Receiver<String>) -> Result<()> 
             while let Ok(id) = rx.recv() {
                 let Some(inner) = weak.upgrade() else { break };
                 let app = App { inner };
+                app.inner.jobs.taken();
                 let run =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.run_job(&id)));
                 if run.is_err() {

@@ -100,7 +100,9 @@ impl App {
         page: PageRequest,
         compute: impl FnOnce(&App) -> Result<Vec<T>> + Send + 'static,
     ) -> Result<Page<T>> {
-        if let Some(all) = self.cached::<T>(&key) {
+        let cached = self.cached::<T>(&key);
+        self.inner.counters.cache_lookup(cached.is_some());
+        if let Some(all) = cached {
             return Ok(page.slice(&all));
         }
         let all = self

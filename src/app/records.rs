@@ -5,6 +5,7 @@
 use tracing::{error, instrument};
 
 use std::fmt;
+use std::time::Instant;
 
 use super::catalog::Catalog;
 use super::{App, AppError, Matcher, MatcherError, Result, Violation};
@@ -30,7 +31,15 @@ impl App {
         .await
     }
 
-    fn after_write(&self, what: &str, result: std::result::Result<(), MatcherError>) {
+    /// Brings the matcher up to date with a write (`update`), timed for the metrics.
+    fn after_write(
+        &self,
+        what: &str,
+        update: impl FnOnce() -> std::result::Result<(), MatcherError>,
+    ) {
+        let started = Instant::now();
+        let result = update();
+        self.inner.counters.engine_update(started.elapsed());
         if let Err(err) = result {
             // The store holds the write; the index catches up when it is next rebuilt.
             error!(code = "matcher_update_failed", %err, what, "matcher update failed");
@@ -68,7 +77,7 @@ impl App {
         self.write_catalog(move |app| {
             store(&record, &app.inner.store)?;
             app.mutate_catalog(|c| record.clone().put(c));
-            app.after_write(R::NOUN, record.index(app.inner.matcher.as_ref()));
+            app.after_write(R::NOUN, || record.index(app.inner.matcher.as_ref()));
             Ok(())
         })
         .await?;
@@ -117,7 +126,7 @@ impl App {
         self.write_catalog(move |app| {
             R::delete(&app.inner.store, &id)?;
             app.mutate_catalog(|c| R::remove(c, &id));
-            app.after_write(R::NOUN, R::unindex(app.inner.matcher.as_ref(), &id));
+            app.after_write(R::NOUN, || R::unindex(app.inner.matcher.as_ref(), &id));
             Ok(())
         })
         .await
@@ -260,24 +269,15 @@ catalog_record!(
     delete_demand
 );
 
-/// Ids travel in URL paths: at most 128 characters, no whitespace, `/`, `?`, `#` or `%`.
+/// An id the API can serve back in a path ([`crate::domain::id_problem`]).
 fn check_id(id: &str) -> Result<(), Violation> {
-    let bad = |message: &str| {
-        Err(Violation {
+    match crate::domain::id_problem(id) {
+        None => Ok(()),
+        Some(message) => Err(Violation {
             field: "id".into(),
             message: message.into(),
-        })
-    };
-    if id.chars().count() > 128 {
-        return bad("must be at most 128 characters");
+        }),
     }
-    if id
-        .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '?' | '#' | '%'))
-    {
-        return bad("must not contain whitespace, '/', '?', '#' or '%'");
-    }
-    Ok(())
 }
 
 /// Checks a team or demand written through the API against the contract and the catalog.

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{AppError, MAX_LIMIT, Result};
+use super::{AppError, MAX_LIMIT, MAX_OFFSET, Result};
 use crate::domain::{DemandId, TeamId, TrackId, University, UniversityId, Zone, ZoneId};
 use crate::matching::{Explanation, PairMatch};
 use crate::store::{HistoryEntry, PairingRecord};
@@ -25,7 +25,7 @@ impl Default for PageRequest {
 }
 
 impl PageRequest {
-    /// A page, refusing a limit of 0 or over [`MAX_LIMIT`].
+    /// A page, refusing a limit of 0 or over [`MAX_LIMIT`] and an offset over [`MAX_OFFSET`].
     pub fn new(limit: Option<u32>, offset: Option<u64>) -> Result<Self> {
         let limit = limit.unwrap_or(20);
         if limit == 0 || limit > MAX_LIMIT {
@@ -34,10 +34,14 @@ impl PageRequest {
                 message: format!("must be between 1 and {MAX_LIMIT}"),
             });
         }
-        Ok(PageRequest {
-            limit,
-            offset: offset.unwrap_or(0),
-        })
+        let offset = offset.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(AppError::InvalidParameter {
+                name: "offset".into(),
+                message: format!("must be between 0 and {MAX_OFFSET}"),
+            });
+        }
+        Ok(PageRequest { limit, offset })
     }
 
     pub(super) fn slice<T: Clone>(self, all: &[T]) -> Page<T> {
@@ -207,8 +211,16 @@ mod tests {
         let all: Vec<u32> = (0..10).collect();
         let p = PageRequest::new(Some(3), Some(8)).unwrap().slice(&all);
         assert_eq!((p.items, p.total), (vec![8, 9], 10));
-        let p = PageRequest::new(None, Some(u64::MAX)).unwrap().slice(&all);
+        let p = PageRequest::new(None, Some(MAX_OFFSET))
+            .unwrap()
+            .slice(&all);
         assert!(p.items.is_empty());
+        assert_eq!(
+            PageRequest::new(None, Some(MAX_OFFSET + 1))
+                .unwrap_err()
+                .field(),
+            Some("offset")
+        );
         assert_eq!(
             PageRequest::new(Some(0), None).unwrap_err().code(),
             "invalid_parameter"

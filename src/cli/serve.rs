@@ -43,6 +43,13 @@ pub struct ServeArgs {
     /// Requests handled at once.
     #[arg(long, default_value_t = 512)]
     pub concurrency_limit: usize,
+    /// Seconds a connection has to send a request's line and headers (also closes idle kept-alive
+    /// connections).
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Connections open at once.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
 }
 
 /// The matching engine the service ranks with, over the catalog held in the database: the index and
@@ -107,6 +114,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = HttpConfig {
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
         concurrency_limit: args.concurrency_limit.max(1),
+        header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        max_connections: args.max_connections.max(1),
         ..HttpConfig::default()
     };
 

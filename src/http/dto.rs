@@ -13,8 +13,10 @@ use crate::review::{Decision, PairingStatus};
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    /// Items to skip (default 0).
+    /// Items to skip (default 0; at most 2^63 − 1).
+    #[param(minimum = 0)]
     pub offset: Option<u64>,
 }
 
@@ -26,8 +28,10 @@ pub struct RankQuery {
     /// Only this track (all tracks when absent).
     pub track: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    /// Items to skip (default 0).
+    /// Items to skip (default 0; at most 2^63 − 1).
+    #[param(minimum = 0)]
     pub offset: Option<u64>,
 }
 
@@ -42,8 +46,10 @@ pub struct SearchQuery {
     #[param(inline)]
     pub kind: SearchKind,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    /// Items to skip (default 0).
+    /// Items to skip (default 0; at most 2^63 − 1).
+    #[param(minimum = 0)]
     pub offset: Option<u64>,
 }
 
@@ -61,8 +67,10 @@ pub struct PairingsQuery {
     /// Only the pairings a proposal batch created (superseded ones included).
     pub batch_id: Option<String>,
     /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
-    /// Items to skip (default 0).
+    /// Items to skip (default 0; at most 2^63 − 1).
+    #[param(minimum = 0)]
     pub offset: Option<u64>,
 }
 

@@ -2,8 +2,8 @@
 //! strings, JSON bodies, and contract-checked bodies (teams and demands) that name the bad field.
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Query, RawPathParams, Request};
 use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
@@ -82,15 +82,31 @@ fn query_error(rejection: &QueryRejection) -> ApiError {
     }
 }
 
-parts_extractor!(
-    /// One path parameter; an undecodable one is `bad_request`.
-    ApiPath,
-    Path,
-    path_error
-);
+/// The one path parameter of a route, an id: undecodable is `bad_request`; not an id
+/// ([`crate::domain::id_problem`]: empty, `.`, `..`, path-unsafe characters) is `invalid_parameter`
+/// naming the parameter.
+#[derive(Debug, Clone)]
+pub struct ApiPath(pub String);
 
-fn path_error(rejection: &PathRejection) -> ApiError {
-    ApiError::new(ErrorCode::BadRequest, lower_first(&rejection.body_text()))
+impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|r| ApiError::new(ErrorCode::BadRequest, lower_first(&r.body_text())))?;
+        let Some((name, id)) = params.iter().next() else {
+            return Err(ApiError::new(ErrorCode::BadRequest, "no path parameter"));
+        };
+        match crate::domain::id_problem(id) {
+            None => Ok(ApiPath(id.to_owned())),
+            Some(problem) => Err(ApiError::new(
+                ErrorCode::InvalidParameter,
+                format!("path parameter {name} {problem}"),
+            )
+            .with_field(name)),
+        }
+    }
 }
 
 /// A JSON body; syntax errors are `invalid_json`, wrong shapes `bad_request`.
@@ -134,7 +150,8 @@ fn bytes_error(rejection: &BytesRejection) -> ApiError {
 }
 
 /// A body checked against the dataset contract: not JSON is `invalid_json`; JSON that breaks the
-/// contract (not an object, unknown, missing or mistyped field) is `contract_violation` naming the field.
+/// contract (not an object, unknown, missing, mistyped or repeated field) is `contract_violation` naming
+/// the field.
 #[derive(Debug, Clone)]
 pub struct ContractJson<T>(pub T);
 
@@ -160,9 +177,13 @@ impl<T: Record, S: Send + Sync> FromRequest<S> for ContractJson<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|r| bytes_error(&r))?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|err| ApiError::new(ErrorCode::InvalidJson, format!("invalid json: {err}")))?;
-        dataset::parse_record_value::<T>(value)
+        let invalid = |err: &dyn std::fmt::Display| {
+            ApiError::new(ErrorCode::InvalidJson, format!("invalid json: {err}"))
+        };
+        serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(|e| invalid(&e))?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| invalid(&e))?;
+        // Parsed from the text, as the dataset files are, so that a key given twice is refused.
+        dataset::parse_record::<T>(text)
             .map(ContractJson)
             .map_err(|problem| {
                 let err = ApiError::new(ErrorCode::ContractViolation, problem.message);

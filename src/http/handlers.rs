@@ -58,13 +58,14 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<dto::Health
     }))
 }
 
-/// Request counts and latency histograms per route, in the Prometheus text format.
+/// Request counts and latency histograms per route, requests in flight, the ranking cache, engine
+/// update time and the proposal queue, in the Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(),
+        state.metrics.render(&state.app.stats()),
     )
         .into_response()
 }
@@ -139,11 +140,11 @@ pub async fn zones(
 #[utoipa::path(get, path = "/v1/zones/{id}", tag = "catalog",
     params(("id" = String, Path, description = "zone id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = ZoneView),
-        Unauthorized, NotFound))]
+        BadRequest, Unauthorized, NotFound))]
 pub async fn zone(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.zone(&who, &ZoneId(id))?).into_response())
 }
@@ -165,11 +166,11 @@ pub async fn universities(
 #[utoipa::path(get, path = "/v1/universities/{id}", tag = "catalog",
     params(("id" = String, Path, description = "university id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = UniversityView),
-        Unauthorized, NotFound))]
+        BadRequest, Unauthorized, NotFound))]
 pub async fn university(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.university(&who, &UniversityId(id))?).into_response())
 }
@@ -178,11 +179,11 @@ pub async fn university(
 #[utoipa::path(get, path = "/v1/teams/{id}", tag = "catalog",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Team),
-        Unauthorized, NotFound))]
+        BadRequest, Unauthorized, NotFound))]
 pub async fn team(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.team(&who, &TeamId(id))?).into_response())
 }
@@ -191,11 +192,11 @@ pub async fn team(
 #[utoipa::path(get, path = "/v1/demands/{id}", tag = "catalog",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Demand),
-        Unauthorized, NotFound))]
+        BadRequest, Unauthorized, NotFound))]
 pub async fn demand(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.demand(&who, &DemandId(id))?).into_response())
 }
@@ -212,7 +213,7 @@ pub async fn demand(
 pub async fn zone_candidates(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<RankQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -233,7 +234,7 @@ pub async fn zone_candidates(
 pub async fn university_demands(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<RankQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -253,7 +254,7 @@ pub async fn university_demands(
 pub async fn demand_teams(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -269,7 +270,7 @@ pub async fn demand_teams(
 pub async fn team_demands(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -318,7 +319,7 @@ pub async fn create_team(
 pub async fn update_team(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ContractJson(team): ContractJson<Team>,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.update_team(&who, &TeamId(id), team).await?).into_response())
@@ -327,12 +328,12 @@ pub async fn update_team(
 /// Deletes a team (department, or its university).
 #[utoipa::path(delete, path = "/v1/teams/{id}", tag = "writes",
     params(("id" = String, Path, description = "team id")), security(("bearer" = [])),
-    responses((status = 204, description = "deleted"), Unauthorized,
+    responses((status = 204, description = "deleted"), BadRequest, Unauthorized,
         Forbidden, NotFound))]
 pub async fn delete_team(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<StatusCode> {
     state.app.delete_team(&who, &TeamId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -364,7 +365,7 @@ pub async fn create_demand(
 pub async fn update_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ContractJson(demand): ContractJson<Demand>,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.update_demand(&who, &DemandId(id), demand).await?).into_response())
@@ -373,12 +374,12 @@ pub async fn update_demand(
 /// Deletes a demand (department, or its zone).
 #[utoipa::path(delete, path = "/v1/demands/{id}", tag = "writes",
     params(("id" = String, Path, description = "demand id")), security(("bearer" = [])),
-    responses((status = 204, description = "deleted"), Unauthorized,
+    responses((status = 204, description = "deleted"), BadRequest, Unauthorized,
         Forbidden, NotFound))]
 pub async fn delete_demand(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<StatusCode> {
     state.app.delete_demand(&who, &DemandId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -410,12 +411,12 @@ pub async fn pairings(
 /// One pairing (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}", tag = "pairings",
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = PairingView), Unauthorized,
+    responses((status = 200, description = "ok", body = PairingView), BadRequest, Unauthorized,
         Forbidden, NotFound))]
 pub async fn pairing(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.pairing(&who, &id).await?).into_response())
 }
@@ -425,13 +426,13 @@ pub async fn pairing(
     request_body = dto::ReviewRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = ReviewOutcome), BadRequest,
-        Unauthorized, Forbidden,
+        Unauthorized, UnsupportedMediaType, PayloadTooLarge, Forbidden,
         NotFound,
         (status = 409, description = "stale version or decision not allowed from the current status", body = ErrorBody)))]
 pub async fn review(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiJson(body): ApiJson<dto::ReviewRequest>,
 ) -> ApiResult<Response> {
     let out = state
@@ -444,12 +445,12 @@ pub async fn review(
 /// The review history of a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/history", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = Page<HistoryEntry>), Unauthorized,
+    responses((status = 200, description = "ok", body = Page<HistoryEntry>), BadRequest, Unauthorized,
         Forbidden, NotFound))]
 pub async fn history(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -459,12 +460,12 @@ pub async fn history(
 /// Comments on a pairing, oldest first (department, or a party to it).
 #[utoipa::path(get, path = "/v1/pairings/{id}/comments", tag = "pairings",
     params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
-    responses((status = 200, description = "ok", body = Page<CommentRecord>), Unauthorized,
+    responses((status = 200, description = "ok", body = Page<CommentRecord>), BadRequest, Unauthorized,
         Forbidden, NotFound))]
 pub async fn comments(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Response> {
     let p = page(q.limit, q.offset)?;
@@ -476,12 +477,12 @@ pub async fn comments(
     request_body = dto::CommentRequest,
     params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
     responses((status = 201, description = "created", body = CommentRecord), BadRequest,
-        Unauthorized, Forbidden,
+        Unauthorized, UnsupportedMediaType, PayloadTooLarge, Forbidden,
         NotFound))]
 pub async fn comment(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiJson(body): ApiJson<dto::CommentRequest>,
 ) -> ApiResult<Response> {
     let out = state.app.comment(&who, &id, body.body).await?;

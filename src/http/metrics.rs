@@ -1,12 +1,15 @@
-//! Request metrics in the Prometheus text format: a request counter per method, route and status, and a
-//! latency histogram per method and route. Routes are the matched templates (`/v1/zones/{id}`), so
-//! label cardinality stays bounded; unmatched paths count under `unmatched`.
+//! Metrics in the Prometheus text format: a request counter per method, route and status, a latency
+//! histogram per method and route, the requests in flight, and the app's own counters (ranking cache,
+//! engine updates, proposal queue). Routes are the matched templates (`/v1/zones/{id}`), so label
+//! cardinality stays bounded; unmatched paths count under `unmatched`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
+
+use crate::app::Stats;
 
 /// Upper bounds (seconds) of the latency histogram buckets.
 const BUCKETS: [f64; 12] = [
@@ -25,6 +28,24 @@ struct Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<(String, String), std::sync::Arc<Histogram>>>,
+    in_flight: AtomicI64,
+}
+
+/// Counts a request as in flight until dropped.
+pub struct InFlight<'a>(&'a Metrics);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Writes one metric with its help and type lines and a single unlabelled sample.
+fn sample(out: &mut String, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
 }
 
 impl std::fmt::Debug for Metrics {
@@ -41,6 +62,12 @@ fn escape(label: &str) -> String {
 }
 
 impl Metrics {
+    /// Counts one request as in flight while the returned guard lives.
+    pub fn start(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self)
+    }
+
     /// Counts one finished request.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         {
@@ -69,9 +96,54 @@ impl Metrics {
         );
     }
 
-    /// Everything observed so far, in the Prometheus text exposition format.
-    pub fn render(&self) -> String {
+    /// Everything observed so far and the app's counters `stats`, in the Prometheus text exposition
+    /// format.
+    pub fn render(&self, stats: &Stats) -> String {
         let mut out = String::new();
+        let in_flight = self.in_flight.load(Ordering::Relaxed);
+        let samples: [(&str, &str, &str, f64); 5] = [
+            (
+                "shuanggao_http_requests_in_flight",
+                "gauge",
+                "Requests being handled now.",
+                in_flight as f64,
+            ),
+            (
+                "shuanggao_ranking_cache_hits_total",
+                "counter",
+                "Ranking pages answered from the cache.",
+                stats.ranking_cache_hits as f64,
+            ),
+            (
+                "shuanggao_ranking_cache_misses_total",
+                "counter",
+                "Ranking pages that computed their ranking.",
+                stats.ranking_cache_misses as f64,
+            ),
+            (
+                "shuanggao_ranking_cache_entries",
+                "gauge",
+                "Rankings held in the cache.",
+                stats.ranking_cache_entries as f64,
+            ),
+            (
+                "shuanggao_proposal_jobs_queued",
+                "gauge",
+                "Proposal jobs waiting for the worker.",
+                stats.proposal_jobs_queued as f64,
+            ),
+        ];
+        for (name, kind, help, value) in samples {
+            sample(&mut out, name, kind, help, value);
+        }
+        let _ = writeln!(
+            out,
+            "# HELP shuanggao_engine_update_seconds Engine updates after team and demand writes.\n\
+             # TYPE shuanggao_engine_update_seconds summary\n\
+             shuanggao_engine_update_seconds_sum {}\n\
+             shuanggao_engine_update_seconds_count {}",
+            stats.engine_update_seconds, stats.engine_updates
+        );
         out.push_str("# HELP shuanggao_http_requests_total HTTP requests answered.\n");
         out.push_str("# TYPE shuanggao_http_requests_total counter\n");
         for ((method, route, status), n) in self
@@ -130,7 +202,13 @@ mod tests {
         m.observe("GET", "/v1/zones/{id}", 200, Duration::from_millis(3));
         m.observe("GET", "/v1/zones/{id}", 200, Duration::from_millis(30));
         m.observe("GET", "/v1/zones/{id}", 404, Duration::from_micros(10));
-        let text = m.render();
+        let _busy = m.start();
+        let text = m.render(&Stats {
+            ranking_cache_hits: 4,
+            ..Stats::default()
+        });
+        assert!(text.contains("\nshuanggao_http_requests_in_flight 1\n"));
+        assert!(text.contains("# TYPE shuanggao_ranking_cache_hits_total counter\nshuanggao_ranking_cache_hits_total 4\n"));
         assert!(text.contains(
             "shuanggao_http_requests_total{method=\"GET\",route=\"/v1/zones/{id}\",status=\"200\"} 2"
         ));

@@ -2,9 +2,11 @@
 //! requests, conversion between wire types and the app, limits, tracing, metrics and the API docs.
 //!
 //! Invariants: every failure leaves as an [`error::ErrorBody`] with a stable code (JSON rejections,
-//! unknown routes, wrong methods, timeouts and panics included); a request span carries the matched
-//! route, status, latency and the caller's role kind, never the token.
+//! unknown routes, wrong methods, timeouts, panics and the requests hyper refuses itself included); a
+//! request span carries the request id (the client's `x-request-id` when sane, else a new one, echoed in
+//! the response), the matched route, status, latency and the caller's role kind, never the token.
 
+pub mod conn;
 pub mod console;
 pub mod docs;
 pub mod dto;
@@ -22,6 +24,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -48,6 +51,14 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// Requests handled at once; more wait for a slot (within the timeout).
     pub concurrency_limit: usize,
+    /// A connection that has not sent a whole request line and headers this long after it opened, or
+    /// after its previous response (an idle kept-alive connection), is closed.
+    pub header_read_timeout: Duration,
+    /// Connections open at once; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
+    /// Largest request line and headers together (at least 8 KiB); more is answered 431
+    /// `headers_too_large`. A URI over 65,534 bytes is 414 `uri_too_long` whatever this is.
+    pub max_head_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -56,6 +67,9 @@ impl Default for HttpConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             concurrency_limit: 512,
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            max_head_bytes: 128 * 1024,
         }
     }
 }
@@ -157,8 +171,14 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
                         .extensions()
                         .get::<MatchedPath>()
                         .map_or("unmatched", |p| p.as_str());
+                    let request_id = req
+                        .headers()
+                        .get(X_REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
                     info_span!(
                         "request",
+                        request_id = %request_id,
                         method = %req.method(),
                         route,
                         status = field::Empty,
@@ -174,10 +194,38 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
                 })
                 .on_failure(()),
         )
+        .layer(middleware::from_fn(request_id))
         .with_state(state)
 }
 
+/// The request id header, echoed on every response.
+const X_REQUEST_ID: &str = "x-request-id";
+
+/// Whether a client's request id is kept: 1–64 visible ASCII characters.
+fn sane_request_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Keeps the client's `x-request-id` when it is sane, else gives the request a new one (32 hex digits),
+/// so that the request span and the response carry it.
+async fn request_id(mut req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get(X_REQUEST_ID)
+        .filter(|v| v.to_str().is_ok_and(sane_request_id))
+        .cloned();
+    let id = given.unwrap_or_else(|| {
+        let hex = format!("{:032x}", rand::random::<u128>());
+        HeaderValue::from_str(&hex).unwrap_or(HeaderValue::from_static("unknown"))
+    });
+    req.headers_mut().insert(X_REQUEST_ID, id.clone());
+    let mut res = next.run(req).await;
+    res.headers_mut().insert(X_REQUEST_ID, id);
+    res
+}
+
 async fn record_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let _in_flight = state.metrics.start();
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
     let route = req
@@ -211,7 +259,5 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = router(app, &config);
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    conn::serve(listener, router, &config, shutdown).await
 }

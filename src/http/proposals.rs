@@ -15,7 +15,7 @@ use super::AppState;
 use super::dto::PageQuery;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller};
-use super::responses::{Unauthorized, UnsupportedMediaType};
+use super::responses::{BadRequest, Unauthorized, UnsupportedMediaType};
 use crate::app::dashboard::Dashboard;
 use crate::app::{self, ExportFile, ExportFormat, Page, PageRequest, ProposalJob, ProposalRequest};
 use crate::domain::TrackId;
@@ -89,13 +89,13 @@ pub async fn list(
 #[utoipa::path(get, path = "/v1/proposals/{job_id}", tag = "proposals",
     params(("job_id" = String, Path, description = "proposal job id")), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = ProposalJob),
-        Unauthorized,
+        BadRequest, Unauthorized,
         (status = 403, description = "forbidden: only the department sees proposals", body = ErrorBody),
         (status = 404, description = "not_found: no such job", body = ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(Json(state.app.proposal(&who, &id).await?).into_response())
 }
@@ -106,14 +106,14 @@ pub async fn get_one(
     params(("job_id" = String, Path, description = "the proposal job to re-solve")),
     security(("bearer" = [])),
     responses((status = 202, description = "queued; `Location` names the new job", body = ProposalJob),
-        Unauthorized,
+        BadRequest, Unauthorized,
         (status = 403, description = "forbidden: only the department proposes", body = ErrorBody),
         (status = 404, description = "not_found: no such job", body = ErrorBody),
         (status = 409, description = "job_not_done: the job is queued, running or failed", body = ErrorBody)))]
 pub async fn revise(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
 ) -> ApiResult<Response> {
     Ok(accepted(state.app.revise_proposal(&who, &id).await?))
 }
@@ -174,7 +174,7 @@ fn content_disposition(file: &ExportFile) -> String {
     security(("bearer" = [])),
     responses((status = 200, description = "the file, as an attachment",
             content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 400, description = "invalid_parameter: unknown format", body = ErrorBody),
+        (status = 400, description = "invalid_parameter: unknown format or a job id that cannot be one", body = ErrorBody),
         Unauthorized,
         (status = 403, description = "forbidden: only the department exports", body = ErrorBody),
         (status = 404, description = "not_found: no such job", body = ErrorBody),
@@ -182,7 +182,7 @@ fn content_disposition(file: &ExportFile) -> String {
 pub async fn export(
     State(state): State<AppState>,
     Caller(who): Caller,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let format = q.format.unwrap_or_default();

@@ -20,7 +20,7 @@ macro_rules! error_responses {
 
 error_responses! {
     /// 400: the request is malformed.
-    BadRequest, 400, "bad_request, invalid_json, invalid_parameter or comment_required";
+    BadRequest, 400, "bad_request, invalid_json, invalid_parameter (a query parameter, or a path id that cannot be one) or comment_required";
     /// 401: no token, or one the server does not know.
     Unauthorized, 401, "missing_token or invalid_token";
     /// 403: the caller's role may not do this.

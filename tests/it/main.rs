@@ -7,6 +7,7 @@ mod console;
 mod dataset;
 mod doubles;
 mod durability;
+mod edges;
 mod engine;
 mod english;
 mod generator;

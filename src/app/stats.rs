@@ -1,0 +1,70 @@
+//! Counters of the app's own work for `/metrics`: the ranking cache, engine updates after writes and the
+//! proposal job queue. Plain atomics, read as a [`Stats`] snapshot.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::App;
+
+/// The live counters, kept in the app.
+#[derive(Debug, Default)]
+pub(super) struct Counters {
+    cache_hits: AtomicU64,
+    cache_misses: AtomicU64,
+    updates: AtomicU64,
+    update_micros: AtomicU64,
+}
+
+impl Counters {
+    pub(super) fn cache_lookup(&self, hit: bool) {
+        let counter = if hit {
+            &self.cache_hits
+        } else {
+            &self.cache_misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn engine_update(&self, took: Duration) {
+        self.updates.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.update_micros.fetch_add(micros, Ordering::Relaxed);
+    }
+}
+
+/// A snapshot of the app's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Stats {
+    /// Ranking pages answered from the cache.
+    pub ranking_cache_hits: u64,
+    /// Ranking pages that computed the ranking.
+    pub ranking_cache_misses: u64,
+    /// Rankings held in the cache now.
+    pub ranking_cache_entries: u64,
+    /// Engine updates after team and demand writes, and the time they took in all.
+    pub engine_updates: u64,
+    pub engine_update_seconds: f64,
+    /// Proposal jobs waiting for the worker (the running one not counted).
+    pub proposal_jobs_queued: u64,
+}
+
+impl App {
+    /// The app's counters now.
+    pub fn stats(&self) -> Stats {
+        let c = &self.inner.counters;
+        let entries = self
+            .inner
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len();
+        Stats {
+            ranking_cache_hits: c.cache_hits.load(Ordering::Relaxed),
+            ranking_cache_misses: c.cache_misses.load(Ordering::Relaxed),
+            ranking_cache_entries: entries as u64,
+            engine_updates: c.updates.load(Ordering::Relaxed),
+            engine_update_seconds: c.update_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            proposal_jobs_queued: self.inner.jobs.queued(),
+        }
+    }
+}
