@@ -103,12 +103,6 @@ async fn role_endpoint_matrix() {
         row(M::GET, "/v1/dashboard", [401, 403, 403, 200]),
         with_body(
             M::POST,
-            "/v1/proposals",
-            |_| json!({"track_ids": ["f-storage"]}),
-            [401, 403, 403, 202],
-        ),
-        with_body(
-            M::POST,
             "/v1/pairings/p-z1-u1/reviews",
             |_| json!({"decision": "approve", "version": 1}),
             [401, 403, 403, 200],
@@ -160,6 +154,13 @@ async fn role_endpoint_matrix() {
             "/v1/demands/d4",
             |_| demand_body("d4", "z2"),
             [401, 403, 403, 200],
+        ),
+        // Last: the job it starts supersedes the open pairings of its track, which rows above review.
+        with_body(
+            M::POST,
+            "/v1/proposals",
+            |_| json!({"track_ids": ["f-storage"]}),
+            [401, 403, 403, 202],
         ),
     ];
     let callers: [Option<&str>; 4] = [
