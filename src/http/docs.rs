@@ -12,7 +12,6 @@ use utoipa_scalar::Scalar;
 use super::dto;
 use super::error::ErrorBody;
 use super::handlers;
-use super::proposals;
 
 /// The docs page; `$title` and `$spec` are filled in at start-up.
 const DOCS_TEMPLATE: &str = include_str!("assets/docs.html");
@@ -77,13 +76,13 @@ impl Modify for BearerAuth {
         handlers::history,
         handlers::comments,
         handlers::comment,
-        proposals::create,
-        proposals::list,
-        proposals::preview,
-        proposals::get_one,
-        proposals::revise,
-        proposals::export,
-        proposals::dashboard,
+        handlers::create_proposal,
+        handlers::proposals,
+        handlers::proposal_preview,
+        handlers::proposal,
+        handlers::revise_proposal,
+        handlers::export_proposal,
+        handlers::dashboard,
     ),
     components(schemas(ErrorBody, dto::Health, crate::app::BatchPairing)),
     modifiers(&BearerAuth),

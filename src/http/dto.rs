@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::SearchKind;
+use crate::app::{ExportFormat, SearchKind};
 use crate::review::{Decision, PairingStatus};
 
 /// `limit`/`offset` of a list.
@@ -114,4 +114,23 @@ pub struct Me {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     pub status: String,
+}
+
+/// `GET /v1/proposals/{job_id}/export`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` (UTF-8 with BOM, default) or `xlsx`.
+    #[param(inline)]
+    pub format: Option<ExportFormat>,
+}
+
+/// `GET /v1/proposals/preview`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PreviewQuery {
+    /// Comma-separated ids of the tracks a new proposal would cover (at least one).
+    pub track_ids: Option<String>,
 }

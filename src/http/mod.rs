@@ -14,7 +14,6 @@ pub mod error;
 pub mod extract;
 pub mod handlers;
 pub mod metrics;
-pub mod proposals;
 pub mod responses;
 
 use std::future::Future;
@@ -127,18 +126,15 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
             "/v1/pairings/{id}/comments",
             get(h::comments).post(h::comment),
         )
-        .route(
-            "/v1/proposals",
-            get(proposals::list).post(proposals::create),
-        )
-        .route("/v1/proposals/preview", get(proposals::preview))
-        .route("/v1/proposals/{job_id}", get(proposals::get_one))
+        .route("/v1/proposals", get(h::proposals).post(h::create_proposal))
+        .route("/v1/proposals/preview", get(h::proposal_preview))
+        .route("/v1/proposals/{job_id}", get(h::proposal))
         .route(
             "/v1/proposals/{job_id}/revise",
-            axum::routing::post(proposals::revise),
+            axum::routing::post(h::revise_proposal),
         )
-        .route("/v1/proposals/{job_id}/export", get(proposals::export))
-        .route("/v1/dashboard", get(proposals::dashboard))
+        .route("/v1/proposals/{job_id}/export", get(h::export_proposal))
+        .route("/v1/dashboard", get(h::dashboard))
         .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
