@@ -78,6 +78,7 @@ error_codes! {
     ConflictingTriple = "conflicting_triple" => 422,
     // The server cannot answer now; retrying later may work.
     NotReady = "not_ready" => 503,
+    EngineBehind = "engine_behind" => 503,
     Overloaded = "overloaded" => 503,
     // Faults of the server: logged with their cause, answered as `internal`.
     Internal = "internal" => 500,

@@ -50,6 +50,8 @@ pub enum AppError {
     Superseded { id: String, by: String },
     #[error("{triple} already has an active pairing (proposed, changes requested or approved)")]
     PairingExists { triple: String },
+    #[error("the matching engine missed committed writes ({}); it is retried at the next write and rebuilt from the store at the next start", .0.join(", "))]
+    EngineBehind(Vec<String>),
 }
 
 impl From<StoreError> for AppError {
@@ -84,6 +86,7 @@ impl AppError {
             AppError::JobNotDone { .. } => ErrorCode::JobNotDone,
             AppError::Superseded { .. } => ErrorCode::PairingSuperseded,
             AppError::PairingExists { .. } => ErrorCode::PairingExists,
+            AppError::EngineBehind(_) => ErrorCode::EngineBehind,
         }
     }
 

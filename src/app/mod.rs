@@ -72,6 +72,8 @@ struct Inner {
     cache: Mutex<HashMap<String, (u64, Cached)>>,
     jobs: proposals::Jobs,
     counters: stats::Counters,
+    /// Matcher updates that failed after their writes were committed, oldest first.
+    missed_updates: Mutex<Vec<(String, records::MissedUpdate)>>,
 }
 
 /// The service facade. Cheap to clone; every clone shares one store, catalog and matcher.
@@ -113,6 +115,7 @@ impl App {
                 cache: Mutex::new(HashMap::new()),
                 jobs,
                 counters: stats::Counters::default(),
+                missed_updates: Mutex::new(Vec::new()),
             }),
         };
         proposals::start_worker(&app, queue)?;
@@ -154,9 +157,16 @@ impl App {
         })
     }
 
-    /// Whether the store answers.
+    /// Whether the service can answer as the store stands: the store answers and the matcher holds every
+    /// committed write (else `engine_behind`, naming the writes it missed).
     pub async fn ready(&self) -> Result<()> {
         self.blocking(|app| Ok(app.inner.store.schema_version().map(|_| ())?))
-            .await
+            .await?;
+        let missed = self.missed_updates();
+        if missed.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::EngineBehind(missed))
+        }
     }
 }

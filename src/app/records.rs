@@ -14,6 +14,26 @@ use crate::dataset::{self, Record};
 use crate::domain::{Demand, DemandId, Team, TeamId, UniversityId, ZoneId};
 use crate::store::{Store, StoreError};
 
+/// A matcher update owed to a committed write, kept until it succeeds.
+pub(crate) type MissedUpdate = Box<dyn Fn(&dyn Matcher) -> Result<(), MatcherError> + Send>;
+
+/// Attempts per matcher update and write; a lock held for a moment by another writer passes by then.
+const UPDATE_ATTEMPTS: u32 = 3;
+
+fn apply_with_retries(matcher: &dyn Matcher, update: &MissedUpdate) -> Result<(), MatcherError> {
+    let mut attempt = 1;
+    loop {
+        match update(matcher) {
+            Ok(()) => return Ok(()),
+            Err(_) if attempt < UPDATE_ATTEMPTS => {
+                std::thread::sleep(std::time::Duration::from_millis(20 << attempt));
+                attempt += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
 impl App {
     /// Runs a catalog write in the write lane: store first, then catalog, then matcher.
     async fn write_catalog(
@@ -31,19 +51,37 @@ impl App {
         .await
     }
 
-    /// Brings the matcher up to date with a write (`update`), timed for the metrics.
-    fn after_write(
-        &self,
-        what: &str,
-        update: impl FnOnce() -> std::result::Result<(), MatcherError>,
-    ) {
+    /// Brings the matcher up to date with a committed write: updates missed by earlier writes first,
+    /// then this one (`update`), each tried up to [`UPDATE_ATTEMPTS`] times. An update that still fails is
+    /// kept and the service reports itself not ready ([`App::ready`]) until a later write's attempt (or a
+    /// restart, which rebuilds the engine from the store) brings the matcher level with the store.
+    fn after_write(&self, what: String, update: MissedUpdate) {
+        let matcher = self.inner.matcher.as_ref();
+        let mut missed = self
+            .inner
+            .missed_updates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        missed.push((what, update));
         let started = Instant::now();
-        let result = update();
+        missed.retain(|(what, update)| match apply_with_retries(matcher, update) {
+            Ok(()) => false,
+            Err(err) => {
+                error!(code = "matcher_update_failed", %err, what, "matcher update failed");
+                true
+            }
+        });
         self.inner.counters.engine_update(started.elapsed());
-        if let Err(err) = result {
-            // The store holds the write; the index catches up when it is next rebuilt.
-            error!(code = "matcher_update_failed", %err, what, "matcher update failed");
-        }
+    }
+
+    /// What keeps the service from being ready: matcher updates that failed after their writes.
+    pub(crate) fn missed_updates(&self) -> Vec<String> {
+        let missed = self
+            .inner
+            .missed_updates
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        missed.iter().map(|(what, _)| what.clone()).collect()
     }
 
     fn mutate_catalog(&self, f: impl FnOnce(&mut Catalog)) {
@@ -77,7 +115,9 @@ impl App {
         self.write_catalog(move |app| {
             store(&record, &app.inner.store)?;
             app.mutate_catalog(|c| record.clone().put(c));
-            app.after_write(R::NOUN, || record.index(app.inner.matcher.as_ref()));
+            let what = format!("{} {}", R::NOUN, record.key());
+            let indexed = record.clone();
+            app.after_write(what, Box::new(move |m| indexed.index(m)));
             Ok(())
         })
         .await?;
@@ -126,7 +166,8 @@ impl App {
         self.write_catalog(move |app| {
             R::delete(&app.inner.store, &id)?;
             app.mutate_catalog(|c| R::remove(c, &id));
-            app.after_write(R::NOUN, || R::unindex(app.inner.matcher.as_ref(), &id));
+            let (what, gone) = (format!("{} {id} (deleted)", R::NOUN), id.clone());
+            app.after_write(what, Box::new(move |m| R::unindex(m, &gone)));
             Ok(())
         })
         .await

@@ -18,7 +18,7 @@ use super::responses::{
 };
 use crate::app::dashboard::Dashboard;
 use crate::app::{
-    DemandFit, ExportFile, Page, PageRequest, PairingQuery, PairingView, ProposalJob,
+    AppError, DemandFit, ExportFile, Page, PageRequest, PairingQuery, PairingView, ProposalJob,
     ProposalRequest, RankedDemand, RankedTeam, ReviewOutcome, SearchResult, UniversityCandidate,
     UniversityView, ZoneView,
 };
@@ -46,16 +46,16 @@ pub async fn healthz() -> Json<dto::Health> {
     })
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers and the matching engine holds every committed write
+/// (`503 engine_behind` names the writes it missed).
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, description = "ready", body = dto::Health),
         (status = 503, description = "not ready", body = ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<dto::Health>> {
-    state
-        .app
-        .ready()
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::NotReady, "the database does not answer"))?;
+    state.app.ready().await.map_err(|err| match err {
+        behind @ AppError::EngineBehind(_) => ApiError::from(behind),
+        _ => ApiError::new(ErrorCode::NotReady, "the database does not answer"),
+    })?;
     Ok(Json(dto::Health {
         status: "ready".into(),
     }))

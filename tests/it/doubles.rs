@@ -24,6 +24,8 @@ struct Docs {
 #[derive(Debug, Default)]
 pub struct OverlapMatcher {
     docs: RwLock<Docs>,
+    /// Updates (upserts and deletes) still to fail, like an engine whose index is locked.
+    failing_updates: std::sync::atomic::AtomicU32,
 }
 
 fn is_cjk(c: char) -> bool {
@@ -228,6 +230,27 @@ impl OverlapMatcher {
     fn docs_mut(&self) -> std::sync::RwLockWriteGuard<'_, Docs> {
         self.docs.write().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Makes the next `n` updates fail.
+    pub fn fail_next_updates(&self, n: u32) {
+        self.failing_updates
+            .store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Fails this update when failures are still due.
+    fn update_allowed(&self) -> MatcherResult<()> {
+        use std::sync::atomic::Ordering;
+        let due = self
+            .failing_updates
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        match due {
+            Ok(_) => Err(MatcherError::Failed {
+                code: "index_locked".into(),
+                message: "the index is locked".into(),
+            }),
+            Err(_) => Ok(()),
+        }
+    }
 }
 
 /// Indexes `text` under `id`, replacing what was there.
@@ -290,15 +313,18 @@ impl Matcher for OverlapMatcher {
     }
 
     fn upsert_team(&self, team: &Team) -> MatcherResult<()> {
+        self.update_allowed()?;
         put(&mut self.docs_mut().teams, team.id.clone(), team_text(team))
     }
 
     fn delete_team(&self, id: &TeamId) -> MatcherResult<()> {
+        self.update_allowed()?;
         self.docs_mut().teams.remove(id);
         Ok(())
     }
 
     fn upsert_demand(&self, demand: &Demand) -> MatcherResult<()> {
+        self.update_allowed()?;
         put(
             &mut self.docs_mut().demands,
             demand.id.clone(),

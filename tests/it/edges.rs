@@ -428,3 +428,51 @@ async fn openapi_documents_limits_and_the_400_and_415_answers() {
     }
     assert_eq!(paged, 12, "every paged route documents its limit");
 }
+
+/// A write whose engine update fails after the store committed it: the update is retried; if it keeps
+/// failing, `/readyz` says so with the write it missed, and the next write's attempt repairs it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missed_engine_update_makes_the_service_not_ready_until_repaired() {
+    let app = spawn_app().await;
+    assert_eq!(ready(&app).await.status, 200);
+    let team = |id: &str| {
+        serde_json::json!({"id": id, "university_id": "u1", "name": "新团队",
+            "description": "储能电池热管理"})
+    };
+    // Two failures: the retries within the write absorb them.
+    app.matcher.fail_next_updates(2);
+    let r = app
+        .post("/v1/teams", &app.department, Some(&team("tx1")))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(ready(&app).await.status, 200);
+    // More failures than attempts: the write stands (it is in the store), the service is not ready.
+    app.matcher.fail_next_updates(3);
+    let r = app
+        .post("/v1/teams", &app.department, Some(&team("tx2")))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = ready(&app).await;
+    assert_error(&r, 503, "engine_behind", None, "after a missed update");
+    assert!(
+        r.body["message"].as_str().unwrap().contains("team tx2"),
+        "{}",
+        r.text
+    );
+    // The next write first retries the missed update, and both reach the engine.
+    let r = app
+        .post("/v1/teams", &app.department, Some(&team("tx3")))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(ready(&app).await.status, 200);
+    for id in ["tx2", "tx3"] {
+        let r = app
+            .get(&format!("/v1/teams/{id}/demands"), &app.department)
+            .await;
+        assert_eq!(r.status, 200, "{id} ranks: {}", r.text);
+    }
+}
+
+async fn ready(app: &TestApp) -> Reply {
+    app.send(Method::GET, "/readyz", None, None).await
+}

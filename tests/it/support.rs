@@ -210,6 +210,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub app: App,
+    /// The app's matcher, to make its updates fail.
+    pub matcher: Arc<OverlapMatcher>,
     pub department: String,
     pub zone1: String,
     pub university1: String,
@@ -263,7 +265,7 @@ pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
         seed_pairing(&store, id, zone, university, track);
     }
     let matcher = Arc::new(OverlapMatcher::new(&store.load_dataset().unwrap()));
-    let app = App::new(store, matcher).expect("app");
+    let app = App::new(store, matcher.clone()).expect("app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -281,6 +283,7 @@ pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
         addr,
         client: reqwest::Client::new(),
         app,
+        matcher,
         department,
         zone1,
         university1,
