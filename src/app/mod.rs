@@ -6,6 +6,7 @@
 //!   write to the store has committed, all under one write lane so they see writes in the same order;
 //! - blocking work (SQLite, matcher calls) runs on tokio's blocking pool, never on the async runtime;
 //! - rankings are cached per catalog generation: any team or demand write starts a new generation;
+//!   requests that miss the cache for the same ranking at once share one computation;
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 //!
 //! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
@@ -64,12 +65,17 @@ const DEMANDS_PER_TEAM: usize = 50;
 const MAX_COMMENT_CHARS: usize = 4000;
 const CACHE_ENTRIES: usize = 4096;
 
+/// One ranking computation that identical requests share.
+type Flight = Arc<tokio::sync::OnceCell<Cached>>;
+
 struct Inner {
     store: Store,
     matcher: Arc<dyn Matcher>,
     catalog: RwLock<Catalog>,
     write_lane: Mutex<()>,
     cache: Mutex<HashMap<String, (u64, Cached)>>,
+    /// Rankings being computed, by cache key and generation: identical requests wait for one computation.
+    in_flight: Mutex<HashMap<(String, u64), Flight>>,
     jobs: proposals::Jobs,
     counters: stats::Counters,
     /// Matcher updates that failed after their writes were committed, oldest first.
@@ -113,6 +119,7 @@ impl App {
                 catalog: RwLock::new(Catalog::new(data)),
                 write_lane: Mutex::new(()),
                 cache: Mutex::new(HashMap::new()),
+                in_flight: Mutex::new(HashMap::new()),
                 jobs,
                 counters: stats::Counters::default(),
                 missed_updates: Mutex::new(Vec::new()),

@@ -90,10 +90,18 @@ impl App {
             cache.clear();
         }
         cache.insert(key, (generation, value));
+        drop(cache);
+        // Computations of older generations whose requesters went away are of no use any more.
+        self.inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(_, g), _| *g >= generation);
     }
 
     /// The page of the ranking cached under `key`, or else `compute`d off the async runtime and cached
-    /// for the catalog generation it was computed from.
+    /// for the catalog generation it was computed from. Identical requests that miss the cache together
+    /// wait for one computation; a computation whose requester has gone still fills the cache.
     async fn ranking<T: Clone + Send + Sync + 'static>(
         &self,
         key: String,
@@ -105,14 +113,34 @@ impl App {
         if let Some(all) = cached {
             return Ok(page.slice(&all));
         }
-        let all = self
-            .blocking(move |app| {
-                let generation = app.catalog().generation;
-                let all = Arc::new(compute(app)?);
-                app.remember(key, generation, all.clone());
-                Ok(all)
+        let generation = self.catalog().generation;
+        let flight = (key.clone(), generation);
+        let cell = self
+            .inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(flight.clone())
+            .or_default()
+            .clone();
+        let computed = cell
+            .get_or_try_init(|| {
+                self.blocking(move |app| {
+                    let all: Cached = Arc::new(compute(app)?);
+                    app.remember(key, generation, all.clone());
+                    Ok(all)
+                })
             })
-            .await?;
+            .await
+            .cloned();
+        self.inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&flight);
+        let all = computed?
+            .downcast::<Vec<T>>()
+            .map_err(|_| AppError::Task("a cached ranking of another type".into()))?;
         Ok(page.slice(&all))
     }
 

@@ -26,6 +26,9 @@ pub struct OverlapMatcher {
     docs: RwLock<Docs>,
     /// Updates (upserts and deletes) still to fail, like an engine whose index is locked.
     failing_updates: std::sync::atomic::AtomicU32,
+    /// Milliseconds each ranking of teams for a demand takes, and how many were asked for.
+    ranking_delay_ms: std::sync::atomic::AtomicU64,
+    rankings: std::sync::atomic::AtomicU64,
 }
 
 fn is_cjk(c: char) -> bool {
@@ -231,6 +234,17 @@ impl OverlapMatcher {
         self.docs.write().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Makes every ranking of teams for a demand take `ms` milliseconds.
+    pub fn slow_rankings(&self, ms: u64) {
+        self.ranking_delay_ms
+            .store(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many rankings of teams for a demand were computed.
+    pub fn rankings(&self) -> u64 {
+        self.rankings.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Makes the next `n` updates fail.
     pub fn fail_next_updates(&self, n: u32) {
         self.failing_updates
@@ -265,6 +279,10 @@ fn put<K: Eq + std::hash::Hash>(
 
 impl Matcher for OverlapMatcher {
     fn teams_for_demand(&self, id: &DemandId, limit: usize) -> MatcherResult<Vec<PairMatch>> {
+        use std::sync::atomic::Ordering;
+        self.rankings.fetch_add(1, Ordering::SeqCst);
+        let delay = self.ranking_delay_ms.load(Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(delay));
         let docs = self.docs();
         by_overlap(&docs.demands, &docs.teams, id, limit, |t| (id.clone(), t))
     }

@@ -476,3 +476,30 @@ async fn a_missed_engine_update_makes_the_service_not_ready_until_repaired() {
 async fn ready(app: &TestApp) -> Reply {
     app.send(Method::GET, "/readyz", None, None).await
 }
+
+/// Identical requests that miss the ranking cache together are answered from one computation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn identical_cold_rankings_are_computed_once() {
+    let app = spawn_app().await;
+    app.matcher.slow_rankings(150);
+    let before = app.matcher.rankings();
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (client, token) = (app.client.clone(), app.department.clone());
+        let url = app.url("/v1/demands/d1/teams");
+        requests.spawn(async move {
+            let res = client.get(url).bearer_auth(token).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        });
+    }
+    let replies = requests.join_all().await;
+    for (status, text) in &replies {
+        assert_eq!(*status, 200, "{text}");
+        assert_eq!(text, &replies[0].1);
+    }
+    assert_eq!(
+        app.matcher.rankings() - before,
+        1,
+        "one computation for eight requests"
+    );
+}
