@@ -24,12 +24,14 @@ use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::HeaderValue;
+use axum::http::header::RETRY_AFTER;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
 use tower::timeout::TimeoutLayer;
 use tower::timeout::error::Elapsed;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -139,15 +141,21 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
 
+    // At `concurrency_limit` requests in progress, one more is answered 503 at once (with Retry-After)
+    // rather than queued without bound.
     let limits = ServiceBuilder::new()
         .layer(HandleErrorLayer::new(|err: tower::BoxError| async move {
             if err.is::<Elapsed>() {
                 ApiError::new(ErrorCode::RequestTimeout, "the request took too long")
+                    .into_response()
             } else {
-                ApiError::new(ErrorCode::Overloaded, "the server is overloaded")
+                let busy =
+                    ApiError::new(ErrorCode::Overloaded, "the server is busy; retry shortly");
+                ([(RETRY_AFTER, "1")], busy).into_response()
             }
         }))
         .layer(TimeoutLayer::new(config.request_timeout))
+        .layer(LoadShedLayer::new())
         .layer(GlobalConcurrencyLimitLayer::new(config.concurrency_limit));
 
     routes

@@ -503,3 +503,36 @@ async fn identical_cold_rankings_are_computed_once() {
         "one computation for eight requests"
     );
 }
+
+/// At the concurrency limit, one more request is refused at once with 503 and Retry-After instead of
+/// waiting in an unbounded queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn past_the_concurrency_limit_requests_are_refused_with_retry_after() {
+    let config = HttpConfig {
+        concurrency_limit: 1,
+        ..HttpConfig::default()
+    };
+    let app = spawn_app_with(config).await;
+    app.matcher.slow_rankings(400);
+    let (client, token) = (app.client.clone(), app.department.clone());
+    let url = app.url("/v1/demands/d1/teams");
+    let slow = tokio::spawn(async move { client.get(url).bearer_auth(token).send().await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let res = app
+        .client
+        .get(app.url("/v1/demands/d3/teams"))
+        .bearer_auth(&app.department)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(250),
+        "refused at once"
+    );
+    assert_eq!(res.status().as_u16(), 503);
+    assert_eq!(res.headers()["retry-after"], "1");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "overloaded");
+    assert_eq!(slow.await.unwrap().unwrap().status().as_u16(), 200);
+}
