@@ -159,9 +159,10 @@ impl Analyzer {
         out
     }
 
-    /// The whole words of `text`: the terms of the tokens whose span no other token's span contains.
-    /// Search mode also yields the parts of a word (处理, 理器 beside 处理器); only 处理器 is whole here.
-    pub fn whole_words(&self, text: &str) -> Vec<String> {
+    /// The whole words of `text`, each as `(term, surface)`: the tokens whose span no other token's span
+    /// contains, with their term and the text they stand for (`SiC` for the term `sic`, `pancakes` for
+    /// `pancak`). Search mode also yields the parts of a word (处理, 理器 beside 处理器); only 处理器 is whole.
+    pub fn whole_words(&self, text: &str) -> Vec<(String, String)> {
         let mut spans: Vec<(usize, usize, String)> = Vec::new();
         self.for_each_token(text, |term, start, end| {
             spans.push((start, end, term.to_owned()))
@@ -171,9 +172,9 @@ impl Analyzer {
         spans.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         let mut reach = 0usize;
         let mut out = Vec::new();
-        for (i, (_, end, term)) in spans.into_iter().enumerate() {
+        for (i, (start, end, term)) in spans.into_iter().enumerate() {
             if i == 0 || end > reach {
-                out.push(term);
+                out.push((term, text[start..end].to_owned()));
             }
             reach = reach.max(end);
         }
@@ -737,10 +738,23 @@ mod whole_word_tests {
     #[test]
     fn whole_words_leave_out_the_parts_search_mode_adds() {
         let a = Analyzer::shared();
-        let words = a.whole_words("高性能处理器芯片的散热设计");
+        let words: Vec<String> = a
+            .whole_words("高性能处理器芯片的散热设计")
+            .into_iter()
+            .map(|(term, _)| term)
+            .collect();
         assert!(words.contains(&"处理器".to_owned()), "{words:?}");
         assert!(!words.contains(&"理器".to_owned()), "{words:?}");
         assert!(!words.contains(&"处理".to_owned()), "{words:?}");
+        let english = a.whole_words("SiC pancakes");
+        assert!(
+            english.iter().any(|(t, w)| t == "sic" && w == "SiC"),
+            "{english:?}"
+        );
+        assert!(
+            english.iter().any(|(t, w)| t != w && w == "pancakes"),
+            "{english:?}"
+        );
         let all = a.terms("高性能处理器芯片的散热设计");
         assert!(
             all.contains(&"处理".to_owned()),

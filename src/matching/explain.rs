@@ -215,15 +215,18 @@ impl Engine {
         }
     }
 
-    /// The whole words of a demand's title, keywords and description (no parts of longer words).
-    fn demand_words(&self, state: &State, d: usize) -> HashSet<String> {
+    /// The whole words of a demand's title, keywords and description (no parts of longer words), by term,
+    /// each with the text it first stands for.
+    fn demand_words(&self, state: &State, d: usize) -> HashMap<String, String> {
         let demand = &state.data.demands[d];
-        let mut words: HashSet<String> = HashSet::new();
+        let mut words: HashMap<String, String> = HashMap::new();
         let texts = std::iter::once(demand.title.as_str())
             .chain(demand.keywords.iter().map(String::as_str))
             .chain(std::iter::once(demand.description.as_str()));
         for text in texts {
-            words.extend(self.analyzer.whole_words(text));
+            for (term, surface) in self.analyzer.whole_words(text) {
+                words.entry(term).or_insert(surface);
+            }
         }
         words
     }
@@ -321,13 +324,14 @@ impl Engine {
 /// Matched terms shown at most.
 const SHOWN_TERMS: usize = 8;
 
-/// The heaviest matched terms a reader recognises, heaviest first (ties by term id): whole words of the
-/// demand (`words`; search mode also yields parts such as 理器 of 处理器), of two characters or more, and
-/// not contained in a heavier shown term (电池 beside 锂离子电池).
+/// The heaviest matched terms a reader recognises, heaviest first (ties by term id), each shown as the
+/// demand writes it (`words`: SiC, not the index term sic): whole words of the demand (search mode also
+/// yields parts such as 理器 of 处理器), of two characters or more, and not contained in a heavier shown
+/// term (电池 beside 锂离子电池).
 fn matched_terms(
     state: &State,
     shares: HashMap<u32, f32>,
-    words: &HashSet<String>,
+    words: &HashMap<String, String>,
 ) -> Vec<MatchedTerm> {
     let mut matched: Vec<(u32, f32)> = shares.into_iter().collect();
     matched.sort_by(|a, b| {
@@ -337,15 +341,14 @@ fn matched_terms(
     });
     let mut kept: Vec<MatchedTerm> = Vec::new();
     for (term, s) in matched {
-        let text = state.interner.term(term);
-        if text.chars().count() < 2
-            || !words.contains(text)
-            || kept.iter().any(|k| k.term.contains(text))
-        {
+        let Some(surface) = words.get(state.interner.term(term)) else {
+            continue;
+        };
+        if surface.chars().count() < 2 || kept.iter().any(|k| k.term.contains(surface.as_str())) {
             continue;
         }
         kept.push(MatchedTerm {
-            term: text.to_owned(),
+            term: surface.clone(),
             weight: s,
         });
         if kept.len() == SHOWN_TERMS {
