@@ -348,7 +348,7 @@ impl App {
         allow(who, who.role.owns_zone(&zone), || {
             format!("see the teams ranked for demand {demand}")
         })?;
-        let key = format!("dt\u{1}{demand}");
+        let key = ranking_key("dt", demand.as_str(), None);
         let demand = demand.clone();
         let query = demand.clone();
         self.numbered(
@@ -389,7 +389,7 @@ impl App {
         allow(who, who.role.owns_university(&university), || {
             format!("see the demands ranked for team {team}")
         })?;
-        let key = format!("td\u{1}{team}");
+        let key = ranking_key("td", team.as_str(), None);
         let team = team.clone();
         self.numbered(
             key,

@@ -161,20 +161,23 @@ use super::state::State;
 use super::{Engine, PairMatch};
 use crate::text_index;
 
+/// A demand's whole words: term → the text it stands for in the demand.
+pub(super) type DemandWords = HashMap<String, String>;
+
 impl Engine {
     /// The pair of demand `d` and team `t` with its score and its explanation, from the pair's features
-    /// (computed with detail: matched profile terms and every achievement's relevance).
+    /// (computed with detail: matched profile terms and every achievement's relevance). `words` are the
+    /// demand's [`Engine::demand_words`] (a ranking of one demand's teams reads them once).
     pub(super) fn pair_match(
         &self,
         state: &State,
-        d: usize,
-        t: usize,
+        (d, t): (usize, usize),
         score: f32,
         f: &PairFeatures,
+        words: &DemandWords,
     ) -> PairMatch {
         let q = self.query(state, d);
-        let words = self.demand_words(state, d);
-        let matched_terms = matched_terms(state, self.matched_shares(state, &q, t, f), &words);
+        let matched_terms = matched_terms(state, self.matched_shares(state, &q, t, f), words);
         let best = f.achievements.first().copied();
         let best_value = best.map_or(0.0, |b| b.1);
         let relevant = f
@@ -217,9 +220,9 @@ impl Engine {
 
     /// The whole words of a demand's title, keywords and description (no parts of longer words), by term,
     /// each with the text it first stands for.
-    fn demand_words(&self, state: &State, d: usize) -> HashMap<String, String> {
+    pub(super) fn demand_words(&self, state: &State, d: usize) -> DemandWords {
         let demand = &state.data.demands[d];
-        let mut words: HashMap<String, String> = HashMap::new();
+        let mut words = DemandWords::new();
         let texts = std::iter::once(demand.title.as_str())
             .chain(demand.keywords.iter().map(String::as_str))
             .chain(std::iter::once(demand.description.as_str()));
@@ -331,7 +334,7 @@ const SHOWN_TERMS: usize = 8;
 fn matched_terms(
     state: &State,
     shares: HashMap<u32, f32>,
-    words: &HashMap<String, String>,
+    words: &DemandWords,
 ) -> Vec<MatchedTerm> {
     let mut matched: Vec<(u32, f32)> = shares.into_iter().collect();
     matched.sort_by(|a, b| {

@@ -107,7 +107,8 @@ impl Engine {
         let q = self.query(&state, d);
         let f = self.features(&state, PairAt::new(d, &q, t, true));
         let score = self.total(&f.values);
-        Ok(self.pair_match(&state, d, t, score, &f))
+        let words = self.demand_words(&state, d);
+        Ok(self.pair_match(&state, (d, t), score, &f, &words))
     }
 
     /// The best `limit` documents of a ranking as `(slot, score, features)`, best first.
@@ -143,9 +144,17 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<PairMatch>, MatchError> {
         let ranked = self.ranked(state, of, limit)?;
+        // The teams of one demand share its words: read them once, not once per team.
+        let one_demand = match of {
+            Ranking::TeamsOf(d) => Some(self.demand_words(state, d)),
+            Ranking::DemandsOf(_) => None,
+        };
         Ok(spread_map(ranked, |(slot, score, f)| {
             let (d, t) = of.pair(slot);
-            self.pair_match(state, d, t, score, &f)
+            match &one_demand {
+                Some(words) => self.pair_match(state, (d, t), score, &f, words),
+                None => self.pair_match(state, (d, t), score, &f, &self.demand_words(state, d)),
+            }
         }))
     }
 

@@ -775,19 +775,15 @@ pub(crate) fn make_bundle(
         university: university_platform,
         zone: zone_platform,
     };
-    let leading_talent = talent_team.map(|t| {
+    let leading_talent = talent_team.and_then(|t| {
         let team = &data.teams[t as usize];
-        let l = team
-            .leader
-            .as_ref()
-            .expect("talents are chosen among team leaders");
-        LeadingTalent {
+        team.leader.as_ref().map(|l| LeadingTalent {
             name: l.name.clone(),
             title: l.title.clone(),
             honors: l.honors.clone(),
             team_id: team.id.clone(),
             team_name: team.name.clone(),
-        }
+        })
     });
     let transformation_fund = zone
         .funds
