@@ -80,6 +80,8 @@ error_codes! {
     NotReady = "not_ready" => 503,
     EngineBehind = "engine_behind" => 503,
     Overloaded = "overloaded" => 503,
+    /// Work stopped because every client waiting for it had gone (never reaches a client).
+    Abandoned = "abandoned" => 503,
     // Faults of the server: logged with their cause, answered as `internal`.
     Internal = "internal" => 500,
     Panic = "panic" => 500,

@@ -56,6 +56,10 @@ impl Matcher for Engine {
         Engine::delete_demand(self, id).map_err(to_err)
     }
 
+    fn flush(&self) -> MatcherResult<()> {
+        Engine::flush(self).map_err(to_err)
+    }
+
     fn rank_teams_many(
         &self,
         demands: &[DemandId],
@@ -63,6 +67,14 @@ impl Matcher for Engine {
         progress: &mut dyn FnMut(usize),
     ) -> MatcherResult<Vec<Vec<(TeamId, f32)>>> {
         Engine::rank_teams_many(self, demands, limit, &mut |done, _| progress(done)).map_err(to_err)
+    }
+
+    fn team_scores(&self, demand: &DemandId) -> MatcherResult<Vec<(TeamId, f32)>> {
+        Engine::rank_teams(self, demand, 0).map_err(to_err)
+    }
+
+    fn demand_scores(&self, team: &TeamId) -> MatcherResult<Vec<(DemandId, f32)>> {
+        Engine::rank_demands(self, team, 0).map_err(to_err)
     }
 
     fn score_pair(&self, demand: &DemandId, team: &TeamId) -> MatcherResult<Option<PairMatch>> {

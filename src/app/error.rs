@@ -38,6 +38,8 @@ pub enum AppError {
     Matcher(#[from] MatcherError),
     #[error("background task failed: {0}")]
     Task(String),
+    #[error("every client waiting for this ranking has gone")]
+    Abandoned,
     #[error("{source}")]
     Pairing {
         source: crate::pairing::PairingError,
@@ -82,6 +84,7 @@ impl AppError {
             AppError::Store(err) => err.code(),
             AppError::Matcher(_) => ErrorCode::MatcherFailed,
             AppError::Task(_) => ErrorCode::TaskFailed,
+            AppError::Abandoned => ErrorCode::Abandoned,
             AppError::Pairing { source, .. } => source.code(),
             AppError::JobNotDone { .. } => ErrorCode::JobNotDone,
             AppError::Superseded { .. } => ErrorCode::PairingSuperseded,

@@ -23,6 +23,11 @@ pub trait Matcher: Send + Sync {
     fn delete_team(&self, id: &TeamId) -> MatcherResult<()>;
     fn upsert_demand(&self, demand: &Demand) -> MatcherResult<()>;
     fn delete_demand(&self, id: &DemandId) -> MatcherResult<()>;
+    /// Makes pending updates durable where the matcher defers that (e.g. a text index's commit); the
+    /// default has nothing pending.
+    fn flush(&self) -> MatcherResult<()> {
+        Ok(())
+    }
 
     /// Pair scores, without explanations, of the best `limit` teams of many demands: one list per demand
     /// in the same order, empty for an unknown demand; `progress(done)` as demands get scored. Pairing
@@ -46,6 +51,25 @@ pub trait Matcher: Send + Sync {
         }
         progress(out.len());
         Ok(out)
+    }
+
+    /// Every team's score for a demand, without explanations (what a write of the demand patches cached
+    /// rankings with). The default ranks every team.
+    fn team_scores(&self, demand: &DemandId) -> MatcherResult<Vec<(TeamId, f32)>> {
+        Ok(self
+            .teams_for_demand(demand, usize::MAX)?
+            .into_iter()
+            .map(|m| (m.team_id, m.score))
+            .collect())
+    }
+
+    /// Every demand's score for a team, without explanations. The default ranks every demand.
+    fn demand_scores(&self, team: &TeamId) -> MatcherResult<Vec<(DemandId, f32)>> {
+        Ok(self
+            .demands_for_team(team, usize::MAX)?
+            .into_iter()
+            .map(|m| (m.demand_id, m.score))
+            .collect())
     }
 
     /// One pair's score with the explanation; `None` when the matcher cannot tell. The default looks the

@@ -5,12 +5,14 @@
 //! - the store is the system of record; the in-memory catalog and the matcher are updated only after a
 //!   write to the store has committed, all under one write lane so they see writes in the same order;
 //! - blocking work (SQLite, matcher calls) runs on tokio's blocking pool, never on the async runtime;
-//! - rankings are cached per catalog generation: any team or demand write starts a new generation;
-//!   requests that miss the cache for the same ranking at once share one computation;
+//! - every ranking is built from per-item lists (a demand's best teams, a team's best demands) that a
+//!   write patches with the written item's own pairs (`lists`); the pages built from them are cached per
+//!   catalog generation, which every write and list refresh advances; requests that miss the cache for
+//!   the same ranking at once share one computation, dropped when all of them have gone;
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 //!
 //! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
-//! (team and demand writes), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
+//! (team and demand writes), `lists` (the per-item rankings writes patch), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
 //! `dashboard`, `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
 //! matching engine) and `engine` (that, over [`crate::matching::Engine`]).
 
@@ -19,6 +21,7 @@ pub mod dashboard;
 mod engine;
 mod error;
 mod jobs;
+mod lists;
 mod matcher;
 mod pairings;
 pub mod proposals;
@@ -74,6 +77,8 @@ struct Inner {
     catalog: RwLock<Catalog>,
     write_lane: Mutex<()>,
     cache: Mutex<HashMap<String, (u64, Cached)>>,
+    /// Per-item rankings the views are built from, patched by writes.
+    lists: Mutex<lists::Lists>,
     /// Rankings being computed, by cache key and generation: identical requests wait for one computation.
     in_flight: Mutex<HashMap<(String, u64), Flight>>,
     jobs: proposals::Jobs,
@@ -119,6 +124,7 @@ impl App {
                 catalog: RwLock::new(Catalog::new(data)),
                 write_lane: Mutex::new(()),
                 cache: Mutex::new(HashMap::new()),
+                lists: Mutex::new(lists::Lists::default()),
                 in_flight: Mutex::new(HashMap::new()),
                 jobs,
                 counters: stats::Counters::default(),
@@ -126,6 +132,7 @@ impl App {
             }),
         };
         proposals::start_worker(&app, queue)?;
+        lists::start_refresh(&app, std::time::Duration::from_millis(250));
         Ok(app)
     }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tracing::instrument;
 
 use super::catalog::{Catalog, track_matches};
+use super::lists::Subject;
 use super::{
     App, AppError, CACHE_ENTRIES, CANDIDATES_PER_DEMAND, DEMANDS_PER_TEAM, DemandFit, MatcherError,
     Page, PageRequest, RANKING_DEPTH, RankedDemand, RankedTeam, Result, SearchKind, SearchResult,
@@ -101,12 +102,13 @@ impl App {
 
     /// The page of the ranking cached under `key`, or else `compute`d off the async runtime and cached
     /// for the catalog generation it was computed from. Identical requests that miss the cache together
-    /// wait for one computation; a computation whose requester has gone still fills the cache.
+    /// wait for one computation. `compute` is told whether anyone still waits for it (`wanted`): when
+    /// every requester has gone it stops, and its work is dropped.
     async fn ranking<T: Clone + Send + Sync + 'static>(
         &self,
         key: String,
         page: PageRequest,
-        compute: impl FnOnce(&App) -> Result<Vec<T>> + Send + 'static,
+        compute: impl FnOnce(&App, &dyn Fn() -> bool) -> Result<Vec<T>> + Send + 'static,
     ) -> Result<Page<T>> {
         let cached = self.cached::<T>(&key);
         self.inner.counters.cache_lookup(cached.is_some());
@@ -123,25 +125,50 @@ impl App {
             .entry(flight.clone())
             .or_default()
             .clone();
+        // The flight map holds one reference; every waiting request holds another.
+        let waiting = Arc::downgrade(&cell);
         let computed = cell
             .get_or_try_init(|| {
                 self.blocking(move |app| {
-                    let all: Cached = Arc::new(compute(app)?);
+                    let wanted = || waiting.strong_count() > 1;
+                    let all = compute(app, &wanted);
+                    app.land(&flight, &waiting);
+                    let all: Cached = Arc::new(all?);
                     app.remember(key, generation, all.clone());
                     Ok(all)
                 })
             })
             .await
             .cloned();
-        self.inner
-            .in_flight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&flight);
         let all = computed?
             .downcast::<Vec<T>>()
             .map_err(|_| AppError::Task("a cached ranking of another type".into()))?;
         Ok(page.slice(&all))
+    }
+
+    /// Ends the computation `flight` (whose cell `mine` is): later requests start their own.
+    fn land(&self, flight: &(String, u64), mine: &std::sync::Weak<tokio::sync::OnceCell<Cached>>) {
+        let mut in_flight = self
+            .inner
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if in_flight
+            .get(flight)
+            .is_some_and(|c| std::ptr::eq(Arc::as_ptr(c), mine.as_ptr()))
+        {
+            in_flight.remove(flight);
+        }
+    }
+
+    /// `Err(Abandoned)` once nobody waits for a computation any more.
+    fn still_wanted(&self, wanted: &dyn Fn() -> bool) -> Result<()> {
+        if wanted() {
+            Ok(())
+        } else {
+            self.inner.counters.abandoned();
+            Err(AppError::Abandoned)
+        }
     }
 
     /// Who owns the `noun` `id` (as `owner` reads it from the catalog), or not found.
@@ -164,7 +191,7 @@ impl App {
         matches: impl FnOnce(&App) -> Result<Vec<PairMatch>, MatcherError> + Send + 'static,
         row: impl Fn(&Catalog, PairMatch, usize) -> Option<T> + Send + 'static,
     ) -> Result<Page<T>> {
-        self.ranking(key, page, move |app| {
+        self.ranking(key, page, move |app, _| {
             let matches = known(matches(app))?;
             let c = app.catalog();
             let mut out = Vec::new();
@@ -196,8 +223,8 @@ impl App {
         self.check_track(track.as_ref())?;
         let key = ranking_key("zc", zone.as_str(), track.as_ref());
         let zone = zone.clone();
-        self.ranking(key, page, move |app| {
-            app.compute_candidates(&zone, track.as_ref())
+        self.ranking(key, page, move |app, wanted| {
+            app.compute_candidates(&zone, track.as_ref(), wanted)
         })
         .await
     }
@@ -206,17 +233,16 @@ impl App {
         &self,
         zone: &ZoneId,
         track: Option<&TrackId>,
+        wanted: &dyn Fn() -> bool,
     ) -> Result<Vec<UniversityCandidate>> {
         let mut demands = self.catalog().demands_of(zone);
         demands.retain(|d| track_matches(track, &d.track_ids));
         // Per university: best pair per demand.
         let mut best: HashMap<UniversityId, BTreeMap<DemandId, PairMatch>> = HashMap::new();
         for demand in &demands {
-            let matches = known(
-                self.inner
-                    .matcher
-                    .teams_for_demand(&demand.id, CANDIDATES_PER_DEMAND),
-            )?;
+            self.still_wanted(wanted)?;
+            let subject = Subject::TeamsOf(demand.id.clone());
+            let matches = known(self.list_head(&subject, CANDIDATES_PER_DEMAND))?;
             let c = self.catalog();
             for m in matches {
                 let Some(team) = c.teams.get(&m.team_id) else {
@@ -288,15 +314,13 @@ impl App {
         self.check_track(track.as_ref())?;
         let key = ranking_key("ud", university.as_str(), track.as_ref());
         let university = university.clone();
-        self.ranking(key, page, move |app| {
+        self.ranking(key, page, move |app, wanted| {
             let teams = app.catalog().teams_of(&university);
             let mut best: BTreeMap<DemandId, PairMatch> = BTreeMap::new();
             for team in &teams {
-                let matches = known(
-                    app.inner
-                        .matcher
-                        .demands_for_team(&team.id, DEMANDS_PER_TEAM),
-                )?;
+                app.still_wanted(wanted)?;
+                let subject = Subject::DemandsOf(team.id.clone());
+                let matches = known(app.list_head(&subject, DEMANDS_PER_TEAM))?;
                 let c = app.catalog();
                 for m in matches {
                     let Some(d) = c.demands.get(&m.demand_id) else {
@@ -354,7 +378,7 @@ impl App {
         self.numbered(
             key,
             page,
-            move |app| app.inner.matcher.teams_for_demand(&query, RANKING_DEPTH),
+            move |app| app.list_head(&Subject::TeamsOf(query), RANKING_DEPTH),
             move |c, m, rank| {
                 let t = c.teams.get(&m.team_id)?;
                 let excluded = c
@@ -394,7 +418,7 @@ impl App {
         self.numbered(
             key,
             page,
-            move |app| app.inner.matcher.demands_for_team(&team, RANKING_DEPTH),
+            move |app| app.list_head(&Subject::DemandsOf(team), RANKING_DEPTH),
             move |c, m, rank| {
                 let d = c.demands.get(&m.demand_id)?;
                 (!d.excluded_university_ids.contains(&university)).then(|| RankedDemand {

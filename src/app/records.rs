@@ -8,6 +8,7 @@ use std::fmt;
 use std::time::Instant;
 
 use super::catalog::Catalog;
+use super::lists::Written;
 use super::{App, AppError, Matcher, MatcherError, Result, Violation};
 use crate::auth::{Principal, Role};
 use crate::dataset::{self, Record};
@@ -55,13 +56,14 @@ impl App {
     /// then this one (`update`), each tried up to [`UPDATE_ATTEMPTS`] times. An update that still fails is
     /// kept and the service reports itself not ready ([`App::ready`]) until a later write's attempt (or a
     /// restart, which rebuilds the engine from the store) brings the matcher level with the store.
-    fn after_write(&self, what: String, update: MissedUpdate) {
+    fn after_write(&self, what: String, update: MissedUpdate, written: Written) {
         let matcher = self.inner.matcher.as_ref();
         let mut missed = self
             .inner
             .missed_updates
             .lock()
             .unwrap_or_else(|p| p.into_inner());
+        let owed_before = !missed.is_empty();
         missed.push((what, update));
         let started = Instant::now();
         missed.retain(|(what, update)| match apply_with_retries(matcher, update) {
@@ -71,6 +73,17 @@ impl App {
                 true
             }
         });
+        let level = missed.is_empty();
+        drop(missed);
+        // Lists are patched only from a matcher level with the store that held every earlier write;
+        // otherwise they are forgotten and ranked afresh.
+        if owed_before || !level {
+            self.clear_lists();
+        } else if let Err(err) = self.patch_lists(&written) {
+            error!(code = "ranking_patch_failed", %err, "rankings not patched; ranked afresh");
+            self.clear_lists();
+        }
+        self.bump_generation();
         self.inner.counters.engine_update(started.elapsed());
     }
 
@@ -82,6 +95,11 @@ impl App {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         missed.iter().map(|(what, _)| what.clone()).collect()
+    }
+
+    /// Starts a new catalog generation: every cached ranking page is built again from the lists.
+    pub(super) fn bump_generation(&self) {
+        self.mutate_catalog(|_| {});
     }
 
     fn mutate_catalog(&self, f: impl FnOnce(&mut Catalog)) {
@@ -117,7 +135,8 @@ impl App {
             app.mutate_catalog(|c| record.clone().put(c));
             let what = format!("{} {}", R::NOUN, record.key());
             let indexed = record.clone();
-            app.after_write(what, Box::new(move |m| indexed.index(m)));
+            let written = R::written(record.key());
+            app.after_write(what, Box::new(move |m| indexed.index(m)), written);
             Ok(())
         })
         .await?;
@@ -167,7 +186,8 @@ impl App {
             R::delete(&app.inner.store, &id)?;
             app.mutate_catalog(|c| R::remove(c, &id));
             let (what, gone) = (format!("{} {id} (deleted)", R::NOUN), id.clone());
-            app.after_write(what, Box::new(move |m| R::unindex(m, &gone)));
+            let written = R::deleted(&gone);
+            app.after_write(what, Box::new(move |m| R::unindex(m, &gone)), written);
             Ok(())
         })
         .await
@@ -234,6 +254,9 @@ trait CatalogRecord: Record + Clone + 'static {
     fn remove(c: &mut Catalog, id: &Self::Id);
     fn index(&self, matcher: &dyn Matcher) -> Result<(), MatcherError>;
     fn unindex(matcher: &dyn Matcher, id: &Self::Id) -> Result<(), MatcherError>;
+    /// The write of this record, or of its deletion, as the ranking lists are patched with it.
+    fn written(id: &Self::Id) -> Written;
+    fn deleted(id: &Self::Id) -> Written;
 }
 
 /// Implements [`CatalogRecord`] for a kind: its id and owner types, the owner's noun and field, the
@@ -241,7 +264,7 @@ trait CatalogRecord: Record + Clone + 'static {
 macro_rules! catalog_record {
     (
         $kind:ty, $id:ty, $owner:ty, $noun:literal, $field:ident, $owns:ident, $map:ident,
-        $filing:ident, $upsert:ident, $delete:ident
+        $filing:ident, $upsert:ident, $delete:ident, $written:ident, $deleted:ident
     ) => {
         impl CatalogRecord for $kind {
             type Id = $id;
@@ -281,6 +304,12 @@ macro_rules! catalog_record {
             fn unindex(matcher: &dyn Matcher, id: &$id) -> Result<(), MatcherError> {
                 matcher.$delete(id)
             }
+            fn written(id: &$id) -> Written {
+                Written::$written(id.clone())
+            }
+            fn deleted(id: &$id) -> Written {
+                Written::$deleted(id.clone())
+            }
         }
     };
 }
@@ -295,7 +324,9 @@ catalog_record!(
     teams,
     team_filing,
     upsert_team,
-    delete_team
+    delete_team,
+    Team,
+    TeamDeleted
 );
 catalog_record!(
     Demand,
@@ -307,7 +338,9 @@ catalog_record!(
     demands,
     demand_filing,
     upsert_demand,
-    delete_demand
+    delete_demand,
+    Demand,
+    DemandDeleted
 );
 
 /// An id the API can serve back in a path ([`crate::domain::id_problem`]).

@@ -1,4 +1,4 @@
-//! Counters of the app's own work for `/metrics`: the ranking cache, engine updates after writes and the
+//! Counters of the app's own work for `/metrics`: the ranking cache and per-item lists, engine updates after writes and the
 //! proposal job queue. Plain atomics, read as a [`Stats`] snapshot.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +13,7 @@ pub(super) struct Counters {
     cache_misses: AtomicU64,
     updates: AtomicU64,
     update_micros: AtomicU64,
+    abandoned: AtomicU64,
 }
 
 impl Counters {
@@ -23,6 +24,10 @@ impl Counters {
             &self.cache_misses
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn abandoned(&self) {
+        self.abandoned.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(super) fn engine_update(&self, took: Duration) {
@@ -41,6 +46,12 @@ pub struct Stats {
     pub ranking_cache_misses: u64,
     /// Rankings held in the cache now.
     pub ranking_cache_entries: u64,
+    /// Per-item rankings (a demand's teams, a team's demands) held, and how many await a refresh after
+    /// a team write.
+    pub ranking_lists: u64,
+    pub ranking_lists_stale: u64,
+    /// Ranking computations stopped because their clients had gone.
+    pub rankings_abandoned: u64,
     /// Engine updates after team and demand writes, and the time they took in all.
     pub engine_updates: u64,
     pub engine_update_seconds: f64,
@@ -58,7 +69,11 @@ impl App {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .len();
+        let (lists, stale) = self.list_counts();
         Stats {
+            ranking_lists: lists as u64,
+            ranking_lists_stale: stale as u64,
+            rankings_abandoned: c.abandoned.load(Ordering::Relaxed),
             ranking_cache_hits: c.cache_hits.load(Ordering::Relaxed),
             ranking_cache_misses: c.cache_misses.load(Ordering::Relaxed),
             ranking_cache_entries: entries as u64,

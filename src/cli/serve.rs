@@ -133,7 +133,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         lock.describe(&format!("pid {pid}, listening on {addr}"))?;
         info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "serving");
         println!("listening on http://{addr}");
-        http::serve(listener, app, config, shutdown).await?;
+        http::serve(listener, app.clone(), config, shutdown).await?;
+        let flushing = app.clone();
+        tokio::task::spawn_blocking(move || flushing.flush_matcher()).await?;
         info!("stopped");
         anyhow::Ok(())
     })?;

@@ -101,7 +101,7 @@ impl Metrics {
     pub fn render(&self, stats: &Stats) -> String {
         let mut out = String::new();
         let in_flight = self.in_flight.load(Ordering::Relaxed);
-        let samples: [(&str, &str, &str, f64); 5] = [
+        let samples: [(&str, &str, &str, f64); 8] = [
             (
                 "shuanggao_http_requests_in_flight",
                 "gauge",
@@ -125,6 +125,24 @@ impl Metrics {
                 "gauge",
                 "Rankings held in the cache.",
                 stats.ranking_cache_entries as f64,
+            ),
+            (
+                "shuanggao_ranking_lists",
+                "gauge",
+                "Per-item rankings held (a demand's teams, a team's demands).",
+                stats.ranking_lists as f64,
+            ),
+            (
+                "shuanggao_ranking_lists_stale",
+                "gauge",
+                "Per-item rankings awaiting a refresh after a team write.",
+                stats.ranking_lists_stale as f64,
+            ),
+            (
+                "shuanggao_rankings_abandoned_total",
+                "counter",
+                "Ranking computations stopped because their clients had gone.",
+                stats.rankings_abandoned as f64,
             ),
             (
                 "shuanggao_proposal_jobs_queued",

@@ -301,3 +301,13 @@ fn known(found: bool, what: &str, id: &str) -> Result<(), MatchError> {
         Err(MatchError::Invalid(format!("unknown {what} {id:?}")))
     }
 }
+
+impl Engine {
+    /// Commits the text index's pending updates (rankings see every update at once; searches commit
+    /// before they read, and the service commits in the background, so this bounds how long updates wait
+    /// on disk, not when they are seen).
+    pub fn flush(&self) -> Result<(), MatchError> {
+        self.index.refresh()?;
+        Ok(())
+    }
+}

@@ -22,6 +22,15 @@ pub struct TextIndex {
     manifest: Mutex<Manifest>,
 }
 
+impl Drop for TextIndex {
+    /// Commits what is pending, so that the next start reopens the index rather than rebuilding it.
+    fn drop(&mut self) {
+        if let Err(err) = self.refresh() {
+            tracing::warn!(%err, "text index updates not committed; the next start rebuilds it");
+        }
+    }
+}
+
 impl std::fmt::Debug for TextIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TextIndex")
@@ -136,13 +145,8 @@ impl TextIndex {
         }
     }
 
-    fn write_manifest(&self) -> Result<(), IndexError> {
-        let manifest = self
-            .manifest
-            .lock()
-            .map_err(|_| IndexError::Poisoned)?
-            .clone();
-        let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    fn write_manifest(&self, manifest: &Manifest) -> Result<(), IndexError> {
+        let text = serde_json::to_string_pretty(manifest).unwrap_or_default();
         let tmp = self.dir.join("manifest.json.tmp");
         fs::write(&tmp, text).map_err(io_err(&tmp))?;
         let path = self.dir.join(MANIFEST);
@@ -157,8 +161,9 @@ impl TextIndex {
             .unwrap_or_else(|p| p.into_inner().clone())
     }
 
-    /// Adds a document or replaces the one with the same id; searchable when this returns. `fingerprint`
-    /// is the dataset fingerprint after the change, recorded in the manifest.
+    /// Adds a document or replaces the one with the same id; searchable from the next [`TextIndex::refresh`]
+    /// (which every search makes first). `fingerprint` is the dataset fingerprint after the change,
+    /// recorded in the manifest at that commit.
     pub fn upsert(
         &self,
         kind: DocKind,
@@ -176,14 +181,37 @@ impl TextIndex {
         self.after_update(fingerprint)
     }
 
+    /// Notes the dataset an update brings the index to; the manifest on disk follows at the commit.
     fn after_update(&self, fingerprint: &str) -> Result<(), IndexError> {
-        {
+        let mut manifest = self.manifest.lock().map_err(|_| IndexError::Poisoned)?;
+        manifest.dataset_fingerprint = fingerprint.to_owned();
+        Ok(())
+    }
+
+    /// Commits the updates since the last commit (a tantivy commit per update would cost every write
+    /// a segment and its fsyncs) and writes the manifest; whether there were any. The manifest names the
+    /// dataset of the updates made before the commit began, so after a crash it never claims more than
+    /// the committed index holds: a lagging manifest only makes the next start rebuild the index.
+    /// Searches call it first, so a search sees every update made before it.
+    pub fn refresh(&self) -> Result<bool, IndexError> {
+        if !self.teams.is_pending() && !self.demands.is_pending() {
+            return Ok(false);
+        }
+        let fingerprint = self.manifest().dataset_fingerprint;
+        let teams = self.teams.refresh()?;
+        let demands = self.demands.refresh()?;
+        if !(teams || demands) {
+            return Ok(false);
+        }
+        let mut on_disk = {
             let mut manifest = self.manifest.lock().map_err(|_| IndexError::Poisoned)?;
-            manifest.dataset_fingerprint = fingerprint.to_owned();
             manifest.teams = self.teams.num_docs() as usize;
             manifest.demands = self.demands.num_docs() as usize;
-        }
-        self.write_manifest()
+            manifest.clone()
+        };
+        on_disk.dataset_fingerprint = fingerprint;
+        self.write_manifest(&on_disk)?;
+        Ok(true)
     }
 
     /// The `limit` best documents of `kind` for a weighted OR of `terms`, as `(key, bm25 score)`, best first.
@@ -193,6 +221,7 @@ impl TextIndex {
         terms: &[(String, f32)],
         limit: usize,
     ) -> Result<Vec<(u64, f32)>, IndexError> {
+        self.refresh()?;
         self.side(kind).retrieve(terms, limit)
     }
 
@@ -334,7 +363,7 @@ impl IndexBuilder {
             demands: self.demands,
             manifest: Mutex::new(manifest),
         };
-        index.write_manifest()?;
+        index.write_manifest(&index.manifest())?;
         Ok(index)
     }
 }

@@ -1,6 +1,7 @@
 //! One side of the text index (teams or demands): its tantivy schema, reader, writer, and the weighted
 //! OR query that retrieves its documents.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use tantivy::collector::TopDocs;
@@ -22,6 +23,8 @@ pub(super) struct Side {
     pub(super) index: Index,
     pub(super) reader: IndexReader,
     writer: Mutex<Option<IndexWriter<TantivyDocument>>>,
+    /// Documents were added or deleted since the last commit.
+    pending: AtomicBool,
     key: Field,
     fields: Vec<(Field, f32)>,
 }
@@ -72,6 +75,7 @@ impl Side {
             index,
             reader,
             writer: Mutex::new(None),
+            pending: AtomicBool::new(false),
             key,
             fields,
         })
@@ -123,28 +127,49 @@ impl Side {
         Ok(guard)
     }
 
+    /// Replaces the document with this id; searchable after the next [`Side::refresh`].
     pub(super) fn upsert(&self, doc: &IndexDoc<'_>) -> Result<(), IndexError> {
         let document = self.document(doc)?;
         let mut guard = self.writer()?;
         if let Some(writer) = guard.as_mut() {
             writer.delete_term(Term::from_field_u64(self.key, doc_key(doc.id)));
             writer.add_document(document)?;
-            writer.commit()?;
+            self.pending.store(true, Ordering::SeqCst);
         }
-        drop(guard);
-        self.reader.reload()?;
         Ok(())
     }
 
+    /// Deletes the document with this id; gone from searches after the next [`Side::refresh`].
     pub(super) fn delete(&self, id: &str) -> Result<(), IndexError> {
         let mut guard = self.writer()?;
         if let Some(writer) = guard.as_mut() {
             writer.delete_term(Term::from_field_u64(self.key, doc_key(id)));
-            writer.commit()?;
+            self.pending.store(true, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// Whether documents were added or deleted since the last commit.
+    pub(super) fn is_pending(&self) -> bool {
+        self.pending.load(Ordering::SeqCst)
+    }
+
+    /// Commits the additions and deletions since the last commit and reloads the reader; whether there
+    /// were any.
+    pub(super) fn refresh(&self) -> Result<bool, IndexError> {
+        let mut guard = self.writer()?;
+        if !self.pending.swap(false, Ordering::SeqCst) {
+            return Ok(false);
+        }
+        if let Some(writer) = guard.as_mut()
+            && let Err(err) = writer.commit()
+        {
+            self.pending.store(true, Ordering::SeqCst);
+            return Err(err.into());
         }
         drop(guard);
         self.reader.reload()?;
-        Ok(())
+        Ok(true)
     }
 
     pub(super) fn query(&self, terms: &[(String, f32)]) -> BooleanQuery {
