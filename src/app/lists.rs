@@ -15,6 +15,8 @@
 //! when no write was published while it was computed (`version`).
 
 use std::collections::HashMap;
+
+use rayon::prelude::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -99,21 +101,34 @@ impl List {
         pair: impl FnOnce() -> Result<Option<PairMatch>, MatcherError>,
     ) -> Result<Option<List>, MatcherError> {
         let old = self.rows.iter().position(|m| subject.row_key(m) == key);
-        let mut rows = self.rows.clone();
-        if let Some(i) = old {
-            rows.remove(i);
-        }
+        // Every pair outside a partial list ranks after its last row (as that row stood): the written
+        // item belongs in the list when it ranks before that row, and then its place among the others is
+        // where it goes. A complete list holds every pair, so it always belongs.
         let enters = new.and_then(|score| {
-            let before = |m: &PairMatch| {
+            let before = |m: &&PairMatch| {
                 score
                     .total_cmp(&m.score)
                     .then_with(|| subject.row_key(m).cmp(key))
                     .is_lt()
             };
-            // Where the row goes among the kept rows; past the last only when the list holds them all.
-            let at = rows.partition_point(before);
-            (self.complete || at < rows.len()).then_some(at)
+            let within = self.complete
+                || self.rows.last().is_some_and(|last| {
+                    if subject.row_key(last) == key {
+                        score > last.score
+                    } else {
+                        !before(&last)
+                    }
+                });
+            let others = self.rows.iter().filter(|m| subject.row_key(m) != key);
+            within.then(|| others.take_while(before).count())
         });
+        if old.is_none() && enters.is_none() {
+            return Ok(None);
+        }
+        let mut rows = self.rows.clone();
+        if let Some(i) = old {
+            rows.remove(i);
+        }
         match enters {
             Some(at) => {
                 let Some(row) = pair()? else {
@@ -122,8 +137,7 @@ impl List {
                 rows.insert(at, row);
                 Ok(Some(self.with_rows(rows)))
             }
-            None if old.is_some() => Ok(Some(self.with_rows(rows))),
-            None => Ok(None),
+            None => Ok(Some(self.with_rows(rows))),
         }
     }
 
@@ -185,7 +199,11 @@ impl App {
 
     /// The best `n` rows of `subject`'s ranking, from its list or, when that is missing or too short,
     /// ranked afresh (and kept unless a write was published meanwhile). Blocking.
-    pub(super) fn list_head(&self, subject: &Subject, n: usize) -> Result<Vec<PairMatch>, MatcherError> {
+    pub(super) fn list_head(
+        &self,
+        subject: &Subject,
+        n: usize,
+    ) -> Result<Vec<PairMatch>, MatcherError> {
         let (version, epoch) = {
             let lists = self.lists();
             if let Some(head) = lists.lists.get(subject).and_then(|l| l.head(n)) {
@@ -193,7 +211,11 @@ impl App {
             }
             (lists.version, lists.epoch)
         };
-        let list = List::fresh(subject, subject.compute(self.inner.matcher.as_ref())?, epoch);
+        let list = List::fresh(
+            subject,
+            subject.compute(self.inner.matcher.as_ref())?,
+            epoch,
+        );
         let head = list.head(n).map(<[PairMatch]>::to_vec).unwrap_or_default();
         let mut lists = self.lists();
         if lists.version == version {
@@ -213,72 +235,80 @@ impl App {
             .map(|(s, l)| (s.clone(), l.clone()))
             .collect();
         let matcher = self.inner.matcher.as_ref();
+        let started = Instant::now();
         let team_write = matches!(written, Written::Team(_) | Written::TeamDeleted(_));
         let epoch = self.lists().epoch + u64::from(team_write);
-        let (own, key, scores) = match written {
-            Written::Team(t) => (
-                Some(Subject::DemandsOf(t.clone())),
-                t.as_str(),
-                Some(by_id(matcher.demand_scores(t)?)),
-            ),
-            Written::Demand(d) => (
-                Some(Subject::TeamsOf(d.clone())),
-                d.as_str(),
-                Some(by_id(matcher.team_scores(d)?)),
-            ),
-            Written::TeamDeleted(t) => (None, t.as_str(), None),
-            Written::DemandDeleted(d) => (None, d.as_str(), None),
-        };
-        let own_list = match &own {
-            Some(s) => Some(List::fresh(s, s.compute(matcher)?, epoch)),
-            None => None,
-        };
-        let mut changed = Vec::new();
-        for (subject, list) in &snapshot {
-            let other = match subject {
-                Subject::TeamsOf(d) if matches!(written, Written::Team(_) | Written::TeamDeleted(_)) => {
-                    d.as_str()
-                }
-                Subject::DemandsOf(t)
-                    if matches!(written, Written::Demand(_) | Written::DemandDeleted(_)) =>
-                {
-                    t.as_str()
-                }
-                _ => continue,
-            };
-            let new = scores.as_ref().and_then(|s| s.get(other).copied());
-            let pair = || {
-                // The row as the written item's own fresh list has it, else scored alone.
-                if let Some(row) = own_list
-                    .as_ref()
-                    .and_then(|l| l.rows.iter().find(|m| row_other(written, m) == other))
-                {
-                    return Ok(Some(row.clone()));
-                }
-                let (d, t) = match written {
-                    Written::Team(t) => (DemandId(other.to_owned()), t.clone()),
-                    Written::Demand(d) => (d.clone(), TeamId(other.to_owned())),
-                    _ => return Ok(None),
-                };
-                matcher.score_pair(&d, &t)
-            };
-            if let Some(patched) = list.patched(subject, key, new, pair)? {
-                changed.push((subject.clone(), patched));
+        // A demand's own list and every team's score for it cost one ranking. A team's pairs are scored
+        // one by one for the lists held only: its own list would need every demand's feedback, which a
+        // team write resets, so it is ranked on its next read.
+        let (key, own_list, scores) = match written {
+            Written::Demand(d) => {
+                let own = Subject::TeamsOf(d.clone());
+                let list = List::fresh(&own, own.compute(matcher)?, epoch);
+                (
+                    d.as_str(),
+                    Some((own, list)),
+                    by_id(matcher.team_scores(d)?),
+                )
             }
-        }
+            Written::Team(t) | Written::TeamDeleted(t) => (t.as_str(), None, HashMap::new()),
+            Written::DemandDeleted(d) => (d.as_str(), None, HashMap::new()),
+        };
+        let ranked = started.elapsed();
+        // Each list on its own, over the thread pool: a team's pair with each demand costs that demand's
+        // feedback, which the team write reset.
+        let patch_one = |(subject, list): &(Subject, Arc<List>)| {
+            let (new, row) = match (subject, written) {
+                (Subject::TeamsOf(d), Written::Team(t)) => match matcher.score_pair(d, t)? {
+                    Some(m) => (Some(m.score), Some(m)),
+                    None => (None, None),
+                },
+                (Subject::TeamsOf(_), Written::TeamDeleted(_))
+                | (Subject::DemandsOf(_), Written::DemandDeleted(_)) => (None, None),
+                (Subject::DemandsOf(t), Written::Demand(_)) => {
+                    let row = own_list
+                        .as_ref()
+                        .and_then(|(_, l)| l.rows.iter().find(|m| &m.team_id == t).cloned());
+                    (scores.get(t.as_str()).copied(), row)
+                }
+                _ => return Ok(None),
+            };
+            let pair = || match (row, subject, written) {
+                (Some(row), _, _) => Ok(Some(row)),
+                (None, Subject::DemandsOf(t), Written::Demand(d)) => matcher.score_pair(d, t),
+                _ => Ok(None),
+            };
+            Ok(list
+                .patched(subject, key, new, pair)?
+                .map(|patched| (subject.clone(), patched)))
+        };
+        let changed: Vec<(Subject, List)> = snapshot
+            .par_iter()
+            .map(patch_one)
+            .collect::<Result<Vec<Option<_>>, MatcherError>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        tracing::debug!(
+            ?written,
+            lists = snapshot.len(),
+            changed = changed.len(),
+            own_ms = ranked.as_secs_f64() * 1e3,
+            patch_ms = (started.elapsed() - ranked).as_secs_f64() * 1e3,
+            "ranking lists patched"
+        );
         let mut lists = self.lists();
         for (subject, list) in changed {
             lists.lists.insert(subject, Arc::new(list));
         }
-        match (&own, own_list) {
-            (Some(s), Some(l)) => {
-                lists.lists.insert(s.clone(), Arc::new(l));
+        match own_list {
+            Some((own, list)) => {
+                lists.lists.insert(own, Arc::new(list));
             }
-            _ => {
+            None => {
                 let gone = match written {
-                    Written::TeamDeleted(t) => Subject::DemandsOf(t.clone()),
-                    Written::DemandDeleted(d) => Subject::TeamsOf(d.clone()),
-                    _ => unreachable!("upserts rank their own list"),
+                    Written::Team(t) | Written::TeamDeleted(t) => Subject::DemandsOf(t.clone()),
+                    Written::Demand(d) | Written::DemandDeleted(d) => Subject::TeamsOf(d.clone()),
                 };
                 lists.lists.remove(&gone);
             }
@@ -363,16 +393,8 @@ fn by_id<Id: std::fmt::Display>(scores: Vec<(Id, f32)>) -> HashMap<String, f32> 
         .collect()
 }
 
-/// The id of the other side of `m` than the written item.
-fn row_other<'m>(written: &Written, m: &'m PairMatch) -> &'m str {
-    match written {
-        Written::Team(_) | Written::TeamDeleted(_) => m.demand_id.as_str(),
-        Written::Demand(_) | Written::DemandDeleted(_) => m.team_id.as_str(),
-    }
-}
-
-/// Starts the background refresh of stale lists: a thread that wakes every `tick`, refreshes a few lists
-/// when due and stops when the app is gone. Between lists it rests as long as the list took, so it never
+/// Starts the background refresh of stale lists: a thread that wakes every `tick`, commits the matcher's
+/// pending updates ([`Matcher::flush`]), refreshes a few lists when due and stops when the app is gone. Between lists it rests as long as the list took, so it never
 /// takes more than half of one core from readers.
 pub(super) fn start_refresh(app: &App, tick: Duration) {
     let weak = Arc::downgrade(&app.inner);
@@ -383,6 +405,7 @@ pub(super) fn start_refresh(app: &App, tick: Duration) {
                 std::thread::sleep(tick);
                 let Some(inner) = weak.upgrade() else { return };
                 let app = App { inner };
+                app.flush_matcher();
                 loop {
                     let started = Instant::now();
                     if app.refresh_stale_lists(1, false) == 0 {
@@ -398,9 +421,95 @@ pub(super) fn start_refresh(app: &App, tick: Duration) {
 }
 
 impl App {
+    /// Commits the matcher's pending updates (also done in the background every quarter second); a
+    /// failure is logged and tried again at the next tick.
+    pub fn flush_matcher(&self) {
+        if let Err(err) = self.inner.matcher.flush() {
+            tracing::error!(code = "matcher_flush_failed", %err, "matcher updates not committed");
+        }
+    }
+
     /// Recomputes at once every per-item ranking a team write left stale (the background refresh does so
     /// on its own once team writes pause) and returns how many. Blocking.
     pub fn refresh_rankings(&self) -> usize {
         self.refresh_stale_lists(usize::MAX, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matching::Explanation;
+
+    fn row(team: &str, score: f32) -> PairMatch {
+        PairMatch {
+            demand_id: DemandId("d".into()),
+            team_id: TeamId(team.into()),
+            score,
+            explanation: Explanation {
+                contributions: Vec::new(),
+                matched_terms: Vec::new(),
+                best_achievement: None,
+                relevant_achievements: 0,
+                shared_track: None,
+                cluster: None,
+                summary: String::new(),
+                summary_en: String::new(),
+            },
+        }
+    }
+
+    fn list(rows: &[(&str, f32)], complete: bool) -> List {
+        List {
+            rows: rows.iter().map(|&(t, s)| row(t, s)).collect(),
+            complete,
+            epoch: 0,
+        }
+    }
+
+    fn ids(l: &List) -> Vec<(&str, f32)> {
+        l.rows
+            .iter()
+            .map(|m| (m.team_id.as_str(), m.score))
+            .collect()
+    }
+
+    fn patch(l: &List, key: &str, new: Option<f32>) -> Option<List> {
+        let subject = Subject::TeamsOf(DemandId("d".into()));
+        l.patched(&subject, key, new, || Ok(new.map(|s| row(key, s))))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_row_moves_to_its_new_place_ties_by_id() {
+        let l = list(&[("a", 0.9), ("b", 0.5), ("c", 0.3)], false);
+        let p = patch(&l, "c", Some(0.5)).unwrap();
+        assert_eq!(ids(&p), [("a", 0.9), ("b", 0.5), ("c", 0.5)]);
+        let p = patch(&l, "a", Some(0.5)).unwrap();
+        assert_eq!(ids(&p), [("a", 0.5), ("b", 0.5), ("c", 0.3)]);
+        let p = patch(&l, "x", Some(0.6)).unwrap();
+        assert_eq!(ids(&p), [("a", 0.9), ("x", 0.6), ("b", 0.5), ("c", 0.3)]);
+    }
+
+    #[test]
+    fn below_the_cut_of_a_partial_list_a_row_is_not_known_to_belong() {
+        let l = list(&[("a", 0.9), ("b", 0.5), ("c", 0.3)], false);
+        assert!(patch(&l, "x", Some(0.1)).is_none(), "unchanged");
+        // Falling below the last row: the list is one shorter, and cannot serve three rows.
+        let p = patch(&l, "a", Some(0.1)).unwrap();
+        assert_eq!(ids(&p), [("b", 0.5), ("c", 0.3)]);
+        assert!(p.head(3).is_none());
+        assert_eq!(p.head(2).map(<[PairMatch]>::len), Some(2));
+    }
+
+    #[test]
+    fn a_complete_list_keeps_every_row_and_deletions_remove_them() {
+        let l = list(&[("a", 0.9), ("b", 0.5)], true);
+        let p = patch(&l, "x", Some(0.1)).unwrap();
+        assert_eq!(ids(&p), [("a", 0.9), ("b", 0.5), ("x", 0.1)]);
+        assert!(p.head(10).is_some());
+        let p = patch(&l, "a", None).unwrap();
+        assert_eq!(ids(&p), [("b", 0.5)]);
+        assert!(patch(&l, "y", None).is_none());
     }
 }

@@ -91,13 +91,6 @@ impl App {
             cache.clear();
         }
         cache.insert(key, (generation, value));
-        drop(cache);
-        // Computations of older generations whose requesters went away are of no use any more.
-        self.inner
-            .in_flight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|(_, g), _| *g >= generation);
     }
 
     /// The page of the ranking cached under `key`, or else `compute`d off the async runtime and cached

@@ -504,6 +504,36 @@ async fn identical_cold_rankings_are_computed_once() {
     );
 }
 
+/// A ranking whose client has gone stops between demands: of zone z1's two demands, only the first is
+/// ranked, and the abandonment is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_ranking_whose_client_has_gone_is_dropped() {
+    let app = spawn_app().await;
+    app.matcher.slow_rankings(400);
+    let before = app.matcher.rankings();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let gone = client
+        .get(app.url("/v1/zones/z1/candidates"))
+        .bearer_auth(&app.department)
+        .send()
+        .await;
+    assert!(gone.is_err(), "the client gives up before the answer");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while app.app.stats().rankings_abandoned == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.app.stats().rankings_abandoned, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        app.matcher.rankings() - before,
+        1,
+        "the second demand is never ranked"
+    );
+}
+
 /// At the concurrency limit, one more request is refused at once with 503 and Retry-After instead of
 /// waiting in an unbounded queue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
