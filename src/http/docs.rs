@@ -36,6 +36,56 @@ impl Modify for BearerAuth {
     }
 }
 
+/// A view that flattens a closed schema (one with `additionalProperties: false`, as every record of the
+/// dataset contract is) comes out of utoipa as `allOf` of that schema and the view's own fields, which no
+/// value can satisfy. Each such `allOf` becomes the one closed object it means: the referenced object
+/// with the other items' properties and requirements added.
+struct MergeFlattened;
+
+impl Modify for MergeFlattened {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let object_of = |item: &RefOr<Schema>| match item {
+            RefOr::Ref(r) => {
+                let name = r.ref_location.trim_start_matches("#/components/schemas/");
+                match components.schemas.get(name) {
+                    Some(RefOr::T(Schema::Object(o))) => Some(o.clone()),
+                    _ => None,
+                }
+            }
+            RefOr::T(Schema::Object(o)) => Some(o.clone()),
+            _ => None,
+        };
+        let mut merged = Vec::new();
+        for (name, schema) in &components.schemas {
+            let RefOr::T(Schema::AllOf(all)) = schema else {
+                continue;
+            };
+            let Some(objects) = all.items.iter().map(object_of).collect::<Option<Vec<_>>>() else {
+                continue;
+            };
+            let mut objects = objects.into_iter();
+            let Some(mut object) = objects.next() else {
+                continue;
+            };
+            for other in objects {
+                object.properties.extend(other.properties);
+                object.required.extend(other.required);
+            }
+            object.description.clone_from(&all.description);
+            merged.push((name.clone(), object));
+        }
+        for (name, object) in merged {
+            components
+                .schemas
+                .insert(name, RefOr::T(Schema::Object(object)));
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -85,7 +135,7 @@ impl Modify for BearerAuth {
         handlers::dashboard,
     ),
     components(schemas(ErrorBody, dto::Health, crate::app::BatchPairing)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &MergeFlattened),
     tags(
         (name = "operations", description = "health, metrics and documentation (no token)"),
         (name = "catalog", description = "tracks, zones, universities, teams and demands"),
