@@ -35,46 +35,29 @@ fn full() -> PageRequest {
 async fn every_ranking(app: &App) -> Vec<String> {
     let who = department();
     let data = app.store().load_dataset().unwrap();
+    let line = |what: &str, id: &str, page: String| format!("{what} {id}: {page}");
     let mut out = Vec::new();
     for z in &data.zones {
-        let page = app
-            .zone_candidates(&who, &z.id, None, full())
-            .await
-            .unwrap();
-        out.push(format!(
-            "zone {}: {}",
-            z.id,
-            serde_json::to_string(&page).unwrap()
-        ));
+        let page = app.zone_candidates(&who, &z.id, None, full()).await;
+        out.push(line("zone", z.id.as_str(), json(page.unwrap())));
     }
     for u in &data.universities {
-        let page = app
-            .university_demands(&who, &u.id, None, full())
-            .await
-            .unwrap();
-        out.push(format!(
-            "university {}: {}",
-            u.id,
-            serde_json::to_string(&page).unwrap()
-        ));
+        let page = app.university_demands(&who, &u.id, None, full()).await;
+        out.push(line("university", u.id.as_str(), json(page.unwrap())));
     }
     for d in data.demands.iter().step_by(5) {
-        let page = app.demand_teams(&who, &d.id, full()).await.unwrap();
-        out.push(format!(
-            "demand {}: {}",
-            d.id,
-            serde_json::to_string(&page).unwrap()
-        ));
+        let page = app.demand_teams(&who, &d.id, full()).await;
+        out.push(line("demand", d.id.as_str(), json(page.unwrap())));
     }
     for t in data.teams.iter().step_by(5) {
-        let page = app.team_demands(&who, &t.id, full()).await.unwrap();
-        out.push(format!(
-            "team {}: {}",
-            t.id,
-            serde_json::to_string(&page).unwrap()
-        ));
+        let page = app.team_demands(&who, &t.id, full()).await;
+        out.push(line("team", t.id.as_str(), json(page.unwrap())));
     }
     out
+}
+
+fn json(page: impl serde::Serialize) -> String {
+    serde_json::to_string(&page).unwrap()
 }
 
 /// A service over the same database and engine that has computed nothing yet.
