@@ -12,7 +12,7 @@ use shuanggao::domain::{Dataset, Demand, DemandId, Team, TeamId};
 use shuanggao::matching::{Engine, OpenOptions};
 use shuanggao::store::Store;
 
-use crate::support::{generate_small, open_engine};
+use crate::support::open_engine;
 
 fn department() -> Principal {
     Principal {
@@ -86,7 +86,14 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    generate_small(&data_dir, 11);
+    let params = shuanggao::generator::Params {
+        seed: 11,
+        teams: 60,
+        demands: 100,
+        ..shuanggao::generator::Params::default()
+    };
+    let material = shuanggao::generator::Material::embedded().unwrap();
+    shuanggao::generator::generate(&material, &params, &data_dir).unwrap();
     let data = shuanggao::dataset::load(&data_dir).unwrap();
     let db = dir.path().join("db.sqlite");
     let store = Store::open(&db).unwrap();
