@@ -5,13 +5,17 @@ On the same dataset directory and the same query sample (the ids written by `shu
 script segments every team and demand with `jieba.cut_for_search` (HMM off, with the engine's domain
 dictionary `models/dict.txt`, dropping punctuation and whitespace), indexes teams and demands with bm25s
 (k1 1.2, b 0.75), and runs each sampled query (the full text of the demand, or of the team) one at a time for
-the top 20 of the other side. Segmentation runs on one process per core (`--processes`). It prints index time, documents/s, p50 / p99 / mean latency per direction and
-peak RSS, side by side with the Rust figures when given the bench JSON. It is a benchmark only; the service
-never runs it.
+the top 20 of the other side. Segmentation runs on one process per core (`--processes`). It prints index
+time, documents/s, p50 / p99 / max latency per direction and peak RSS, side by side with the Rust figures
+when given the bench JSON. With `--scales` it does the same for every scale of one `shuanggao bench
+--scales` run, each in a process of its own (so that each has its own peak RSS), on the datasets that run
+kept (`--keep-data`), and prints one table over the scales. It is a benchmark only; the service never
+runs it.
 
     python3 -m venv /tmp/bm25venv && /tmp/bm25venv/bin/pip install jieba bm25s
-    shuanggao bench /tmp/big/data --json /tmp/bench.json
-    /tmp/bm25venv/bin/python scripts/bench_bm25s.py /tmp/big/data --rust /tmp/bench.json
+    shuanggao bench --scales 1000/2000,5000/10000 --keep-data /tmp/scales --json /tmp/bench.json
+    /tmp/bm25venv/bin/python scripts/bench_bm25s.py --scales 1000/2000,5000/10000 \
+        --data-root /tmp/scales --rust /tmp/bench.json
 """
 
 import argparse
@@ -21,7 +25,9 @@ import multiprocessing
 import os
 import random
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 
 import bm25s
@@ -89,13 +95,60 @@ def figures(ms):
         "queries": len(ms),
         "p50_ms": percentile(ms, 0.50),
         "p99_ms": percentile(ms, 0.99),
+        "max_ms": max(ms, default=0.0),
         "mean_ms": sum(ms) / max(1, len(ms)),
     }
 
 
+def rust_report(path, data):
+    """The report of `shuanggao bench --json` for the dataset directory `data` (the file holds a list)."""
+    with open(path, encoding="utf-8") as f:
+        reports = json.load(f)
+    if isinstance(reports, dict):
+        reports = [reports]
+    want = os.path.realpath(data)
+    for r in reports:
+        if os.path.realpath(r["dataset"]) == want:
+            return r
+    sys.exit(f"{path} has no report for {data}")
+
+
+def run_scales(args):
+    """Runs this script once per scale, each in a process of its own, and prints one table over them."""
+    rows = []
+    for scale in args.scales.split(","):
+        teams, demands = scale.split("/")
+        data = os.path.join(args.data_root, f"{teams}x{demands}")
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            cmd = [sys.executable, __file__, data, "--rust", args.rust, "--json", out.name,
+                   "--processes", str(args.processes), "--dict", args.dict]
+            print(f"== {teams} teams / {demands} demands", flush=True)
+            subprocess.run(cmd, check=True)
+            with open(out.name, encoding="utf-8") as f:
+                py = json.load(f)
+        rows.append((teams, demands, rust_report(args.rust, data), py))
+    print()
+    print("| teams / demands | direction | shuanggao warm p50 / p99 / max ms | jieba + bm25s p50 / p99 / max ms "
+          "| p99 ratio | build s (shuanggao, bm25s) | peak RSS MiB (shuanggao, bm25s) |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for teams, demands, rust, py in rows:
+        for direction, key in (("demand → top", "demand_to_teams"), ("team → top", "team_to_demands")):
+            r, p = rust["warm"][key], py[key]
+            print(f"| {teams} / {demands} | {direction} {py['limit']} "
+                  f"| {r['p50_ms']:.2f} / {r['p99_ms']:.2f} / {r['max_ms']:.2f} "
+                  f"| {p['p50_ms']:.2f} / {p['p99_ms']:.2f} / {p['max_ms']:.2f} "
+                  f"| {r['p99_ms'] / max(p['p99_ms'], 1e-9):.2f} "
+                  f"| {rust['build']['seconds']:.1f}, {py['build']['seconds']:.1f} "
+                  f"| {rust['peak_rss_bytes'] / 1048576:.0f}, {py['peak_rss_bytes'] / 1048576:.0f} |")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("data", help="dataset directory (teams.jsonl, demands.jsonl)")
+    ap.add_argument("data", nargs="?", help="dataset directory (teams.jsonl, demands.jsonl)")
+    ap.add_argument("--scales", help="TEAMS/DEMANDS,... as given to `shuanggao bench --scales` (needs --rust "
+                    "and --data-root)")
+    ap.add_argument("--data-root", help="the --keep-data directory of that bench run")
     ap.add_argument("--rust", help="JSON written by `shuanggao bench --json` (query sample and figures)")
     ap.add_argument("--queries", type=int, default=1000, help="queries per direction without --rust")
     ap.add_argument("--seed", type=int, default=7)
@@ -105,6 +158,12 @@ def main():
     ap.add_argument("--processes", type=int, default=os.cpu_count() or 1,
                     help="jieba worker processes (default: one per core, as the engine uses every core)")
     args = ap.parse_args()
+    if args.scales:
+        if not (args.rust and args.data_root):
+            ap.error("--scales needs --rust and --data-root")
+        return run_scales(args)
+    if not args.data:
+        ap.error("give a dataset directory or --scales")
 
     init_jieba(args.dict)
 
@@ -117,8 +176,7 @@ def main():
 
     rust = None
     if args.rust:
-        with open(args.rust, encoding="utf-8") as f:
-            rust = json.load(f)
+        rust = rust_report(args.rust, args.data)
         demand_sample = rust["sample"]["demands"]
         team_sample = rust["sample"]["teams"]
         limit = rust.get("limit", args.limit)
@@ -180,10 +238,10 @@ def main():
     run(demand_index, team_query, warm_t, limit)
     d2t = figures(run(team_index, demand_query, demand_sample, limit))
     print(f"demand → top {limit}  {d2t['queries']} queries: p50 {d2t['p50_ms']:.2f} ms, p99 {d2t['p99_ms']:.2f} ms, "
-          f"mean {d2t['mean_ms']:.2f} ms", flush=True)
+          f"max {d2t['max_ms']:.2f} ms, mean {d2t['mean_ms']:.2f} ms", flush=True)
     t2d = figures(run(demand_index, team_query, team_sample, limit))
     print(f"team → top {limit}    {t2d['queries']} queries: p50 {t2d['p50_ms']:.2f} ms, p99 {t2d['p99_ms']:.2f} ms, "
-          f"mean {t2d['mean_ms']:.2f} ms", flush=True)
+          f"max {t2d['max_ms']:.2f} ms, mean {t2d['mean_ms']:.2f} ms", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(f"peak RSS         {peak / 1048576:.0f} MB")
 
@@ -198,10 +256,10 @@ def main():
         rows = [
             ("documents/s (whole build)", f"{rust['build']['docs_per_s']:,.0f}", f"{build['docs_per_s']:,.0f}"),
             ("build seconds", f"{rust['build']['seconds']:.1f}", f"{build['seconds']:.1f}"),
-            (f"demand → top {limit} p50 ms", f"{rust['demand_to_teams']['p50_ms']:.2f}", f"{d2t['p50_ms']:.2f}"),
-            (f"demand → top {limit} p99 ms", f"{rust['demand_to_teams']['p99_ms']:.2f}", f"{d2t['p99_ms']:.2f}"),
-            (f"team → top {limit} p50 ms", f"{rust['team_to_demands']['p50_ms']:.2f}", f"{t2d['p50_ms']:.2f}"),
-            (f"team → top {limit} p99 ms", f"{rust['team_to_demands']['p99_ms']:.2f}", f"{t2d['p99_ms']:.2f}"),
+            (f"demand → top {limit} p50 ms", f"{rust['warm']['demand_to_teams']['p50_ms']:.2f}", f"{d2t['p50_ms']:.2f}"),
+            (f"demand → top {limit} p99 ms", f"{rust['warm']['demand_to_teams']['p99_ms']:.2f}", f"{d2t['p99_ms']:.2f}"),
+            (f"team → top {limit} p50 ms", f"{rust['warm']['team_to_demands']['p50_ms']:.2f}", f"{t2d['p50_ms']:.2f}"),
+            (f"team → top {limit} p99 ms", f"{rust['warm']['team_to_demands']['p99_ms']:.2f}", f"{t2d['p99_ms']:.2f}"),
             ("peak RSS MB", f"{rust['peak_rss_bytes'] / 1048576:.0f}", f"{peak / 1048576:.0f}"),
         ]
         print()

@@ -132,11 +132,10 @@ impl Engine {
         if upper <= 0.0 {
             return 0.0;
         }
-        let avg_profile = (state.profile_len_sum / f64::from(state.team_df.docs.max(1))) as f32;
         let word_part = bm25_sum(
             words,
             &team.bags.profile,
-            bm25_norm(cfg, team.bags.profile_len, avg_profile),
+            self.profile_norm(state, team.bags.profile_len),
             |t, part| on_match(t, part / upper),
         );
         let bigram_part = if cfg.bigram_weight <= 0.0 {
@@ -147,7 +146,30 @@ impl Engine {
         } else {
             bigrams.upper
         };
-        ((word_part + cfg.bigram_weight * bigram_part) / upper).clamp(0.0, 1.0)
+        self.lexical_share(words, bigrams, word_part, bigram_part)
+    }
+
+    /// BM25's length normalisation of a team profile of length `len`.
+    pub(super) fn profile_norm(&self, state: &State, len: f32) -> f32 {
+        bm25_norm(&self.config.bm25, len, state.avg_profile_len())
+    }
+
+    /// The lexical share of a team whose profile gives `word_part` of BM25 on `words` and `bigram_part`
+    /// on `bigrams` (0 when the demand has no weighted term).
+    pub(super) fn lexical_share(
+        &self,
+        words: &Terms,
+        bigrams: &Terms,
+        word_part: f32,
+        bigram_part: f32,
+    ) -> f32 {
+        let w = self.config.bm25.bigram_weight;
+        let upper = words.upper + w * bigrams.upper;
+        if upper <= 0.0 {
+            return 0.0;
+        }
+        let bigram_part = if w <= 0.0 { 0.0 } else { bigram_part };
+        ((word_part + w * bigram_part) / upper).clamp(0.0, 1.0)
     }
 
     pub(super) fn features(&self, state: &State, at: PairAt<'_>) -> PairFeatures {

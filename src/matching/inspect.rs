@@ -122,6 +122,9 @@ impl Engine {
             state.team_df.bytes() + state.demand_df.bytes() + state.team_bigrams.bytes(),
         ));
         parts.push(("team postings", state.team_postings.bytes()));
+        if let Some(p) = &state.team_bigram_postings {
+            parts.push(("team bigram postings", p.bytes()));
+        }
         parts.push(("demand postings", state.demand_postings.bytes()));
         parts.push(("cluster member copies", self.members.bytes()));
         Ok(parts)

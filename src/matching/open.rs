@@ -66,9 +66,8 @@ pub struct OpenOptions<'a> {
     pub force_train: bool,
     /// Write trained models to the models directory.
     pub save_models: bool,
-    /// Compute every demand's pseudo-relevance feedback while opening (when teams are many enough for
-    /// candidate retrieval), so that no query waits for the expansions of its candidates; see
-    /// [`Engine::precompute_feedback`].
+    /// Compute every demand's pseudo-relevance feedback while opening, so that no query waits for the
+    /// expansions of its candidates; see [`Engine::precompute_feedback`].
     pub precompute_feedback: bool,
     pub progress: Option<Progress<'a>>,
 }
@@ -80,7 +79,7 @@ impl Default for OpenOptions<'_> {
             train: TrainParams::default(),
             force_train: false,
             save_models: true,
-            precompute_feedback: false,
+            precompute_feedback: true,
             progress: None,
         }
     }
@@ -195,6 +194,7 @@ impl Engine {
             team_df,
             reference_year,
             hashes.sum,
+            data.teams.len() <= config.retrieval.exhaustive_below,
         )?;
         let engine = Engine {
             analyzer,

@@ -63,8 +63,8 @@ impl Postings {
         Some(i)
     }
 
-    fn add_entries(&mut self, slot: usize, bag: &Packed) {
-        for (t, tf) in bag.iter() {
+    fn add_entries(&mut self, slot: usize, bag: impl Iterator<Item = (u32, f32)>) {
+        for (t, tf) in bag {
             let index = self.index_of(tf);
             match index {
                 Some(i) if (slot as u32) < SLOT_LIMIT => {
@@ -79,8 +79,8 @@ impl Postings {
         }
     }
 
-    fn remove_entries(&mut self, slot: usize, bag: &Packed) {
-        for t in bag.terms() {
+    fn remove_entries(&mut self, slot: usize, terms: impl Iterator<Item = u32>) {
+        for t in terms {
             if let Some(list) = self.lists.get_mut(t as usize)
                 && let Some(at) = list.iter().position(|&e| entry_slot(e) == slot)
             {
@@ -106,6 +106,11 @@ impl Postings {
 
     /// Appends a document at the next slot.
     pub(super) fn push(&mut self, bag: &Packed, len: f32) {
+        self.push_entries(bag.iter(), len);
+    }
+
+    /// [`Postings::push`] given the bag's `(term, tf)` entries.
+    fn push_entries(&mut self, bag: impl Iterator<Item = (u32, f32)>, len: f32) {
         let slot = self.lens.len();
         self.add_entries(slot, bag);
         self.lens.push(len);
@@ -114,6 +119,17 @@ impl Postings {
 
     /// Replaces the document at `slot` (`old` is the bag it had).
     pub(super) fn replace(&mut self, slot: usize, old: &Packed, bag: &Packed, len: f32) {
+        self.replace_entries(slot, old.terms(), bag.iter(), len);
+    }
+
+    /// [`Postings::replace`] given the old bag's terms and the new bag's entries.
+    fn replace_entries(
+        &mut self,
+        slot: usize,
+        old: impl Iterator<Item = u32>,
+        bag: impl Iterator<Item = (u32, f32)>,
+        len: f32,
+    ) {
         self.remove_entries(slot, old);
         self.add_entries(slot, bag);
         if let Some(l) = self.lens.get_mut(slot) {
@@ -125,13 +141,23 @@ impl Postings {
     /// Removes the document at `slot` (bag `old`) as `Vec::swap_remove` does: the last document, whose
     /// bag is `last`, takes its slot.
     pub(super) fn swap_remove(&mut self, slot: usize, old: &Packed, last: &Packed) {
+        self.swap_remove_terms(slot, old.terms(), last.terms());
+    }
+
+    /// [`Postings::swap_remove`] given the terms of both bags.
+    fn swap_remove_terms(
+        &mut self,
+        slot: usize,
+        old: impl Iterator<Item = u32>,
+        last: impl Iterator<Item = u32>,
+    ) {
         if slot >= self.lens.len() {
             return;
         }
         self.remove_entries(slot, old);
         let from = self.lens.len() - 1;
         if slot < from {
-            for t in last.terms() {
+            for t in last {
                 // `slot < from`: an entry that fits one `u32` still fits with the new slot.
                 if let Some(entry) = self
                     .lists
@@ -158,6 +184,20 @@ impl Postings {
             return Vec::new();
         }
         let avg = (self.len_sum / self.lens.len() as f64).max(f64::MIN_POSITIVE) as f32;
+        let mut hits = self.bm25(terms, |s| k1 * (1.0 - b + b * self.lens[s] / avg));
+        hits.retain(|&(_, v)| v > 0.0);
+        top_k(&mut hits, n);
+        hits.into_iter().map(|(s, _)| s).collect()
+    }
+
+    /// `(slot, Σ w·tf / (tf + norm(slot)))` for every document with at least one of `terms`, in no
+    /// particular order. Each document's sum is taken in the order of `terms`, so with terms sorted by id
+    /// it is, bit for bit, the sum a merge of the document's bag with the terms would give.
+    pub(super) fn bm25(
+        &self,
+        terms: &[(u32, f32)],
+        norm: impl Fn(usize) -> f32,
+    ) -> Vec<(usize, f32)> {
         SCRATCH.with_borrow_mut(|(scores, touched)| {
             if scores.len() < self.lens.len() {
                 scores.resize(self.lens.len(), 0.0);
@@ -177,24 +217,90 @@ impl Postings {
                 };
                 for (slot, tf) in listed.chain(spilled.into_iter().flatten().copied()) {
                     let s = slot as usize;
-                    let norm = k1 * (1.0 - b + b * self.lens[s] / avg);
                     if scores[s] == 0.0 {
                         touched.push(slot);
                     }
-                    scores[s] += w * tf / (tf + norm);
+                    scores[s] += w * tf / (tf + norm(s));
                 }
             }
-            let mut hits: Vec<(usize, f32)> = touched
+            touched
                 .drain(..)
                 .map(|s| {
                     let s = s as usize;
                     (s, std::mem::take(&mut scores[s]))
                 })
-                .filter(|&(_, v)| v > 0.0)
-                .collect();
-            top_k(&mut hits, n);
-            hits.into_iter().map(|(s, _)| s).collect()
+                .collect()
         })
+    }
+}
+
+/// Inverted lists of bags keyed by 32-bit hashes (character bigrams): each key gets a dense id the first
+/// time it is met, and the lists are those of [`Postings`] over the ids.
+#[derive(Debug, Default)]
+pub(super) struct KeyedPostings {
+    ids: FxHashMap<u32, u32>,
+    postings: Postings,
+}
+
+impl KeyedPostings {
+    /// The lists of `docs` (slot order) with the length of each bag.
+    pub(super) fn new<'b>(docs: impl Iterator<Item = (&'b Packed, f32)>) -> KeyedPostings {
+        let mut p = KeyedPostings::default();
+        for (bag, len) in docs {
+            p.push(bag, len);
+        }
+        p
+    }
+
+    fn id(&mut self, key: u32) -> u32 {
+        let next = self.ids.len() as u32;
+        *self.ids.entry(key).or_insert(next)
+    }
+
+    fn entries(&mut self, bag: &Packed) -> Vec<(u32, f32)> {
+        bag.iter().map(|(k, tf)| (self.id(k), tf)).collect()
+    }
+
+    fn terms(&mut self, bag: &Packed) -> Vec<u32> {
+        bag.terms().map(|k| self.id(k)).collect()
+    }
+
+    pub(super) fn bytes(&self) -> usize {
+        self.postings.bytes() + self.ids.capacity() * 8
+    }
+
+    /// See [`Postings::push`].
+    pub(super) fn push(&mut self, bag: &Packed, len: f32) {
+        let entries = self.entries(bag);
+        self.postings.push_entries(entries.into_iter(), len);
+    }
+
+    /// See [`Postings::replace`].
+    pub(super) fn replace(&mut self, slot: usize, old: &Packed, bag: &Packed, len: f32) {
+        let (old, entries) = (self.terms(old), self.entries(bag));
+        self.postings
+            .replace_entries(slot, old.into_iter(), entries.into_iter(), len);
+    }
+
+    /// See [`Postings::swap_remove`].
+    pub(super) fn swap_remove(&mut self, slot: usize, old: &Packed, last: &Packed) {
+        let (old, last) = (self.terms(old), self.terms(last));
+        self.postings
+            .swap_remove_terms(slot, old.into_iter(), last.into_iter());
+    }
+
+    /// [`Postings::bm25`] for `(key, weight)` terms; with keys in ascending order each document's sum is
+    /// the one a merge of its bag with the terms gives.
+    pub(super) fn bm25(
+        &self,
+        terms: &[(u32, f32)],
+        norm: impl Fn(usize) -> f32,
+    ) -> Vec<(usize, f32)> {
+        let ids: Vec<(u32, f32)> = terms
+            .iter()
+            .filter_map(|&(k, w)| self.ids.get(&k).map(|&id| (id, w)))
+            .collect();
+        self.postings.bm25(&ids, norm)
     }
 }
 
@@ -204,7 +310,7 @@ fn entry_slot(entry: u32) -> usize {
 }
 
 thread_local! {
-    /// Per-thread score table of [`Postings::top`] (all zero between calls) and the slots it touched.
+    /// Per-thread score table of [`Postings::bm25`] (all zero between calls) and the slots it touched.
     static SCRATCH: std::cell::RefCell<(Vec<f32>, Vec<u32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 

@@ -3,10 +3,16 @@
 //! from them).
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
+use super::features::bm25_norm;
 use super::state::State;
 use super::topk::top_by_bound;
 use super::{Engine, MatchError};
+
+/// Relative margin on a share summed from the inverted lists, which makes it an upper bound of the share
+/// [`Engine::lexical`] computes even if their roundings differed.
+const BOUND_MARGIN: f32 = 1.0 + 1e-4;
 
 /// Words of the bit filter of [`Terms`] (4,096 bits).
 pub(super) const FILTER_WORDS: usize = 64;
@@ -140,8 +146,8 @@ impl Engine {
         let r = &self.config.retrieval;
         // Above `exhaustive_below` teams the first pass reads the demand's latent neighbours only: a text
         // index query per demand would make precomputing every demand's feedback too slow at 100k teams.
-        let candidates: Vec<usize> = if state.teams.len() <= r.exhaustive_below {
-            (0..state.teams.len()).collect()
+        let scored = if state.teams.len() <= r.exhaustive_below {
+            self.first_pass_all(state, words, bigrams, n)
         } else {
             let mut v = self.nearest(
                 &state.demands[d].vec,
@@ -150,30 +156,97 @@ impl Engine {
                 |t| (state.teams[t].cluster, &state.teams[t].vec),
             );
             v.sort_unstable();
-            v
+            self.first_pass_among(state, words, bigrams, v.into_iter(), n)
         };
-        // The best `n` positive lexical shares, exactly: the bound is the share with every bigram matched,
-        // so the bigram part is computed only while a bound can still reach the `n`-th best.
-        let bounded: Vec<(usize, f32, ())> = candidates
-            .into_iter()
-            .map(|t| {
-                (
-                    t,
-                    self.lexical_bound(state, words, bigrams, &state.teams[t]),
-                    (),
-                )
-            })
-            .filter(|(_, b, _)| *b > 0.0)
-            .collect();
-        let mut scored = top_by_bound(bounded, n, 1, |t, ()| {
-            self.lexical(state, words, bigrams, &state.teams[t], |_, _| {})
-        });
-        scored.retain(|(_, s)| *s > 0.0);
         let confidence = scored.first().map_or(0.0, |s| s.1);
         Feedback {
             teams: scored.iter().map(|&(t, _)| t as u32).collect(),
             confidence,
         }
+    }
+
+    /// The best `n` positive lexical shares among `teams`, exactly: the bound is the share with every
+    /// bigram matched, so the bigram part is computed only while a bound can still reach the `n`-th best.
+    fn first_pass_among(
+        &self,
+        state: &State,
+        words: &Terms,
+        bigrams: &Terms,
+        teams: impl Iterator<Item = usize>,
+        n: usize,
+    ) -> Vec<(usize, f32)> {
+        let bounded = teams.map(|t| {
+            let bound = self.lexical_bound(state, words, bigrams, &state.teams[t]);
+            (t, bound, ())
+        });
+        self.complete_first_pass(state, words, bigrams, bounded.collect(), n)
+    }
+
+    /// [`Engine::first_pass_among`] over every team. With the inverted lists of both words and bigrams,
+    /// only the teams that share a term with the demand are read (every other team's share is 0); their
+    /// BM25 sums are taken term by term in id order, as [`Engine::lexical`] takes them, and a share so
+    /// computed only bounds the exact one (with a margin against rounding), which is then computed for the
+    /// few teams whose bound can still enter the best `n`.
+    fn first_pass_all(
+        &self,
+        state: &State,
+        words: &Terms,
+        bigrams: &Terms,
+        n: usize,
+    ) -> Vec<(usize, f32)> {
+        let Some(bigram_postings) = &state.team_bigram_postings else {
+            return self.first_pass_among(state, words, bigrams, 0..state.teams.len(), n);
+        };
+        let teams = &state.teams;
+        let cfg = &self.config.bm25;
+        let mut parts: FxHashMap<usize, (f32, f32)> = FxHashMap::default();
+        let word_norm = |t: usize| self.profile_norm(state, teams[t].bags.profile_len);
+        for (t, w) in state.team_postings.bm25(&words.terms, word_norm) {
+            parts.entry(t).or_default().0 = w;
+        }
+        if cfg.bigram_weight > 0.0 {
+            let avg = state.team_bigrams.avg_len();
+            let bigram_norm = |t: usize| bm25_norm(cfg, teams[t].bags.bigram_len, avg);
+            for (t, b) in bigram_postings.bm25(&bigrams.terms, bigram_norm) {
+                parts.entry(t).or_default().1 = b;
+            }
+        }
+        let bounded = parts
+            .into_iter()
+            .map(|(t, (w, b))| {
+                let share = self.lexical_share(words, bigrams, w, b);
+                (t, share * BOUND_MARGIN + f32::EPSILON, ())
+            })
+            .collect();
+        self.complete_first_pass(state, words, bigrams, bounded, n)
+    }
+
+    /// The best `n` positive shares of `bounded` (`(team, bound of its share, ())`).
+    fn complete_first_pass(
+        &self,
+        state: &State,
+        words: &Terms,
+        bigrams: &Terms,
+        mut bounded: Vec<(usize, f32, ())>,
+        n: usize,
+    ) -> Vec<(usize, f32)> {
+        bounded.retain(|(_, b, _)| *b > 0.0);
+        let mut scored = top_by_bound(bounded, n, 1, |t, ()| {
+            self.lexical(state, words, bigrams, &state.teams[t], |_, _| {})
+        });
+        scored.retain(|(_, s)| *s > 0.0);
+        scored
+    }
+
+    /// Called after every team write, which resets every demand's feedback (see
+    /// [`State::reset_feedback`]): where the first pass reads every team through the inverted lists it
+    /// costs little, and the feedback of every demand is computed again at once, outside the state's
+    /// write lock, so that no query pays for it; on larger datasets it is computed on first use.
+    pub(super) fn refresh_feedback(&self) -> Result<(), MatchError> {
+        if self.read()?.team_bigram_postings.is_some() {
+            self.precompute_feedback()?;
+        }
+        Ok(())
     }
 
     /// The unit mean latent vector of a demand's feedback teams (empty when there are none).
@@ -194,15 +267,11 @@ impl Engine {
         }
     }
 
-    /// Computes and caches the pseudo-relevance feedback of every demand, in parallel, when the team side
-    /// is large enough for candidates to be retrieved (below that, every team is scored and feedback is
-    /// computed on first use). Returns how many demands were expanded. [`Engine::open`] calls it when
-    /// [`OpenOptions::precompute_feedback`](super::OpenOptions) is set.
+    /// Computes and caches the pseudo-relevance feedback of every demand, in parallel, so that no query
+    /// waits for the feedback of its candidates. Returns how many demands were expanded. [`Engine::open`]
+    /// calls it when [`OpenOptions::precompute_feedback`](super::OpenOptions) is set.
     pub fn precompute_feedback(&self) -> Result<usize, MatchError> {
         let state = self.read()?;
-        if state.teams.len() <= self.config.retrieval.exhaustive_below {
-            return Ok(0);
-        }
         // Demands of one cluster scan the same teams first: taken together, those teams stay in cache.
         let mut order: Vec<u32> = (0..state.demands.len() as u32).collect();
         order.sort_by_key(|&d| state.demands[d as usize].cluster);
@@ -210,5 +279,78 @@ impl Engine {
             let _ = self.query(&state, d as usize);
         });
         Ok(state.demands.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::OpenOptions;
+    use super::super::topk::top_k;
+    use super::*;
+    use crate::generator::{self, Material, Params};
+
+    /// The first pass over every team (sums read from the inverted lists of words and bigrams) finds
+    /// exactly the teams and shares that scoring every team in full finds: on a new engine, and after
+    /// team writes have changed the lists (a new team, a changed one, a deleted one).
+    #[test]
+    fn first_pass_over_every_team_equals_scoring_every_team() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let material = Material::embedded().expect("embedded material");
+        let params = Params {
+            seed: 5,
+            teams: 300,
+            demands: 120,
+            ..Params::default()
+        };
+        generator::generate(&material, &params, dir.path()).expect("generate");
+        let data = crate::dataset::load(dir.path()).expect("load");
+        let (first, second, third) = (
+            data.teams[0].clone(),
+            data.teams[1].clone(),
+            data.teams[2].clone(),
+        );
+        let options = OpenOptions {
+            save_models: false,
+            precompute_feedback: false,
+            ..OpenOptions::default()
+        };
+        let (index, models) = (dir.path().join("index"), dir.path().join("models"));
+        let (engine, _) = Engine::open(data, &index, &models, &options).expect("open");
+        check_first_pass(&engine);
+        let mut added = first.clone();
+        added.id = crate::domain::TeamId("added".into());
+        engine.upsert_team(added).expect("add a team");
+        let mut changed = second;
+        changed.description = first.description.clone();
+        engine.upsert_team(changed).expect("change a team");
+        engine.delete_team(&third.id).expect("delete a team");
+        check_first_pass(&engine);
+    }
+
+    fn check_first_pass(engine: &Engine) {
+        let state = engine.read().expect("state");
+        assert!(state.team_bigram_postings.is_some());
+        for d in 0..state.demands.len() {
+            let demand = &state.demands[d];
+            let words = Terms::weighted(demand.bags.query.iter(), |t| state.team_df.idf(t));
+            let bigrams =
+                Terms::weighted(demand.bags.bigrams.iter(), |k| state.team_bigrams.idf(k));
+            // Words alone too: teams without a shared word then score nothing.
+            for bigrams in [&bigrams, &Terms::default()] {
+                let all: Vec<(usize, f32)> = (0..state.teams.len())
+                    .map(|t| {
+                        let team = &state.teams[t];
+                        (t, engine.lexical(&state, &words, bigrams, team, |_, _| {}))
+                    })
+                    .filter(|&(_, s)| s > 0.0)
+                    .collect();
+                for n in [1, 4] {
+                    let mut want = all.clone();
+                    top_k(&mut want, n);
+                    let got = engine.first_pass_all(&state, &words, bigrams, n);
+                    assert_eq!(got, want, "demand {d}, n {n}");
+                }
+            }
+        }
     }
 }

@@ -75,6 +75,9 @@ pub(super) struct State {
     /// Inverted lists of the team profiles and of the demand queries, for lexical candidates.
     pub(super) team_postings: postings::Postings,
     pub(super) demand_postings: postings::Postings,
+    /// Inverted lists of the team bigram bags, kept while the first pass of feedback reads every team
+    /// (none on larger datasets, whose first pass reads a demand's latent neighbours only).
+    pub(super) team_bigram_postings: Option<postings::KeyedPostings>,
     pub(super) profile_len_sum: f64,
     pub(super) achievement_len_sum: f64,
     pub(super) achievements: usize,
@@ -242,6 +245,7 @@ impl State {
         team_df: Frequencies,
         reference_year: i32,
         fingerprint_sum: u128,
+        bigram_postings: bool,
     ) -> Result<State, MatchError> {
         let mut state = State {
             data,
@@ -262,6 +266,11 @@ impl State {
                     .iter()
                     .map(|r| (&r.bags.query, r.bags.query.weight_sum())),
             ),
+            team_bigram_postings: bigram_postings.then(|| {
+                postings::KeyedPostings::new(
+                    teams.iter().map(|r| (&r.bags.bigrams, r.bags.bigram_len)),
+                )
+            }),
             profile_len_sum: 0.0,
             achievement_len_sum: 0.0,
             achievements: 0,
@@ -331,12 +340,18 @@ impl State {
                 .sum::<f64>();
     }
 
+    /// The mean length of the team profiles (for BM25 over a profile).
+    pub(super) fn avg_profile_len(&self) -> f32 {
+        (self.profile_len_sum / f64::from(self.team_df.docs.max(1))) as f32
+    }
+
     /// The mean length of the teams' achievements (for BM25 over one achievement).
     pub(super) fn avg_achievement_len(&self) -> f32 {
         (self.achievement_len_sum / self.achievements.max(1) as f64) as f32
     }
 
-    /// Team changes alter every demand's first pass: feedback is recomputed on next use.
+    /// Team changes alter every demand's first pass (its BM25 statistics move with every team): feedback
+    /// is recomputed on next use.
     pub(super) fn reset_feedback(&mut self) {
         for d in &mut self.demands {
             d.expanded = OnceLock::new();

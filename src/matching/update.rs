@@ -45,6 +45,9 @@ impl Engine {
                 let new = &st.teams[slot].bags;
                 st.team_postings
                     .replace(slot, &old.bags.profile, &new.profile, new.profile_len);
+                if let Some(p) = &mut st.team_bigram_postings {
+                    p.replace(slot, &old.bags.bigrams, &new.bigrams, new.bigram_len);
+                }
                 let old_terms = old_all.unwrap_or_default().into_iter().map(|(t, _)| t);
                 state.count_team(&old, old_terms, -1.0);
                 state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
@@ -55,6 +58,9 @@ impl Engine {
                 state
                     .team_postings
                     .push(&rec.bags.profile, rec.bags.profile_len);
+                if let Some(p) = &mut state.team_bigram_postings {
+                    p.push(&rec.bags.bigrams, rec.bags.bigram_len);
+                }
                 state.teams.push(rec);
                 Arc::make_mut(&mut state.data).teams.push(team.clone());
                 state.team_slots.insert(team.id.as_str(), slot);
@@ -65,7 +71,7 @@ impl Engine {
         drop(state);
         self.index
             .upsert(DocKind::Team, &index_doc(team.id.as_str(), &analysed), &fp)?;
-        Ok(())
+        self.refresh_feedback()
     }
 
     /// Deletes a team (its pairs disappear from every ranking).
@@ -78,6 +84,10 @@ impl Engine {
         let st = &mut *state;
         let last = moved_or(&st.teams, slot, &old.bags.profile, |r| &r.bags.profile);
         st.team_postings.swap_remove(slot, &old.bags.profile, last);
+        if let Some(p) = &mut st.team_bigram_postings {
+            let last = moved_or(&st.teams, slot, &old.bags.bigrams, |r| &r.bags.bigrams);
+            p.swap_remove(slot, &old.bags.bigrams, last);
+        }
         state.count_team(&old, old_all.into_iter().map(|(t, _)| t), -1.0);
         state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
         let st = &mut *state;
@@ -89,7 +99,7 @@ impl Engine {
         let fp = state.fingerprint();
         drop(state);
         self.index.delete(DocKind::Team, team.as_str(), &fp)?;
-        Ok(())
+        self.refresh_feedback()
     }
 
     /// Adds a demand or replaces the one with its id; it is searchable and matchable when this returns.
