@@ -36,6 +36,8 @@ pub enum AppError {
     Store(StoreError),
     #[error("matcher: {0}")]
     Matcher(#[from] MatcherError),
+    #[error("{0}")]
+    Spreadsheet(#[from] crate::spreadsheet::SpreadsheetError),
     #[error("background task failed: {0}")]
     Task(String),
     #[error("{source}")]
@@ -81,6 +83,7 @@ impl AppError {
             AppError::Review(err) => err.code(),
             AppError::Store(err) => err.code(),
             AppError::Matcher(_) => ErrorCode::MatcherFailed,
+            AppError::Spreadsheet(_) => ErrorCode::SpreadsheetRefused,
             AppError::Task(_) => ErrorCode::TaskFailed,
             AppError::Pairing { source, .. } => source.code(),
             AppError::JobNotDone { .. } => ErrorCode::JobNotDone,

@@ -10,7 +10,7 @@
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 //!
 //! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
-//! (team and demand writes), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
+//! (team and demand writes), `imports` (spreadsheet imports through those writes), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
 //! `dashboard`, `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
 //! matching engine) and `engine` (that, over [`crate::matching::Engine`]).
 
@@ -18,6 +18,7 @@ mod catalog;
 pub mod dashboard;
 mod engine;
 mod error;
+mod imports;
 mod jobs;
 mod matcher;
 mod pairings;
@@ -29,6 +30,10 @@ mod stats;
 mod views;
 
 pub use error::{AppError, Result, Violation};
+pub use imports::{
+    Column, DEMAND_COLUMNS, ImportKind, ImportPreview, ImportProblem, ImportReport, PreviewRow,
+    TEAM_COLUMNS, TemplateFormat,
+};
 pub use jobs::{
     BatchPairing, BatchSummary, BatchView, ExportFile, ExportFormat, JobError, JobKind, JobStage,
     JobState, ProposalJob, ProposalRequest,

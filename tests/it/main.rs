@@ -12,6 +12,7 @@ mod engine;
 mod english;
 mod generator;
 mod golden;
+mod imports;
 mod monotonicity;
 mod pairing;
 mod programme_rules;
