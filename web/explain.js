@@ -6,6 +6,7 @@ import { pick, label } from './refs.js';
 
 const FEATURE_LABELS = {
   lexical: '文本相关度',
+  feedback: '相近需求扩展词相关度',
   bm25: '文本相关度',
   text: '文本相关度',
   semantic: '语义相似度',
@@ -55,7 +56,7 @@ export function contributions(ex) {
   if (Array.isArray(raw)) {
     return raw
       .map((r) => ({
-        label: featureLabel(pick(r, 'feature', 'name', 'label', 'key')),
+        label: pick(r, 'label') || featureLabel(pick(r, 'feature', 'name', 'key')),
         value: Number(pick(r, 'contribution', 'value', 'weight', 'score')),
       }))
       .filter((r) => r.label && Number.isFinite(r.value));

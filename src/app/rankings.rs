@@ -16,7 +16,7 @@ use super::{
 };
 use crate::auth::Principal;
 use crate::domain::{DemandId, TeamId, TrackId, UniversityId, ZoneId};
-use crate::matching::PairMatch;
+use crate::matching::{Degree, PairMatch};
 
 /// A cached ranking (the `Arc<Vec<_>>` of its rows), valid for one catalog generation.
 pub(super) type Cached = Arc<dyn Any + Send + Sync>;
@@ -242,11 +242,13 @@ impl App {
                         team_name: c.team_name(&m.team_id),
                         score: 0.0,
                         demand_ids: Vec::new(),
+                        degree: Degree::of(0.0),
                     });
                     fit.score += m.score;
                     fit.demand_ids.push(m.demand_id.clone());
                 }
                 let mut best_teams: Vec<TeamFit> = teams.into_values().collect();
+                best_teams.iter_mut().for_each(TeamFit::set_degree);
                 best_first(&mut best_teams, 3, |t| (t.score, &t.team_id));
                 let mut top: Vec<PairMatch> = per_demand.values().cloned().collect();
                 best_first(&mut top, 3, |m| (m.score, &m.demand_id));
@@ -260,6 +262,7 @@ impl App {
                     },
                     demands_fit: per_demand.len(),
                     demands_considered: considered,
+                    degree: Degree::of(total / per_demand.len().max(1) as f32),
                     best_teams,
                     top_matches: top,
                 }

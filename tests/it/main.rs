@@ -10,6 +10,7 @@ mod durability;
 mod edges;
 mod engine;
 mod english;
+mod explanations;
 mod generator;
 mod golden;
 mod imports;

@@ -2,19 +2,24 @@
 // reloads a ranking into its results box as the filters change.
 
 import { items } from '../api.js';
-import { h, mount, loading, failure, emptyState, scoreBar } from '../ui.js';
+import { h, mount, loading, failure, emptyState, scoreBar, degreeBar } from '../ui.js';
 
 /**
  * The head of the card ranked `index` (from 0): rank, title (its element id `${idPrefix}-${index}`, which
- * labels the card), a muted subtitle, and the score bar under `scoreLabel`.
+ * labels the card), a muted subtitle, and the 匹配度 bar (`degree`, else the score bar under `scoreLabel`).
  */
-export function rankedCardHead({ index, idPrefix, title, subtitle, scoreLabel, score }) {
+export function rankedCardHead({ index, idPrefix, title, subtitle, scoreLabel, score, degree }) {
   return h(
     'header',
     { class: 'card-head' },
     h('span', { class: 'rank', 'aria-label': `第 ${index + 1} 名` }, String(index + 1)),
     h('div', { class: 'card-title' }, h('h3', { id: `${idPrefix}-${index}` }, title), h('p', { class: 'muted' }, subtitle)),
-    h('div', { class: 'card-score' }, h('span', { class: 'score-label' }, scoreLabel), scoreBar(score, { label: `${title} ${scoreLabel}` })),
+    h(
+      'div',
+      { class: 'card-score' },
+      h('span', { class: 'score-label' }, degree ? '匹配度' : scoreLabel),
+      degree ? degreeBar(degree, { label: `${title} 匹配度` }) : scoreBar(score, { label: `${title} ${scoreLabel}` }),
+    ),
   );
 }
 

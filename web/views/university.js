@@ -30,7 +30,7 @@ function demandCard(d, index, maps) {
   return h(
     'article',
     { class: 'card candidate', 'aria-labelledby': `dem-${index}` },
-    rankedCardHead({ index, idPrefix: 'dem', title, subtitle: [zoneName, ent].filter(Boolean).join(' · '), scoreLabel: '匹配得分', score: pick(d, 'score') }),
+    rankedCardHead({ index, idPrefix: 'dem', title, subtitle: [zoneName, ent].filter(Boolean).join(' · '), scoreLabel: '匹配得分', score: pick(d, 'score'), degree: pick(d, 'explanation.degree') }),
     teamName
       ? h(
           'p',

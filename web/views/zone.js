@@ -3,7 +3,7 @@
 
 import { get, items } from '../api.js';
 import {
-  h, mount, loading, failure, emptyState, pageHeader, panel, chips, table, scoreBar, fmtScore, fmtNumber,
+  h, mount, loading, failure, emptyState, pageHeader, panel, chips, table, scoreBar, degreeBar, fmtScore, fmtNumber,
   field, highlight, loadList,
 } from '../ui.js';
 import * as refs from '../refs.js';
@@ -167,7 +167,7 @@ function teamLine(team) {
       ? h('span', { class: 'muted' }, ` · 负责人 ${leader.name}${leader.title ? `（${leader.title}）` : ''}`)
       : null,
     leader && (leader.honors || []).length ? h('span', { class: 'tag tag-honor' }, leader.honors[0]) : null,
-    team.score !== undefined ? scoreBar(team.score, { label: `${name} 得分` }) : null,
+    team.degree ? degreeBar(team.degree, { label: `${name} 匹配度` }) : team.score !== undefined ? scoreBar(team.score, { label: `${name} 得分` }) : null,
   );
 }
 
@@ -178,6 +178,7 @@ function readCandidate(c, demandTitles) {
     name: pick(t, 'team_name', 'name', 'team.name') || pick(t, 'team_id', 'id'),
     leader: pick(t, 'leader', 'team.leader'),
     score: pick(t, 'score'),
+    degree: pick(t, 'degree'),
     demandIds: pick(t, 'demand_ids') || [],
   }));
   const teamName = (id) => (teams.find((t) => String(t.id) === String(id)) || {}).name || id;
@@ -190,6 +191,7 @@ function readCandidate(c, demandTitles) {
       teamName: pick(m, 'team_name') || (pick(m, 'team_id') ? teamName(pick(m, 'team_id')) : ''),
       teamKnown: Boolean(pick(m, 'team_name')) || teams.some((t) => String(t.id) === String(pick(m, 'team_id'))),
       score: pick(m, 'score'),
+      degree: pick(m, 'explanation.degree'),
       explanation: pick(m, 'explanation'),
     };
   });
@@ -197,6 +199,7 @@ function readCandidate(c, demandTitles) {
     uniId: pick(c, 'university_id', 'university.id', 'id'),
     uniName: pick(c, 'university_name', 'university.name', 'name'),
     score: pick(c, 'score', 'aggregate_score', 'total_score'),
+    degree: pick(c, 'degree'),
     fit: pick(c, 'demands_fit'),
     considered: pick(c, 'demands_considered'),
     teams,
@@ -225,6 +228,7 @@ function candidateCard(raw, index, maps, trackId, demandTitles) {
       subtitle: [uni && uni.city, uni && (uni.kind === 'research' ? '研究型大学' : uni.kind === 'applied' ? '应用型高校' : ''), trackName].filter(Boolean).join(' · '),
       scoreLabel: '综合得分',
       score: c.score,
+      degree: c.degree,
     }),
     h(
       'div',
@@ -248,7 +252,7 @@ function candidateCard(raw, index, maps, trackId, demandTitles) {
                   'li',
                   {},
                   h('span', { class: 'demand-title' }, highlight(m.title, terms), m.teamKnown ? h('span', { class: 'muted demand-team' }, ` ← ${m.teamName}`) : null),
-                  m.score !== undefined ? h('span', { class: 'muted num-inline' }, fmtScore(m.score)) : null,
+                  m.degree ? h('span', { class: 'muted num-inline' }, `${m.degree.value} ${m.degree.label}`) : m.score !== undefined ? h('span', { class: 'muted num-inline' }, fmtScore(m.score)) : null,
                 ),
               ),
             )
