@@ -13,6 +13,7 @@ import * as proposalViews from './views/proposals.js';
 import * as reviewViews from './views/review.js';
 import * as heatmapViews from './views/heatmap.js';
 import * as importViews from './views/imports.js';
+import * as pageViews from './views/pages.js';
 
 const ROLE_LABELS = { department: '省级管理部门', zone: '高新区管理员', university: '高校联络员' };
 
@@ -66,6 +67,8 @@ const ROUTES = {
     ['candidates', zoneViews.renderCandidates],
     ['imports', importViews.renderImport],
     ['imports/:kind', importViews.renderImport],
+    ['demand/:id', pageViews.renderDemandPage],
+    ['team/:id', pageViews.renderTeamPage],
     ['search', searchViews.renderSearch],
   ],
   zone: [
@@ -75,6 +78,8 @@ const ROUTES = {
     ['demands/:id/edit', zoneViews.renderDemandForm],
     ['imports', importViews.renderImport],
     ['imports/:kind', importViews.renderImport],
+    ['demand/:id', pageViews.renderDemandPage],
+    ['team/:id', pageViews.renderTeamPage],
     ['search', searchViews.renderSearch],
   ],
   university: [
@@ -84,6 +89,8 @@ const ROUTES = {
     ['teams/:id/edit', universityViews.renderTeamForm],
     ['imports', importViews.renderImport],
     ['imports/:kind', importViews.renderImport],
+    ['demand/:id', pageViews.renderDemandPage],
+    ['team/:id', pageViews.renderTeamPage],
     ['search', searchViews.renderSearch],
   ],
 };

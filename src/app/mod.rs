@@ -11,11 +11,12 @@
 //!
 //! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
 //! (team and demand writes), `imports` (spreadsheet imports through those writes), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
-//! `dashboard`, `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
+//! `dashboard`, `diversity` (no one team fills a university's first page), `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
 //! matching engine) and `engine` (that, over [`crate::matching::Engine`]).
 
 mod catalog;
 pub mod dashboard;
+mod diversity;
 mod engine;
 mod error;
 mod imports;

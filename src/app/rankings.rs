@@ -8,7 +8,11 @@ use std::sync::Arc;
 
 use tracing::instrument;
 
+/// The first page the diversity rule shapes (the default page size).
+const FIRST_PAGE: usize = 20;
+
 use super::catalog::{Catalog, track_matches};
+use super::diversity;
 use super::{
     App, AppError, CACHE_ENTRIES, CANDIDATES_PER_DEMAND, DEMANDS_PER_TEAM, DemandFit, MatcherError,
     Page, PageRequest, RANKING_DEPTH, RankedDemand, RankedTeam, Result, SearchKind, SearchResult,
@@ -332,6 +336,7 @@ impl App {
                 .collect();
             drop(c);
             best_first(&mut out, RANKING_DEPTH, |d| (d.score, &d.demand_id));
+            diversity::spread(&mut out, FIRST_PAGE, |d| d.best_team_id.clone());
             Ok(out)
         })
         .await

@@ -9,6 +9,7 @@ import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation } from '../explain.js';
 import { rankedCardHead, rankingLoader } from './shared.js';
+import { demandLink, teamLink } from './pages.js';
 import { checkboxGroup, checkedValues, splitList, joinList, ID_PATTERN, suggestId, recordEditor } from './forms.js';
 
 async function ownTeams(uni, uniId) {
@@ -36,10 +37,11 @@ function demandCard(d, index, maps) {
           'p',
           { class: 'best-team' },
           h('span', { class: 'muted' }, '最佳团队：'),
-          h('strong', {}, teamName),
+          h('strong', {}, pick(d, 'best_team_id') ? teamLink(pick(d, 'best_team_id'), teamName) : teamName),
           leader && leader.name ? h('span', { class: 'muted' }, ` · 负责人 ${leader.name}${leader.title ? `（${leader.title}）` : ''}`) : null,
         )
       : null,
+    pick(d, 'demand_id') ? h('p', { class: 'demand-link' }, demandLink(pick(d, 'demand_id'), '查看需求详情')) : null,
     exEl ? h('details', { class: 'explain-box', open: index === 0 }, h('summary', {}, '为什么推荐'), exEl) : h('p', { class: 'muted' }, '暂无匹配说明。'),
   );
 }
@@ -110,7 +112,7 @@ export async function renderTeams(ctx) {
     h('p', { class: 'count' }, `共 ${teams.length} 个团队`),
     table(
       [
-        { label: '团队名称', cell: (t) => h('span', { class: 'cell-title' }, t.name) },
+        { label: '团队名称', cell: (t) => h('span', { class: 'cell-title' }, teamLink(t.id, t.name)) },
         hasDetail ? { label: '负责人', cell: (t) => (t.leader ? `${t.leader.name}${t.leader.title ? `（${t.leader.title}）` : ''}` : '—') } : null,
         hasDetail ? { label: '研究领域', cell: (t) => (t.fields || []).join('、') || '—' } : null,
         { label: '赛道', cell: (t) => (t.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },

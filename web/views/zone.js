@@ -10,6 +10,7 @@ import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation, matchedTerms } from '../explain.js';
 import { rankedCardHead, rankingLoader } from './shared.js';
+import { demandLink, teamLink } from './pages.js';
 import { checkboxGroup, checkedValues, splitList, joinList, isDate, ID_PATTERN, suggestId, recordEditor } from './forms.js';
 
 const LEVEL = { national: '国家级', provincial: '省级' };
@@ -114,7 +115,7 @@ export async function renderZoneHome(ctx) {
       rows.length
         ? table(
             [
-              { label: '需求标题', cell: (d) => h('span', { class: 'cell-title' }, d.title || d.name) },
+              { label: '需求标题', cell: (d) => h('span', { class: 'cell-title' }, demandLink(d.id, d.title || d.name)) },
               hasDetail ? { label: '企业', cell: (d) => (d.enterprise && d.enterprise.name) || '—' } : null,
               { label: '所属赛道', cell: (d) => (d.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
               hasDetail ? { label: '预算（万元）', num: true, cell: (d) => (d.budget_wan_yuan !== undefined && d.budget_wan_yuan !== null ? fmtNumber(d.budget_wan_yuan) : '—') } : null,
@@ -162,7 +163,7 @@ function teamLine(team) {
   return h(
     'li',
     { class: 'team-line' },
-    h('span', { class: 'team-name' }, name),
+    h('span', { class: 'team-name' }, team.id ? teamLink(team.id, name) : name),
     leader && leader.name
       ? h('span', { class: 'muted' }, ` · 负责人 ${leader.name}${leader.title ? `（${leader.title}）` : ''}`)
       : null,
@@ -251,7 +252,7 @@ function candidateCard(raw, index, maps, trackId, demandTitles) {
                 h(
                   'li',
                   {},
-                  h('span', { class: 'demand-title' }, highlight(m.title, terms), m.teamKnown ? h('span', { class: 'muted demand-team' }, ` ← ${m.teamName}`) : null),
+                  h('span', { class: 'demand-title' }, m.demandId ? demandLink(m.demandId, highlight(m.title, terms)) : highlight(m.title, terms), m.teamKnown ? h('span', { class: 'muted demand-team' }, ' ← ', m.teamId ? teamLink(m.teamId, m.teamName) : m.teamName) : null),
                   m.degree ? h('span', { class: 'muted num-inline' }, `${m.degree.value} ${m.degree.label}`) : m.score !== undefined ? h('span', { class: 'muted num-inline' }, fmtScore(m.score)) : null,
                 ),
               ),
