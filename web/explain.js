@@ -69,6 +69,16 @@ export function contributions(ex) {
   return [];
 }
 
+/** Contributions as shares of their sum, largest first, without the ones that add nothing. */
+export function shares(rows) {
+  const sum = rows.reduce((acc, r) => acc + Math.max(0, r.value), 0);
+  if (sum <= 0) return rows;
+  return rows
+    .filter((r) => r.value > 0)
+    .sort((a, b) => b.value - a.value)
+    .map((r) => ({ ...r, text: `${Math.round((100 * r.value) / sum)}%` }));
+}
+
 /** The matched terms as plain strings, strongest first. */
 export function matchedTerms(ex) {
   const raw = pick(ex, 'matched_terms', 'terms', 'shared_terms', 'top_terms');
@@ -149,7 +159,7 @@ export function explanation(ex, { context = [], compact = false } = {}) {
             )
           : null,
       ),
-      rows.length ? barChart(rows) : null,
+      rows.length ? barChart(shares(rows), { caption: '各项依据占匹配度的比重' }) : null,
     ),
   );
 }

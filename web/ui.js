@@ -128,7 +128,7 @@ export function barChart(rows, { caption = '各项特征贡献' } = {}) {
             {},
             h('th', { scope: 'row' }, row.label),
             h('td', { class: 'bars-cell' }, h('span', { class: 'bar-track' }, bar)),
-            h('td', { class: 'num' }, value.toFixed(3)),
+            h('td', { class: 'num' }, row.text !== undefined ? row.text : value.toFixed(3)),
           );
         }),
       ),
