@@ -1,7 +1,7 @@
 // View pieces shared by the zone and university rankings: the head of a ranked card and the loader that
 // reloads a ranking into its results box as the filters change.
 
-import { items } from '../api.js';
+import { items, total } from '../api.js';
 import { h, mount, loading, failure, emptyState, scoreBar, degreeBar } from '../ui.js';
 
 /**
@@ -42,11 +42,31 @@ export function rankingLoader(ctx, results, { query, loadingText, fetch, empty, 
         mount(results, emptyState(empty()));
         return;
       }
-      mount(results, ...show(list));
+      mount(results, ...show(list, data));
     } catch (err) {
       if (mine !== seq) return;
       mount(results, failure(err, what, load));
     }
   };
   return load;
+}
+
+/**
+ * The honest count of a page of a list: “共 N 条，第 a–b 条” from the API's `total`, `offset` and the
+ * page's length, with 上一页 / 下一页 that call `go(offset)`.
+ */
+export function pager(data, { noun = '条', go }) {
+  const list = items(data);
+  const all = total(data);
+  const offset = Number((data && data.offset) || 0);
+  const limit = Number((data && data.limit) || list.length || 1);
+  const from = list.length ? offset + 1 : 0;
+  const to = offset + list.length;
+  return h(
+    'div',
+    { class: 'pager' },
+    h('span', { class: 'count', 'data-test': 'pager-count' }, `共 ${all} ${noun}，第 ${from}–${to} ${noun}`),
+    offset > 0 ? h('button', { type: 'button', class: 'btn btn-small', onClick: () => go(Math.max(0, offset - limit)) }, '上一页') : null,
+    to < all ? h('button', { type: 'button', class: 'btn btn-small', onClick: () => go(offset + limit) }, '下一页') : null,
+  );
 }

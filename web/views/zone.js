@@ -9,7 +9,7 @@ import {
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation, matchedTerms } from '../explain.js';
-import { rankedCardHead, rankingLoader } from './shared.js';
+import { rankedCardHead, rankingLoader, pager } from './shared.js';
 import { demandLink, teamLink } from './pages.js';
 import { checkboxGroup, checkedValues, splitList, joinList, isDate, ID_PATTERN, suggestId, recordEditor } from './forms.js';
 
@@ -305,10 +305,11 @@ export async function renderCandidates(ctx) {
     ),
     results,
   );
+  let candOffset = 0;
   const load = rankingLoader(ctx, results, {
     query: () => ({ zone: isDept ? zoneId : undefined, track: trackId }),
     loadingText: '正在计算候选高校…',
-    fetch: () => get(`/v1/zones/${encodeURIComponent(zoneId)}/candidates`, { track: trackId, limit: 10 }),
+    fetch: () => get(`/v1/zones/${encodeURIComponent(zoneId)}/candidates`, { track: trackId, limit: 10, offset: candOffset }),
     empty: () => ({
       title: trackId ? `本园区在“${nameOf(maps.tracks, trackId)}”赛道暂无候选高校` : '本园区暂无候选高校',
       body: isDept
@@ -316,10 +317,15 @@ export async function renderCandidates(ctx) {
         : '候选高校根据本园区的企业需求计算。请先在“园区概况与需求”中登记此赛道的企业需求，或换一个赛道查看。',
       action: isDept ? null : h('a', { class: 'btn', href: '#/demands/new' }, '登记需求'),
     }),
-    show: (list) => [h('p', { class: 'count' }, `共 ${list.length} 所候选高校，按综合得分排序`), list.map((c, i) => candidateCard(c, i, maps, trackId, demandTitles))],
+    show: (list, data) => [
+      pager(data, { noun: '所', go: (o) => { candOffset = o; load(); } }),
+      h('p', { class: 'muted' }, '按匹配度排序'),
+      list.map((c, i) => candidateCard(c, i + candOffset, maps, trackId, demandTitles)),
+    ],
     what: '候选高校',
   });
   select.addEventListener('change', () => {
+    candOffset = 0;
     trackId = select.value;
     load();
   });
