@@ -319,7 +319,7 @@ export async function renderCandidates(ctx) {
     }),
     show: (list, data) => [
       pager(data, { noun: '所', go: (o) => { candOffset = o; load(); } }),
-      h('p', { class: 'muted' }, '按匹配度排序'),
+      h('p', { class: 'muted' }, '按综合得分排序：既看匹配度，也看能适配本园区多少条需求'),
       list.map((c, i) => candidateCard(c, i + candOffset, maps, trackId, demandTitles)),
     ],
     what: '候选高校',
