@@ -9,6 +9,13 @@ import { pick, nameOf } from '../refs.js';
 import { explanation } from '../explain.js';
 
 const ACHIEVEMENT_KIND = { paper: '论文', patent: '专利', project: '项目', standard: '标准', award: '奖励' };
+const PLATFORM_KIND = {
+  innovation_center: '创新中心',
+  pilot_platform: '中试平台',
+  shared_facility: '共享平台',
+  key_lab: '重点实验室',
+  engineering_center: '工程中心',
+};
 
 /** A link to a demand's page. */
 export function demandLink(id, text) {
@@ -30,13 +37,13 @@ function facts(rows) {
 
 function rankedList(list, { name, link, degreeOf }) {
   return h(
-    'ol',
+    'ul',
     { class: 'plain ranked-links' },
     list.map((m, i) =>
       h(
         'li',
         { class: 'card' },
-        h('p', { class: 'ranked-line' }, h('span', { class: 'rank' }, String(i + 1)), link(m), h('span', { class: 'muted' }, ` ${name(m)}`), degreeOf(m) ? degreeBar(degreeOf(m)) : null),
+        h('p', { class: 'ranked-line' }, h('span', { class: 'rank', 'aria-label': `第 ${i + 1} 名` }, String(i + 1)), ' ', link(m), h('span', { class: 'muted' }, ` ${name(m)}`), degreeOf(m) ? degreeBar(degreeOf(m)) : null),
         h('details', { class: 'explain-box', open: i === 0 }, h('summary', {}, '匹配依据'), explanation(pick(m, 'explanation')) || h('p', { class: 'muted' }, '暂无匹配说明。')),
       ),
     ),
@@ -134,7 +141,7 @@ export async function renderTeamPage(ctx) {
     ),
     panel(
       '创新平台',
-      (t.platforms || []).length ? h('ul', { class: 'plain' }, t.platforms.map((p) => h('li', {}, p.name, h('span', { class: 'tag' }, p.kind)))) : h('p', { class: 'muted' }, '尚未登记平台。'),
+      (t.platforms || []).length ? h('ul', { class: 'plain' }, t.platforms.map((p) => h('li', {}, p.name, h('span', { class: 'tag' }, PLATFORM_KIND[p.kind] || p.kind)))) : h('p', { class: 'muted' }, '尚未登记平台。'),
     ),
     panel(
       `代表性成果（${(t.achievements || []).length}）`,
