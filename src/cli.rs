@@ -5,6 +5,7 @@ mod bench;
 mod cluster;
 mod eval;
 mod generate;
+mod import;
 mod index;
 mod load;
 mod r#match;
@@ -63,6 +64,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Restore a backup as the service's database (where none exists yet).
     Restore(backup::RestoreArgs),
+    /// Import demands or teams from an XLSX or CSV file (the service stopped), or write a template.
+    Import(import::ImportArgs),
     /// Propose zone–university pairings with five-in-one bundles for the given tracks.
     Propose(propose::ProposeArgs),
     /// Solve a synthetic dataset or a random instance and write INSTANCE.json and BATCH.json
@@ -85,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(args) => token::run(args),
         Command::Backup(args) => backup::backup(args),
         Command::Restore(args) => backup::restore(args),
+        Command::Import(args) => import::run(args),
         Command::Propose(args) => propose::run(args),
         Command::SynthPropose(args) => synth::run(args),
         Command::Index(args) => engine_exit(index::run(args)),

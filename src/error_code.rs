@@ -76,6 +76,10 @@ error_codes! {
     UnknownUniversity = "unknown_university" => 422,
     InvalidConfig = "invalid_config" => 422,
     ConflictingTriple = "conflicting_triple" => 422,
+    /// A spreadsheet refused whole: formulas, macros, hidden sheets, not XLSX or readable CSV.
+    SpreadsheetRefused = "spreadsheet_refused" => 422,
+    /// An import with problems in its rows, not written (the body lists them).
+    ImportRejected = "import_rejected" => 422,
     // The server cannot answer now; retrying later may work.
     NotReady = "not_ready" => 503,
     EngineBehind = "engine_behind" => 503,

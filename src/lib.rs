@@ -16,5 +16,6 @@ pub mod matching;
 pub mod models;
 pub mod pairing;
 pub mod review;
+pub mod spreadsheet;
 pub mod store;
 pub mod text_index;

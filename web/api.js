@@ -199,3 +199,31 @@ export async function download(path, query, filename) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(href), 10_000);
 }
+
+/**
+ * Posts a file's bytes as they are (an XLSX or CSV spreadsheet) and returns the parsed JSON body; a 422
+ * whose body is an import report resolves with that report (its `errors` list the problems).
+ */
+export async function upload(path, query, file) {
+  const xlsx = /\.xlsx$/i.test(file.name) || file.type.includes('spreadsheetml');
+  const type = xlsx ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
+  const headers = { Accept: 'application/json', 'Content-Type': type };
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  let response;
+  try {
+    response = await fetch(buildUrl(path, query), { method: 'POST', headers, body: file, cache: 'no-store' });
+  } catch (err) {
+    throw new ApiError(0, 'network', String(err && err.message));
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (response.ok || (response.status === 422 && data && Array.isArray(data.errors))) return data;
+  const code = (data && data.code) || `http_${response.status}`;
+  const error = new ApiError(response.status, code, data && data.message, fieldsOf(data));
+  if (response.status === 401 && session.token) listeners.forEach((fn) => fn(error));
+  throw error;
+}

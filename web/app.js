@@ -12,6 +12,8 @@ import * as dashboardViews from './views/dashboard.js';
 import * as proposalViews from './views/proposals.js';
 import * as reviewViews from './views/review.js';
 import * as heatmapViews from './views/heatmap.js';
+import * as importViews from './views/imports.js';
+import * as pageViews from './views/pages.js';
 
 const ROLE_LABELS = { department: '省级管理部门', zone: '高新区管理员', university: '高校联络员' };
 
@@ -38,16 +40,21 @@ const NAV = {
     { path: 'review', label: '审核队列' },
     { path: 'heatmap', label: '配对质量热力图' },
     { path: 'candidates', label: '园区候选高校' },
+    { path: 'imports', label: '批量导入' },
     { path: 'search', label: '检索' },
   ],
   zone: [
     { path: 'zone', label: '园区概况与需求' },
     { path: 'candidates', label: '候选高校与团队' },
+    { path: 'pairings', label: '我的配对' },
+    { path: 'imports', label: '批量导入需求' },
     { path: 'search', label: '检索' },
   ],
   university: [
     { path: 'demands', label: '适配企业需求' },
     { path: 'teams', label: '本校团队' },
+    { path: 'pairings', label: '我的配对' },
+    { path: 'imports', label: '批量导入团队' },
     { path: 'search', label: '检索' },
   ],
 };
@@ -60,6 +67,10 @@ const ROUTES = {
     ['review/:id', reviewViews.renderPairing],
     ['heatmap', heatmapViews.renderHeatmap],
     ['candidates', zoneViews.renderCandidates],
+    ['imports', importViews.renderImport],
+    ['imports/:kind', importViews.renderImport],
+    ['demand/:id', pageViews.renderDemandPage],
+    ['team/:id', pageViews.renderTeamPage],
     ['search', searchViews.renderSearch],
   ],
   zone: [
@@ -67,6 +78,12 @@ const ROUTES = {
     ['candidates', zoneViews.renderCandidates],
     ['demands/new', zoneViews.renderDemandForm],
     ['demands/:id/edit', zoneViews.renderDemandForm],
+    ['pairings', reviewViews.renderQueue],
+    ['review/:id', reviewViews.renderPairing],
+    ['imports', importViews.renderImport],
+    ['imports/:kind', importViews.renderImport],
+    ['demand/:id', pageViews.renderDemandPage],
+    ['team/:id', pageViews.renderTeamPage],
     ['search', searchViews.renderSearch],
   ],
   university: [
@@ -74,6 +91,12 @@ const ROUTES = {
     ['teams', universityViews.renderTeams],
     ['teams/new', universityViews.renderTeamForm],
     ['teams/:id/edit', universityViews.renderTeamForm],
+    ['pairings', reviewViews.renderQueue],
+    ['review/:id', reviewViews.renderPairing],
+    ['imports', importViews.renderImport],
+    ['imports/:kind', importViews.renderImport],
+    ['demand/:id', pageViews.renderDemandPage],
+    ['team/:id', pageViews.renderTeamPage],
     ['search', searchViews.renderSearch],
   ],
 };

@@ -6,6 +6,7 @@ import { pick, label } from './refs.js';
 
 const FEATURE_LABELS = {
   lexical: '文本相关度',
+  feedback: '相近需求扩展词相关度',
   bm25: '文本相关度',
   text: '文本相关度',
   semantic: '语义相似度',
@@ -55,7 +56,7 @@ export function contributions(ex) {
   if (Array.isArray(raw)) {
     return raw
       .map((r) => ({
-        label: featureLabel(pick(r, 'feature', 'name', 'label', 'key')),
+        label: pick(r, 'label') || featureLabel(pick(r, 'feature', 'name', 'key')),
         value: Number(pick(r, 'contribution', 'value', 'weight', 'score')),
       }))
       .filter((r) => r.label && Number.isFinite(r.value));
@@ -66,6 +67,16 @@ export function contributions(ex) {
       .filter((r) => Number.isFinite(r.value));
   }
   return [];
+}
+
+/** Contributions as shares of their sum, largest first, without the ones that add nothing. */
+export function shares(rows) {
+  const sum = rows.reduce((acc, r) => acc + Math.max(0, r.value), 0);
+  if (sum <= 0) return rows;
+  return rows
+    .filter((r) => r.value > 0)
+    .sort((a, b) => b.value - a.value)
+    .map((r) => ({ ...r, text: `${Math.round((100 * r.value) / sum)}%` }));
 }
 
 /** The matched terms as plain strings, strongest first. */
@@ -148,7 +159,7 @@ export function explanation(ex, { context = [], compact = false } = {}) {
             )
           : null,
       ),
-      rows.length ? barChart(rows) : null,
+      rows.length ? barChart(shares(rows), { caption: '各项依据占匹配度的比重' }) : null,
     ),
   );
 }

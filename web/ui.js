@@ -88,6 +88,22 @@ export function scoreBar(score, { label = '匹配得分', max = 1 } = {}) {
   );
 }
 
+/** Horizontal bar for a 匹配度 {value: 0–100, label: 强|较强|一般|弱}, written as “72 较强”. */
+export function degreeBar(degree, { label = '匹配度' } = {}) {
+  const value = Math.max(0, Math.min(100, Number(degree && degree.value) || 0));
+  const word = (degree && degree.label) || '';
+  const fill = h('span', { class: 'score-fill' });
+  fill.style.width = `${value}%`;
+  if (value >= 80) fill.classList.add('is-high');
+  else if (value < 60) fill.classList.add('is-low');
+  return h(
+    'span',
+    { class: 'score degree', role: 'img', 'aria-label': `${label} ${value}（${word}）` },
+    h('span', { class: 'score-track', 'aria-hidden': 'true' }, fill),
+    h('span', { class: 'score-value', 'aria-hidden': 'true' }, `${value} ${word}`),
+  );
+}
+
 /** Small horizontal bar chart of labelled values (feature contributions); negative values go left. */
 export function barChart(rows, { caption = '各项特征贡献' } = {}) {
   const clean = rows.filter((r) => Number.isFinite(Number(r.value)));
@@ -112,7 +128,7 @@ export function barChart(rows, { caption = '各项特征贡献' } = {}) {
             {},
             h('th', { scope: 'row' }, row.label),
             h('td', { class: 'bars-cell' }, h('span', { class: 'bar-track' }, bar)),
-            h('td', { class: 'num' }, value.toFixed(3)),
+            h('td', { class: 'num' }, row.text !== undefined ? row.text : value.toFixed(3)),
           );
         }),
       ),

@@ -36,6 +36,8 @@ pub enum AppError {
     Store(StoreError),
     #[error("matcher: {0}")]
     Matcher(#[from] MatcherError),
+    #[error("{0}")]
+    Spreadsheet(#[from] crate::spreadsheet::SpreadsheetError),
     #[error("background task failed: {0}")]
     Task(String),
     #[error("every client waiting for this ranking has gone")]
@@ -83,6 +85,7 @@ impl AppError {
             AppError::Review(err) => err.code(),
             AppError::Store(err) => err.code(),
             AppError::Matcher(_) => ErrorCode::MatcherFailed,
+            AppError::Spreadsheet(_) => ErrorCode::SpreadsheetRefused,
             AppError::Task(_) => ErrorCode::TaskFailed,
             AppError::Abandoned => ErrorCode::Abandoned,
             AppError::Pairing { source, .. } => source.code(),

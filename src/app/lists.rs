@@ -190,6 +190,8 @@ pub(super) enum Written {
     Demand(DemandId),
     TeamDeleted(TeamId),
     DemandDeleted(DemandId),
+    /// A batch (an import): every list is ranked afresh rather than patched item by item.
+    Many,
 }
 
 impl App {
@@ -253,6 +255,10 @@ impl App {
             }
             Written::Team(t) | Written::TeamDeleted(t) => (t.as_str(), None, HashMap::new()),
             Written::DemandDeleted(d) => (d.as_str(), None, HashMap::new()),
+            Written::Many => {
+                self.clear_lists();
+                return Ok(());
+            }
         };
         let ranked = started.elapsed();
         // Each list on its own, over the thread pool: a team's pair with each demand costs that demand's
@@ -309,6 +315,7 @@ impl App {
                 let gone = match written {
                     Written::Team(t) | Written::TeamDeleted(t) => Subject::DemandsOf(t.clone()),
                     Written::Demand(d) | Written::DemandDeleted(d) => Subject::TeamsOf(d.clone()),
+                    Written::Many => return Ok(()),
                 };
                 lists.lists.remove(&gone);
             }

@@ -12,14 +12,16 @@
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 //!
 //! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
-//! (team and demand writes), `lists` (the per-item rankings writes patch), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
-//! `dashboard`, `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
+//! (team and demand writes), `imports` (spreadsheet imports through those writes), `lists` (the per-item rankings writes patch), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
+//! `dashboard`, `diversity` (no one team fills a university's first page), `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
 //! matching engine) and `engine` (that, over [`crate::matching::Engine`]).
 
 mod catalog;
 pub mod dashboard;
+mod diversity;
 mod engine;
 mod error;
+mod imports;
 mod jobs;
 mod lists;
 mod matcher;
@@ -32,6 +34,10 @@ mod stats;
 mod views;
 
 pub use error::{AppError, Result, Violation};
+pub use imports::{
+    Column, DEMAND_COLUMNS, ImportKind, ImportPreview, ImportProblem, ImportReport, PreviewRow,
+    TEAM_COLUMNS, TemplateFormat,
+};
 pub use jobs::{
     BatchPairing, BatchSummary, BatchView, ExportFile, ExportFormat, JobError, JobKind, JobStage,
     JobState, ProposalJob, ProposalRequest,

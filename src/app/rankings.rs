@@ -8,7 +8,11 @@ use std::sync::Arc;
 
 use tracing::instrument;
 
+/// The first page the diversity rule shapes (the default page size).
+const FIRST_PAGE: usize = 20;
+
 use super::catalog::{Catalog, track_matches};
+use super::diversity;
 use super::lists::Subject;
 use super::{
     App, AppError, CACHE_ENTRIES, CANDIDATES_PER_DEMAND, DEMANDS_PER_TEAM, DemandFit, MatcherError,
@@ -17,7 +21,7 @@ use super::{
 };
 use crate::auth::Principal;
 use crate::domain::{DemandId, TeamId, TrackId, UniversityId, ZoneId};
-use crate::matching::PairMatch;
+use crate::matching::{Degree, PairMatch};
 
 /// A cached ranking (the `Arc<Vec<_>>` of its rows), valid for one catalog generation.
 pub(super) type Cached = Arc<dyn Any + Send + Sync>;
@@ -261,11 +265,13 @@ impl App {
                         team_name: c.team_name(&m.team_id),
                         score: 0.0,
                         demand_ids: Vec::new(),
+                        degree: Degree::of(0.0),
                     });
                     fit.score += m.score;
                     fit.demand_ids.push(m.demand_id.clone());
                 }
                 let mut best_teams: Vec<TeamFit> = teams.into_values().collect();
+                best_teams.iter_mut().for_each(TeamFit::set_degree);
                 best_first(&mut best_teams, 3, |t| (t.score, &t.team_id));
                 let mut top: Vec<PairMatch> = per_demand.values().cloned().collect();
                 best_first(&mut top, 3, |m| (m.score, &m.demand_id));
@@ -279,6 +285,7 @@ impl App {
                     },
                     demands_fit: per_demand.len(),
                     demands_considered: considered,
+                    degree: Degree::of(total / per_demand.len().max(1) as f32),
                     best_teams,
                     top_matches: top,
                 }
@@ -346,6 +353,7 @@ impl App {
                 .collect();
             drop(c);
             best_first(&mut out, RANKING_DEPTH, |d| (d.score, &d.demand_id));
+            diversity::spread(&mut out, FIRST_PAGE, |d| d.best_team_id.clone());
             Ok(out)
         })
         .await

@@ -2,7 +2,7 @@
 //! kept in memory and indexed): each write is checked against the dataset contract and the caller's
 //! role, then made in the store, the in-memory catalog and the matcher in that order, in one write lane.
 
-use tracing::{error, instrument};
+use tracing::{error, info, instrument};
 
 use std::fmt;
 use std::time::Instant;
@@ -13,7 +13,7 @@ use super::{App, AppError, Matcher, MatcherError, Result, Violation};
 use crate::auth::{Principal, Role};
 use crate::dataset::{self, Record};
 use crate::domain::{Demand, DemandId, Team, TeamId, UniversityId, ZoneId};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoredRecord};
 
 /// A matcher update owed to a committed write, kept until it succeeds.
 pub(crate) type MissedUpdate = Box<dyn Fn(&dyn Matcher) -> Result<(), MatcherError> + Send>;
@@ -77,7 +77,7 @@ impl App {
         drop(missed);
         // Lists are patched only from a matcher level with the store that held every earlier write;
         // otherwise they are forgotten and ranked afresh.
-        if owed_before || !level {
+        if owed_before || !level || matches!(written, Written::Many) {
             self.clear_lists();
         } else if let Err(err) = self.patch_lists(&written) {
             error!(code = "ranking_patch_failed", %err, "rankings not patched; ranked afresh");
@@ -141,6 +141,39 @@ impl App {
         })
         .await?;
         Ok(out)
+    }
+
+    /// Writes many teams or demands, already checked, in one store transaction (all or none), then keeps
+    /// them in the catalog and indexes them, in the write lane.
+    pub(super) async fn save_records<R: CatalogRecord>(
+        &self,
+        created: Vec<R>,
+        updated: Vec<R>,
+    ) -> Result<()> {
+        self.write_catalog(move |app| {
+            let started = Instant::now();
+            app.inner.store.write_records(&created, &updated)?;
+            let stored = started.elapsed();
+            let records: Vec<R> = created.into_iter().chain(updated).collect();
+            app.mutate_catalog(|c| records.iter().for_each(|r| r.clone().put(c)));
+            let (n, what) = (
+                records.len(),
+                format!("{} {}s (import)", records.len(), R::NOUN),
+            );
+            app.after_write(
+                what,
+                Box::new(move |m| records.iter().try_for_each(|r| r.index(m))),
+                Written::Many,
+            );
+            info!(
+                records = n,
+                store_ms = stored.as_millis() as u64,
+                total_ms = started.elapsed().as_millis() as u64,
+                "records saved"
+            );
+            Ok(())
+        })
+        .await
     }
 
     /// The university or zone a team or demand belongs to now.
@@ -237,7 +270,7 @@ impl App {
 
 /// A team or a demand as the write path sees it: the university or zone that owns it, and where it is
 /// stored, kept in memory and indexed.
-trait CatalogRecord: Record + Clone + 'static {
+pub(super) trait CatalogRecord: Record + StoredRecord + Clone + 'static {
     type Id: Clone + PartialEq + fmt::Display + Send + 'static;
     type Owner: fmt::Display;
     /// What owns it, in messages (`university`, `zone`).
@@ -355,7 +388,7 @@ fn check_id(id: &str) -> Result<(), Violation> {
 }
 
 /// Checks a team or demand written through the API against the contract and the catalog.
-fn check_record<R: Record>(record: &R, refs: &dataset::Refs) -> Result<(), Violation> {
+pub(super) fn check_record<R: Record>(record: &R, refs: &dataset::Refs) -> Result<(), Violation> {
     check_id(record.id())?;
     let problems = record.check(refs);
     let Some(first) = problems.first() else {

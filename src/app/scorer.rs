@@ -138,6 +138,7 @@ mod tests {
     #[test]
     fn evidence_takes_ten_matched_terms_and_no_missing_achievement() {
         let explanation = Explanation {
+            degree: crate::matching::Degree::of(0.5),
             contributions: Vec::new(),
             matched_terms: (0..12)
                 .map(|i| crate::matching::MatchedTerm {

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{AppError, MAX_LIMIT, MAX_OFFSET, Result};
 use crate::domain::{DemandId, TeamId, TrackId, University, UniversityId, Zone, ZoneId};
-use crate::matching::{Explanation, PairMatch};
+use crate::matching::{Degree, Explanation, PairMatch};
 use crate::store::{HistoryEntry, PairingRecord};
 
 /// A requested page: `limit` items after skipping `offset`.
@@ -100,6 +100,15 @@ pub struct TeamFit {
     pub score: f32,
     /// The zone's demands for which this team is the university's best.
     pub demand_ids: Vec<DemandId>,
+    /// 匹配度 (0–100) and label of the team's mean pair score over those demands.
+    pub degree: Degree,
+}
+
+impl TeamFit {
+    /// Sets the 匹配度 from the score and the demands it sums over.
+    pub(super) fn set_degree(&mut self) {
+        self.degree = Degree::of(self.score / self.demand_ids.len().max(1) as f32);
+    }
 }
 
 /// A university ranked for a zone's demands.
@@ -113,6 +122,8 @@ pub struct UniversityCandidate {
     pub demands_fit: usize,
     /// How many demands were considered (the zone's demands in the track).
     pub demands_considered: usize,
+    /// 匹配度 (0–100) and label of its mean best pair score over the demands it fits.
+    pub degree: Degree,
     pub best_teams: Vec<TeamFit>,
     /// Its strongest pairs, with the engine's explanations.
     pub top_matches: Vec<PairMatch>,

@@ -48,15 +48,20 @@ fn current_year() -> i32 {
     year_of_day(days)
 }
 
-/// Year of the day `days` after 1970-01-01 (Howard Hinnant's civil-from-days).
+/// Year of the day `days` after 1970-01-01.
 pub(super) fn year_of_day(days: i64) -> i32 {
+    i32::try_from(civil_from_days(days).0).unwrap_or(i32::MAX)
+}
+
+/// Gregorian (year, month, day) of the day `days` after 1970-01-01 (Howard Hinnant's civil-from-days).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    i32::try_from(year).unwrap_or(i32::MAX)
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }

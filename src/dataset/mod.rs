@@ -29,7 +29,7 @@ mod record;
 mod tests;
 mod write;
 
-pub use calendar::{days_in_month, max_year, parse_date};
+pub use calendar::{civil_from_days, days_in_month, max_year, parse_date};
 pub use problems::{DatasetError, FieldProblem, Problem, Problems};
 pub use read::load;
 pub(crate) use read::parse_lines;

@@ -59,6 +59,8 @@ static ASSETS: &[Asset] = &[
     asset!("views/proposals.js", JS),
     asset!("views/review.js", JS),
     asset!("views/heatmap.js", JS),
+    asset!("views/imports.js", JS),
+    asset!("views/pages.js", JS),
 ];
 
 /// Strong ETags, one per asset, computed once.

@@ -11,7 +11,7 @@ use utoipa_scalar::Scalar;
 
 use super::dto;
 use super::error::ErrorBody;
-use super::handlers;
+use super::{handlers, imports};
 
 /// The docs page; `$title` and `$spec` are filled in at start-up.
 const DOCS_TEMPLATE: &str = include_str!("assets/docs.html");
@@ -133,6 +133,8 @@ impl Modify for MergeFlattened {
         handlers::revise_proposal,
         handlers::export_proposal,
         handlers::dashboard,
+        imports::import_template,
+        imports::import,
     ),
     components(schemas(ErrorBody, dto::Health, crate::app::BatchPairing)),
     modifiers(&BearerAuth, &MergeFlattened),
@@ -144,6 +146,7 @@ impl Modify for MergeFlattened {
         (name = "pairings", description = "pairings, the review workflow and comments"),
         (name = "proposals", description = "pairing proposals (background jobs), re-proposals, \
                                              exports and the programme dashboard"),
+        (name = "imports", description = "spreadsheet imports of demands and teams, and their templates"),
     )
 )]
 pub struct ApiDoc;

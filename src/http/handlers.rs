@@ -228,7 +228,8 @@ pub async fn zone_candidates(
 }
 
 /// Enterprise demands that fit a university's teams (department or that university), each with the
-/// best team, score and explanation.
+/// best team, score and explanation; best first, except that on the first 20 no one team takes more than
+/// its fair share (20 divided by the number of teams in the list, rounded up).
 #[utoipa::path(get, path = "/v1/universities/{id}/demands", tag = "matching",
     params(("id" = String, Path, description = "university id"), RankQuery), security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<DemandFit>),

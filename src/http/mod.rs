@@ -13,6 +13,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod imports;
 pub mod metrics;
 pub mod responses;
 
@@ -137,6 +138,8 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
         )
         .route("/v1/proposals/{job_id}/export", get(h::export_proposal))
         .route("/v1/dashboard", get(h::dashboard))
+        .route("/v1/imports/{kind}", axum::routing::post(imports::import))
+        .route("/v1/imports/{kind}/template", get(imports::import_template))
         .merge(console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);

@@ -11,6 +11,8 @@ use crate::text_index::Snippet;
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Contribution {
     pub feature: &'static str,
+    /// What the feature measures, in Chinese words (`文本相关度`).
+    pub label: &'static str,
     /// The feature value in [0, 1].
     pub value: f32,
     /// The feature weight (weights sum to 1).
@@ -56,9 +58,57 @@ pub struct ClusterRef {
     pub shared: bool,
 }
 
+/// A score on the one 0–100 匹配度 scale every pair, team and university is shown on, with its label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Degree {
+    /// 匹配度, 0–100.
+    pub value: u8,
+    /// 强, 较强, 一般 or 弱.
+    pub label: &'static str,
+}
+
+/// (pair score, 匹配度) anchors of the piecewise-linear 匹配度 scale, calibrated on the planted judgements
+/// of the shipped dataset (`scripts/calibrate_match_degree.py`, figures in `docs/explanations.md`).
+const DEGREE_ANCHORS: [(f32, f32); 5] = [
+    (0.0, 0.0),
+    (0.10, 40.0),
+    (0.15, 60.0),
+    (0.25, 80.0),
+    (0.45, 100.0),
+];
+
+/// The labels of the 匹配度 scale by their lowest value.
+const DEGREE_LABELS: [(u8, &str); 4] = [(80, "强"), (60, "较强"), (40, "一般"), (0, "弱")];
+
+impl Degree {
+    /// The 匹配度 of a pair score (the engine's score of one demand and one team). Teams and universities
+    /// are shown at the 匹配度 of their mean best pair score, so that one scale reads the same everywhere.
+    pub fn of(score: f32) -> Degree {
+        let value = if score.is_nan() || score <= 0.0 {
+            0.0
+        } else {
+            DEGREE_ANCHORS
+                .windows(2)
+                .find(|w| score < w[1].0)
+                .map_or(100.0, |w| {
+                    let ((s0, d0), (s1, d1)) = (w[0], w[1]);
+                    d0 + (d1 - d0) * (score - s0) / (s1 - s0)
+                })
+        };
+        let value = value.round().clamp(0.0, 100.0) as u8;
+        let label = DEGREE_LABELS
+            .iter()
+            .find(|(floor, _)| value >= *floor)
+            .map_or("弱", |(_, l)| l);
+        Degree { value, label }
+    }
+}
+
 /// Why a pair scored what it scored.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
+    /// The pair's 匹配度 (0–100) and its label.
+    pub degree: Degree,
     pub contributions: Vec<Contribution>,
     pub matched_terms: Vec<MatchedTerm>,
     pub best_achievement: Option<AchievementEvidence>,
@@ -89,19 +139,17 @@ impl Explanation {
     }
 }
 
-/// Degree words for a score, calibrated on the shipped dataset's planted judgements
-/// (`scripts/calibrate_project_score.py`): of the (demand, team) pairs in each demand's top 30, 97.7 %
-/// at or above 0.25 are relevant, 91.5 % at or above 0.20 and 72.1 % at or above 0.15.
-fn level(score: f32) -> (&'static str, &'static str) {
-    if score >= 0.25 {
-        ("高度相关", "highly relevant")
-    } else if score >= 0.2 {
-        ("较为相关", "clearly relevant")
-    } else if score >= 0.15 {
-        ("有一定相关性", "somewhat relevant")
-    } else {
-        ("相关性较弱", "only weakly relevant")
-    }
+/// Degree words for a score: the label of its 匹配度 ([`Degree::of`]), so that the summary and the
+/// 匹配度 shown beside it say the same.
+fn level(score: f32) -> (String, &'static str) {
+    let label = Degree::of(score).label;
+    let en = match label {
+        "强" => "strongly relevant",
+        "较强" => "fairly strongly relevant",
+        "一般" => "moderately relevant",
+        _ => "only weakly relevant",
+    };
+    (format!("匹配度{label}"), en)
 }
 
 /// The one-sentence summaries, e.g. "该团队在锂离子电池、热失控方面的3项成果与需求高度相关，且同属新型储能赛道".
@@ -113,6 +161,7 @@ pub(crate) fn summaries(
     cluster_terms: &[String],
 ) -> (String, String) {
     let (zh_level, en_level) = level(score);
+    let zh_level = zh_level.as_str();
     let topic: Vec<&str> = if terms.is_empty() {
         cluster_terms.iter().take(3).map(String::as_str).collect()
     } else {
@@ -206,6 +255,7 @@ impl Engine {
             team_id: state.data.teams[t].id.clone(),
             score,
             explanation: Explanation {
+                degree: Degree::of(score),
                 contributions: self.contributions(&f.values),
                 matched_terms,
                 best_achievement,
@@ -242,6 +292,7 @@ impl Engine {
             .zip(values.iter().zip(weights))
             .map(|(name, (v, w))| Contribution {
                 feature: name,
+                label: feature_label(name),
                 value: *v,
                 weight: w,
                 contribution: v * w,
@@ -310,10 +361,17 @@ impl Engine {
         match (&self.models.clusters, state.teams[t].cluster) {
             (Some(c), Some(k)) => {
                 let label = c.labels.get(k);
+                let track_name = |l: &crate::models::ClusterLabel| {
+                    let id = l.track_id.as_deref()?;
+                    let &i = self.tracks.index.get(id)?;
+                    Some(self.tracks.names[i].clone())
+                };
                 (
                     Some(ClusterRef {
                         id: k,
-                        label: label.map(|l| l.text()).unwrap_or_default(),
+                        label: label
+                            .map(|l| cluster_words(l, track_name(l).as_deref()))
+                            .unwrap_or_default(),
                         shared: state.demands[d].cluster == Some(k),
                     }),
                     label.map(|l| l.top_terms.clone()).unwrap_or_default(),
@@ -321,6 +379,43 @@ impl Engine {
             }
             _ => (None, Vec::new()),
         }
+    }
+}
+
+/// What a feature measures, in the words the console shows.
+pub fn feature_label(feature: &str) -> &'static str {
+    match feature {
+        "lexical" => "文本相关度",
+        "feedback" => "相近需求扩展词相关度",
+        "semantic" => "语义相似度",
+        "achievements" => "成果匹配",
+        "track" => "赛道一致",
+        "cluster" => "研究方向相近",
+        "evidence" => "能力佐证",
+        "proximity" => "同城便利",
+        "capacity" => "剩余承接能力",
+        _ => "其他",
+    }
+}
+
+/// A cluster's label in words: the name of its nearest track when it is close, then its top terms that
+/// are words (two characters or more), e.g. `合成生物：发酵、放大`.
+fn cluster_words(label: &crate::models::ClusterLabel, track_name: Option<&str>) -> String {
+    let terms: Vec<&str> = label
+        .top_terms
+        .iter()
+        .map(String::as_str)
+        .filter(|t| t.chars().count() >= 2)
+        .take(4)
+        .collect();
+    let terms = terms.join("、");
+    match (
+        track_name.filter(|_| label.track_similarity >= 0.3),
+        terms.is_empty(),
+    ) {
+        (Some(track), true) => track.to_owned(),
+        (Some(track), false) => format!("{track}：{terms}"),
+        (None, _) => terms,
     }
 }
 
@@ -385,14 +480,33 @@ mod tests {
         let (zh, en) = summaries(0.62, &terms, 3, Some(&track), &[]);
         assert_eq!(
             zh,
-            "该团队在锂离子电池、热失控方面的3项成果与需求高度相关，且同属新型储能赛道"
+            "该团队在锂离子电池、热失控方面的3项成果与需求匹配度强，且同属新型储能赛道"
         );
         assert_eq!(
             en,
-            "The team's 3 achievements on 锂离子电池, 热失控 are highly relevant to the demand, and both belong to the 新型储能 track."
+            "The team's 3 achievements on 锂离子电池, 热失控 are strongly relevant to the demand, and both belong to the 新型储能 track."
         );
-        let (zh, _) = summaries(0.1, &[], 0, None, &["视觉".into()]);
-        assert_eq!(level(0.21).0, "较为相关");
-        assert_eq!(zh, "该团队的研究方向（视觉）与需求相关性较弱");
+        let (zh, _) = summaries(0.05, &[], 0, None, &["视觉".into()]);
+        assert_eq!(level(0.15).0, "匹配度较强");
+        assert_eq!(zh, "该团队的研究方向（视觉）与需求匹配度弱");
+    }
+
+    #[test]
+    fn the_degree_scale_is_monotone_bounded_and_labelled_at_its_anchors() {
+        let mut last = 0;
+        for i in 0..=100 {
+            let d = Degree::of(i as f32 / 100.0);
+            assert!(d.value >= last, "falls at {i}");
+            last = d.value;
+        }
+        assert_eq!(Degree::of(-1.0).value, 0);
+        assert_eq!(Degree::of(f32::NAN).value, 0);
+        assert_eq!(Degree::of(3.0).value, 100);
+        for (score, value, label) in [(0.10, 40, "一般"), (0.15, 60, "较强"), (0.25, 80, "强")]
+        {
+            assert_eq!(Degree::of(score), Degree { value, label }, "at {score}");
+        }
+        assert_eq!(Degree::of(0.05).label, "弱");
+        assert_eq!(Degree::of(0.45).value, 100);
     }
 }

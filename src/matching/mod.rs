@@ -69,7 +69,7 @@ use state::{State, Tracks};
 pub use crate::text_index::{DocKind, Snippet};
 pub use config::{FEATURES, N_FEATURES, ScoringConfig, Weights};
 pub use explain::{
-    AchievementEvidence, ClusterRef, Contribution, Explanation, Lang, MatchedTerm, TrackRef,
+    AchievementEvidence, ClusterRef, Contribution, Degree, Explanation, Lang, MatchedTerm, TrackRef,
 };
 pub use open::{OpenOptions, OpenReport, Progress};
 pub use state::fingerprint;

@@ -1,4 +1,8 @@
 //! Free-text search over teams or demands: BM25 hits from the text index, each with a highlighted snippet.
+//!
+//! The rule that respects words: a hit holding more of the query's whole words (碳化硅, not its parts
+//! 碳化 or 化硅) ranks before one holding fewer, whatever their BM25 scores; BM25 orders hits within a
+//! tier. So 碳化硅 finds 碳化硅 demands before 氮化硅 or 混凝土碳化养护, which share only characters.
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,10 +32,36 @@ impl Engine {
             return Ok(Vec::new());
         }
         let highlight_terms: HashSet<String> = terms.iter().map(|(t, _)| t.clone()).collect();
+        let words = query_words(&self.analyzer, text);
         let state = self.read()?;
-        let hits = self.index.retrieve(kind, &terms, limit)?;
-        let mut out = Vec::with_capacity(hits.len());
-        for (key, score) in hits {
+        // A deeper pool than asked for, so that hits holding the whole words can move up into the page.
+        let pool = if words.is_empty() {
+            limit
+        } else {
+            limit.saturating_mul(4).max(200)
+        };
+        let hits = self.index.retrieve(kind, &terms, pool)?;
+        let mut tiered: Vec<(usize, f32, u64, f32)> = Vec::with_capacity(hits.len());
+        for (i, (key, score)) in hits.iter().enumerate() {
+            let held = match kind {
+                DocKind::Team => state
+                    .team_slots
+                    .by_key(*key)
+                    .map(|slot| words_held(&words, &team_text(&state.data.teams[slot]))),
+                DocKind::Demand => state
+                    .demand_slots
+                    .by_key(*key)
+                    .map(|slot| words_held(&words, &demand_text(&state.data.demands[slot]))),
+            };
+            if let Some(held) = held {
+                tiered.push((held, *score, *key, i as f32));
+            }
+        }
+        // More whole words first; then the index's order (BM25, ties as the index breaks them).
+        tiered.sort_by(|a, b| b.0.cmp(&a.0).then(a.3.total_cmp(&b.3)));
+        tiered.truncate(limit);
+        let mut out = Vec::with_capacity(tiered.len());
+        for (_, score, key, _) in tiered {
             let (id, title, body) = match kind {
                 DocKind::Team => {
                     let Some(slot) = state.team_slots.by_key(key) else {
@@ -68,6 +98,45 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// The query's whole words of two characters or more, lower-cased as they are written.
+fn query_words(analyzer: &Analyzer, text: &str) -> Vec<String> {
+    let mut words: Vec<String> = analyzer
+        .whole_words(text)
+        .into_iter()
+        .map(|(_, surface)| surface.to_lowercase())
+        .filter(|w| w.chars().count() >= 2)
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// How many of `words` occur whole in `text` (lower-cased).
+fn words_held(words: &[String], text: &str) -> usize {
+    words.iter().filter(|w| text.contains(w.as_str())).count()
+}
+
+/// A demand's searchable text, lower-cased.
+fn demand_text(d: &crate::domain::Demand) -> String {
+    format!("{} {} {}", d.title, d.keywords.join(" "), d.description).to_lowercase()
+}
+
+/// A team's searchable text, lower-cased.
+fn team_text(t: &Team) -> String {
+    let mut text = format!(
+        "{} {} {} {} ",
+        t.name,
+        t.fields.join(" "),
+        t.keywords.join(" "),
+        t.description
+    );
+    for a in &t.achievements {
+        text.push_str(&corpus::achievement_text(a));
+        text.push(' ');
+    }
+    text.to_lowercase()
 }
 
 /// Text shown for a team search hit: the achievement or description holding the query terms, else the

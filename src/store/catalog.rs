@@ -158,6 +158,19 @@ impl Store {
         self.write(|tx| update_record(tx, record))
     }
 
+    /// Inserts `created` and replaces `updated` in one transaction: all are written or none.
+    pub fn write_records<R: StoredRecord>(&self, created: &[R], updated: &[R]) -> Result<()> {
+        self.write(|tx| {
+            for record in created {
+                insert_record(tx, record)?;
+            }
+            for record in updated {
+                update_record(tx, record)?;
+            }
+            Ok(())
+        })
+    }
+
     /// Deletes the team or demand `id`; `NotFound` if there is none.
     pub fn delete_record<R: StoredRecord>(&self, id: &str) -> Result<()> {
         self.write(|tx| delete_record::<R>(tx, id))
@@ -293,5 +306,25 @@ mod tests {
         store.insert_record(&demand("d2", "z1")).unwrap();
         store.delete_record::<Demand>("d2").unwrap();
         assert_eq!(store.load_dataset().unwrap(), dataset());
+    }
+
+    #[test]
+    fn record_batches_are_written_whole_or_not_at_all() {
+        let (_dir, store) = open();
+        store.import_dataset(&dataset(), "fixture").unwrap();
+        let taken = [demand("d2", "z1"), demand("d1", "z1")];
+        assert_eq!(
+            store.write_records(&taken, &[]).unwrap_err().code(),
+            "already_exists"
+        );
+        assert_eq!(store.load_dataset().unwrap(), dataset());
+        let mut changed = demand("d1", "z1");
+        changed.title = "改过的需求".into();
+        store
+            .write_records(&[demand("d2", "z1")], &[changed])
+            .unwrap();
+        let loaded = store.load_dataset().unwrap();
+        assert_eq!(loaded.demands.len(), 2);
+        assert_eq!(loaded.demands[0].title, "改过的需求");
     }
 }

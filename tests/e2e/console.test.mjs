@@ -436,6 +436,39 @@ test('university sees fitting enterprise demands with the best team and why', as
   await shot(page, 'university-teams');
 });
 
+test('pages link: a zone candidate to its team, a demand to its teams, a fitting demand to its page', async () => {
+  const { page } = browser;
+  await signIn(page, base, tokens.zone);
+  await page.goto(`${base}/#/candidates?track=${encodeURIComponent(tokens.track)}`);
+  await page.locator('.candidate').first().waitFor({ timeout: 60_000 });
+  const teamLink = page.locator('.candidate .team-name a').first();
+  const teamName = (await teamLink.innerText()).trim();
+  await teamLink.click();
+  await page.getByRole('heading', { level: 1, name: teamName }).waitFor();
+  assert.match(page.url(), /#\/team\//);
+  assert.match(await page.locator('main').innerText(), /团队概况[\s\S]*代表性成果/);
+  await shot(page, 'zone-team-page');
+
+  await page.goto(`${base}/#/zone`);
+  const demandLink = page.locator('table.data a.record-link').first();
+  await demandLink.waitFor({ timeout: 60_000 });
+  const demandTitle = (await demandLink.innerText()).trim();
+  await demandLink.click();
+  await page.getByRole('heading', { level: 1, name: demandTitle }).waitFor();
+  await page.locator('[data-test="demand-text"]').waitFor();
+  await page.locator('.ranked-links li').first().waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('main').innerText(), /共 \d+ 个适配团队/);
+  await shot(page, 'zone-demand-page');
+
+  await signIn(page, base, tokens.university);
+  await page.locator('.candidate').first().waitFor({ timeout: 60_000 });
+  const fitting = page.locator('.candidate .demand-link a').first();
+  await fitting.click();
+  await page.locator('[data-test="demand-text"]').waitFor();
+  assert.match(page.url(), /#\/demand\//);
+  await shot(page, 'university-demand-page');
+});
+
 test('university edits one of its teams through the form and the service keeps it', async () => {
   const { page } = browser;
   await page.goto(`${base}/#/teams`);
@@ -474,6 +507,33 @@ test('zone manager adds a demand through the form and finds it in the list', asy
   assert.equal(got.json.title, title);
   assert.equal(got.json.budget_wan_yuan, 120);
   assert.deepEqual(got.json.track_ids, [tokens.track]);
+});
+
+test('zone manager imports a spreadsheet: the error shows on its cell, the fixed file goes in', async () => {
+  const { page } = browser;
+  await signIn(page, base, tokens.zone);
+  await page.goto(`${base}/#/imports`);
+  await page.getByRole('heading', { level: 1, name: '批量导入需求' }).waitFor();
+  const id = `d-e2e-imp-${Date.now()}`;
+  const header = '编号,需求名称,需求描述,产业方向,预算（万元）,截止日期';
+  const row = (budget) => `${id},端到端导入需求,产线换型时间长，希望引入自适应控制算法,${tokens.track},${budget},2027-06-30`;
+  const file = (budget) => ({ name: 'demands.csv', mimeType: 'text/csv', buffer: Buffer.from(`${header}\n${row(budget)}\n`, 'utf8') });
+  await page.locator('[data-test="import-file"]').setInputFiles(file('十万'));
+  await page.locator('[data-test="import-problems"]').waitFor();
+  const bad = page.locator('tr.row-error .cell-error');
+  await bad.waitFor();
+  assert.match(await bad.innerText(), /十万[\s\S]*预算应为/);
+  assert.equal(await page.locator('[data-test="import-confirm"]').isDisabled(), true);
+  await shot(page, 'zone-import-error');
+  assert.equal((await api('zone', 'GET', `/v1/demands/${id}`)).status, 404);
+  await page.locator('[data-test="import-file"]').setInputFiles(file('10'));
+  await page.locator('[data-test="import-clean"]').waitFor();
+  await page.locator('[data-test="import-confirm"]').click();
+  await page.locator('[data-test="import-done"]').waitFor({ timeout: 60_000 });
+  const got = await api('zone', 'GET', `/v1/demands/${id}`);
+  assert.equal(got.status, 200, JSON.stringify(got.json));
+  assert.equal(got.json.budget_wan_yuan, 10);
+  assert.equal(got.json.zone_id, tokens.zoneId);
 });
 
 test('no request left 127.0.0.1 and no script error occurred', () => {

@@ -825,6 +825,8 @@ async fn openapi_documents_every_route() {
         ("post", "/v1/proposals/{job_id}/revise"),
         ("get", "/v1/proposals/{job_id}/export"),
         ("get", "/v1/dashboard"),
+        ("get", "/v1/imports/{kind}/template"),
+        ("post", "/v1/imports/{kind}"),
     ];
     let mut count = 0;
     for (method, path) in routes {

@@ -105,6 +105,31 @@ async fn the_console_is_served_next_to_the_api_without_a_token() {
 }
 
 #[tokio::test]
+async fn every_script_of_web_is_served() {
+    let f = fixture();
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let mut scripts = Vec::new();
+    for dir in [web.clone(), web.join("views")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "js") {
+                scripts.push(
+                    path.strip_prefix(&web)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+    }
+    assert!(scripts.len() > 10, "{scripts:?}");
+    for script in scripts {
+        let (status, _, _) = get(&f.router, &format!("/assets/{script}"), None).await;
+        assert_eq!(status, StatusCode::OK, "web/{script} is not served");
+    }
+}
+
+#[tokio::test]
 async fn me_names_the_role_and_what_it_acts_for() {
     let f = fixture();
     let me = |token: String| {

@@ -97,8 +97,10 @@ fn cosine(a: &Tokens, b: &Tokens) -> (f32, Vec<String>) {
 fn explanation(score: f32, shared: &[String]) -> Explanation {
     let summary = format!("{} shared terms", shared.len());
     Explanation {
+        degree: shuanggao::matching::Degree::of(score),
         contributions: vec![Contribution {
             feature: "token_overlap",
+            label: "词语重合度",
             value: score,
             weight: 1.0,
             contribution: score,

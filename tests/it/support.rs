@@ -193,7 +193,7 @@ pub fn seeded_store(path: &Path) -> Store {
     store
 }
 
-fn init_logs() {
+pub fn init_logs() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {

@@ -40,10 +40,11 @@ function projectCount(p) {
 }
 
 export async function renderQueue(ctx) {
-  const { view, query } = ctx;
+  const { view, query, me } = ctx;
+  const reviewer = !me || me.kind === 'department';
   mount(view, loading());
   const maps = await refs.all();
-  let status = query.has('status') ? query.get('status') : 'proposed';
+  let status = query.has('status') ? query.get('status') : reviewer ? 'proposed' : '';
   let track = query.get('track') || '';
   const batch = query.get('batch') || '';
   const statusSel = h(
@@ -61,7 +62,9 @@ export async function renderQueue(ctx) {
   const results = h('div', { 'aria-live': 'polite' });
   mount(
     view,
-    pageHeader('审核队列', '逐条审核方案提出的园区—高校配对：核对“五个一”内容和匹配依据后通过、驳回或要求修改'),
+    reviewer
+      ? pageHeader('审核队列', '逐条审核方案提出的园区—高校配对：核对“五个一”内容和匹配依据后通过、驳回或要求修改')
+      : pageHeader('我的配对', '本单位参与的配对：状态、“五个一”内容、审核记录，并可留言'),
     h(
       'div',
       { class: 'toolbar' },
@@ -112,7 +115,7 @@ export async function renderQueue(ctx) {
             {
               label: '操作',
               cell: (p) =>
-                h('a', { class: 'btn btn-small btn-primary', href: `#/review/${encodeURIComponent(p.id)}`, 'aria-label': `审核：${nameOf(maps.zones, p.zone_id)} × ${nameOf(maps.universities, p.university_id)}` }, p.status === 'proposed' && !p.superseded_by ? '审核' : '查看'),
+                h('a', { class: 'btn btn-small btn-primary', href: `#/review/${encodeURIComponent(p.id)}`, 'aria-label': `${reviewer ? '审核' : '查看'}：${nameOf(maps.zones, p.zone_id)} × ${nameOf(maps.universities, p.university_id)}` }, reviewer && p.status === 'proposed' && !p.superseded_by ? '审核' : '查看'),
             },
           ],
           list,
@@ -263,7 +266,7 @@ export async function renderPairing(ctx) {
   const reviewPanel = me.kind === 'department' ? reviewForm(p, ctx) : null;
   mount(
     view,
-    h('p', { class: 'crumbs' }, h('a', { href: '#/review' }, '审核队列'), ' / ', `${zoneName} × ${uniName}`),
+    h('p', { class: 'crumbs' }, me.kind === 'department' ? h('a', { href: '#/review' }, '审核队列') : h('a', { href: '#/pairings' }, '我的配对'), ' / ', `${zoneName} × ${uniName}`),
     pageHeader(`${zoneName} × ${uniName}`, `${trackName} · 配对编号 ${p.id}`, statusBadge(p.status)),
     h(
       'div',

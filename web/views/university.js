@@ -8,7 +8,8 @@ import {
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation } from '../explain.js';
-import { rankedCardHead, rankingLoader } from './shared.js';
+import { rankedCardHead, rankingLoader, pager } from './shared.js';
+import { demandLink, teamLink } from './pages.js';
 import { checkboxGroup, checkedValues, splitList, joinList, ID_PATTERN, suggestId, recordEditor } from './forms.js';
 
 async function ownTeams(uni, uniId) {
@@ -30,16 +31,17 @@ function demandCard(d, index, maps) {
   return h(
     'article',
     { class: 'card candidate', 'aria-labelledby': `dem-${index}` },
-    rankedCardHead({ index, idPrefix: 'dem', title, subtitle: [zoneName, ent].filter(Boolean).join(' · '), scoreLabel: '匹配得分', score: pick(d, 'score') }),
+    rankedCardHead({ index, idPrefix: 'dem', title, subtitle: [zoneName, ent].filter(Boolean).join(' · '), scoreLabel: '匹配得分', score: pick(d, 'score'), degree: pick(d, 'explanation.degree') }),
     teamName
       ? h(
           'p',
           { class: 'best-team' },
           h('span', { class: 'muted' }, '最佳团队：'),
-          h('strong', {}, teamName),
+          h('strong', {}, pick(d, 'best_team_id') ? teamLink(pick(d, 'best_team_id'), teamName) : teamName),
           leader && leader.name ? h('span', { class: 'muted' }, ` · 负责人 ${leader.name}${leader.title ? `（${leader.title}）` : ''}`) : null,
         )
       : null,
+    pick(d, 'demand_id') ? h('p', { class: 'demand-link' }, demandLink(pick(d, 'demand_id'), '查看需求详情')) : null,
     exEl ? h('details', { class: 'explain-box', open: index === 0 }, h('summary', {}, '为什么推荐'), exEl) : h('p', { class: 'muted' }, '暂无匹配说明。'),
   );
 }
@@ -63,19 +65,25 @@ export async function renderFittingDemands(ctx) {
     h('div', { class: 'toolbar' }, h('label', { for: 'fit-track' }, '赛道'), select),
     results,
   );
+  let fitOffset = 0;
   const load = rankingLoader(ctx, results, {
     query: () => ({ track: trackId }),
     loadingText: '正在匹配企业需求…',
-    fetch: () => get(`/v1/universities/${encodeURIComponent(me.universityId)}/demands`, { track: trackId, limit: 20 }),
+    fetch: () => get(`/v1/universities/${encodeURIComponent(me.universityId)}/demands`, { track: trackId, limit: 20, offset: fitOffset }),
     empty: () => ({
       title: trackId ? `“${nameOf(maps.tracks, trackId)}”赛道暂无适配的企业需求` : '暂无适配的企业需求',
       body: '推荐基于本校团队的研究方向和成果。请换一个赛道，或在“本校团队”中补充团队的研究方向、关键词和代表性成果。',
       action: h('a', { class: 'btn', href: '#/teams' }, '完善团队信息'),
     }),
-    show: (list) => [h('p', { class: 'count' }, `共 ${list.length} 条适配需求，按匹配得分排序`), list.map((d, i) => demandCard(d, i, maps))],
+    show: (list, data) => [
+      pager(data, { noun: '条', go: (o) => { fitOffset = o; load(); } }),
+      h('p', { class: 'muted' }, '按匹配度排序；第一页上每个团队不超过其应得的份额，便于看到各团队的机会'),
+      list.map((d, i) => demandCard(d, i + fitOffset, maps)),
+    ],
     what: '适配需求',
   });
   select.addEventListener('change', () => {
+    fitOffset = 0;
     trackId = select.value;
     load();
   });
@@ -110,7 +118,7 @@ export async function renderTeams(ctx) {
     h('p', { class: 'count' }, `共 ${teams.length} 个团队`),
     table(
       [
-        { label: '团队名称', cell: (t) => h('span', { class: 'cell-title' }, t.name) },
+        { label: '团队名称', cell: (t) => h('span', { class: 'cell-title' }, teamLink(t.id, t.name)) },
         hasDetail ? { label: '负责人', cell: (t) => (t.leader ? `${t.leader.name}${t.leader.title ? `（${t.leader.title}）` : ''}` : '—') } : null,
         hasDetail ? { label: '研究领域', cell: (t) => (t.fields || []).join('、') || '—' } : null,
         { label: '赛道', cell: (t) => (t.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
@@ -153,6 +161,28 @@ function achievementRow(a = {}, onRemove) {
   return row;
 }
 
+/**
+ * Platforms from lines “名称（类型）”; a line naming a platform the team has keeps its other fields.
+ * Returns { list, problem }.
+ */
+export function parsePlatforms(text, existing) {
+  const list = [];
+  let problem = '';
+  String(text || '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .forEach((line, i) => {
+      const m = line.match(/^(.+?)\s*[（(]\s*([^（）()]+?)\s*[）)]$/);
+      const name = (m ? m[1] : line).trim();
+      const kind = m ? m[2].trim() : '';
+      if (!kind) problem = `第 ${i + 1} 行平台请写作“名称（类型）”。`;
+      const old = existing.find((p) => p.name === name);
+      list.push({ ...(old || {}), name, kind: kind || (old && old.kind) || '' });
+    });
+  return { list, problem };
+}
+
 export async function renderTeamForm(ctx) {
   const { view, me, params, navigate } = ctx;
   const editing = Boolean(params.id);
@@ -179,8 +209,10 @@ export async function renderTeamForm(ctx) {
     keywords: h('input', { name: 'keywords', value: joinList(team.keywords) }),
     capacity: h('input', { name: 'capacity', type: 'number', min: '0', max: '100', step: '1', value: team.capacity ?? 3 }),
     members: h('input', { name: 'members', type: 'number', min: '1', step: '1', value: team.members ?? '' }),
+    platforms: h('textarea', { name: 'platforms', rows: '3' }),
   };
   inputs.description.value = team.description || '';
+  inputs.platforms.value = (team.platforms || []).map((p) => `${p.name}（${p.kind}）`).join('\n');
   const achList = h('div', { class: 'ach-list' });
   const removeRow = (row) => row.remove();
   (team.achievements || []).forEach((a) => achList.append(achievementRow(a, removeRow)));
@@ -214,6 +246,7 @@ export async function renderTeamForm(ctx) {
       field('关键词', inputs.keywords, { hint: '多个用顿号或逗号分隔。' }),
       h('div', { class: 'form-row' }, field('可同时承接项目数', inputs.capacity, { hint: '配对方案中分配给本团队的标杆项目不超过此数。' }), field('团队人数', inputs.members)),
       checkboxGroup('track_ids', '所属赛道', trackOptions, (team.track_ids || []).map(String)),
+      field('创新平台', inputs.platforms, { hint: '每行一个，写作“名称（类型）”，如：江苏省功率器件工程技术研究中心（工程中心）。' }),
       achBox,
     ],
     collect: (form, problems) => {
@@ -231,7 +264,9 @@ export async function renderTeamForm(ctx) {
       if (keywords.length) body.keywords = keywords;
       const tracks = checkedValues(form, 'track_ids');
       if (tracks.length) body.track_ids = tracks;
-      if (Array.isArray(team.platforms) && team.platforms.length) body.platforms = team.platforms;
+      const platforms = parsePlatforms(inputs.platforms.value, team.platforms || []);
+      if (platforms.problem) problems.push(['platforms', platforms.problem]);
+      if (platforms.list.length) body.platforms = platforms.list;
       const achievements = [];
       let achProblem = '';
       achList.querySelectorAll('.ach-row').forEach((row, i) => {

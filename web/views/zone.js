@@ -3,13 +3,14 @@
 
 import { get, items } from '../api.js';
 import {
-  h, mount, loading, failure, emptyState, pageHeader, panel, chips, table, scoreBar, fmtScore, fmtNumber,
+  h, mount, loading, failure, emptyState, pageHeader, panel, chips, table, scoreBar, degreeBar, fmtScore, fmtNumber,
   field, highlight, loadList,
 } from '../ui.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation, matchedTerms } from '../explain.js';
-import { rankedCardHead, rankingLoader } from './shared.js';
+import { rankedCardHead, rankingLoader, pager } from './shared.js';
+import { demandLink, teamLink } from './pages.js';
 import { checkboxGroup, checkedValues, splitList, joinList, isDate, ID_PATTERN, suggestId, recordEditor } from './forms.js';
 
 const LEVEL = { national: '国家级', provincial: '省级' };
@@ -114,7 +115,7 @@ export async function renderZoneHome(ctx) {
       rows.length
         ? table(
             [
-              { label: '需求标题', cell: (d) => h('span', { class: 'cell-title' }, d.title || d.name) },
+              { label: '需求标题', cell: (d) => h('span', { class: 'cell-title' }, demandLink(d.id, d.title || d.name)) },
               hasDetail ? { label: '企业', cell: (d) => (d.enterprise && d.enterprise.name) || '—' } : null,
               { label: '所属赛道', cell: (d) => (d.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
               hasDetail ? { label: '预算（万元）', num: true, cell: (d) => (d.budget_wan_yuan !== undefined && d.budget_wan_yuan !== null ? fmtNumber(d.budget_wan_yuan) : '—') } : null,
@@ -162,12 +163,12 @@ function teamLine(team) {
   return h(
     'li',
     { class: 'team-line' },
-    h('span', { class: 'team-name' }, name),
+    h('span', { class: 'team-name' }, team.id ? teamLink(team.id, name) : name),
     leader && leader.name
       ? h('span', { class: 'muted' }, ` · 负责人 ${leader.name}${leader.title ? `（${leader.title}）` : ''}`)
       : null,
     leader && (leader.honors || []).length ? h('span', { class: 'tag tag-honor' }, leader.honors[0]) : null,
-    team.score !== undefined ? scoreBar(team.score, { label: `${name} 得分` }) : null,
+    team.degree ? degreeBar(team.degree, { label: `${name} 匹配度` }) : team.score !== undefined ? scoreBar(team.score, { label: `${name} 得分` }) : null,
   );
 }
 
@@ -178,6 +179,7 @@ function readCandidate(c, demandTitles) {
     name: pick(t, 'team_name', 'name', 'team.name') || pick(t, 'team_id', 'id'),
     leader: pick(t, 'leader', 'team.leader'),
     score: pick(t, 'score'),
+    degree: pick(t, 'degree'),
     demandIds: pick(t, 'demand_ids') || [],
   }));
   const teamName = (id) => (teams.find((t) => String(t.id) === String(id)) || {}).name || id;
@@ -190,6 +192,7 @@ function readCandidate(c, demandTitles) {
       teamName: pick(m, 'team_name') || (pick(m, 'team_id') ? teamName(pick(m, 'team_id')) : ''),
       teamKnown: Boolean(pick(m, 'team_name')) || teams.some((t) => String(t.id) === String(pick(m, 'team_id'))),
       score: pick(m, 'score'),
+      degree: pick(m, 'explanation.degree'),
       explanation: pick(m, 'explanation'),
     };
   });
@@ -197,6 +200,7 @@ function readCandidate(c, demandTitles) {
     uniId: pick(c, 'university_id', 'university.id', 'id'),
     uniName: pick(c, 'university_name', 'university.name', 'name'),
     score: pick(c, 'score', 'aggregate_score', 'total_score'),
+    degree: pick(c, 'degree'),
     fit: pick(c, 'demands_fit'),
     considered: pick(c, 'demands_considered'),
     teams,
@@ -225,6 +229,7 @@ function candidateCard(raw, index, maps, trackId, demandTitles) {
       subtitle: [uni && uni.city, uni && (uni.kind === 'research' ? '研究型大学' : uni.kind === 'applied' ? '应用型高校' : ''), trackName].filter(Boolean).join(' · '),
       scoreLabel: '综合得分',
       score: c.score,
+      degree: c.degree,
     }),
     h(
       'div',
@@ -247,8 +252,8 @@ function candidateCard(raw, index, maps, trackId, demandTitles) {
                 h(
                   'li',
                   {},
-                  h('span', { class: 'demand-title' }, highlight(m.title, terms), m.teamKnown ? h('span', { class: 'muted demand-team' }, ` ← ${m.teamName}`) : null),
-                  m.score !== undefined ? h('span', { class: 'muted num-inline' }, fmtScore(m.score)) : null,
+                  h('span', { class: 'demand-title' }, m.demandId ? demandLink(m.demandId, highlight(m.title, terms)) : highlight(m.title, terms), m.teamKnown ? h('span', { class: 'muted demand-team' }, ' ← ', m.teamId ? teamLink(m.teamId, m.teamName) : m.teamName) : null),
+                  m.degree ? h('span', { class: 'muted num-inline' }, `${m.degree.value} ${m.degree.label}`) : m.score !== undefined ? h('span', { class: 'muted num-inline' }, fmtScore(m.score)) : null,
                 ),
               ),
             )
@@ -300,10 +305,11 @@ export async function renderCandidates(ctx) {
     ),
     results,
   );
+  let candOffset = 0;
   const load = rankingLoader(ctx, results, {
     query: () => ({ zone: isDept ? zoneId : undefined, track: trackId }),
     loadingText: '正在计算候选高校…',
-    fetch: () => get(`/v1/zones/${encodeURIComponent(zoneId)}/candidates`, { track: trackId, limit: 10 }),
+    fetch: () => get(`/v1/zones/${encodeURIComponent(zoneId)}/candidates`, { track: trackId, limit: 10, offset: candOffset }),
     empty: () => ({
       title: trackId ? `本园区在“${nameOf(maps.tracks, trackId)}”赛道暂无候选高校` : '本园区暂无候选高校',
       body: isDept
@@ -311,10 +317,15 @@ export async function renderCandidates(ctx) {
         : '候选高校根据本园区的企业需求计算。请先在“园区概况与需求”中登记此赛道的企业需求，或换一个赛道查看。',
       action: isDept ? null : h('a', { class: 'btn', href: '#/demands/new' }, '登记需求'),
     }),
-    show: (list) => [h('p', { class: 'count' }, `共 ${list.length} 所候选高校，按综合得分排序`), list.map((c, i) => candidateCard(c, i, maps, trackId, demandTitles))],
+    show: (list, data) => [
+      pager(data, { noun: '所', go: (o) => { candOffset = o; load(); } }),
+      h('p', { class: 'muted' }, '按综合得分排序：既看匹配度，也看能适配本园区多少条需求'),
+      list.map((c, i) => candidateCard(c, i + candOffset, maps, trackId, demandTitles)),
+    ],
     what: '候选高校',
   });
   select.addEventListener('change', () => {
+    candOffset = 0;
     trackId = select.value;
     load();
   });
