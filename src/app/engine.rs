@@ -60,6 +60,10 @@ impl Matcher for Engine {
         Engine::flush(self).map_err(to_err)
     }
 
+    fn settle(&self) -> MatcherResult<()> {
+        Engine::settle(self).map_err(to_err)
+    }
+
     fn rank_teams_many(
         &self,
         demands: &[DemandId],

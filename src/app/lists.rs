@@ -163,6 +163,8 @@ pub(super) struct Lists {
     /// When the epoch last moved, and since when lists of an older epoch have waited.
     last_team_write: Option<Instant>,
     stale_since: Option<Instant>,
+    /// The epoch the matcher last settled at ([`Matcher::settle`]).
+    settled: u64,
 }
 
 impl Lists {
@@ -344,6 +346,18 @@ impl App {
             let old = lists
                 .stale_since
                 .is_some_and(|t| t.elapsed() >= REFRESH_MAX_AGE);
+            let settle = (force || quiet || old) && lists.settled < lists.epoch;
+            if settle {
+                let epoch = lists.epoch;
+                drop(lists);
+                if let Err(err) = self.inner.matcher.settle() {
+                    tracing::error!(code = "matcher_settle_failed", %err, "matcher not settled");
+                }
+                let mut lists = self.lists();
+                lists.settled = lists.settled.max(epoch);
+                drop(lists);
+                return self.refresh_stale_lists(max, force);
+            }
             let due: Vec<Subject> = if force || quiet || old {
                 lists
                     .lists
@@ -462,6 +476,7 @@ mod tests {
                 cluster: None,
                 summary: String::new(),
                 summary_en: String::new(),
+                degree: crate::matching::Degree::of(score),
             },
         }
     }

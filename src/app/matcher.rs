@@ -28,6 +28,11 @@ pub trait Matcher: Send + Sync {
     fn flush(&self) -> MatcherResult<()> {
         Ok(())
     }
+    /// Does work that writes deferred (e.g. feedback a team write reset); the service calls it in the
+    /// background once writes pause. The default has none.
+    fn settle(&self) -> MatcherResult<()> {
+        Ok(())
+    }
 
     /// Pair scores, without explanations, of the best `limit` teams of many demands: one list per demand
     /// in the same order, empty for an unknown demand; `progress(done)` as demands get scored. Pairing

@@ -58,6 +58,9 @@ fn build_matcher(data: &Dataset, index: &Path, models: &Path) -> anyhow::Result<
     let started = Instant::now();
     let (engine, _) = Engine::open(data.clone(), index, models, &OpenOptions::default())
         .context("cannot open the matching engine")?;
+    // A team write returns without recomputing every demand's feedback; the service settles it in the
+    // background once writes pause.
+    engine.defer_feedback();
     info!(
         seconds = started.elapsed().as_secs_f32(),
         index = %index.display(),

@@ -138,6 +138,9 @@ pub struct Engine {
     writer: Mutex<()>,
     /// Cluster members of each side, for the current state (emptied by every `write`).
     members: MemberCache,
+    /// Whether a team write recomputes every demand's feedback before returning (else it is computed on
+    /// first use, or by [`Engine::settle`]).
+    eager_feedback: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Engine {

@@ -205,6 +205,7 @@ impl Engine {
             state: RwLock::new(state),
             writer: Mutex::new(()),
             members: MemberCache::default(),
+            eager_feedback: std::sync::atomic::AtomicBool::new(true),
         };
         let t_expansions = Instant::now();
         if options.precompute_feedback {

@@ -243,6 +243,25 @@ impl Engine {
     /// costs little, and the feedback of every demand is computed again at once, outside the state's
     /// write lock, so that no query pays for it; on larger datasets it is computed on first use.
     pub(super) fn refresh_feedback(&self) -> Result<(), MatchError> {
+        if self
+            .eager_feedback
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            self.settle()?;
+        }
+        Ok(())
+    }
+
+    /// Leaves the feedback a team write resets to be computed on first use or by [`Engine::settle`],
+    /// so that a write returns without paying for every demand's (a service settles when writes pause).
+    pub fn defer_feedback(&self) {
+        self.eager_feedback
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Computes again the feedback team writes reset, where the first pass reads every team through the
+    /// inverted lists (on larger datasets it is computed on first use).
+    pub fn settle(&self) -> Result<(), MatchError> {
         if self.read()?.team_bigram_postings.is_some() {
             self.precompute_feedback()?;
         }
