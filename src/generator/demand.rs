@@ -7,8 +7,8 @@ use crate::domain::{Demand, DemandId, Enterprise, TrackId, UniversityId, Zone, Z
 use super::material::Topic;
 use super::pools;
 use super::text::{
-    Rng, between, chance, clause, enumerate, index, numbered, pick, sample, sample_between,
-    sample_indices, shuffle, weighted,
+    Rng, between, bigrams, chance, clause, enumerate, numbered, pick, pick_ref, sample,
+    sample_between, sample_indices, shuffle, weighted,
 };
 use crate::dataset::days_in_month;
 
@@ -21,6 +21,9 @@ pub struct DemandInput<'a> {
     pub zone_track: Option<&'a str>,
     /// Universities a company might exclude (for example its current partner), usually empty.
     pub excludable: &'a [&'a str],
+    /// How many demands of the same topic come before this one: it picks the title and its wording, so the
+    /// demands of one topic read apart.
+    pub ordinal: usize,
 }
 
 /// Title endings that already say what kind of request it is.
@@ -29,24 +32,84 @@ const REQUEST_ENDINGS: &[&str] = &[
     "升级",
 ];
 
-fn title(rng: &mut Rng, topic: &Topic, base: &str) -> String {
-    let scenario = clause(pick(rng, &topic.demand.scenarios));
+/// The wordings of a title, in an order of their own: the title as written, as a request, for one of its
+/// scenarios.
+fn wordings(base: &str, scenarios: &[&str]) -> Vec<String> {
     let request = REQUEST_ENDINGS.iter().any(|e| base.ends_with(e));
-    match between(rng, 0, 19) {
-        9 | 10 if !request => format!("{base}技术攻关"),
-        11 if !request => format!("寻求{base}解决方案"),
-        12 => format!("{base}产学研合作需求"),
-        13 if !request => format!("{base}关键技术合作开发"),
-        14 | 15 if !base.starts_with("面向") && scenario.chars().count() <= 12 => {
-            format!("面向{scenario}的{base}")
-        }
-        16 => format!("关于{base}的技术需求"),
-        17 if !request => format!("{base}联合研发"),
-        _ => base.to_owned(),
+    // `…技术` takes `攻关`, not `技术攻关`.
+    let technique = if base.ends_with("技术") {
+        ""
+    } else {
+        "技术"
+    };
+    let key = if base.ends_with("技术") {
+        ""
+    } else {
+        "关键技术"
+    };
+    // Only scenarios the title speaks of: `面向智能仓储的矿井人员定位` would name two settings.
+    let related: Vec<&str> = scenarios
+        .iter()
+        .copied()
+        .filter(|s| !bigrams(s).is_disjoint(&bigrams(base)))
+        .collect();
+    let mut out = vec![base.to_owned()];
+    if !request {
+        out.push(format!("{base}{technique}攻关"));
+        out.push(format!("寻求{base}解决方案"));
     }
+    if !base.ends_with("合作") && !base.ends_with("需求") {
+        out.push(format!("{base}产学研合作需求"));
+    }
+    if !request {
+        out.push(format!("{base}{key}合作开发"));
+    }
+    for scenario in &related {
+        if !base.starts_with("面向") && scenario.chars().count() <= 12 {
+            out.push(format!("面向{scenario}的{base}"));
+        }
+    }
+    out.push(format!("关于{base}的技术需求"));
+    if !request {
+        out.push(format!("{base}联合研发"));
+    }
+    out.push(format!("{base}：征集高校合作团队"));
+    out.push(format!("企业出题：{base}"));
+    for scenario in &related {
+        if scenario.chars().count() <= 10 {
+            out.push(format!("{base}（应用于{scenario}）"));
+        }
+    }
+    out
 }
 
-fn company_name(rng: &mut Rng, zone: &Zone, track_id: &str, size: &str) -> String {
+/// The title of the `ordinal`-th demand of a topic: titles in turn, each time in its next wording (a
+/// wording of its own order per title), so two demands of one topic share a title only after every
+/// wording of every title is used.
+fn title(topic: &Topic, ordinal: usize, scenarios: &[&str]) -> (usize, String) {
+    let titles = &topic.demand.titles;
+    let count = titles.len().max(1);
+    let index = ordinal % count;
+    let base = titles.get(index).map_or("", |t| clause(t));
+    let options = wordings(base, scenarios);
+    let round = ordinal / count;
+    let start = (index * 5 + topic.id.len()) % options.len();
+    let chosen = if round == 0 {
+        // The title as written comes first; then the other wordings.
+        0
+    } else {
+        1 + (start + round - 1) % (options.len() - 1).max(1)
+    };
+    (
+        index,
+        options
+            .get(chosen.min(options.len() - 1))
+            .cloned()
+            .unwrap_or_default(),
+    )
+}
+
+fn company_name(rng: &mut Rng, zone: &Zone, track_id: &str, kind: &str, size: &str) -> String {
     let mut brand = String::from("恒源");
     for _ in 0..16 {
         let candidate = format!(
@@ -65,13 +128,18 @@ fn company_name(rng: &mut Rng, zone: &Zone, track_id: &str, size: &str) -> Strin
         6 => "江苏",
         _ => "",
     };
-    let industry = pick(rng, pools::industry_words(track_id));
-    let mut form = weighted(rng, pools::COMPANY_FORMS, "有限公司");
+    let (industry, fixed_form) = match pools::business_of_kind(kind) {
+        Some((industry, form)) => (industry, form),
+        None => (pick(rng, pools::industry_words(track_id)), None),
+    };
+    let mut form = fixed_form.unwrap_or_else(|| weighted(rng, pools::COMPANY_FORMS, "有限公司"));
     // Groups and joint-stock companies are not small; `传感技术科技技术` would repeat the business.
     let small = size == "微型" || size == "小型";
     let repeats = (industry.ends_with("科技") || industry.ends_with("技术"))
         && (form.contains("科技") || form.contains("技术"));
-    if repeats || (small && (form.starts_with("集团") || form.starts_with("股份"))) {
+    if fixed_form.is_none()
+        && (repeats || (small && (form.starts_with("集团") || form.starts_with("股份"))))
+    {
         form = "有限公司";
     }
     format!("{place}{brand}{industry}{form}")
@@ -80,14 +148,44 @@ fn company_name(rng: &mut Rng, zone: &Zone, track_id: &str, size: &str) -> Strin
 pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
     let topic = input.topic;
     let m = &topic.demand;
-    let title_index = index(rng, m.titles.len());
-    let base_title = m.titles.get(title_index).map_or("", |t| clause(t));
-    let title = title(rng, topic, base_title);
-    let link = topic.demand_links.get(title_index);
-    let kind = clause(pick(rng, &m.enterprise_kinds));
-    let size = if ["大型", "集团", "龙头", "主机厂", "央企", "国企"]
+    let link = topic
+        .demand_links
+        .get(input.ordinal % m.titles.len().max(1));
+    let allowed_scenarios: Vec<&str> = link
+        .map(|l| l.allowed_scenarios.as_slice())
+        .unwrap_or_default()
         .iter()
-        .any(|w| kind.contains(w))
+        .filter_map(|&i| m.scenarios.get(i).map(|s| clause(s)))
+        .collect();
+    let scenario_pool: Vec<&str> = if allowed_scenarios.is_empty() {
+        m.scenarios.iter().map(|s| clause(s)).collect()
+    } else {
+        allowed_scenarios
+    };
+    let (_, title) = title(topic, input.ordinal, &scenario_pool);
+    let kinds: Vec<&str> = link
+        .map(|l| l.allowed_kinds.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|&i| m.enterprise_kinds.get(i).map(|k| clause(k)))
+        .collect();
+    let kind = match pick_ref(rng, &kinds) {
+        Some(kind) => *kind,
+        None => clause(pick(rng, &m.enterprise_kinds)),
+    };
+    let size = if [
+        "大型",
+        "集团",
+        "龙头",
+        "主机厂",
+        "央企",
+        "国企",
+        "银行",
+        "运营商",
+        "整车",
+    ]
+    .iter()
+    .any(|w| kind.contains(w))
     {
         "大型"
     } else {
@@ -97,14 +195,17 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
             "小型",
         )
     };
-    let company = company_name(rng, input.zone, &topic.track_id, size);
+    let company = company_name(rng, input.zone, &topic.track_id, kind, size);
     let budget = budget(rng, size);
     let mut out = String::with_capacity(500);
 
-    let scenarios = sample(rng, &m.scenarios, 2);
+    let scenarios = sample(rng, &scenario_pool, 2);
     let s1 = scenarios.first().copied().unwrap_or("");
     let s2 = scenarios.get(1).copied().unwrap_or(s1);
-    out.push_str(&match between(rng, 0, 3) {
+    // Banks, operators, design institutes and the like use what others make: they introduce themselves, not
+    // products for scenarios.
+    let user = pools::business_of_kind(kind).is_some_and(|(_, form)| form.is_some());
+    out.push_str(&match between(rng, 0, if user { 1 } else { 3 }) {
         0 => format!("我公司位于{}，是一家{kind}。", input.zone.name),
         1 => {
             let staff = staff(rng, size);
@@ -119,11 +220,16 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
             pick(rng, pools::qualifications(size)),
             s1
         ),
-        _ => format!("我们是一家{kind}，产品主要用于{}。", enumerate(&scenarios)),
+        _ => format!("我们是一家{kind}，业务涉及{}。", enumerate(&scenarios)),
     });
 
     let pain_count = between(rng, 1, 2);
-    let pains = related(rng, &m.pains, link.map(|l| l.pains.as_slice()), pain_count);
+    let pains = related(
+        rng,
+        &m.pains,
+        link.map(|l| (l.pains.as_slice(), l.allowed_pains.as_slice())),
+        pain_count,
+    );
     out.push_str(&match (between(rng, 0, 3), pains.as_slice()) {
         (0, [a, b]) => format!("当前遇到的主要问题：一是{}；二是{}。", clause(a), clause(b)),
         (1, [a, ..]) => format!("生产和应用中发现，{}。", clause(a)),
@@ -136,7 +242,12 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
 
     let mut tail: Vec<String> = Vec::new();
     if chance(rng, 0.85) {
-        let goals = related(rng, &m.goals, link.map(|l| l.goals.as_slice()), 1);
+        let goals = related(
+            rng,
+            &m.goals,
+            link.map(|l| (l.goals.as_slice(), l.allowed_goals.as_slice())),
+            1,
+        );
         let goal = clause(goals.first().copied().unwrap_or_default());
         tail.push(if goal.starts_with("希望") {
             format!("{goal}。")
@@ -153,7 +264,7 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
         let indicators: Vec<&str> = related(
             rng,
             &m.indicators,
-            link.map(|l| l.indicators.as_slice()),
+            link.map(|l| (l.indicators.as_slice(), l.allowed_indicators.as_slice())),
             count,
         )
         .into_iter()
@@ -262,25 +373,32 @@ pub fn compose(input: &DemandInput<'_>, rng: &mut Rng) -> Demand {
     }
 }
 
-/// `count` distinct entries of `pool`: mostly those related to the title (best first), the rest at random.
+/// `count` distinct entries of `pool`: mostly those related to the title (best first), the rest at random
+/// among those the title may use (all of the pool when it names none).
 fn related<'a>(
     rng: &mut Rng,
     pool: &'a [String],
-    best: Option<&[usize]>,
+    link: Option<(&[usize], &[usize])>,
     count: u32,
 ) -> Vec<&'a str> {
+    let (best, allowed) = link.unwrap_or_default();
     let mut chosen: Vec<usize> = Vec::new();
-    for &i in best.unwrap_or_default() {
-        if chosen.len() < count as usize && chance(rng, 0.75) {
+    for &i in best {
+        if chosen.len() < count as usize && allowed.contains(&i) && chance(rng, 0.75) {
             chosen.push(i);
         }
     }
-    for i in sample_indices(rng, pool.len(), pool.len()) {
+    let rest: Vec<usize> = if allowed.is_empty() {
+        (0..pool.len()).collect()
+    } else {
+        allowed.to_vec()
+    };
+    for k in sample_indices(rng, rest.len(), rest.len()) {
         if chosen.len() >= count as usize {
             break;
         }
-        if !chosen.contains(&i) {
-            chosen.push(i);
+        if !chosen.contains(&rest[k]) {
+            chosen.push(rest[k]);
         }
     }
     chosen
@@ -298,18 +416,20 @@ fn staff(rng: &mut Rng, size: &str) -> u32 {
     }
 }
 
-/// A budget in 万元, rounded as companies state them; absent for some demands.
+/// A budget in 万元 as companies state them, by company size: what a micro company commissions from a
+/// university is tens of thousands of yuan, a large one's rarely more than ten million; most sit in the lower
+/// part of the range (the smaller of two draws). Absent for some demands.
 fn budget(rng: &mut Rng, size: &str) -> Option<f64> {
     if chance(rng, 0.15) {
         return None;
     }
     let (low, high) = match size {
-        "大型" => (100, 2000),
-        "中型" => (50, 600),
-        "小型" => (20, 300),
-        _ => (10, 100),
+        "大型" => (50, 1000),
+        "中型" => (30, 400),
+        "小型" => (10, 150),
+        _ => (5, 50),
     };
-    let raw = between(rng, low, high);
+    let raw = between(rng, low, high).min(between(rng, low, high));
     let step = if raw >= 500 {
         100
     } else if raw >= 100 {

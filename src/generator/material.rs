@@ -96,12 +96,55 @@ pub struct Topic {
     pub demand_links: Vec<DemandLink>,
 }
 
-/// What goes with one demand title.
+/// What goes with one demand title: per pool, the entries sharing words with it (best first) and the entries
+/// it may use at all (those written for it, or for no title in particular; never one written for another
+/// title).
 #[derive(Debug, Clone, Default)]
 pub struct DemandLink {
     pub pains: Vec<usize>,
     pub goals: Vec<usize>,
     pub indicators: Vec<usize>,
+    pub allowed_pains: Vec<usize>,
+    pub allowed_goals: Vec<usize>,
+    pub allowed_indicators: Vec<usize>,
+    pub allowed_scenarios: Vec<usize>,
+    pub allowed_kinds: Vec<usize>,
+}
+
+/// How strongly a university works in the tracks it has teams in: a scale (its share of all teams, relative
+/// to other universities) and a strength per track (3 national-level discipline or platform, 2 provincial
+/// level, 1 present).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Affinity {
+    pub scale: u32,
+    pub tracks: Vec<(String, u32)>,
+}
+
+/// One university's entry of `affinity.json`: a plain list of tracks (scale 1, strength 1) or
+/// `{"scale": N, "tracks": {"track": strength}}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum AffinityEntry {
+    Tracks(Vec<String>),
+    Weighted {
+        scale: u32,
+        tracks: BTreeMap<String, u32>,
+    },
+}
+
+impl From<AffinityEntry> for Affinity {
+    fn from(entry: AffinityEntry) -> Self {
+        match entry {
+            AffinityEntry::Tracks(tracks) => Self {
+                scale: 1,
+                tracks: tracks.into_iter().map(|t| (t, 1)).collect(),
+            },
+            AffinityEntry::Weighted { scale, tracks } => Self {
+                scale,
+                tracks: tracks.into_iter().collect(),
+            },
+        }
+    }
 }
 
 /// A problem of a topic with the result written for it (same position in the two lists) and, where their
@@ -111,6 +154,8 @@ pub struct DemandLink {
 pub struct Link {
     pub problem: usize,
     pub result: usize,
+    /// Whether the result shares at least two character bigrams with the problem (else texts leave it out).
+    pub result_fits: bool,
     pub direction: Option<usize>,
     pub method: Option<usize>,
     pub object: Option<usize>,
@@ -122,10 +167,20 @@ impl Topic {
         let pairs = t.problems.len().min(t.results.len());
         self.links = (0..pairs)
             .map(|i| {
-                let text = format!("{}{}", t.problems[i], t.results[i]);
+                // A result that shares no words with its problem was written for another one: leave it out.
+                let result_fits = bigrams(&t.problems[i])
+                    .intersection(&bigrams(&t.results[i]))
+                    .count()
+                    >= 2;
+                let text = if result_fits {
+                    format!("{}{}", t.problems[i], t.results[i])
+                } else {
+                    t.problems[i].clone()
+                };
                 Link {
                     problem: i,
                     result: i,
+                    result_fits,
                     direction: best_match(&text, &t.directions),
                     method: best_match(&text, &t.methods),
                     object: best_match(&text, &t.objects),
@@ -136,10 +191,16 @@ impl Topic {
         self.demand_links = d
             .titles
             .iter()
-            .map(|title| DemandLink {
+            .enumerate()
+            .map(|(i, title)| DemandLink {
                 pains: ranked(title, &d.pains),
                 goals: ranked(title, &d.goals),
                 indicators: ranked(title, &d.indicators),
+                allowed_pains: allowed(i, &d.titles, &d.pains),
+                allowed_goals: allowed(i, &d.titles, &d.goals),
+                allowed_indicators: allowed(i, &d.titles, &d.indicators),
+                allowed_scenarios: allowed(i, &d.titles, &d.scenarios),
+                allowed_kinds: allowed(i, &d.titles, &d.enterprise_kinds),
             })
             .collect();
     }
@@ -158,11 +219,38 @@ fn ranked(text: &str, candidates: &[String]) -> Vec<usize> {
     scored.into_iter().map(|(_, i)| i).collect()
 }
 
-/// The candidate sharing the most character bigrams with `text`, if any shares one.
+/// Shared character bigrams from which a pool entry counts as written for a demand title.
+const OWNING_OVERLAP: usize = 2;
+
+/// Entries of `pool` that title `i` of `titles` may use: those sharing the most bigrams with it among all
+/// titles, and those sharing fewer than [`OWNING_OVERLAP`] with every title (written for none in
+/// particular).
+fn allowed(i: usize, titles: &[String], pool: &[String]) -> Vec<usize> {
+    let titles: Vec<_> = titles.iter().map(|t| bigrams(t)).collect();
+    pool.iter()
+        .enumerate()
+        .filter(|(_, entry)| {
+            let words = bigrams(entry);
+            let scores: Vec<usize> = titles
+                .iter()
+                .map(|t| t.intersection(&words).count())
+                .collect();
+            let best = scores.iter().copied().max().unwrap_or(0);
+            best < OWNING_OVERLAP || scores[i] == best
+        })
+        .map(|(j, _)| j)
+        .collect()
+}
+
+/// Shared character bigrams from which a direction, method or object counts as going with a problem–result
+/// pair.
+const LINK_OVERLAP: usize = 3;
+
+/// The candidate sharing the most character bigrams with `text`, if any shares at least [`LINK_OVERLAP`].
 fn best_match(text: &str, candidates: &[String]) -> Option<usize> {
     let words = bigrams(text);
     let mut best = None;
-    let mut best_score = 0;
+    let mut best_score = LINK_OVERLAP - 1;
     for (i, candidate) in candidates.iter().enumerate() {
         let score = bigrams(candidate).intersection(&words).count();
         if score > best_score {
@@ -181,8 +269,8 @@ pub struct Material {
     pub universities: Vec<University>,
     /// Sorted by id.
     pub topics: Vec<Topic>,
-    /// University id → the tracks its teams work in.
-    pub affinity: BTreeMap<String, Vec<String>>,
+    /// University id → its scale and the tracks its teams work in.
+    pub affinity: BTreeMap<String, Affinity>,
 }
 
 impl Material {
@@ -213,8 +301,11 @@ impl Material {
             zones: records(dataset::ZONES_FILE, zones)?,
             universities: records(dataset::UNIVERSITIES_FILE, universities)?,
             topics,
-            affinity: serde_json::from_str(affinity)
-                .map_err(|err| GenError::Material(format!("affinity.json: {err}")))?,
+            affinity: serde_json::from_str::<BTreeMap<String, AffinityEntry>>(affinity)
+                .map_err(|err| GenError::Material(format!("affinity.json: {err}")))?
+                .into_iter()
+                .map(|(u, entry)| (u, entry.into()))
+                .collect(),
         };
         material.check()?;
         Ok(material)
@@ -261,11 +352,20 @@ impl Material {
                 }
             }
         }
-        for (university, tracks_of) in &self.affinity {
+        for (university, affinity) in &self.affinity {
             if !universities.contains(university.as_str()) {
                 return fail(format!("affinity: unknown university \"{university}\""));
             }
-            if let Some(track) = tracks_of.iter().find(|t| !tracks.contains(t.as_str())) {
+            if affinity.scale == 0 || affinity.tracks.iter().any(|(_, w)| *w == 0) {
+                return fail(format!(
+                    "affinity of \"{university}\": scale and strengths must be at least 1"
+                ));
+            }
+            if let Some((track, _)) = affinity
+                .tracks
+                .iter()
+                .find(|(t, _)| !tracks.contains(t.as_str()))
+            {
                 return fail(format!(
                     "affinity of \"{university}\": unknown track \"{track}\""
                 ));

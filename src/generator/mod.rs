@@ -18,7 +18,7 @@ mod scale;
 mod team;
 mod text;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -27,13 +27,17 @@ use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
-pub use material::{DemandLink, DemandMaterial, Link, Material, TeamMaterial, Topic, Writing};
+pub use material::{
+    Affinity, DemandLink, DemandMaterial, Link, Material, TeamMaterial, Topic, Writing,
+};
 pub use text::sample_indices;
 
 use crate::dataset::{self, DatasetError};
 use crate::domain::{Track, TrackId, University, Zone};
 use crate::error_code::ErrorCode;
-use text::{Rng, STREAM_DEMAND, STREAM_PLAN, STREAM_TEAM, chance, pick_ref, record_rng, shuffle};
+use text::{
+    Rng, STREAM_DEMAND, STREAM_PLAN, STREAM_TEAM, chance, pick_ref, record_rng, shuffle, weighted,
+};
 
 /// Seed of the shipped `datasets/jiangsu` teams and demands.
 pub const DEFAULT_SEED: u64 = 2025;
@@ -52,6 +56,11 @@ pub const MAX_RECORDS: usize = 10_000_000;
 
 /// Records are composed in parallel in blocks of this many, then written in order.
 const BLOCK: usize = 8_192;
+/// Weight of a synthetic research university in each of its tracks: a curated university's is its scale
+/// (times 1,000) split over its tracks by strength; this is a scale of 8 over about five tracks.
+const SYNTHETIC_RESEARCH_WEIGHT: u32 = 1_600;
+/// Weight of a synthetic applied university in each of its tracks (a scale of 2).
+const SYNTHETIC_APPLIED_WEIGHT: u32 = 400;
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,8 +138,8 @@ struct World<'m> {
     topic_track: Vec<usize>,
     /// Per track: topics to draw from (own topics, else related ones).
     topics_for_track: Vec<Vec<usize>>,
-    /// Per track: universities whose teams work in it.
-    universities_for_track: Vec<Vec<usize>>,
+    /// Per track: universities whose teams work in it, each with its weight (scale times strength).
+    universities_for_track: Vec<Vec<(usize, u32)>>,
     /// Per track: zones listing it.
     zones_for_track: Vec<Vec<usize>>,
     /// Per track: ids of universities with affinity to it, as a demand might exclude.
@@ -154,12 +163,21 @@ pub fn generate(material: &Material, params: &Params, out: &Path) -> Result<Summ
     let team_width = id_width(params.teams);
     let demand_width = id_width(params.demands);
 
-    TEAMS.write(out, params.seed, params.teams, |rng, id, i| {
-        world.team(rng, id, team_topics[i])
-    })?;
-    DEMANDS.write(out, params.seed, params.demands, |rng, id, i| {
-        world.demand(rng, id, demand_plan[i])
-    })?;
+    let mut team_names = HashSet::new();
+    TEAMS.write(
+        out,
+        params.seed,
+        params.teams,
+        |rng, id, i| world.team(rng, id, team_topics[i]),
+        |team| team::make_name_unique(team, &mut team_names),
+    )?;
+    DEMANDS.write(
+        out,
+        params.seed,
+        params.demands,
+        |rng, id, i| world.demand(rng, id, demand_plan[i]),
+        |_| {},
+    )?;
     let (qrels_demands, qrels_lines) = world.write_qrels(
         &out.join(QRELS_FILE),
         &team_topics,
@@ -207,12 +225,14 @@ fn id_width(count: usize) -> usize {
     count.to_string().len().max(4)
 }
 
-/// What one demand is planned as: its topic, its zone and the zone track it was planned for.
+/// What one demand is planned as: its topic, its zone, the zone track it was planned for, and how many
+/// demands of the same topic come before it (so titles of one topic are worded apart).
 #[derive(Debug, Clone, Copy)]
 struct DemandSlot {
     topic: usize,
     zone: usize,
     zone_track: Option<usize>,
+    ordinal: usize,
 }
 
 impl<'m> World<'m> {
@@ -245,14 +265,21 @@ impl<'m> World<'m> {
             .take(university_count)
             .cloned()
             .collect();
-        let mut affinity: Vec<Vec<TrackId>> = universities
+        let mut affinity: Vec<Vec<(TrackId, u32)>> = universities
             .iter()
             .map(|u| {
                 material
                     .affinity
                     .get(u.id.as_str())
-                    .map_or_else(Vec::new, |ts| {
-                        ts.iter().map(|t| TrackId(t.clone())).collect()
+                    .map_or_else(Vec::new, |a| {
+                        // The university's scale is split over its tracks by strength.
+                        let total: u32 = a.tracks.iter().map(|(_, s)| s).sum::<u32>().max(1);
+                        a.tracks
+                            .iter()
+                            .map(|(t, strength)| {
+                                (TrackId(t.clone()), a.scale * strength * 1000 / total)
+                            })
+                            .collect()
                     })
             })
             .collect();
@@ -265,8 +292,15 @@ impl<'m> World<'m> {
                 &universities,
                 extra,
             ) {
+                // A synthetic university weighs as a mid-sized curated one: research universities
+                // several times an applied college.
+                let weight = if university.kind == Some(crate::domain::UniversityKind::Research) {
+                    SYNTHETIC_RESEARCH_WEIGHT
+                } else {
+                    SYNTHETIC_APPLIED_WEIGHT
+                };
                 universities.push(university);
-                affinity.push(tracks_of);
+                affinity.push(tracks_of.into_iter().map(|t| (t, weight)).collect());
             }
         }
 
@@ -303,9 +337,9 @@ impl<'m> World<'m> {
         let mut universities_for_track = vec![Vec::new(); tracks.len()];
         let mut university_ids_for_track = vec![Vec::new(); tracks.len()];
         for (u, tracks_of) in affinity.iter().enumerate() {
-            for track in tracks_of {
+            for (track, weight) in tracks_of {
                 if let Some(k) = index_of(track.as_str()) {
-                    universities_for_track[k].push(u);
+                    universities_for_track[k].push((u, *weight));
                     if u < material.universities.len() {
                         university_ids_for_track[k].push(material.universities[u].id.as_str());
                     }
@@ -376,6 +410,7 @@ impl<'m> World<'m> {
                     topic,
                     zone,
                     zone_track: Some(track),
+                    ordinal: 0,
                 });
             } else {
                 let topic = (i - zone_driven) % topics;
@@ -384,10 +419,16 @@ impl<'m> World<'m> {
                     topic,
                     zone,
                     zone_track: None,
+                    ordinal: 0,
                 });
             }
         }
         shuffle(&mut rng, &mut plan);
+        let mut seen = vec![0; topics];
+        for slot in &mut plan {
+            slot.ordinal = seen[slot.topic];
+            seen[slot.topic] += 1;
+        }
         plan
     }
 
@@ -420,7 +461,7 @@ impl<'m> World<'m> {
     fn team(&self, rng: &mut Rng, id: String, topic_index: usize) -> crate::domain::Team {
         let topic = &self.material.topics[topic_index];
         let track = self.topic_track[topic_index];
-        let mut candidates = self.universities_for_track[track].as_slice();
+        let mut candidates: &[(usize, u32)] = self.universities_for_track[track].as_slice();
         if candidates.is_empty() {
             candidates = topic
                 .also_tracks
@@ -430,9 +471,10 @@ impl<'m> World<'m> {
                 .find(|c| !c.is_empty())
                 .unwrap_or_default();
         }
-        let university = match pick_ref(rng, candidates) {
-            Some(&u) => u,
-            None => text::index(rng, self.universities.len()),
+        let university = if candidates.is_empty() {
+            text::index(rng, self.universities.len())
+        } else {
+            weighted(rng, candidates, candidates[0].0)
         };
         let input = team::TeamInput {
             id,
@@ -451,6 +493,7 @@ impl<'m> World<'m> {
             topic,
             zone: &self.zones[slot.zone],
             zone_track: slot.zone_track.map(|k| self.tracks[k].id.as_str()),
+            ordinal: slot.ordinal,
             excludable: &self.university_ids_for_track[track],
         };
         demand::compose(&input, rng)
@@ -529,26 +572,39 @@ const DEMANDS: Side = Side {
 
 impl Side {
     /// Writes `count` records of the side: record `i` gets its own random stream and the id
-    /// `{prefix}-{i + 1}`, zero padded to [`id_width`].
-    fn write<R: Serialize>(
+    /// `{prefix}-{i + 1}`, zero padded to [`id_width`]; `settle` sees every record in index order before it is
+    /// written (to keep names apart, say).
+    fn write<R: Serialize + Send + Sync>(
         &self,
         out: &Path,
         seed: u64,
         count: usize,
         make: impl Fn(&mut Rng, String, usize) -> R + Sync,
+        settle: impl FnMut(&mut R),
     ) -> Result<(), GenError> {
         let width = id_width(count);
-        write_jsonl(&out.join(self.file), count, |i| {
-            let mut rng = record_rng(seed, self.stream, i as u64);
-            make(&mut rng, format!("{}-{:0width$}", self.prefix, i + 1), i)
-        })
+        write_jsonl(
+            &out.join(self.file),
+            count,
+            |i| {
+                let mut rng = record_rng(seed, self.stream, i as u64);
+                make(&mut rng, format!("{}-{:0width$}", self.prefix, i + 1), i)
+            },
+            settle,
+        )
     }
 }
 
-/// Writes `count` records made by `make(index)` as JSON Lines, composing blocks of them in parallel.
-fn write_jsonl<R, F>(path: &Path, count: usize, make: F) -> Result<(), GenError>
+/// Writes `count` records made by `make(index)` as JSON Lines, composing blocks of them in parallel, passing
+/// each through `settle` in index order, then serialising the block in parallel.
+fn write_jsonl<R, F>(
+    path: &Path,
+    count: usize,
+    make: F,
+    mut settle: impl FnMut(&mut R),
+) -> Result<(), GenError>
 where
-    R: Serialize,
+    R: Serialize + Send + Sync,
     F: Fn(usize) -> R + Sync,
 {
     let fail = |source: io::Error| GenError::Write {
@@ -559,10 +615,12 @@ where
     let mut start = 0;
     while start < count {
         let end = (start + BLOCK).min(count);
-        let lines: Vec<Result<Vec<u8>, serde_json::Error>> = (start..end)
-            .into_par_iter()
-            .map(|i| {
-                let mut line = serde_json::to_vec(&make(i))?;
+        let mut records: Vec<R> = (start..end).into_par_iter().map(&make).collect();
+        records.iter_mut().for_each(&mut settle);
+        let lines: Vec<Result<Vec<u8>, serde_json::Error>> = records
+            .par_iter()
+            .map(|record| {
+                let mut line = serde_json::to_vec(record)?;
                 line.push(b'\n');
                 Ok(line)
             })

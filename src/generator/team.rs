@@ -2,6 +2,8 @@
 //! profile in varied sentence frames, achievements drawn from the topic's pools and synthesised from its
 //! methods, objects, problems and results, platforms, capacity and keywords.
 
+use std::collections::HashSet;
+
 use crate::domain::{
     Achievement, AchievementKind, Leader, Platform, Team, TeamId, TrackId, University,
     UniversityId, UniversityKind,
@@ -86,6 +88,26 @@ fn team_name(rng: &mut Rng, leader: &Leader, fields: &[&str], topic: &Topic) -> 
             "{}科研团队",
             direction_core(pick(rng, &topic.team.directions))
         ),
+    }
+}
+
+/// Renames `team` when its university already has a team of that name (`seen` holds the names so far):
+/// the leader's team, the leader's group, then a numbered group.
+pub fn make_name_unique(team: &mut Team, seen: &mut HashSet<(String, String)>) {
+    let university = team.university_id.as_str().to_owned();
+    let leader = team.leader.as_ref().map_or("", |l| l.name.as_str());
+    let title = team.leader.as_ref().map_or("", |l| l.title.as_str());
+    let mut options = vec![
+        team.name.clone(),
+        format!("{leader}{title}团队"),
+        format!("{leader}课题组"),
+    ];
+    options.extend((2..).take(50).map(|n| format!("{}（{n}组）", team.name)));
+    for name in options {
+        if seen.insert((university.clone(), name.clone())) {
+            team.name = name;
+            return;
+        }
     }
 }
 
@@ -176,18 +198,32 @@ fn platforms(rng: &mut Rng, topic: &Topic, university: &University) -> Vec<Platf
         .into_iter()
         .map(|i| {
             let platform = &topic.team.platforms[i];
-            // A provincial centre named in the topic becomes, for some teams, their university's own.
-            let name = match platform.name.strip_prefix("江苏省") {
-                Some(rest) if chance(rng, 0.5) => format!("{}{rest}", university.name),
-                _ => platform.name.clone(),
-            };
             Platform {
-                name,
+                name: generic_platform_name(&university.name, &platform.name),
                 kind: platform.kind.clone(),
                 ..Default::default()
             }
         })
         .collect()
+}
+
+/// A team platform's name: the university's own, without a rank it does not hold (no 江苏省 or 国家, no
+/// 重点实验室 or 工程研究中心, which name accredited platforms): `江苏省储能电池安全工程研究中心` becomes
+/// `某大学储能电池安全工程中心`.
+pub fn generic_platform_name(university: &str, topic_platform: &str) -> String {
+    let mut name = topic_platform;
+    for prefix in ["江苏省", "国家", "全国", "省"] {
+        name = name.strip_prefix(prefix).unwrap_or(name);
+    }
+    let name = name
+        .replace("重点实验室", "实验室")
+        .replace("工程技术研究中心", "工程中心")
+        .replace("工程研究中心", "工程中心");
+    if name.starts_with(university) {
+        name
+    } else {
+        format!("{university}{name}")
+    }
 }
 
 struct Profile<'a> {
@@ -224,7 +260,7 @@ fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> 
             topic.name
         ),
         3 => format!(
-            "{}{}领衔的团队扎根{f1}领域多年，近年来围绕{}持续开展研究。",
+            "{}{}领衔的团队扎根{f1}领域多年，长期围绕{}开展研究。",
             p.leader.name, p.leader.title, topic.name
         ),
         _ => {
@@ -267,12 +303,18 @@ fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> 
         }
     });
 
-    let Parts {
-        problem,
-        method: m1,
-        object: o1,
-        ..
-    } = parts(rng, topic);
+    let linked = parts(rng, topic);
+    let problem = linked
+        .as_ref()
+        .map_or_else(|| clause(pick(rng, &m.problems)), |p| p.problem);
+    let m1 = match linked.as_ref().and_then(|p| p.method) {
+        Some(method) => method,
+        None => clause(pick(rng, &m.methods)),
+    };
+    let o1 = match linked.as_ref().and_then(|p| p.object) {
+        Some(object) => object,
+        None => clause(pick(rng, &m.objects)),
+    };
     let others: Vec<&str> = m
         .methods
         .iter()
@@ -310,8 +352,11 @@ fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> 
         out.push_str(&match (between(rng, 0, 3), results.as_slice()) {
             (0, [one]) => format!("相关技术已在合作企业完成验证，{one}。"),
             (1, [one]) => format!("经实验验证，{one}。"),
-            (2, rs) if rs.len() >= 2 => format!("取得的主要进展有：{}。", rs.join("；")),
-            (_, rs) => format!("代表性成果包括：{}。", rs.join("；")),
+            (_, [one]) => format!("在工程应用中，{one}。"),
+            (0, rs) => format!("取得的主要进展有：{}。", rs.join("；")),
+            (1, rs) => format!("代表性成果包括：{}。", rs.join("；")),
+            (2, rs) => format!("研究成果方面，{}。", rs.join("；")),
+            (_, rs) => format!("经样机和现场验证，{}。", rs.join("；")),
         });
     }
 
@@ -332,7 +377,7 @@ fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> 
                 )
             }
             2 => format!(
-                "近年来承担横向课题{}项，合同经费累计{}万元。",
+                "近五年承担横向课题{}项，合同经费累计{}万元。",
                 between(rng, 5, 40),
                 between(rng, 8, 120) * 50
             ),
@@ -358,7 +403,7 @@ fn description(rng: &mut Rng, p: &Profile<'_>, achievements: &[Achievement]) -> 
     {
         let name = &platform.name;
         tail.push(match between(rng, 0, 3) {
-            0 => format!("团队依托{name}开展工作，可为企业提供技术咨询、联合攻关和中试验证服务。"),
+            0 => format!("借助{name}，团队可为企业提供技术咨询、联合攻关和中试验证服务。"),
             1 => format!("团队建有{name}，拥有较完善的实验与测试条件。"),
             2 => format!(
                 "依托{name}，团队已与{}家企业建立联合研发关系。",
@@ -406,12 +451,13 @@ const PAPER_ASPECTS: &[&str] = &[
     "寿命预测",
 ];
 const PATENT_ASPECTS: &[&str] = &["检测", "在线监测", "评估", "优化", "质量控制"];
+/// Effects a patent claims, worded so they suit any field (a CT detector as well as a rolling mill).
 const PATENT_EFFECTS: &[&str] = &[
-    "操作简便、结果稳定",
-    "可在工程现场快速实施",
-    "较现有方法精度更高、成本更低",
-    "便于在生产线上推广应用",
-    "显著缩短了处理周期",
+    "结果稳定、重复性好",
+    "较现有方法精度更高",
+    "结构简单、可靠性高",
+    "处理效率明显提高",
+    "易于与现有系统集成",
 ];
 
 fn achievements(rng: &mut Rng, topic: &Topic, fields: &[&str]) -> Vec<Achievement> {
@@ -439,9 +485,9 @@ fn achievements(rng: &mut Rng, topic: &Topic, fields: &[&str]) -> Vec<Achievemen
                 r#abstract: m.patents[i].r#abstract.clone(),
                 year,
             }),
-            50..=71 => Some(synthetic_paper(rng, topic, year)),
-            72..=87 => Some(synthetic_patent(rng, topic, fields, year)),
-            88..=94 => Some(project(rng, topic, year)),
+            50..=71 => synthetic_paper(rng, topic, year),
+            72..=87 => synthetic_patent(rng, topic, fields, year),
+            88..=94 => project(rng, topic, year),
             95..=97 => Some(award(rng, topic, fields, year)),
             _ => Some(standard(rng, topic, year)),
         };
@@ -458,99 +504,123 @@ fn achievements(rng: &mut Rng, topic: &Topic, fields: &[&str]) -> Vec<Achievemen
     out
 }
 
-/// The parts of a topic one synthesised text combines: a problem with its result and, where known, the
-/// direction, method and object that go with them.
+/// The parts of a topic one synthesised text combines: a problem with its result and the direction, method
+/// and object that go with them (`None` where none shares enough words with the pair, so a title never
+/// pairs a problem with an unrelated direction or method).
 struct Parts<'a> {
     problem: &'a str,
-    result: &'a str,
-    direction: &'a str,
-    method: &'a str,
-    object: &'a str,
+    result: Option<&'a str>,
+    direction: Option<&'a str>,
+    method: Option<&'a str>,
+    object: Option<&'a str>,
 }
 
-fn parts<'a>(rng: &mut Rng, topic: &'a Topic) -> Parts<'a> {
+fn parts<'a>(rng: &mut Rng, topic: &'a Topic) -> Option<Parts<'a>> {
     let m = &topic.team;
-    let link = pick_ref(rng, &topic.links);
-    let or_pick = |rng: &mut Rng, index: Option<usize>, pool: &'a [String]| -> &'a str {
-        match index.and_then(|i| pool.get(i)) {
-            Some(text) => clause(text),
-            None => clause(pick(rng, pool)),
-        }
+    let link = pick_ref(rng, &topic.links)?;
+    let linked = |index: Option<usize>, pool: &'a [String]| -> Option<&'a str> {
+        index.and_then(|i| pool.get(i)).map(|text| clause(text))
     };
-    Parts {
-        problem: or_pick(rng, link.map(|l| l.problem), &m.problems),
-        result: or_pick(rng, link.map(|l| l.result), &m.results),
-        direction: or_pick(rng, link.and_then(|l| l.direction), &m.directions),
-        method: or_pick(rng, link.and_then(|l| l.method), &m.methods),
-        object: or_pick(rng, link.and_then(|l| l.object), &m.objects),
-    }
+    Some(Parts {
+        problem: clause(m.problems.get(link.problem)?),
+        result: m
+            .results
+            .get(link.result)
+            .filter(|_| link.result_fits)
+            .map(|r| clause(r)),
+        direction: linked(link.direction, &m.directions),
+        method: linked(link.method, &m.methods),
+        object: linked(link.object, &m.objects),
+    })
 }
 
-fn synthetic_paper(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achievement {
+/// A paper composed from one problem–result pair, titled after the direction or object that goes with it;
+/// `None` when the pair has neither.
+fn synthetic_paper(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Option<Achievement> {
     let Parts {
         problem,
         result,
         direction,
         method,
         object,
-    } = parts(rng, topic);
-    let core = direction_core(direction);
-    let title = match between(rng, 0, 5) {
-        0 if direction.ends_with("研究") => format!("{direction}进展"),
-        0 => format!("{direction}研究"),
-        1 => format!("{core}的若干关键问题研究"),
-        2 if ["方法", "技术", "工艺", "算法", "控制", "设计"]
-            .iter()
-            .any(|e| core.ends_with(e)) =>
-        {
-            format!("{core}及其应用")
-        }
-        2 if !core.contains("机理") && !core.contains("方法") => {
-            format!("{core}的机理与方法研究")
-        }
-        2 => format!("{core}研究"),
-        3 => format!("{core}：方法与实验验证"),
-        4 if !core.starts_with("基于") && !core.starts_with("面向") && !similar(method, core) =>
-        {
-            format!("基于{method}的{core}")
-        }
-        4 => format!("{core}研究"),
-        _ if similar(method, object) => format!("{object}{}研究", pick(rng, PAPER_ASPECTS)),
-        _ => format!("基于{method}的{object}{}研究", pick(rng, PAPER_ASPECTS)),
+    } = parts(rng, topic)?;
+    let with_method = |core: &str| {
+        method
+            .filter(|m| !core.starts_with("基于") && !core.starts_with("面向") && !similar(m, core))
     };
-    let summary = match between(rng, 0, 3) {
-        0 => format!("针对{problem}的问题，本文采用{method}开展研究。结果表明，{result}。"),
-        1 => format!("针对{problem}的问题，建立了分析模型并开展实验验证，{result}。"),
-        2 => format!("本文分析了{problem}的成因，结合{method}提出改进方案。{result}。"),
-        _ => format!("以{object}为研究对象，提出了相应的改进方法。实验表明，{result}。"),
+    let title = match (direction, object) {
+        (Some(direction), _) => {
+            let core = direction_core(direction);
+            match between(rng, 0, 4) {
+                0 if direction.ends_with("研究") => format!("{direction}进展"),
+                0 => format!("{direction}研究"),
+                1 => format!("{core}的若干关键问题研究"),
+                2 if ["方法", "技术", "工艺", "算法", "控制", "设计"]
+                    .iter()
+                    .any(|e| core.ends_with(e)) =>
+                {
+                    format!("{core}及其应用")
+                }
+                2 => format!("{core}研究"),
+                3 => format!("{core}：方法与实验验证"),
+                _ => match with_method(core) {
+                    Some(m) => format!("基于{m}的{core}"),
+                    None => format!("{core}研究"),
+                },
+            }
+        }
+        (None, Some(object)) => match method.filter(|m| !similar(m, object)) {
+            Some(m) => format!("基于{m}的{object}{}研究", pick(rng, PAPER_ASPECTS)),
+            None => format!("{object}{}研究", pick(rng, PAPER_ASPECTS)),
+        },
+        (None, None) => return None,
     };
-    Achievement {
+    let summary = match (result, between(rng, 0, 3), method, object) {
+        (Some(result), 0, Some(m), _) => {
+            format!("针对{problem}的问题，本文采用{m}开展研究。结果表明，{result}。")
+        }
+        (Some(result), 2, Some(m), _) => {
+            format!("本文分析了{problem}的成因，结合{m}提出改进方案。{result}。")
+        }
+        (Some(result), 3, _, Some(o)) => {
+            format!("以{o}为研究对象，针对{problem}的问题提出了改进方法。实验表明，{result}。")
+        }
+        (Some(result), ..) => {
+            format!("针对{problem}的问题，建立了分析模型并开展实验验证，{result}。")
+        }
+        (None, _, Some(m), _) => {
+            format!("针对{problem}的问题，本文采用{m}开展研究并进行了实验验证。")
+        }
+        (None, ..) => format!("本文分析了{problem}的成因，并提出了相应的改进方法。"),
+    };
+    Some(Achievement {
         kind: AchievementKind::Paper,
         title,
         r#abstract: summary,
         year,
-    }
+    })
 }
 
+/// A patent on the object that goes with one problem–result pair; `None` when the pair has none.
 fn synthetic_patent(
     rng: &mut Rng,
     topic: &Topic,
     fields: &[&str],
     year: Option<i32>,
-) -> Achievement {
+) -> Option<Achievement> {
     let Parts {
         problem,
         method,
         object,
         ..
-    } = parts(rng, topic);
+    } = parts(rng, topic)?;
+    let object = object?;
     let aspect = pick(rng, PATENT_ASPECTS);
-    let (title, thing) = match between(rng, 0, 2) {
-        0 if !similar(method, object) => {
-            (format!("一种基于{method}的{object}{aspect}方法"), "方法")
-        }
-        0 => (format!("一种{object}{aspect}方法"), "方法"),
-        1 => (
+    let method = method.filter(|m| !similar(m, object));
+    let (title, thing) = match (between(rng, 0, 2), method) {
+        (0, Some(m)) => (format!("一种基于{m}的{object}{aspect}方法"), "方法"),
+        (0, None) => (format!("一种{object}{aspect}方法"), "方法"),
+        (1, _) => (
             format!(
                 "一种{object}{}装置",
                 pick(rng, &["检测", "在线监测", "测试"])
@@ -560,51 +630,54 @@ fn synthetic_patent(
         _ => (format!("一种用于{object}的{aspect}系统及方法"), "系统"),
     };
     let field = fields.first().copied().unwrap_or(topic.name.as_str());
-    let summary = if chance(rng, 0.6) {
-        format!(
-            "本发明涉及{field}技术领域，所述{thing}采用{method}，解决了现有技术中{problem}的问题。"
-        )
-    } else {
-        let effect = pick(rng, PATENT_EFFECTS);
-        format!("本发明提供{title}，以{method}为核心手段，{effect}。")
+    let summary = match method {
+        Some(m) if chance(rng, 0.6) => format!(
+            "本发明涉及{field}技术领域，所述{thing}采用{m}，解决了现有技术中{problem}的问题。"
+        ),
+        Some(m) => {
+            let effect = pick(rng, PATENT_EFFECTS);
+            format!("本发明提供{title}，以{m}为核心手段，{effect}。")
+        }
+        None => format!("本发明涉及{field}技术领域，解决了现有技术中{problem}的问题。"),
     };
-    Achievement {
+    Some(Achievement {
         kind: AchievementKind::Patent,
         title,
         r#abstract: summary,
         year,
-    }
+    })
 }
 
-fn project(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achievement {
+fn project(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Option<Achievement> {
     let Parts {
         problem,
         result,
         direction,
         object,
         ..
-    } = parts(rng, topic);
-    let core = direction_core(direction);
-    let title = match between(rng, 0, 3) {
-        0 => format!("国家自然科学基金面上项目：{core}研究"),
-        1 => format!("国家重点研发计划课题：{core}关键技术"),
-        2 => format!("江苏省重点研发计划（产业前瞻与关键核心技术）项目：{core}"),
-        _ => format!(
-            "企业委托项目：{object}{}技术开发",
-            pick(rng, PATENT_ASPECTS)
+    } = parts(rng, topic)?;
+    let title = match (between(rng, 0, 3), direction, object) {
+        (0, Some(d), _) => format!("国家自然科学基金面上项目：{}研究", direction_core(d)),
+        (1, Some(d), _) => format!("国家重点研发计划课题：{}关键技术", direction_core(d)),
+        (2, Some(d), _) => format!(
+            "江苏省重点研发计划（产业前瞻与关键核心技术）项目：{}",
+            direction_core(d)
         ),
+        (_, _, Some(o)) => format!("企业委托项目：{o}{}技术开发", pick(rng, PATENT_ASPECTS)),
+        _ => return None,
     };
-    let summary = if chance(rng, 0.5) {
-        format!("项目针对{problem}的问题开展研究，{result}。")
-    } else {
-        String::new()
+    let summary = match result {
+        Some(result) if chance(rng, 0.5) => {
+            format!("项目针对{problem}的问题开展研究，{result}。")
+        }
+        _ => String::new(),
     };
-    Achievement {
+    Some(Achievement {
         kind: AchievementKind::Project,
         title,
         r#abstract: summary,
         year,
-    }
+    })
 }
 
 fn award(rng: &mut Rng, topic: &Topic, fields: &[&str], year: Option<i32>) -> Achievement {

@@ -50,7 +50,7 @@ export function buildDataset() {
   let tn = 0;
   let dn = 0;
   for (const topic of topics) {
-    const unis = Object.entries(affinity).filter(([, ts]) => ts.includes(topic.track_id)).map(([u]) => u);
+    const unis = Object.entries(affinity).filter(([, a]) => (Array.isArray(a) ? a : Object.keys(a.tracks)).includes(topic.track_id)).map(([u]) => u);
     for (let k = 0; k < 2 && unis.length; k += 1) {
       const u = unis[(tn + k) % unis.length];
       tn += 1;
