@@ -288,16 +288,27 @@ impl Engine {
 
     /// Computes and caches the pseudo-relevance feedback of every demand, in parallel, so that no query
     /// waits for the feedback of its candidates. Returns how many demands were expanded. [`Engine::open`]
-    /// calls it when [`OpenOptions::precompute_feedback`](super::OpenOptions) is set.
+    /// calls it when [`OpenOptions::precompute_feedback`](super::OpenOptions) is set. The state is read
+    /// a chunk of demands at a time, so that a write waits for one chunk, not for the whole pass.
     pub fn precompute_feedback(&self) -> Result<usize, MatchError> {
-        let state = self.read()?;
+        const CHUNK: usize = 512;
         // Demands of one cluster scan the same teams first: taken together, those teams stay in cache.
-        let mut order: Vec<u32> = (0..state.demands.len() as u32).collect();
-        order.sort_by_key(|&d| state.demands[d as usize].cluster);
-        order.par_iter().with_min_len(64).for_each(|&d| {
-            let _ = self.query(&state, d as usize);
-        });
-        Ok(state.demands.len())
+        let order: Vec<u32> = {
+            let state = self.read()?;
+            let mut order: Vec<u32> = (0..state.demands.len() as u32).collect();
+            order.sort_by_key(|&d| state.demands[d as usize].cluster);
+            order
+        };
+        for chunk in order.chunks(CHUNK) {
+            let state = self.read()?;
+            // A write between chunks may have removed demands: those past the end are gone.
+            chunk.par_iter().with_min_len(64).for_each(|&d| {
+                if (d as usize) < state.demands.len() {
+                    let _ = self.query(&state, d as usize);
+                }
+            });
+        }
+        Ok(order.len())
     }
 }
 
