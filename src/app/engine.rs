@@ -77,10 +77,6 @@ impl Matcher for Engine {
         Engine::rank_teams(self, demand, 0).map_err(to_err)
     }
 
-    fn demand_scores(&self, team: &TeamId) -> MatcherResult<Vec<(DemandId, f32)>> {
-        Engine::rank_demands(self, team, 0).map_err(to_err)
-    }
-
     fn score_pair(&self, demand: &DemandId, team: &TeamId) -> MatcherResult<Option<PairMatch>> {
         match Engine::score_pair(self, demand, team) {
             Ok(m) => Ok(Some(m)),

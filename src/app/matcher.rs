@@ -68,15 +68,6 @@ pub trait Matcher: Send + Sync {
             .collect())
     }
 
-    /// Every demand's score for a team, without explanations. The default ranks every demand.
-    fn demand_scores(&self, team: &TeamId) -> MatcherResult<Vec<(DemandId, f32)>> {
-        Ok(self
-            .demands_for_team(team, usize::MAX)?
-            .into_iter()
-            .map(|m| (m.demand_id, m.score))
-            .collect())
-    }
-
     /// One pair's score with the explanation; `None` when the matcher cannot tell. The default looks the
     /// team up among the demand's best teams.
     fn score_pair(&self, demand: &DemandId, team: &TeamId) -> MatcherResult<Option<PairMatch>> {
