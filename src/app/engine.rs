@@ -78,10 +78,19 @@ impl Matcher for Engine {
     }
 
     fn score_pair(&self, demand: &DemandId, team: &TeamId) -> MatcherResult<Option<PairMatch>> {
-        match Engine::score_pair(self, demand, team) {
-            Ok(m) => Ok(Some(m)),
-            Err(MatchError::NotFound { .. }) => Ok(None),
-            Err(err) => Err(to_err(err)),
-        }
+        found(Engine::score_pair(self, demand, team))
+    }
+
+    fn pair_score(&self, demand: &DemandId, team: &TeamId) -> MatcherResult<Option<f32>> {
+        found(Engine::pair_score(self, demand, team))
+    }
+}
+
+/// `None` for a demand or team the engine does not hold.
+fn found<T>(answer: Result<T, MatchError>) -> MatcherResult<Option<T>> {
+    match answer {
+        Ok(x) => Ok(Some(x)),
+        Err(MatchError::NotFound { .. }) => Ok(None),
+        Err(err) => Err(to_err(err)),
     }
 }

@@ -3,20 +3,21 @@
 //! zone and university views are built from them, so a view after a write costs an aggregation, not a
 //! ranking per demand.
 //!
-//! A write patches them with the written item's own pairs, exactly: a demand's new or changed text changes
-//! only its own pairs, so after a demand write every list equals a fresh ranking. A team write changes the
-//! team's pairs (patched the same way) and also shifts the team-side collection statistics every pair
-//! shares (term document frequencies, average lengths) and the feedback of demands whose first pass it
-//! enters or leaves; lists computed before it keep their other pairs' scores until the background refresh
+//! The write lane takes writes in ([`App::take_writes`]): the written items' own lists are dropped, to be
+//! ranked afresh on their next read. The background patcher ([`App::patch_rankings`]) then patches every
+//! other list with the written items' own pairs, exactly: a demand's new or changed text changes only its
+//! own pairs, so after a demand write every list equals a fresh ranking. A team write changes the team's
+//! pairs (patched the same way) and also shifts the team-side collection statistics every pair shares
+//! (term document frequencies, average lengths) and the feedback of demands whose first pass it enters or
+//! leaves; lists computed before it keep their other pairs' scores until the background refresh
 //! ([`App::refresh_stale_lists`]) recomputes them, newest state swapped in one list at a time.
 //!
 //! Lists are immutable once published (`Arc<List>`); a patch builds new ones and publishes them together,
-//! so a reader sees every list either before a write or after it. A list computed by a reader is kept only
-//! when no write was published while it was computed (`version`).
+//! so a reader sees every list either before a patch or after it. A list computed by a reader is kept only
+//! when no write was taken while it was computed (`version`).
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -98,7 +99,7 @@ impl List {
         subject: &Subject,
         key: &str,
         new: Option<f32>,
-        pair: impl FnOnce() -> Result<Option<PairMatch>, MatcherError>,
+        pair: &dyn Fn() -> Result<Option<PairMatch>, MatcherError>,
     ) -> Result<Option<List>, MatcherError> {
         let old = self.rows.iter().position(|m| subject.row_key(m) == key);
         // Every pair outside a partial list ranks after its last row (as that row stood): the written
@@ -185,6 +186,49 @@ impl Lists {
     }
 }
 
+/// Above this many teams' lists held, a demand write scores every team in one ranking rather than
+/// each held team's pair on its own.
+const PAIRWISE_MAX: usize = 16;
+
+/// Writes as the lists take them: the last write of each item, an upsert or a deletion (`true`).
+struct Batch<'w> {
+    teams: Vec<(&'w TeamId, bool)>,
+    demands: Vec<(&'w DemandId, bool)>,
+}
+
+impl<'w> Batch<'w> {
+    /// `None` when a write is [`Written::Many`].
+    fn of(written: &'w [Written]) -> Option<Batch<'w>> {
+        fn last<'w, Id: PartialEq>(items: &mut Vec<(&'w Id, bool)>, id: &'w Id, deleted: bool) {
+            items.retain(|(i, _)| *i != id);
+            items.push((id, deleted));
+        }
+        let mut batch = Batch {
+            teams: Vec::new(),
+            demands: Vec::new(),
+        };
+        for w in written {
+            match w {
+                Written::Team(t) => last(&mut batch.teams, t, false),
+                Written::TeamDeleted(t) => last(&mut batch.teams, t, true),
+                Written::Demand(d) => last(&mut batch.demands, d, false),
+                Written::DemandDeleted(d) => last(&mut batch.demands, d, true),
+                Written::Many => return None,
+            }
+        }
+        Some(batch)
+    }
+
+    /// Whether `subject`'s list is ranked afresh or dropped rather than patched: the list of a written
+    /// item.
+    fn replaces(&self, subject: &Subject) -> bool {
+        match subject {
+            Subject::TeamsOf(d) => self.demands.iter().any(|(w, _)| *w == d),
+            Subject::DemandsOf(t) => self.teams.iter().any(|(w, _)| *w == t),
+        }
+    }
+}
+
 /// A write to patch the lists with.
 #[derive(Debug, Clone)]
 pub(super) enum Written {
@@ -228,108 +272,168 @@ impl App {
         Ok(head)
     }
 
-    /// Patches every list with a committed write that the matcher already holds: the written item's own
-    /// list is ranked afresh, every other list gets the item's new pair (or loses it). Runs in the write
-    /// lane; readers keep the previous lists until all are published at once.
-    pub(super) fn patch_lists(&self, written: &Written) -> Result<(), MatcherError> {
-        let snapshot: Vec<(Subject, Arc<List>)> = self
-            .lists()
-            .lists
-            .iter()
-            .map(|(s, l)| (s.clone(), l.clone()))
-            .collect();
-        let matcher = self.inner.matcher.as_ref();
-        let started = Instant::now();
-        let team_write = matches!(written, Written::Team(_) | Written::TeamDeleted(_));
-        let epoch = self.lists().epoch + u64::from(team_write);
-        // A demand's own list and every team's score for it cost one ranking. A team's pairs are scored
-        // one by one for the lists held only: its own list would need every demand's feedback, which a
-        // team write resets, so it is ranked on its next read.
-        let (key, own_list, scores) = match written {
-            Written::Demand(d) => {
-                let own = Subject::TeamsOf(d.clone());
-                let list = List::fresh(&own, own.compute(matcher)?, epoch);
-                (
-                    d.as_str(),
-                    Some((own, list)),
-                    by_id(matcher.team_scores(d)?),
-                )
-            }
-            Written::Team(t) | Written::TeamDeleted(t) => (t.as_str(), None, HashMap::new()),
-            Written::DemandDeleted(d) => (d.as_str(), None, HashMap::new()),
-            Written::Many => {
-                self.clear_lists();
-                return Ok(());
-            }
+    /// Marks the lists as about to change: a list a reader is ranking now, from the matcher as it stands
+    /// before the writes being made, is not kept.
+    pub(super) fn lists_changing(&self) {
+        self.lists().version += 1;
+    }
+
+    /// Takes committed writes the matcher now holds into the lists, in the write lane: the written
+    /// items' own lists are dropped at once (ranked afresh on their next read, so they show the writes)
+    /// and a reader ranking from the matcher as it stood before is not kept; a team write moves the
+    /// statistics epoch. The written items' pairs in every other list are patched in the background
+    /// ([`App::patch_rankings`]).
+    pub(super) fn take_writes(&self, written: Vec<Written>) {
+        let Some(batch) = Batch::of(&written) else {
+            self.clear_lists();
+            return;
         };
-        let ranked = started.elapsed();
-        // Each list on its own, over the thread pool: a team's pair with each demand costs that demand's
-        // feedback, which the team write reset.
-        let patch_one = |(subject, list): &(Subject, Arc<List>)| {
-            let (new, row) = match (subject, written) {
-                (Subject::TeamsOf(d), Written::Team(t)) => match matcher.score_pair(d, t)? {
-                    Some(m) => (Some(m.score), Some(m)),
-                    None => (None, None),
-                },
-                (Subject::TeamsOf(_), Written::TeamDeleted(_))
-                | (Subject::DemandsOf(_), Written::DemandDeleted(_)) => (None, None),
-                (Subject::DemandsOf(t), Written::Demand(_)) => {
-                    let row = own_list
-                        .as_ref()
-                        .and_then(|(_, l)| l.rows.iter().find(|m| &m.team_id == t).cloned());
-                    (scores.get(t.as_str()).copied(), row)
-                }
-                _ => return Ok(None),
-            };
-            let pair = || match (row, subject, written) {
-                (Some(row), _, _) => Ok(Some(row)),
-                (None, Subject::DemandsOf(t), Written::Demand(d)) => matcher.score_pair(d, t),
-                _ => Ok(None),
-            };
-            Ok(list
-                .patched(subject, key, new, pair)?
-                .map(|patched| (subject.clone(), patched)))
-        };
-        let changed: Vec<(Subject, List)> = snapshot
-            .par_iter()
-            .map(patch_one)
-            .collect::<Result<Vec<Option<_>>, MatcherError>>()?
-            .into_iter()
-            .flatten()
-            .collect();
-        tracing::debug!(
-            ?written,
-            lists = snapshot.len(),
-            changed = changed.len(),
-            own_ms = ranked.as_secs_f64() * 1e3,
-            patch_ms = (started.elapsed() - ranked).as_secs_f64() * 1e3,
-            "ranking lists patched"
-        );
         let mut lists = self.lists();
-        for (subject, list) in changed {
-            lists.lists.insert(subject, Arc::new(list));
-        }
-        match own_list {
-            Some((own, list)) => {
-                lists.lists.insert(own, Arc::new(list));
-            }
-            None => {
-                let gone = match written {
-                    Written::Team(t) | Written::TeamDeleted(t) => Subject::DemandsOf(t.clone()),
-                    Written::Demand(d) | Written::DemandDeleted(d) => Subject::TeamsOf(d.clone()),
-                    Written::Many => return Ok(()),
-                };
-                lists.lists.remove(&gone);
-            }
-        }
+        lists.lists.retain(|s, _| !batch.replaces(s));
         lists.version += 1;
-        if team_write {
-            lists.epoch = epoch;
+        if !batch.teams.is_empty() {
+            lists.epoch += 1;
             lists.last_team_write = Some(Instant::now());
             if lists.stale_since.is_none() && lists.stale() > 0 {
                 lists.stale_since = Some(Instant::now());
             }
         }
+        drop(lists);
+        let mut queue = self.patch_queue();
+        queue.extend(written);
+        drop(queue);
+        self.inner.patch_signal.notify_one();
+    }
+
+    fn patch_queue(&self) -> std::sync::MutexGuard<'_, Vec<Written>> {
+        self.inner.patches.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Patches every held list with the writes taken since the last patch: each list gets the written
+    /// items' new pairs (or loses them), all published at once; a list replaced meanwhile (ranked afresh
+    /// from a matcher that already held the writes) keeps its newer rows. Returns how many writes were
+    /// patched in. The background patcher calls it as writes arrive; blocking.
+    pub fn patch_rankings(&self) -> usize {
+        let _patcher = self
+            .inner
+            .patch_lane
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let written = std::mem::take(&mut *self.patch_queue());
+        if written.is_empty() {
+            return 0;
+        }
+        if let Err(err) = self.patch_lists(&written) {
+            tracing::error!(code = "ranking_patch_failed", %err, "rankings not patched; ranked afresh");
+            self.clear_lists();
+        }
+        self.bump_generation();
+        written.len()
+    }
+
+    /// Writes taken but not yet patched into the lists.
+    pub(super) fn patches_pending(&self) -> usize {
+        self.patch_queue().len()
+    }
+
+    fn patch_lists(&self, written: &[Written]) -> Result<(), MatcherError> {
+        let Some(batch) = Batch::of(written) else {
+            self.clear_lists();
+            return Ok(());
+        };
+        let matcher = self.inner.matcher.as_ref();
+        let started = Instant::now();
+        let snapshot: Vec<(Subject, Arc<List>)> = self
+            .lists()
+            .lists
+            .iter()
+            .filter(|(s, _)| !batch.replaces(s))
+            .map(|(s, l)| (s.clone(), l.clone()))
+            .collect();
+        // A written demand's pairs with the teams whose lists are held: one by one, or, when many teams'
+        // lists are held, from one ranking that scores every team.
+        let team_lists = snapshot
+            .iter()
+            .filter(|(s, _)| matches!(s, Subject::DemandsOf(_)))
+            .count();
+        let every_team: HashMap<&DemandId, HashMap<String, f32>> = if team_lists > PAIRWISE_MAX {
+            batch
+                .demands
+                .iter()
+                .filter(|(_, deleted)| !deleted)
+                .map(|&(d, _)| Ok((d, by_id(matcher.team_scores(d)?))))
+                .collect::<Result<_, MatcherError>>()?
+        } else {
+            HashMap::new()
+        };
+        // One list at a time, on this thread: a pool task waiting for the matcher's read lock while an
+        // engine update holds the write lock and waits for the pool would never finish. A pair is scored first (a team write resets the
+        // feedback of every demand, so the first pair of each demand pays for it) and explained only
+        // when it enters the list.
+        let patch_one = |(subject, list): &(Subject, Arc<List>)| {
+            let mut patched: Option<List> = None;
+            let mut patch = |key: &str,
+                             new: Option<f32>,
+                             pair: &dyn Fn() -> Result<Option<PairMatch>, MatcherError>|
+             -> Result<(), MatcherError> {
+                let base = patched.as_ref().unwrap_or(list);
+                if let Some(l) = base.patched(subject, key, new, pair)? {
+                    patched = Some(l);
+                }
+                Ok(())
+            };
+            match subject {
+                Subject::TeamsOf(d) => {
+                    for &(t, deleted) in &batch.teams {
+                        let new = if deleted {
+                            None
+                        } else {
+                            matcher.pair_score(d, t)?
+                        };
+                        patch(t.as_str(), new, &|| matcher.score_pair(d, t))?;
+                    }
+                }
+                Subject::DemandsOf(t) => {
+                    for &(d, deleted) in &batch.demands {
+                        let new = match (deleted, every_team.get(d)) {
+                            (true, _) => None,
+                            (false, Some(scores)) => scores.get(t.as_str()).copied(),
+                            (false, None) => matcher.pair_score(d, t)?,
+                        };
+                        patch(d.as_str(), new, &|| matcher.score_pair(d, t))?;
+                    }
+                }
+            }
+            Ok(patched.map(|l| (subject.clone(), list.clone(), l)))
+        };
+        let changed: Vec<(Subject, Arc<List>, List)> = snapshot
+            .iter()
+            .map(patch_one)
+            .collect::<Result<Vec<Option<_>>, MatcherError>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut lists = self.lists();
+        let mut published = 0;
+        for (subject, was, list) in changed {
+            // Only over the list the patch started from: one dropped or ranked afresh since stays so.
+            if let Some(held) = lists.lists.get_mut(&subject)
+                && Arc::ptr_eq(held, &was)
+            {
+                *held = Arc::new(list);
+                published += 1;
+            }
+        }
+        // `version` stays: a list a reader ranks now is from a matcher that already holds these writes.
+        drop(lists);
+        tracing::debug!(
+            teams = batch.teams.len(),
+            demands = batch.demands.len(),
+            lists = snapshot.len(),
+            published,
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "ranking lists patched"
+        );
         Ok(())
     }
 
@@ -441,6 +545,35 @@ pub(super) fn start_refresh(app: &App, tick: Duration) {
     }
 }
 
+/// Starts the background patcher: a thread that patches the lists with the writes taken
+/// ([`App::patch_rankings`]) as soon as there are any, and stops when the app is gone.
+pub(super) fn start_patcher(app: &App) {
+    let weak = Arc::downgrade(&app.inner);
+    let spawned = std::thread::Builder::new()
+        .name("list-patcher".into())
+        .spawn(move || {
+            loop {
+                let Some(inner) = weak.upgrade() else { return };
+                let app = App { inner };
+                let queue = app.patch_queue();
+                if queue.is_empty() {
+                    // Wakes at least every quarter second to notice that the app is gone.
+                    let waited = app
+                        .inner
+                        .patch_signal
+                        .wait_timeout(queue, Duration::from_millis(250));
+                    drop(waited);
+                } else {
+                    drop(queue);
+                }
+                app.patch_rankings();
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::error!(code = "patcher_not_started", %err, "ranking patcher not started");
+    }
+}
+
 impl App {
     /// Commits the matcher's pending updates (also done in the background every quarter second); a
     /// failure is logged and tried again at the next tick.
@@ -450,9 +583,11 @@ impl App {
         }
     }
 
-    /// Recomputes at once every per-item ranking a team write left stale (the background refresh does so
-    /// on its own once team writes pause) and returns how many. Blocking.
+    /// Patches in the writes taken, then recomputes at once every per-item ranking a team write left
+    /// stale (the background refresh does so on its own once team writes pause) and returns how many.
+    /// Blocking.
     pub fn refresh_rankings(&self) -> usize {
+        self.patch_rankings();
         self.refresh_stale_lists(usize::MAX, true)
     }
 }
@@ -498,7 +633,7 @@ mod tests {
 
     fn patch(l: &List, key: &str, new: Option<f32>) -> Option<List> {
         let subject = Subject::TeamsOf(DemandId("d".into()));
-        l.patched(&subject, key, new, || Ok(new.map(|s| row(key, s))))
+        l.patched(&subject, key, new, &|| Ok(new.map(|s| row(key, s))))
             .unwrap()
     }
 

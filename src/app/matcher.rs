@@ -76,6 +76,11 @@ pub trait Matcher: Send + Sync {
             .into_iter()
             .find(|m| &m.team_id == team))
     }
+
+    /// One pair's score, as [`Matcher::score_pair`] gives it; the default takes it from there.
+    fn pair_score(&self, demand: &DemandId, team: &TeamId) -> MatcherResult<Option<f32>> {
+        Ok(self.score_pair(demand, team)?.map(|m| m.score))
+    }
 }
 
 /// One search result from the matcher.

@@ -82,9 +82,16 @@ struct Inner {
     matcher: Arc<dyn Matcher>,
     catalog: RwLock<Catalog>,
     write_lane: Mutex<()>,
+    /// Team and demand writes waiting for the lane; the next writer to take it makes them all.
+    pending: Mutex<Vec<records::Pending>>,
     cache: Mutex<HashMap<String, (u64, Cached)>>,
     /// Per-item rankings the views are built from, patched by writes.
     lists: Mutex<lists::Lists>,
+    /// Writes taken into the lists whose pairs are yet to be patched in, the signal that wakes the
+    /// patcher, and the lock that keeps patches in order.
+    patches: Mutex<Vec<lists::Written>>,
+    patch_signal: std::sync::Condvar,
+    patch_lane: Mutex<()>,
     /// Rankings being computed, by cache key and generation: identical requests wait for one computation.
     in_flight: Mutex<HashMap<(String, u64), Flight>>,
     jobs: proposals::Jobs,
@@ -129,8 +136,12 @@ impl App {
                 matcher,
                 catalog: RwLock::new(Catalog::new(data)),
                 write_lane: Mutex::new(()),
+                pending: Mutex::new(Vec::new()),
                 cache: Mutex::new(HashMap::new()),
                 lists: Mutex::new(lists::Lists::default()),
+                patches: Mutex::new(Vec::new()),
+                patch_signal: std::sync::Condvar::new(),
+                patch_lane: Mutex::new(()),
                 in_flight: Mutex::new(HashMap::new()),
                 jobs,
                 counters: stats::Counters::default(),
@@ -139,6 +150,7 @@ impl App {
         };
         proposals::start_worker(&app, queue)?;
         lists::start_refresh(&app, std::time::Duration::from_millis(250));
+        lists::start_patcher(&app);
         Ok(app)
     }
 

@@ -1,10 +1,15 @@
 //! Writes of teams and demands through one path ([`CatalogRecord`] says how each kind is owned, stored,
 //! kept in memory and indexed): each write is checked against the dataset contract and the caller's
 //! role, then made in the store, the in-memory catalog and the matcher in that order, in one write lane.
+//!
+//! Writes that arrive while the lane is busy wait in a queue, and the next writer to take the lane makes
+//! all of them together ([`App::submit`]): one store transaction (one fsync), one catalog generation and
+//! one ranking patch for the lot. Each write still succeeds or fails on its own.
 
 use tracing::{error, info, instrument};
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::catalog::Catalog;
@@ -13,13 +18,29 @@ use super::{App, AppError, Matcher, MatcherError, Result, Violation};
 use crate::auth::{Principal, Role};
 use crate::dataset::{self, Record};
 use crate::domain::{Demand, DemandId, Team, TeamId, UniversityId, ZoneId};
-use crate::store::{Store, StoreError, StoredRecord};
+use crate::store::{Change, StoreError, StoredRecord};
 
 /// A matcher update owed to a committed write, kept until it succeeds.
 pub(crate) type MissedUpdate = Box<dyn Fn(&dyn Matcher) -> Result<(), MatcherError> + Send>;
 
+/// A team or demand write waiting for the lane: its store change, what it does to the catalog and the
+/// matcher, and where its outcome goes.
+pub(super) struct Pending {
+    what: String,
+    change: Change,
+    catalog: Box<dyn FnOnce(&mut Catalog) + Send>,
+    update: MissedUpdate,
+    written: Written,
+    outcome: Arc<Mutex<Option<Result<()>>>>,
+}
+
 /// Attempts per matcher update and write; a lock held for a moment by another writer passes by then.
 const UPDATE_ATTEMPTS: u32 = 3;
+
+/// Locks `m`, going on past a panic of an earlier holder (each holder leaves the data consistent).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 fn apply_with_retries(matcher: &dyn Matcher, update: &MissedUpdate) -> Result<(), MatcherError> {
     let mut attempt = 1;
@@ -42,30 +63,90 @@ impl App {
         f: impl FnOnce(&App) -> Result<()> + Send + 'static,
     ) -> Result<()> {
         self.blocking(move |app| {
-            let _lane = app
-                .inner
-                .write_lane
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
+            let _lane = lock(&app.inner.write_lane);
             f(app)
         })
         .await
     }
 
-    /// Brings the matcher up to date with a committed write: updates missed by earlier writes first,
-    /// then this one (`update`), each tried up to [`UPDATE_ATTEMPTS`] times. An update that still fails is
-    /// kept and the service reports itself not ready ([`App::ready`]) until a later write's attempt (or a
-    /// restart, which rebuilds the engine from the store) brings the matcher level with the store.
-    fn after_write(&self, what: String, update: MissedUpdate, written: Written) {
-        let matcher = self.inner.matcher.as_ref();
-        let mut missed = self
-            .inner
-            .missed_updates
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        let owed_before = !missed.is_empty();
-        missed.push((what, update));
+    /// Makes a team or demand write: queues it, then takes the lane; unless the writer that held the lane
+    /// made it already, makes every write queued by then as one batch ([`App::apply_batch`]).
+    async fn submit(
+        &self,
+        what: String,
+        change: Change,
+        catalog: Box<dyn FnOnce(&mut Catalog) + Send>,
+        update: MissedUpdate,
+        written: Written,
+    ) -> Result<()> {
+        self.blocking(move |app| {
+            let outcome = Arc::new(Mutex::new(None));
+            lock(&app.inner.pending).push(Pending {
+                what,
+                change,
+                catalog,
+                update,
+                written,
+                outcome: outcome.clone(),
+            });
+            let _lane = lock(&app.inner.write_lane);
+            if lock(&outcome).is_none() {
+                let batch = std::mem::take(&mut *lock(&app.inner.pending));
+                app.apply_batch(batch);
+            }
+            lock(&outcome)
+                .take()
+                .unwrap_or_else(|| Err(AppError::Task("the write was not made".into())))
+        })
+        .await
+    }
+
+    /// Makes queued writes in the lane: their store changes in one transaction, each succeeding or
+    /// failing on its own; then the catalog and the matcher take the ones that succeeded.
+    fn apply_batch(&self, batch: Vec<Pending>) {
         let started = Instant::now();
+        let changes: Vec<Change> = batch.iter().map(|p| p.change.clone()).collect();
+        let outcomes = self.inner.store.apply_changes(&changes);
+        let stored = started.elapsed();
+        let (n, mut catalog_ops, mut applied) = (batch.len(), Vec::new(), Vec::new());
+        for (pending, outcome) in batch.into_iter().zip(outcomes) {
+            let made = outcome.is_ok();
+            *lock(&pending.outcome) = Some(outcome.map_err(AppError::from));
+            if made {
+                catalog_ops.push(pending.catalog);
+                applied.push((pending.what, pending.update, pending.written));
+            }
+        }
+        if applied.is_empty() {
+            return;
+        }
+        self.mutate_catalog(|c| catalog_ops.into_iter().for_each(|op| op(c)));
+        self.after_writes(applied);
+        tracing::debug!(
+            writes = n,
+            store_ms = stored.as_secs_f64() * 1e3,
+            total_ms = started.elapsed().as_secs_f64() * 1e3,
+            "writes made"
+        );
+    }
+
+    /// Brings the matcher up to date with committed writes: updates missed by earlier writes first,
+    /// then these, each tried up to [`UPDATE_ATTEMPTS`] times. An update that still fails is kept and
+    /// the service reports itself not ready ([`App::ready`]) until a later write's attempt (or a
+    /// restart, which rebuilds the engine from the store) brings the matcher level with the store.
+    fn after_writes(&self, applied: Vec<(String, MissedUpdate, Written)>) {
+        let matcher = self.inner.matcher.as_ref();
+        let mut missed = lock(&self.inner.missed_updates);
+        let owed_before = !missed.is_empty();
+        // Rankings computed from the matcher as it stood before these writes are not kept.
+        self.lists_changing();
+        let started = Instant::now();
+        let n = applied.len();
+        let mut written = Vec::with_capacity(n);
+        for (what, update, w) in applied {
+            missed.push((what, update));
+            written.push(w);
+        }
         missed.retain(|(what, update)| match apply_with_retries(matcher, update) {
             Ok(()) => false,
             Err(err) => {
@@ -77,23 +158,18 @@ impl App {
         drop(missed);
         // Lists are patched only from a matcher level with the store that held every earlier write;
         // otherwise they are forgotten and ranked afresh.
-        if owed_before || !level || matches!(written, Written::Many) {
+        if owed_before || !level {
             self.clear_lists();
-        } else if let Err(err) = self.patch_lists(&written) {
-            error!(code = "ranking_patch_failed", %err, "rankings not patched; ranked afresh");
-            self.clear_lists();
+        } else {
+            self.take_writes(written);
         }
         self.bump_generation();
-        self.inner.counters.engine_update(started.elapsed());
+        self.inner.counters.engine_update(n, started.elapsed());
     }
 
     /// What keeps the service from being ready: matcher updates that failed after their writes.
     pub(crate) fn missed_updates(&self) -> Vec<String> {
-        let missed = self
-            .inner
-            .missed_updates
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let missed = lock(&self.inner.missed_updates);
         missed.iter().map(|(what, _)| what.clone()).collect()
     }
 
@@ -118,29 +194,27 @@ impl App {
             let action = format!("add {}s to {} {}", R::NOUN, R::OWNER, record.owner());
             return Err(who.role.forbidden(action).into());
         }
-        self.save_record(record, R::insert).await
+        self.save_record(record, Change::insert::<R>).await
     }
 
-    /// Checks a team or demand against the contract, then writes it with `store` (insert or update),
-    /// keeps it in the catalog and indexes it.
+    /// Checks a team or demand against the contract, then writes it as `change` makes it (an insert or
+    /// an update), keeps it in the catalog and indexes it.
     async fn save_record<R: CatalogRecord>(
         &self,
         record: R,
-        store: fn(&R, &Store) -> Result<(), StoreError>,
+        change: fn(&R) -> Result<Change, StoreError>,
     ) -> Result<R> {
         check_record(&record, &self.catalog().refs)?;
-        let out = record.clone();
-        self.write_catalog(move |app| {
-            store(&record, &app.inner.store)?;
-            app.mutate_catalog(|c| record.clone().put(c));
-            let what = format!("{} {}", R::NOUN, record.key());
-            let indexed = record.clone();
-            let written = R::written(record.key());
-            app.after_write(what, Box::new(move |m| indexed.index(m)), written);
-            Ok(())
-        })
+        let (stored, kept, indexed) = (change(&record)?, record.clone(), record.clone());
+        self.submit(
+            format!("{} {}", R::NOUN, record.key()),
+            stored,
+            Box::new(move |c| kept.put(c)),
+            Box::new(move |m| indexed.index(m)),
+            R::written(record.key()),
+        )
         .await?;
-        Ok(out)
+        Ok(record)
     }
 
     /// Writes many teams or demands, already checked, in one store transaction (all or none), then keeps
@@ -160,11 +234,9 @@ impl App {
                 records.len(),
                 format!("{} {}s (import)", records.len(), R::NOUN),
             );
-            app.after_write(
-                what,
-                Box::new(move |m| records.iter().try_for_each(|r| r.index(m))),
-                Written::Many,
-            );
+            let update: MissedUpdate =
+                Box::new(move |m| records.iter().try_for_each(|r| r.index(m)));
+            app.after_writes(vec![(what, update, Written::Many)]);
             info!(
                 records = n,
                 store_ms = stored.as_millis() as u64,
@@ -202,7 +274,7 @@ impl App {
                 .forbidden(format!("change {} {id}", R::NOUN))
                 .into());
         }
-        self.save_record(record, R::update).await
+        self.save_record(record, Change::update::<R>).await
     }
 
     /// Deletes a team or demand the caller owns.
@@ -214,15 +286,14 @@ impl App {
                 .forbidden(format!("delete {} {id}", R::NOUN))
                 .into());
         }
-        let id = id.clone();
-        self.write_catalog(move |app| {
-            R::delete(&app.inner.store, &id)?;
-            app.mutate_catalog(|c| R::remove(c, &id));
-            let (what, gone) = (format!("{} {id} (deleted)", R::NOUN), id.clone());
-            let written = R::deleted(&gone);
-            app.after_write(what, Box::new(move |m| R::unindex(m, &gone)), written);
-            Ok(())
-        })
+        let (kept, gone) = (id.clone(), id.clone());
+        self.submit(
+            format!("{} {id} (deleted)", R::NOUN),
+            Change::delete::<R>(&id.to_string()),
+            Box::new(move |c| R::remove(c, &kept)),
+            Box::new(move |m| R::unindex(m, &gone)),
+            R::deleted(id),
+        )
         .await
     }
 
@@ -280,9 +351,6 @@ pub(super) trait CatalogRecord: Record + StoredRecord + Clone + 'static {
     fn owner(&self) -> &Self::Owner;
     fn owns(role: &Role, owner: &Self::Owner) -> bool;
     fn current_owner(c: &Catalog, id: &Self::Id) -> Option<Self::Owner>;
-    fn insert(&self, store: &Store) -> Result<(), StoreError>;
-    fn update(&self, store: &Store) -> Result<(), StoreError>;
-    fn delete(store: &Store, id: &Self::Id) -> Result<(), StoreError>;
     fn put(self, c: &mut Catalog);
     fn remove(c: &mut Catalog, id: &Self::Id);
     fn index(&self, matcher: &dyn Matcher) -> Result<(), MatcherError>;
@@ -315,15 +383,6 @@ macro_rules! catalog_record {
             }
             fn current_owner(c: &Catalog, id: &$id) -> Option<$owner> {
                 c.$map.get(id).map(|r| r.$field.clone())
-            }
-            fn insert(&self, store: &Store) -> Result<(), StoreError> {
-                store.insert_record(self)
-            }
-            fn update(&self, store: &Store) -> Result<(), StoreError> {
-                store.update_record(self)
-            }
-            fn delete(store: &Store, id: &$id) -> Result<(), StoreError> {
-                store.delete_record::<$kind>(id.as_str())
             }
             fn put(self, c: &mut Catalog) {
                 c.$filing().put(self.id.clone(), self);

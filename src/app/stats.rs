@@ -13,6 +13,7 @@ pub(super) struct Counters {
     cache_misses: AtomicU64,
     updates: AtomicU64,
     update_micros: AtomicU64,
+    writes: AtomicU64,
     abandoned: AtomicU64,
 }
 
@@ -30,8 +31,10 @@ impl Counters {
         self.abandoned.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(super) fn engine_update(&self, took: Duration) {
+    /// One batch of `writes` team and demand writes brought into the engine and the rankings.
+    pub(super) fn engine_update(&self, writes: usize, took: Duration) {
         self.updates.fetch_add(1, Ordering::Relaxed);
+        self.writes.fetch_add(writes as u64, Ordering::Relaxed);
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         self.update_micros.fetch_add(micros, Ordering::Relaxed);
     }
@@ -50,11 +53,16 @@ pub struct Stats {
     /// a team write.
     pub ranking_lists: u64,
     pub ranking_lists_stale: u64,
+    /// Writes whose pairs are yet to be patched into the lists.
+    pub ranking_patches_pending: u64,
     /// Ranking computations stopped because their clients had gone.
     pub rankings_abandoned: u64,
-    /// Engine updates after team and demand writes, and the time they took in all.
+    /// Engine updates after team and demand writes (one per batch of writes made together), and the
+    /// time they took in all.
     pub engine_updates: u64,
     pub engine_update_seconds: f64,
+    /// Team and demand writes made (an import counts as one).
+    pub catalog_writes: u64,
     /// Proposal jobs waiting for the worker (the running one not counted).
     pub proposal_jobs_queued: u64,
 }
@@ -73,12 +81,14 @@ impl App {
         Stats {
             ranking_lists: lists as u64,
             ranking_lists_stale: stale as u64,
+            ranking_patches_pending: self.patches_pending() as u64,
             rankings_abandoned: c.abandoned.load(Ordering::Relaxed),
             ranking_cache_hits: c.cache_hits.load(Ordering::Relaxed),
             ranking_cache_misses: c.cache_misses.load(Ordering::Relaxed),
             ranking_cache_entries: entries as u64,
             engine_updates: c.updates.load(Ordering::Relaxed),
             engine_update_seconds: c.update_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            catalog_writes: c.writes.load(Ordering::Relaxed),
             proposal_jobs_queued: self.inner.jobs.queued(),
         }
     }

@@ -101,7 +101,7 @@ impl Metrics {
     pub fn render(&self, stats: &Stats) -> String {
         let mut out = String::new();
         let in_flight = self.in_flight.load(Ordering::Relaxed);
-        let samples: [(&str, &str, &str, f64); 8] = [
+        let samples: [(&str, &str, &str, f64); 10] = [
             (
                 "shuanggao_http_requests_in_flight",
                 "gauge",
@@ -139,10 +139,22 @@ impl Metrics {
                 stats.ranking_lists_stale as f64,
             ),
             (
+                "shuanggao_ranking_patches_pending",
+                "gauge",
+                "Writes whose pairs are yet to be patched into the per-item rankings.",
+                stats.ranking_patches_pending as f64,
+            ),
+            (
                 "shuanggao_rankings_abandoned_total",
                 "counter",
                 "Ranking computations stopped because their clients had gone.",
                 stats.rankings_abandoned as f64,
+            ),
+            (
+                "shuanggao_catalog_writes_total",
+                "counter",
+                "Team and demand writes made (an import counts as one).",
+                stats.catalog_writes as f64,
             ),
             (
                 "shuanggao_proposal_jobs_queued",
@@ -156,7 +168,8 @@ impl Metrics {
         }
         let _ = writeln!(
             out,
-            "# HELP shuanggao_engine_update_seconds Engine updates after team and demand writes.\n\
+            "# HELP shuanggao_engine_update_seconds Engine updates after team and demand writes, one per \
+             batch of writes made together.\n\
              # TYPE shuanggao_engine_update_seconds summary\n\
              shuanggao_engine_update_seconds_sum {}\n\
              shuanggao_engine_update_seconds_count {}",

@@ -111,6 +111,16 @@ impl Engine {
         Ok(self.pair_match(&state, (d, t), score, &f, &words))
     }
 
+    /// The score of one pair, as [`Engine::score_pair`] gives it, without building the explanation.
+    pub fn pair_score(&self, demand: &DemandId, team: &TeamId) -> Result<f32, MatchError> {
+        let state = self.read()?;
+        let d = state.demand_slot(demand)?;
+        let t = state.team_slot(team)?;
+        let q = self.query(&state, d);
+        let f = self.features(&state, PairAt::new(d, &q, t, false));
+        Ok(self.total(&f.values))
+    }
+
     /// The best `limit` documents of a ranking as `(slot, score, features)`, best first.
     pub(super) fn ranked(
         &self,

@@ -1,7 +1,7 @@
 //! The catalog: tracks, zones, universities, teams and demands, imported once and then edited team by
 //! team and demand by demand, plus the `meta` key-value table.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -175,9 +175,120 @@ impl Store {
     pub fn delete_record<R: StoredRecord>(&self, id: &str) -> Result<()> {
         self.write(|tx| delete_record::<R>(tx, id))
     }
+
+    /// Makes each change on its own terms (one that fails leaves the others alone) but commits them
+    /// together: one transaction, so one fsync however many there are. Returns each change's outcome in
+    /// order. When the commit itself fails, each change is made again in a transaction of its own.
+    pub fn apply_changes(&self, changes: &[Change]) -> Vec<Result<()>> {
+        let batched = self.write_mut(|tx| {
+            let mut outcomes = Vec::with_capacity(changes.len());
+            for change in changes {
+                let sp = tx.savepoint()?;
+                let outcome = change.apply(&sp);
+                if outcome.is_ok() {
+                    sp.commit()?;
+                }
+                outcomes.push(outcome);
+            }
+            Ok(outcomes)
+        });
+        match batched {
+            Ok(outcomes) => outcomes,
+            Err(_) => changes
+                .iter()
+                .map(|change| self.write(|tx| change.apply(tx)))
+                .collect(),
+        }
+    }
+}
+
+/// One write of a team or demand, made with others by [`Store::apply_changes`].
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A new record; `AlreadyExists` if its id is taken.
+    Insert(Row),
+    /// A replacement; `NotFound` if there is none with its id.
+    Update(Row),
+    /// A deletion; `NotFound` if there is none.
+    Delete { table: Table, id: String },
+}
+
+/// A team or demand as its table stores it.
+#[derive(Debug, Clone)]
+pub struct Row {
+    table: Table,
+    id: String,
+    owner_id: String,
+    payload: String,
+}
+
+impl Change {
+    pub fn insert<R: StoredRecord>(record: &R) -> Result<Change> {
+        Row::of(record).map(Change::Insert)
+    }
+
+    pub fn update<R: StoredRecord>(record: &R) -> Result<Change> {
+        Row::of(record).map(Change::Update)
+    }
+
+    pub fn delete<R: StoredRecord>(id: &str) -> Change {
+        Change::Delete {
+            table: R::TABLE,
+            id: id.to_owned(),
+        }
+    }
+
+    fn apply(&self, tx: &Connection) -> Result<()> {
+        match self {
+            Change::Insert(row) => {
+                let (table, owner) = (row.table.name, row.table.owner);
+                let n = tx.execute(
+                    &format!(
+                        "INSERT INTO {table} (id, {owner}, payload, updated_at)
+                         VALUES (?1, ?2, ?3, {NOW}) ON CONFLICT (id) DO NOTHING"
+                    ),
+                    params![row.id, row.owner_id, row.payload],
+                )?;
+                if n == 0 {
+                    return Err(StoreError::AlreadyExists {
+                        what: row.table.what,
+                        id: row.id.clone(),
+                    });
+                }
+                Ok(())
+            }
+            Change::Update(row) => {
+                let (table, owner) = (row.table.name, row.table.owner);
+                let n = tx.execute(
+                    &format!(
+                        "UPDATE {table} SET {owner} = ?2, payload = ?3, updated_at = {NOW} WHERE id = ?1"
+                    ),
+                    params![row.id, row.owner_id, row.payload],
+                )?;
+                found(n, row.table.what, &row.id)
+            }
+            Change::Delete { table, id } => {
+                let n = tx.execute(&format!("DELETE FROM {} WHERE id = ?1", table.name), [id])?;
+                found(n, table.what, id)
+            }
+        }
+    }
+}
+
+impl Row {
+    fn of<R: StoredRecord>(record: &R) -> Result<Row> {
+        let (id, owner_id) = record.keys();
+        Ok(Row {
+            table: R::TABLE,
+            id: id.to_owned(),
+            owner_id: owner_id.to_owned(),
+            payload: to_json(record)?,
+        })
+    }
 }
 
 /// Where one kind of catalog record is stored.
+#[derive(Debug, Clone, Copy)]
 pub struct Table {
     /// The table.
     name: &'static str,
@@ -215,41 +326,16 @@ impl StoredRecord for Demand {
     }
 }
 
-fn insert_record<R: StoredRecord>(tx: &Transaction<'_>, record: &R) -> Result<()> {
-    let (table, owner) = (R::TABLE.name, R::TABLE.owner);
-    let (id, owner_id) = record.keys();
-    let n = tx.execute(
-        &format!(
-            "INSERT INTO {table} (id, {owner}, payload, updated_at) VALUES (?1, ?2, ?3, {NOW})
-             ON CONFLICT (id) DO NOTHING"
-        ),
-        params![id, owner_id, to_json(record)?],
-    )?;
-    if n == 0 {
-        return Err(StoreError::AlreadyExists {
-            what: R::TABLE.what,
-            id: id.to_owned(),
-        });
-    }
-    Ok(())
+fn insert_record<R: StoredRecord>(tx: &Connection, record: &R) -> Result<()> {
+    Change::insert(record)?.apply(tx)
 }
 
-fn update_record<R: StoredRecord>(tx: &Transaction<'_>, record: &R) -> Result<()> {
-    let (table, owner) = (R::TABLE.name, R::TABLE.owner);
-    let (id, owner_id) = record.keys();
-    let n = tx.execute(
-        &format!("UPDATE {table} SET {owner} = ?2, payload = ?3, updated_at = {NOW} WHERE id = ?1"),
-        params![id, owner_id, to_json(record)?],
-    )?;
-    found(n, R::TABLE.what, id)
+fn update_record<R: StoredRecord>(tx: &Connection, record: &R) -> Result<()> {
+    Change::update(record)?.apply(tx)
 }
 
-fn delete_record<R: StoredRecord>(tx: &Transaction<'_>, id: &str) -> Result<()> {
-    let n = tx.execute(
-        &format!("DELETE FROM {} WHERE id = ?1", R::TABLE.name),
-        [id],
-    )?;
-    found(n, R::TABLE.what, id)
+fn delete_record<R: StoredRecord>(tx: &Connection, id: &str) -> Result<()> {
+    Change::delete::<R>(id).apply(tx)
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ use crate::review::ReviewError;
 use migrations::migrate;
 
 pub use backup::{BackupReport, backup, restore};
-pub use catalog::{ImportCounts, StoredRecord};
+pub use catalog::{Change, ImportCounts, StoredRecord};
 pub use jobs::{FinishedJob, JobRecord, NewJob};
 pub use migrations::SCHEMA_VERSION;
 pub use pairings::{CommentRecord, HistoryEntry, NewPairing, PairingFilter, PairingRecord};
@@ -199,9 +199,17 @@ impl Store {
     }
 
     pub(super) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.write_mut(|tx| f(tx))
+    }
+
+    /// Like [`Store::write`], with the transaction open to savepoints.
+    pub(super) fn write_mut<T>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         let mut conn = lock(&self.writer);
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
+        let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&mut tx)?;
         tx.commit()?;
         Ok(out)
     }

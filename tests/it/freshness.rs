@@ -1,7 +1,9 @@
-//! Rankings kept current by writes, over the real engine: after a demand write every ranking the service
-//! answers equals the one a fresh service over the same store and engine computes; after a team write the
-//! team's own pairs are exact at once and everything else once the refresh has run. The lists are patched,
-//! not dropped: the same number is held before and after a write.
+//! Rankings kept current by writes, over the real engine: a written item's own ranking shows the write at
+//! once; once the write's pairs are patched into the other lists, after a demand write every ranking the
+//! service answers equals the one a fresh service over the same store and engine computes, and after a
+//! team write the team's pairs are exact and everything else is once the refresh has run. The lists are
+//! patched, not dropped: only the written item's own list is ranked again. Concurrent writes are made together
+//! in batches, each write succeeding or failing on its own.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -127,9 +129,17 @@ async fn demand_writes_leave_every_ranking_as_a_fresh_one() {
     changed.description = f.data.demands[7].description.clone();
     changed.title = f.data.demands[7].title.clone();
     f.app
-        .update_demand(&who, &changed.id.clone(), changed)
+        .update_demand(&who, &changed.id.clone(), changed.clone())
         .await
         .unwrap();
+    // Its own ranking shows the write at once.
+    let own = f.app.demand_teams(&who, &changed.id, full()).await.unwrap();
+    let own_fresh = fresh(&f.db, &f.engine)
+        .demand_teams(&who, &changed.id, full())
+        .await
+        .unwrap();
+    assert_eq!(own, own_fresh);
+    f.app.patch_rankings();
     assert_eq!(f.app.stats().ranking_lists, held, "patched, not dropped");
     assert_as_fresh(&f.app, &f.db, &f.engine, "a demand update").await;
 
@@ -137,12 +147,14 @@ async fn demand_writes_leave_every_ranking_as_a_fresh_one() {
     added.id = DemandId("d-added".into());
     added.title = format!("{}（二期）", added.title);
     f.app.create_demand(&who, added).await.unwrap();
+    f.app.patch_rankings();
     assert_as_fresh(&f.app, &f.db, &f.engine, "a demand creation").await;
 
     f.app
         .delete_demand(&who, &f.data.demands[5].id)
         .await
         .unwrap();
+    f.app.patch_rankings();
     assert_as_fresh(&f.app, &f.db, &f.engine, "a demand deletion").await;
 }
 
@@ -164,13 +176,20 @@ async fn team_writes_are_exact_for_the_team_at_once_and_everywhere_after_the_ref
         f.app.stats().ranking_lists_stale > 0,
         "the other pairs await the refresh"
     );
-    // The team's own pairs: its ranking, and its score in every demand's ranking that shows it.
+    // The team's own pairs: its ranking at once, and its score in every demand's ranking that shows it
+    // once the background patcher has patched it in.
     let own = f.app.team_demands(&who, &id, full()).await.unwrap();
     let own_fresh = fresh(&f.db, &f.engine)
         .team_demands(&who, &id, full())
         .await
         .unwrap();
     assert_eq!(own, own_fresh);
+    let waited = std::time::Instant::now();
+    while f.app.stats().ranking_patches_pending > 0 {
+        assert!(waited.elapsed().as_secs() < 30, "the patcher never ran");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(f.app.patch_rankings(), 0, "patched in the background");
     for d in &f.data.demands {
         let page = f.app.demand_teams(&who, &d.id, full()).await.unwrap();
         if let Some(row) = page.items.iter().find(|r| r.team_id == id) {
@@ -192,4 +211,82 @@ async fn team_writes_are_exact_for_the_team_at_once_and_everywhere_after_the_ref
     f.app.delete_team(&who, &f.data.teams[6].id).await.unwrap();
     f.app.refresh_rankings();
     assert_as_fresh(&f.app, &f.db, &f.engine, "a team deletion and the refresh").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_are_made_together_each_with_its_own_outcome() {
+    let f = fixture();
+    let who = department();
+    every_ranking(&f.app).await;
+    let before = f.app.stats();
+
+    let mut writes = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        let (app, who) = (f.app.clone(), who.clone());
+        let mut d: Demand = f.data.demands[i * 3].clone();
+        d.description = f.data.demands[i * 3 + 40].description.clone();
+        writes.spawn(async move {
+            (
+                "demand update",
+                app.update_demand(&who, &d.id.clone(), d).await.err(),
+            )
+        });
+    }
+    for i in 0..4 {
+        let (app, who) = (f.app.clone(), who.clone());
+        let mut t: Team = f.data.teams[i * 2].clone();
+        t.keywords = f.data.teams[i * 2 + 30].keywords.clone();
+        writes.spawn(async move {
+            (
+                "team update",
+                app.update_team(&who, &t.id.clone(), t).await.err(),
+            )
+        });
+    }
+    {
+        // An id already taken: this write fails, the others of its batch do not.
+        let (app, who) = (f.app.clone(), who.clone());
+        let taken: Demand = f.data.demands[50].clone();
+        writes.spawn(async move { ("taken", app.create_demand(&who, taken).await.err()) });
+    }
+    {
+        let (app, who) = (f.app.clone(), who.clone());
+        let gone = f.data.demands[60].id.clone();
+        writes.spawn(async move { ("demand delete", app.delete_demand(&who, &gone).await.err()) });
+    }
+    let mut failed = Vec::new();
+    while let Some(done) = writes.join_next().await {
+        let (what, err) = done.unwrap();
+        if let Some(err) = err {
+            failed.push((what, err.code().as_str().to_owned()));
+        }
+    }
+    assert_eq!(failed, [("taken", "already_exists".to_owned())]);
+
+    let after = f.app.stats();
+    let made = after.catalog_writes - before.catalog_writes;
+    let batches = after.engine_updates - before.engine_updates;
+    assert_eq!(made, 11, "every write but the refused one");
+    assert!(
+        batches < made,
+        "{made} writes in {batches} batches: some were made together"
+    );
+
+    f.app.patch_rankings();
+    let stored = f.app.store().load_dataset().unwrap();
+    assert!(!stored.demands.iter().any(|d| d.id == f.data.demands[60].id));
+    let first = stored
+        .demands
+        .iter()
+        .find(|d| d.id == f.data.demands[0].id)
+        .unwrap();
+    assert_eq!(first.description, f.data.demands[40].description);
+    f.app.refresh_rankings();
+    assert_as_fresh(
+        &f.app,
+        &f.db,
+        &f.engine,
+        "concurrent writes and the refresh",
+    )
+    .await;
 }
