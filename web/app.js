@@ -71,6 +71,8 @@ const ROUTES = {
     ['imports/:kind', importViews.renderImport],
     ['demand/:id', pageViews.renderDemandPage],
     ['team/:id', pageViews.renderTeamPage],
+    ['zone/:id', pageViews.renderZonePage],
+    ['university/:id', pageViews.renderUniversityPage],
     ['search', searchViews.renderSearch],
   ],
   zone: [
@@ -84,6 +86,8 @@ const ROUTES = {
     ['imports/:kind', importViews.renderImport],
     ['demand/:id', pageViews.renderDemandPage],
     ['team/:id', pageViews.renderTeamPage],
+    ['zone/:id', pageViews.renderZonePage],
+    ['university/:id', pageViews.renderUniversityPage],
     ['search', searchViews.renderSearch],
   ],
   university: [
@@ -97,6 +101,8 @@ const ROUTES = {
     ['imports/:kind', importViews.renderImport],
     ['demand/:id', pageViews.renderDemandPage],
     ['team/:id', pageViews.renderTeamPage],
+    ['zone/:id', pageViews.renderZonePage],
+    ['university/:id', pageViews.renderUniversityPage],
     ['search', searchViews.renderSearch],
   ],
 };
@@ -155,7 +161,8 @@ function renderNav(current) {
     return;
   }
   nav.hidden = false;
-  const top = current.split('/')[0];
+  // A zone's or university's page belongs to no one menu item (the zone home is `zone`, without an id).
+  const top = /^(zone|university)\//.test(current) ? '' : current.split('/')[0];
   mount(
     nav,
     h(
@@ -272,7 +279,14 @@ async function render() {
     const qs = new URLSearchParams(Object.entries(next).filter(([, v]) => v !== undefined && v !== null && v !== '')).toString();
     window.history.replaceState(null, '', `#/${path}${qs ? `?${qs}` : ''}`);
   };
-  const ctx = { me, params: found.params, query, navigate, setQuery, view, refresh: render };
+  const mergeQuery = (partial) => {
+    const current = parseHash();
+    if (current.path !== path) return;
+    const next = Object.fromEntries(current.query.entries());
+    Object.assign(next, partial);
+    setQuery(next);
+  };
+  const ctx = { me, params: found.params, query, navigate, setQuery, mergeQuery, view, refresh: render };
   try {
     await found.view(ctx);
   } catch (err) {

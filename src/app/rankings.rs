@@ -465,14 +465,27 @@ impl App {
         let results: Vec<SearchResult> = hits
             .into_iter()
             .filter_map(|h| {
-                let name = match kind {
-                    SearchKind::Teams => c.teams.get(&TeamId(h.id.clone()))?.name.clone(),
-                    SearchKind::Demands => c.demands.get(&DemandId(h.id.clone()))?.title.clone(),
+                let (name, owner_id, owner_name) = match kind {
+                    SearchKind::Teams => {
+                        let t = c.teams.get(&TeamId(h.id.clone()))?;
+                        let owner = c.university_name(&t.university_id);
+                        (t.name.clone(), t.university_id.to_string(), owner)
+                    }
+                    SearchKind::Demands => {
+                        let d = c.demands.get(&DemandId(h.id.clone()))?;
+                        (
+                            d.title.clone(),
+                            d.zone_id.to_string(),
+                            c.zone_name(&d.zone_id),
+                        )
+                    }
                 };
                 Some(SearchResult {
                     kind,
                     id: h.id,
                     name,
+                    owner_id,
+                    owner_name,
                     score: h.score,
                     snippet: h.snippet,
                 })

@@ -166,12 +166,16 @@ pub struct RankedDemand {
     pub explanation: Explanation,
 }
 
-/// A search result with the display name of what it found.
+/// A search result with the display name of what it found and of its owner (a team's university, a
+/// demand's zone).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SearchResult {
     pub kind: SearchKind,
     pub id: String,
     pub name: String,
+    /// The university of a team, the zone of a demand.
+    pub owner_id: String,
+    pub owner_name: String,
     pub score: f32,
     pub snippet: String,
 }

@@ -281,7 +281,8 @@ pub async fn team_demands(
     Ok(Json(state.app.team_demands(&who, &TeamId(id), p).await?).into_response())
 }
 
-/// Free-text search over teams or demands with highlighted snippets (any role).
+/// Free-text search over teams or demands with highlighted snippets, each hit naming its owner (a
+/// team's university, a demand's zone) (any role).
 #[utoipa::path(get, path = "/v1/search", tag = "matching", params(SearchQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "ok", body = Page<SearchResult>),

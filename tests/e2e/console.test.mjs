@@ -4,7 +4,8 @@
 // the API confirms it persisted; a stale review is refused with a clear sentence; the dashboard counts the
 // approved pairing; a re-proposal keeps it approved after a confirmation that says how many open pairings
 // it supersedes, and a new proposal for the same track asks the same and starts once confirmed; a zone manager sees the zone's candidates with an
-// explanation and no review buttons. Screenshots of each role's main view go to tests/artifacts/. Any
+// explanation and no review buttons; pages link (team, demand, zone and university pages from every mention),
+// lists page and sort honestly and keep both in the address; a university groups its fitting demands by team. Screenshots of each role's main view go to tests/artifacts/. Any
 // request leaving 127.0.0.1 fails the run.
 
 import { test, before, after } from 'node:test';
@@ -108,6 +109,7 @@ before(async () => {
   const { track, zone, university } = pickTrackAndZone(data);
   tokens.track = track;
   tokens.zoneId = zone;
+  tokens.universityId = university;
   const db = path.join(work, 'shuanggao.db');
   // Tokens first, so that serve finds them and prints none.
   tokens.department = createToken('department', 'e2e 管理部门');
@@ -426,7 +428,8 @@ test('university sees fitting enterprise demands with the best team and why', as
   const { page } = browser;
   await signIn(page, base, tokens.university);
   await page.getByRole('heading', { level: 1, name: '适配企业需求' }).waitFor();
-  await page.locator('.candidate, .empty').first().waitFor({ timeout: 60_000 });
+  // The first ranking over all of a university's teams is computed cold, on a machine that may be busy.
+  await page.locator('.candidate, .empty').first().waitFor({ timeout: 180_000 });
   assert.ok((await page.locator('.candidate').count()) > 0, 'the university has fitting demands');
   assert.match(await page.locator('.candidate').first().innerText(), /最佳团队/);
   assert.equal(await page.getByRole('button', { name: '通过', exact: true }).count(), 0);
@@ -467,6 +470,85 @@ test('pages link: a zone candidate to its team, a demand to its teams, a fitting
   await page.locator('[data-test="demand-text"]').waitFor();
   assert.match(page.url(), /#\/demand\//);
   await shot(page, 'university-demand-page');
+});
+
+test('zone and university pages: reached from every mention, bookmarkable, lists paged and sorted', async () => {
+  const { page } = browser;
+  await signIn(page, base, tokens.zone);
+  // A candidate university's name opens its page: profile and teams, paged.
+  await page.goto(`${base}/#/candidates?track=${encodeURIComponent(tokens.track)}`);
+  await page.locator('.candidate').first().waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('[data-test="pager-count"]').first().innerText(), /^共 \d+ 所候选高校(（排名只列前 100 所）)?，第 1–\d+ 所$/);
+  const uniLink = page.locator('.candidate .card-title a.university-link').first();
+  const uniName = (await uniLink.innerText()).trim();
+  await uniLink.click();
+  await page.getByRole('heading', { level: 1, name: uniName }).waitFor();
+  assert.match(page.url(), /#\/university\//);
+  assert.match(await page.locator('main').innerText(), /科研团队[\s\S]*共 \d+ 个团队/);
+  await shot(page, 'zone-university-page');
+  // Its team opens the team page, whose university links back.
+  await page.locator('main table.data a.record-link').first().click();
+  await page.locator('main').getByText('团队概况', { exact: true }).waitFor();
+  await page.locator('main a.university-link').first().click();
+  await page.getByRole('heading', { level: 1, name: uniName }).waitFor();
+
+  // The zone's demand list pages honestly and keeps its page and sort in the address.
+  await page.goto(`${base}/#/zone`);
+  const count = page.locator('[data-test="pager-count"]').first();
+  await count.waitFor({ timeout: 60_000 });
+  const zone = await api('zone', 'GET', `/v1/zones/${encodeURIComponent(tokens.zoneId)}`);
+  const n = zone.json.demands.length;
+  assert.match(await count.innerText(), new RegExp(`^共 ${n} 条需求，第 1–${Math.min(20, n)} 条$`));
+  if (n > 20) {
+    await page.getByRole('button', { name: '下一页' }).first().click();
+    await page.waitForFunction(() => /[?&]page=2/.test(location.hash));
+    await page.reload();
+    await page.locator('[data-test="pager-count"]').first().waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('[data-test="pager-count"]').first().innerText(), new RegExp(`第 21–${Math.min(40, n)} 条`));
+  }
+  await page.locator('[data-test="list-sort"]').first().selectOption('title');
+  await page.waitForFunction(() => /[?&]sort=title/.test(location.hash));
+  const titles = await page.locator('main table.data td:first-child').allInnerTexts();
+  const sorted = await page.evaluate((t) => [...t].sort((a, b) => a.localeCompare(b, 'zh-CN')), titles);
+  assert.deepEqual(titles, sorted, 'sorted by title');
+
+  // A demand's zone opens the zone page with its demands and pairings.
+  await page.locator('main table.data a.record-link').first().click();
+  await page.locator('[data-test="demand-text"]').waitFor();
+  await page.locator('main a.zone-link').first().click();
+  await page.getByRole('heading', { level: 1, name: zone.json.name }).waitFor();
+  assert.match(page.url(), new RegExp(`#/zone/${tokens.zoneId}`));
+  assert.match(await page.locator('main').innerText(), /产业需求清单[\s\S]*共 \d+ 条需求/);
+  await shot(page, 'zone-page');
+
+  // A university groups its fitting demands by team, each title once, and a title opens the demand.
+  await signIn(page, base, tokens.university);
+  await page.locator('.candidate').first().waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('[data-test="pager-count"]').first().innerText(), /^共 \d+ 条适配需求(（排名只列前 100 条）)?，第 1–\d+ 条$/);
+  await page.locator('[data-test="fit-group"]').selectOption('team');
+  await page.locator('[data-test="team-group"]').first().waitFor({ timeout: 60_000 });
+  for (const group of await page.locator('[data-test="team-group"]').all()) {
+    const shown = await group.locator('.group-title > p.ranked-line a').allInnerTexts();
+    assert.equal(new Set(shown).size, shown.length, `each title once: ${shown.join(' | ')}`);
+  }
+  await shot(page, 'university-demands-by-team');
+  await page.reload();
+  await page.locator('[data-test="team-group"]').first().waitFor({ timeout: 60_000 });
+  await page.locator('[data-test="team-group"] .group-title > p.ranked-line a').first().click();
+  await page.locator('[data-test="demand-text"]').waitFor();
+  await page.locator('main a.zone-link').first().click();
+  await page.locator('main').getByText('园区概况', { exact: true }).waitFor();
+  assert.match(page.url(), /#\/zone\//);
+
+  // Search pages its hits, each linking to its record and owner.
+  const own = await api('university', 'GET', `/v1/universities/${encodeURIComponent(tokens.universityId)}`);
+  const q = own.json.teams[0].name;
+  await page.goto(`${base}/#/search?q=${encodeURIComponent(q)}&kind=teams`);
+  await page.locator('.hits').waitFor({ timeout: 60_000 });
+  assert.match(await page.locator('[data-test="pager-count"]').first().innerText(), /^共 \d+ 条结果(（排名只列前 100 条）)?，第 1–\d+ 条$/);
+  await page.locator('.hit a.university-link').first().click();
+  await page.locator('main').getByText('科研团队', { exact: true }).waitFor();
+  assert.match(page.url(), /#\/university\//);
 });
 
 test('university edits one of its teams through the form and the service keeps it', async () => {

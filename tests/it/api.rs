@@ -351,12 +351,21 @@ async fn rankings_carry_explanations_and_respect_exclusions() {
     assert_eq!(team.body["items"][0]["zone_name"], "苏州高新区");
     let search = app.get("/v1/search?q=热失控&kind=teams", &app.zone1).await;
     assert_eq!(search.body["items"][0]["id"], "t1");
+    // A hit names its owner, so that the console can link to the university's or zone's page.
+    assert_eq!(search.body["items"][0]["owner_id"], "u1");
+    assert_eq!(search.body["items"][0]["owner_name"], "南京大学");
     assert!(
         search.body["items"][0]["snippet"]
             .as_str()
             .unwrap()
             .contains("<mark>热失控</mark>")
     );
+    let search = app
+        .get("/v1/search?q=热失控&kind=demands", &app.zone1)
+        .await;
+    assert_eq!(search.body["items"][0]["id"], "d1");
+    assert_eq!(search.body["items"][0]["owner_id"], "z1");
+    assert_eq!(search.body["items"][0]["owner_name"], "苏州高新区");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

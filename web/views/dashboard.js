@@ -6,6 +6,7 @@ import { get } from '../api.js';
 import { h, mount, loading, failure, emptyState, pageHeader, panel, table, fmtNumber } from '../ui.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
+import { zoneLink, universityLink } from './pages.js';
 
 /** Rows from an array or from an object keyed by name. */
 function rowsOf(value, keyName) {
@@ -96,8 +97,8 @@ export async function renderDashboard(ctx) {
           '培育配对（标杆项目不足 10 项）',
           table(
             [
-              { label: '园区', cell: (r) => pick(r, 'zone_name') || nameOf(maps.zones, pick(r, 'zone_id')) },
-              { label: '高校', cell: (r) => pick(r, 'university_name') || nameOf(maps.universities, pick(r, 'university_id')) },
+              { label: '园区', cell: (r) => zoneLink(pick(r, 'zone_id'), pick(r, 'zone_name') || nameOf(maps.zones, pick(r, 'zone_id'))) },
+              { label: '高校', cell: (r) => universityLink(pick(r, 'university_id'), pick(r, 'university_name') || nameOf(maps.universities, pick(r, 'university_id'))) },
               { label: '赛道', cell: (r) => pick(r, 'track_name') || nameOf(maps.tracks, pick(r, 'track_id')) },
               { label: '标杆项目', num: true, cell: (r) => h('span', { class: 'warn-text' }, num(r, 'projects', 'project_count')) },
               { label: '缺口', num: true, cell: (r) => num(r, 'shortfall') },

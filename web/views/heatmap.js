@@ -5,6 +5,7 @@ import { get, getAll, items } from '../api.js';
 import { h, mount, loading, failure, emptyState, pageHeader, progress, fmtScore, STATUS_LABELS, onSelect } from '../ui.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
+import { zoneLink, universityLink } from './pages.js';
 
 const STATUS_MARK = { approved: '✓', rejected: '✗', changes_requested: '!', proposed: '' };
 
@@ -28,7 +29,7 @@ function grid(rows, cols, cells, maps, { caption, link }) {
       h(
         'thead',
         {},
-        h('tr', {}, h('th', { scope: 'col', class: 'heat-corner' }, '园区 \\ 高校'), cols.map((u) => h('th', { scope: 'col', class: 'heat-col' }, h('span', {}, nameOf(maps.universities, u))))),
+        h('tr', {}, h('th', { scope: 'col', class: 'heat-corner' }, '园区 \\ 高校'), cols.map((u) => h('th', { scope: 'col', class: 'heat-col' }, h('span', {}, universityLink(u, nameOf(maps.universities, u)))))),
       ),
       h(
         'tbody',
@@ -37,7 +38,7 @@ function grid(rows, cols, cells, maps, { caption, link }) {
           h(
             'tr',
             {},
-            h('th', { scope: 'row' }, nameOf(maps.zones, z)),
+            h('th', { scope: 'row' }, zoneLink(z, nameOf(maps.zones, z))),
             cols.map((u) => {
               const cell = cells.get(`${z}|${u}`);
               if (!cell) return h('td', { class: 'heat-empty' }, h('span', { class: 'sr-only' }, '无'));

@@ -4,6 +4,7 @@
 
 import { download, upload } from '../api.js';
 import { h, mount, pageHeader, panel, table, toast, busy, errorNotice } from '../ui.js';
+import { pagedList } from './shared.js';
 
 const KINDS = {
   demands: { noun: '需求', title: '批量导入需求', back: 'zone', backLabel: '返回园区需求' },
@@ -22,7 +23,7 @@ function summaryLine(report, committed) {
   return `共 ${report.rows} 行：${verb}新增 ${report.created} 条、修改 ${report.updated} 条，未变 ${report.unchanged} 条`;
 }
 
-/** The preview: the file's rows with each problem marked on its cell (and listed under the row). */
+/** The preview: the file's rows, paged, with each problem marked on its cell (and listed under the row). */
 function previewTable(report) {
   const preview = report.preview || { header: [], rows: [] };
   const byCell = new Map();
@@ -55,9 +56,21 @@ function previewTable(report) {
       ? h('ul', { class: 'import-errors' }, headerErrors.map((e) => h('li', {}, `表头：${e.message}`)))
       : null,
     unplaced.length ? h('ul', { class: 'import-errors' }, unplaced.map((e) => h('li', {}, `第 ${e.row} 行 ${e.column || ''}：${e.message}`))) : null,
-    table(columns, rows, {
-      caption: `文件内容预览（${rows.length} 行）`,
-      rowClass: (r) => (byRow.has(r.row) ? 'row-error' : undefined),
+    pagedList(null, {
+      rows,
+      // With problems, the rows that have them come first.
+      sorts: [
+        byRow.size ? { id: 'errors', label: '问题行在前', compare: (a, b) => Number(byRow.has(b.row)) - Number(byRow.has(a.row)) } : null,
+        { id: 'row', label: '按行号', compare: null },
+      ].filter(Boolean),
+      pageSize: 50,
+      noun: '行',
+      label: '文件内容预览',
+      render: (page) =>
+        table(columns, page, {
+          caption: '文件内容预览',
+          rowClass: (r) => (byRow.has(r.row) ? 'row-error' : undefined),
+        }),
     }),
   );
 }

@@ -13,6 +13,7 @@ import { pick, nameOf } from '../refs.js';
 import { checkboxGroup, checkedValues, report } from './forms.js';
 import { sentence } from '../errors.js';
 import { COMPONENT_LABELS, gradeBadge } from '../bundle.js';
+import { zoneLink, universityLink } from './pages.js';
 
 const DONE = ['done', 'succeeded', 'success', 'completed', 'complete', 'finished', 'solved'];
 const FAILED = ['failed', 'error', 'errored', 'cancelled', 'canceled'];
@@ -224,8 +225,8 @@ function batchView(job, maps, { onRevise }) {
     pairings.length
       ? table(
           [
-            { label: '园区', cell: (p) => pick(p, 'zone_name') || nameOf(maps.zones, pick(p, 'zone_id')) },
-            { label: '高校', cell: (p) => pick(p, 'university_name') || nameOf(maps.universities, pick(p, 'university_id')) },
+            { label: '园区', cell: (p) => zoneLink(pick(p, 'zone_id'), pick(p, 'zone_name') || nameOf(maps.zones, pick(p, 'zone_id'))) },
+            { label: '高校', cell: (p) => universityLink(pick(p, 'university_id'), pick(p, 'university_name') || nameOf(maps.universities, pick(p, 'university_id'))) },
             { label: '赛道', cell: (p) => pick(p, 'track_name') || nameOf(maps.tracks, pick(p, 'track_id')) },
             { label: '质量', cell: (p) => scoreBar(pick(p, 'quality', 'score')) },
             { label: '等级', cell: (p) => gradeBadge(p.bundle) || '—' },

@@ -12,6 +12,8 @@ import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation } from '../explain.js';
 import { gradeBadge, toBuild, toBuildMark } from '../bundle.js';
+import { zoneLink, universityLink, demandLink, teamLink } from './pages.js';
+import { pagedList, listState, compareBy } from './shared.js';
 
 const ACTION_LABELS = {
   propose: '提出',
@@ -47,6 +49,7 @@ export async function renderQueue(ctx) {
   let status = query.has('status') ? query.get('status') : reviewer ? 'proposed' : '';
   let track = query.get('track') || '';
   const batch = query.get('batch') || '';
+  const listPage = listState(query);
   const statusSel = h(
     'select',
     { id: 'q-status' },
@@ -95,11 +98,23 @@ export async function renderQueue(ctx) {
       }
       mount(
         results,
-        h('p', { class: 'count' }, `共 ${list.length} 个配对`),
-        table(
+        pagedList(ctx, {
+          rows: list,
+          state: listPage,
+          sorts: [
+            { id: 'default', label: '按默认顺序', compare: null },
+            { id: 'updated', label: '按更新时间（新到旧）', compare: compareBy((p) => p.updated_at, { desc: true }) },
+            { id: 'quality', label: '按配对质量', compare: compareBy((p) => Number(pick(p, 'quality', 'score')), { desc: true }) },
+            { id: 'projects', label: '按标杆项目数', compare: compareBy((p) => projectCount(p), { desc: true }) },
+            { id: 'zone', label: '按园区', compare: compareBy((p) => pick(p, 'zone_name') || nameOf(maps.zones, p.zone_id)) },
+          ],
+          noun: '个配对',
+          unit: '个',
+          label: '配对',
+          render: (rows) => table(
           [
-            { label: '园区', cell: (p) => h('span', { class: 'cell-title' }, pick(p, 'zone_name') || nameOf(maps.zones, p.zone_id)) },
-            { label: '高校', cell: (p) => pick(p, 'university_name') || nameOf(maps.universities, p.university_id) },
+            { label: '园区', cell: (p) => h('span', { class: 'cell-title' }, zoneLink(p.zone_id, pick(p, 'zone_name') || nameOf(maps.zones, p.zone_id))) },
+            { label: '高校', cell: (p) => universityLink(p.university_id, pick(p, 'university_name') || nameOf(maps.universities, p.university_id)) },
             { label: '赛道', cell: (p) => pick(p, 'track_name') || nameOf(maps.tracks, p.track_id) },
             { label: '配对质量', cell: (p) => scoreBar(pick(p, 'quality', 'score'), { label: '配对质量' }) },
             {
@@ -118,15 +133,16 @@ export async function renderQueue(ctx) {
                 h('a', { class: 'btn btn-small btn-primary', href: `#/review/${encodeURIComponent(p.id)}`, 'aria-label': `${reviewer ? '审核' : '查看'}：${nameOf(maps.zones, p.zone_id)} × ${nameOf(maps.universities, p.university_id)}` }, reviewer && p.status === 'proposed' && !p.superseded_by ? '审核' : '查看'),
             },
           ],
-          list,
+          rows,
         ),
+        }),
       );
     } catch (err) {
       mount(results, failure(err, '审核队列', load));
     }
   };
-  onSelect(statusSel, (value) => (status = value), load);
-  onSelect(trackSel, (value) => (track = value), load);
+  onSelect(statusSel, (value) => { status = value; listPage.page = 1; }, load);
+  onSelect(trackSel, (value) => { track = value; listPage.page = 1; }, load);
   await load();
 }
 
@@ -210,9 +226,9 @@ function projectTable(p, maps) {
   return table(
     [
       { label: '序号', num: true, cell: (_r, i) => String(i + 1) },
-      { label: '企业需求', cell: (d) => h('span', { class: 'cell-title' }, pick(d, 'title', 'demand_title', 'demand.title') || pick(d, 'demand_id')) },
+      { label: '企业需求', cell: (d) => h('span', { class: 'cell-title' }, pick(d, 'demand_id') ? demandLink(pick(d, 'demand_id'), pick(d, 'title', 'demand_title', 'demand.title')) : pick(d, 'title', 'demand_title', 'demand.title')) },
       { label: '企业', cell: (d) => (typeof d.enterprise === 'string' ? d.enterprise : pick(d, 'enterprise.name')) || '—' },
-      { label: '承接团队', cell: (d) => pick(d, 'team_name', 'team.name') || pick(d, 'team_id') || '—' },
+      { label: '承接团队', cell: (d) => (pick(d, 'team_id') ? teamLink(pick(d, 'team_id'), pick(d, 'team_name', 'team.name')) : pick(d, 'team_name', 'team.name') || '—') },
       { label: '匹配得分', cell: (d) => scoreBar(pick(d, 'score', 'quality')) },
     ],
     projects,
@@ -266,7 +282,7 @@ export async function renderPairing(ctx) {
   const reviewPanel = me.kind === 'department' ? reviewForm(p, ctx) : null;
   mount(
     view,
-    h('p', { class: 'crumbs' }, me.kind === 'department' ? h('a', { href: '#/review' }, '审核队列') : h('a', { href: '#/pairings' }, '我的配对'), ' / ', `${zoneName} × ${uniName}`),
+    h('p', { class: 'crumbs' }, me.kind === 'department' ? h('a', { href: '#/review' }, '审核队列') : h('a', { href: '#/pairings' }, '我的配对'), ' / ', zoneLink(p.zone_id, zoneName), ' × ', universityLink(p.university_id, uniName)),
     pageHeader(`${zoneName} × ${uniName}`, `${trackName} · 配对编号 ${p.id}`, statusBadge(p.status)),
     h(
       'div',

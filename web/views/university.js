@@ -1,15 +1,16 @@
-// University views: enterprise demands that fit the university's teams per track (best team and why), the
-// list of own teams, and the team editor with achievements, validated like the dataset contract.
+// University views: enterprise demands that fit the university's teams per track (best team and why), as
+// a ranked list or grouped by team with each title once, the list of own teams, and the team editor with
+// achievements, validated like the dataset contract.
 
-import { get, items } from '../api.js';
+import { get, getAll, items } from '../api.js';
 import {
-  h, mount, loading, failure, loadList, pageHeader, table, fmtNumber, field, newId,
+  h, mount, loading, failure, loadList, pageHeader, table, fmtNumber, field, newId, degreeBar,
 } from '../ui.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation } from '../explain.js';
-import { rankedCardHead, rankingLoader, pager } from './shared.js';
-import { demandLink, teamLink } from './pages.js';
+import { rankedCardHead, rankingLoader, pagedList, listState, compareBy, RANKING_CAP } from './shared.js';
+import { demandLink, teamLink, zoneLink } from './pages.js';
 import { checkboxGroup, checkedValues, splitList, joinList, ID_PATTERN, suggestId, recordEditor } from './forms.js';
 
 async function ownTeams(uni, uniId) {
@@ -31,7 +32,16 @@ function demandCard(d, index, maps) {
   return h(
     'article',
     { class: 'card candidate', 'aria-labelledby': `dem-${index}` },
-    rankedCardHead({ index, idPrefix: 'dem', title, subtitle: [zoneName, ent].filter(Boolean).join(' · '), scoreLabel: '匹配得分', score: pick(d, 'score'), degree: pick(d, 'explanation.degree') }),
+    rankedCardHead({
+      index,
+      idPrefix: 'dem',
+      title,
+      titleNode: pick(d, 'demand_id') ? demandLink(pick(d, 'demand_id'), title) : null,
+      subtitle: [zoneLink(zoneId, zoneName), ent ? ` · ${ent}` : null],
+      scoreLabel: '匹配得分',
+      score: pick(d, 'score'),
+      degree: pick(d, 'explanation.degree'),
+    }),
     teamName
       ? h(
           'p',
@@ -43,6 +53,51 @@ function demandCard(d, index, maps) {
       : null,
     pick(d, 'demand_id') ? h('p', { class: 'demand-link' }, demandLink(pick(d, 'demand_id'), '查看需求详情')) : null,
     exEl ? h('details', { class: 'explain-box', open: index === 0 }, h('summary', {}, '为什么推荐'), exEl) : h('p', { class: 'muted' }, '暂无匹配说明。'),
+  );
+}
+
+/**
+ * Fitting demands grouped by their best team (`best`: the team's highest score); within a team each title
+ * once, with the demands of that title (one per zone that posted it) best first.
+ */
+export function groupByTeam(list) {
+  const groups = new Map();
+  for (const d of list) {
+    const key = String(d.best_team_id);
+    if (!groups.has(key)) groups.set(key, { teamId: d.best_team_id, teamName: d.best_team_name || d.best_team_id, titles: new Map(), count: 0, best: -Infinity });
+    const g = groups.get(key);
+    g.count += 1;
+    g.best = Math.max(g.best, Number(d.score) || 0);
+    const title = String(d.demand_title || d.demand_id);
+    if (!g.titles.has(title)) g.titles.set(title, []);
+    g.titles.get(title).push(d);
+  }
+  return [...groups.values()].map((g) => ({ ...g, titles: [...g.titles.entries()].map(([title, demands]) => ({ title, demands })) }));
+}
+
+function teamGroup(g, maps) {
+  return h(
+    'article',
+    { class: 'card team-group', 'data-test': 'team-group' },
+    h('header', { class: 'card-head' }, h('div', { class: 'card-title' }, h('h3', {}, teamLink(g.teamId, g.teamName)), h('p', { class: 'muted' }, `适配 ${g.count} 条需求，${g.titles.length} 个不同标题`))),
+    h(
+      'ul',
+      { class: 'plain group-titles' },
+      g.titles.map(({ title, demands }) => {
+        const best = demands[0];
+        return h(
+          'li',
+          { class: 'group-title' },
+          h('p', { class: 'ranked-line' }, demandLink(best.demand_id, title), pick(best, 'explanation.degree') ? degreeBar(pick(best, 'explanation.degree')) : null),
+          h(
+            'p',
+            { class: 'muted' },
+            demands.length > 1 ? `${demands.length} 个园区发布：` : '发布园区：',
+            demands.map((d, i) => [i ? '、' : '', demands.length > 1 ? demandLink(d.demand_id, d.zone_name || nameOf(maps.zones, d.zone_id)) : zoneLink(d.zone_id, d.zone_name || nameOf(maps.zones, d.zone_id))]),
+          ),
+        );
+      }),
+    ),
   );
 }
 
@@ -59,34 +114,82 @@ export async function renderFittingDemands(ctx) {
     refs.trackGroups(maps.tracks).map((g) => h('optgroup', { label: g.label }, g.tracks.map((t) => h('option', { value: t.id, selected: String(t.id) === trackId }, t.name)))),
   );
   const results = h('div', { class: 'results', 'aria-live': 'polite' });
+  const toolbar = h('div', { class: 'toolbar' });
   mount(
     view,
     pageHeader('适配企业需求', `${uni ? uni.name : me.universityId}：与本校团队最契合的园区企业需求，附最佳团队与推荐理由`),
-    h('div', { class: 'toolbar' }, h('label', { for: 'fit-track' }, '赛道'), select),
+    toolbar,
     results,
   );
-  let fitOffset = 0;
+  const state = listState(query);
+  let grouping = query.get('group') === 'team' ? 'team' : '';
+  const groupSel = h(
+    'select',
+    { id: 'fit-group', 'data-test': 'fit-group' },
+    h('option', { value: '', selected: !grouping }, '逐条（按匹配度）'),
+    h('option', { value: 'team', selected: grouping === 'team' }, '按团队分组'),
+  );
+  const zoneName = (d) => d.zone_name || nameOf(maps.zones, d.zone_id);
   const load = rankingLoader(ctx, results, {
-    query: () => ({ track: trackId }),
+    query: () => ({ track: trackId, group: grouping }),
     loadingText: '正在匹配企业需求…',
-    fetch: () => get(`/v1/universities/${encodeURIComponent(me.universityId)}/demands`, { track: trackId, limit: 20, offset: fitOffset }),
+    fetch: () => getAll(`/v1/universities/${encodeURIComponent(me.universityId)}/demands`, { track: trackId }),
     empty: () => ({
       title: trackId ? `“${nameOf(maps.tracks, trackId)}”赛道暂无适配的企业需求` : '暂无适配的企业需求',
       body: '推荐基于本校团队的研究方向和成果。请换一个赛道，或在“本校团队”中补充团队的研究方向、关键词和代表性成果。',
       action: h('a', { class: 'btn', href: '#/teams' }, '完善团队信息'),
     }),
-    show: (list, data) => [
-      pager(data, { noun: '条', go: (o) => { fitOffset = o; load(); } }),
-      h('p', { class: 'muted' }, '按匹配度排序；第一页上每个团队不超过其应得的份额，便于看到各团队的机会'),
-      list.map((d, i) => demandCard(d, i + fitOffset, maps)),
-    ],
+    show: (list) =>
+      grouping === 'team'
+        ? [
+            h('p', { class: 'muted' }, `${list.length} 条适配需求按最佳团队分组；同名需求只列一次，并注明发布它的各个园区`),
+            pagedList(ctx, {
+              rows: groupByTeam(list),
+              state,
+              sorts: [
+                { id: 'best', label: '按最高匹配度', compare: compareBy((g) => g.best, { desc: true }) },
+                { id: 'count', label: '按适配需求数', compare: compareBy((g) => g.count, { desc: true }) },
+                { id: 'name', label: '按团队名称', compare: compareBy((g) => g.teamName) },
+              ],
+              pageSize: 5,
+              noun: '个团队',
+              unit: '个',
+              label: '团队分组',
+              render: (groups) => groups.map((g) => teamGroup(g, maps)),
+            }),
+          ]
+        : [
+            h('p', { class: 'muted' }, '按匹配度排序；第一页上每个团队不超过其应得的份额，便于看到各团队的机会'),
+            pagedList(ctx, {
+              rows: list,
+              state,
+              sorts: [
+                { id: 'score', label: '按匹配度', compare: null },
+                { id: 'zone', label: '按园区', compare: compareBy(zoneName) },
+                { id: 'team', label: '按团队', compare: compareBy((d) => d.best_team_name) },
+                { id: 'title', label: '按需求标题', compare: compareBy((d) => d.demand_title) },
+              ],
+              noun: '条适配需求',
+              unit: '条',
+              label: '适配需求',
+              cap: RANKING_CAP,
+              render: (page, offset) => page.map((d, i) => demandCard(d, i + offset, maps)),
+            }),
+          ],
     what: '适配需求',
   });
   select.addEventListener('change', () => {
-    fitOffset = 0;
+    state.page = 1;
     trackId = select.value;
     load();
   });
+  groupSel.addEventListener('change', () => {
+    state.page = 1;
+    state.sort = '';
+    grouping = groupSel.value;
+    load();
+  });
+  mount(toolbar, h('label', { for: 'fit-track' }, '赛道'), select, h('label', { for: 'fit-group' }, '显示方式'), groupSel);
   await load();
 }
 
@@ -103,7 +206,7 @@ export async function renderTeams(ctx) {
   const box = h('div', {}, loading('正在加载团队…'));
   mount(
     view,
-    pageHeader('本校团队', `${uni ? uni.name : me.universityId}：维护团队的研究方向、领军人才和代表性成果，推荐结果随之更新`, h('a', { class: 'btn btn-primary', href: '#/teams/new' }, '新增团队')),
+    pageHeader('本校团队', `${uni ? uni.name : me.universityId}：维护团队的研究方向、领军人才和代表性成果，推荐结果随之更新`, h('a', { class: 'btn btn-primary', href: '#/teams/new' }, '新增团队'), h('a', { class: 'btn', href: `#/university/${encodeURIComponent(me.universityId)}` }, '本校主页')),
     h('section', { class: 'panel' }, box),
   );
   const teams = await loadList(ctx, box, '团队列表', () => ownTeams(uni, me.universityId), {
@@ -115,19 +218,32 @@ export async function renderTeams(ctx) {
   const hasDetail = teams.some((t) => t.leader || t.fields || t.achievements);
   mount(
     box,
-    h('p', { class: 'count' }, `共 ${teams.length} 个团队`),
-    table(
-      [
-        { label: '团队名称', cell: (t) => h('span', { class: 'cell-title' }, teamLink(t.id, t.name)) },
-        hasDetail ? { label: '负责人', cell: (t) => (t.leader ? `${t.leader.name}${t.leader.title ? `（${t.leader.title}）` : ''}` : '—') } : null,
-        hasDetail ? { label: '研究领域', cell: (t) => (t.fields || []).join('、') || '—' } : null,
-        { label: '赛道', cell: (t) => (t.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
-        hasDetail ? { label: '成果数', num: true, cell: (t) => fmtNumber((t.achievements || []).length) } : null,
-        hasDetail ? { label: '可承接项目', num: true, cell: (t) => fmtNumber(t.capacity ?? 3) } : null,
-        { label: '操作', class: 'actions', cell: (t) => h('a', { class: 'btn btn-small', href: `#/teams/${encodeURIComponent(t.id)}/edit`, 'aria-label': `编辑团队：${t.name}` }, '编辑') },
+    pagedList(ctx, {
+      rows: teams,
+      state: listState(ctx.query),
+      sorts: [
+        { id: 'id', label: '按编号', compare: null },
+        { id: 'name', label: '按团队名称', compare: compareBy((t) => t.name) },
+        { id: 'track', label: '按赛道', compare: compareBy((t) => nameOf(maps.tracks, (t.track_ids || [])[0])) },
+        hasDetail ? { id: 'achievements', label: '按成果数', compare: compareBy((t) => (t.achievements || []).length, { desc: true }) } : null,
       ].filter(Boolean),
-      teams,
-    ),
+      noun: '个团队',
+      unit: '个',
+      label: '团队',
+      render: (rows) =>
+        table(
+          [
+            { label: '团队名称', cell: (t) => h('span', { class: 'cell-title' }, teamLink(t.id, t.name)) },
+            hasDetail ? { label: '负责人', cell: (t) => (t.leader ? `${t.leader.name}${t.leader.title ? `（${t.leader.title}）` : ''}` : '—') } : null,
+            hasDetail ? { label: '研究领域', cell: (t) => (t.fields || []).join('、') || '—' } : null,
+            { label: '赛道', cell: (t) => (t.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
+            hasDetail ? { label: '成果数', num: true, cell: (t) => fmtNumber((t.achievements || []).length) } : null,
+            hasDetail ? { label: '可承接项目', num: true, cell: (t) => fmtNumber(t.capacity ?? 3) } : null,
+            { label: '操作', class: 'actions', cell: (t) => h('a', { class: 'btn btn-small', href: `#/teams/${encodeURIComponent(t.id)}/edit`, 'aria-label': `编辑团队：${t.name}` }, '编辑') },
+          ].filter(Boolean),
+          rows,
+        ),
+    }),
   );
 }
 

@@ -1,68 +1,23 @@
 // Zone manager views: the zone's profile and demand list, candidate universities and teams per track with
 // explanations, and the demand editor (create, edit, delete) with field-level validation.
 
-import { get, items } from '../api.js';
+import { get, getAll, items } from '../api.js';
 import {
-  h, mount, loading, failure, emptyState, pageHeader, panel, chips, table, scoreBar, degreeBar, fmtScore, fmtNumber,
+  h, mount, loading, failure, emptyState, pageHeader, table, scoreBar, degreeBar, fmtScore, fmtNumber,
   field, highlight, loadList,
 } from '../ui.js';
 import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation, matchedTerms } from '../explain.js';
-import { rankedCardHead, rankingLoader, pager } from './shared.js';
-import { demandLink, teamLink } from './pages.js';
+import { rankedCardHead, rankingLoader, pagedList, listState, compareBy, RANKING_CAP } from './shared.js';
+import { demandLink, teamLink, universityLink, zoneProfile } from './pages.js';
 import { checkboxGroup, checkedValues, splitList, joinList, isDate, ID_PATTERN, suggestId, recordEditor } from './forms.js';
-
-const LEVEL = { national: '国家级', provincial: '省级' };
-const PLATFORM_KIND = {
-  innovation_center: '创新中心',
-  pilot_platform: '中试平台',
-  shared_facility: '共享平台',
-  key_lab: '重点实验室',
-  engineering_center: '工程中心',
-};
 
 /** The zone's demands: embedded in the zone, or from the demand list filtered by zone. */
 async function zoneDemands(zone, zoneId) {
   if (Array.isArray(zone && zone.demands)) return zone.demands;
   const data = await get('/v1/demands', { zone_id: zoneId, limit: 100 });
   return items(data).filter((d) => !d.zone_id || String(d.zone_id) === String(zoneId));
-}
-
-function profilePanel(zone, maps) {
-  const trackNames = (zone.track_ids || []).map((id) => nameOf(maps.tracks, id));
-  return panel(
-    '园区概况',
-    h(
-      'dl',
-      { class: 'facts' },
-      h('div', {}, h('dt', {}, '所在城市'), h('dd', {}, zone.city || '—')),
-      h('div', {}, h('dt', {}, '级别'), h('dd', {}, LEVEL[zone.level] || '—')),
-      h('div', { class: 'wide' }, h('dt', {}, '特色产业'), h('dd', {}, chips(zone.industries))),
-      h('div', { class: 'wide' }, h('dt', {}, '重点赛道'), h('dd', {}, chips(trackNames, 'chip chip-track'))),
-    ),
-    zone.description ? h('p', { class: 'prose' }, zone.description) : null,
-    h(
-      'div',
-      { class: 'two-col' },
-      h(
-        'div',
-        {},
-        h('h3', {}, '创新平台'),
-        (zone.platforms || []).length
-          ? h('ul', { class: 'plain' }, zone.platforms.map((p) => h('li', {}, p.name, h('span', { class: 'tag' }, PLATFORM_KIND[p.kind] || p.kind))))
-          : h('p', { class: 'muted' }, '尚未登记平台。'),
-      ),
-      h(
-        'div',
-        {},
-        h('h3', {}, '转化基金'),
-        (zone.funds || []).length
-          ? h('ul', { class: 'plain' }, zone.funds.map((f) => h('li', {}, f.name, h('span', { class: 'muted' }, ` ${fmtNumber(f.size_wan_yuan)} 万元`))))
-          : h('p', { class: 'muted' }, '尚未登记基金。'),
-      ),
-    ),
-  );
 }
 
 export async function renderZoneHome(ctx) {
@@ -85,7 +40,7 @@ export async function renderZoneHome(ctx) {
       h('a', { class: 'btn btn-primary', href: '#/demands/new' }, '新增需求'),
       h('a', { class: 'btn', href: '#/candidates' }, '查看候选高校'),
     ),
-    profilePanel(zone, maps),
+    zoneProfile(zone, maps),
     h('section', { class: 'panel' }, h('h2', {}, '产业需求清单'), demandsBox),
   );
   const demands = await loadList(ctx, demandsBox, '需求清单', () => zoneDemands(zone, me.zoneId), {
@@ -98,8 +53,14 @@ export async function renderZoneHome(ctx) {
   const trackSelect = h('select', { id: 'demand-track' }, h('option', { value: '' }, '全部赛道'), (zone.track_ids || []).map((id) => h('option', { value: id }, nameOf(maps.tracks, id))));
   const tableBox = h('div');
   const hasDetail = demands.some((d) => d.enterprise || d.budget_wan_yuan !== undefined || d.deadline);
-  const PAGE = 20;
-  let shown = PAGE;
+  const state = listState(ctx.query);
+  const sorts = [
+    { id: 'id', label: '按编号', compare: null },
+    { id: 'title', label: '按需求标题', compare: compareBy((d) => d.title || d.name) },
+    { id: 'track', label: '按赛道', compare: compareBy((d) => nameOf(maps.tracks, (d.track_ids || [])[0])) },
+    hasDetail ? { id: 'budget', label: '按预算（高到低）', compare: compareBy((d) => d.budget_wan_yuan, { desc: true }) } : null,
+    hasDetail ? { id: 'deadline', label: '按截止日期', compare: compareBy((d) => d.deadline) } : null,
+  ].filter(Boolean);
   const draw = () => {
     const q = filter.value.trim().toLowerCase();
     const t = trackSelect.value;
@@ -111,27 +72,33 @@ export async function renderZoneHome(ctx) {
     });
     mount(
       tableBox,
-      h('p', { class: 'count' }, `共 ${demands.length} 条需求${rows.length !== demands.length ? `，筛选后 ${rows.length} 条` : ''}`),
+      rows.length !== demands.length ? h('p', { class: 'count' }, `本园区共 ${demands.length} 条需求，筛选后如下`) : null,
       rows.length
-        ? table(
-            [
-              { label: '需求标题', cell: (d) => h('span', { class: 'cell-title' }, demandLink(d.id, d.title || d.name)) },
-              hasDetail ? { label: '企业', cell: (d) => (d.enterprise && d.enterprise.name) || '—' } : null,
-              { label: '所属赛道', cell: (d) => (d.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
-              hasDetail ? { label: '预算（万元）', num: true, cell: (d) => (d.budget_wan_yuan !== undefined && d.budget_wan_yuan !== null ? fmtNumber(d.budget_wan_yuan) : '—') } : null,
-              hasDetail ? { label: '截止日期', cell: (d) => d.deadline || '—' } : null,
-              { label: '操作', class: 'actions', cell: (d) => h('a', { class: 'btn btn-small', href: `#/demands/${encodeURIComponent(d.id)}/edit`, 'aria-label': `编辑需求：${d.title || d.name}` }, '编辑') },
-            ].filter(Boolean),
-            rows.slice(0, shown),
-          )
+        ? pagedList(ctx, {
+            rows,
+            state,
+            sorts,
+            noun: '条需求',
+            unit: '条',
+            label: '需求清单',
+            render: (page) =>
+              table(
+                [
+                  { label: '需求标题', cell: (d) => h('span', { class: 'cell-title' }, demandLink(d.id, d.title || d.name)) },
+                  hasDetail ? { label: '企业', cell: (d) => (d.enterprise && d.enterprise.name) || '—' } : null,
+                  { label: '所属赛道', cell: (d) => (d.track_ids || []).map((id) => nameOf(maps.tracks, id)).join('、') || '—' },
+                  hasDetail ? { label: '预算（万元）', num: true, cell: (d) => (d.budget_wan_yuan !== undefined && d.budget_wan_yuan !== null ? fmtNumber(d.budget_wan_yuan) : '—') } : null,
+                  hasDetail ? { label: '截止日期', cell: (d) => d.deadline || '—' } : null,
+                  { label: '操作', class: 'actions', cell: (d) => h('a', { class: 'btn btn-small', href: `#/demands/${encodeURIComponent(d.id)}/edit`, 'aria-label': `编辑需求：${d.title || d.name}` }, '编辑') },
+                ].filter(Boolean),
+                page,
+              ),
+          })
         : emptyState({ title: '没有符合筛选条件的需求', body: '请调整筛选关键词或赛道。' }),
-      rows.length > shown
-        ? h('p', { class: 'more' }, h('button', { type: 'button', class: 'btn', onClick: () => { shown += PAGE * 2; draw(); } }, `显示更多（还有 ${rows.length - shown} 条）`))
-        : null,
     );
   };
   const reset = () => {
-    shown = PAGE;
+    state.page = 1;
     draw();
   };
   filter.addEventListener('input', reset);
@@ -226,6 +193,7 @@ function candidateCard(raw, index, maps, trackId, demandTitles) {
       index,
       idPrefix: 'cand',
       title: uniName,
+      titleNode: c.uniId ? universityLink(c.uniId, uniName) : null,
       subtitle: [uni && uni.city, uni && (uni.kind === 'research' ? '研究型大学' : uni.kind === 'applied' ? '应用型高校' : ''), trackName].filter(Boolean).join(' · '),
       scoreLabel: '综合得分',
       score: c.score,
@@ -305,11 +273,18 @@ export async function renderCandidates(ctx) {
     ),
     results,
   );
-  let candOffset = 0;
+  const state = listState(query);
+  const uniName = (c) => pick(c, 'university_name') || nameOf(maps.universities, pick(c, 'university_id'));
+  const sorts = [
+    { id: 'score', label: '按综合得分', compare: null },
+    { id: 'degree', label: '按匹配度', compare: compareBy((c) => Number(pick(c, 'degree.value')), { desc: true }) },
+    { id: 'fit', label: '按适配需求数', compare: compareBy((c) => Number(pick(c, 'demands_fit')), { desc: true }) },
+    { id: 'name', label: '按高校名称', compare: compareBy(uniName) },
+  ];
   const load = rankingLoader(ctx, results, {
     query: () => ({ zone: isDept ? zoneId : undefined, track: trackId }),
     loadingText: '正在计算候选高校…',
-    fetch: () => get(`/v1/zones/${encodeURIComponent(zoneId)}/candidates`, { track: trackId, limit: 10, offset: candOffset }),
+    fetch: () => getAll(`/v1/zones/${encodeURIComponent(zoneId)}/candidates`, { track: trackId }),
     empty: () => ({
       title: trackId ? `本园区在“${nameOf(maps.tracks, trackId)}”赛道暂无候选高校` : '本园区暂无候选高校',
       body: isDept
@@ -317,15 +292,24 @@ export async function renderCandidates(ctx) {
         : '候选高校根据本园区的企业需求计算。请先在“园区概况与需求”中登记此赛道的企业需求，或换一个赛道查看。',
       action: isDept ? null : h('a', { class: 'btn', href: '#/demands/new' }, '登记需求'),
     }),
-    show: (list, data) => [
-      pager(data, { noun: '所', go: (o) => { candOffset = o; load(); } }),
-      h('p', { class: 'muted' }, '按综合得分排序：既看匹配度，也看能适配本园区多少条需求'),
-      list.map((c, i) => candidateCard(c, i + candOffset, maps, trackId, demandTitles)),
+    show: (list) => [
+      h('p', { class: 'muted' }, '综合得分既看匹配度，也看能适配本园区多少条需求'),
+      pagedList(ctx, {
+        rows: list,
+        state,
+        sorts,
+        pageSize: 10,
+        noun: '所候选高校',
+        unit: '所',
+        label: '候选高校',
+        cap: RANKING_CAP,
+        render: (page, offset) => page.map((c, i) => candidateCard(c, i + offset, maps, trackId, demandTitles)),
+      }),
     ],
     what: '候选高校',
   });
   select.addEventListener('change', () => {
-    candOffset = 0;
+    state.page = 1;
     trackId = select.value;
     load();
   });
