@@ -1,7 +1,10 @@
 //! Ranking: the best teams for a demand and the best demands for a team. Candidates come from the lexical
 //! postings and the latent space (or are every document below `exhaustive_below`); each is bounded by its
-//! score with `achievements` at 1, and only candidates whose bound can still enter the list are scored in
-//! full ([`top_by_bound`]), which gives exactly the list of scoring every candidate.
+//! score with `achievements` at 1 (and, over every document, `lexical` at the bound the inverted lists
+//! give), and only candidates whose bound can still enter the list are scored in full ([`top_by_bound`]),
+//! which gives exactly the list of scoring every candidate.
+
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
@@ -230,8 +233,8 @@ impl Engine {
     ) -> Result<Vec<(usize, f32, PairFeatures)>, MatchError> {
         let q = self.query(state, d);
         let r = &self.config.retrieval;
-        let candidates: Vec<usize> = if state.teams.len() <= r.exhaustive_below {
-            (0..state.teams.len()).collect()
+        let scored = if state.teams.len() <= r.exhaustive_below {
+            self.best_of_all_teams(state, d, &q, limit)
         } else {
             let lexical =
                 || self.lexical_candidates(&state.team_postings, q.lexical.terms.clone(), limit);
@@ -255,12 +258,72 @@ impl Engine {
             set.extend(semantic);
             let mut v: Vec<usize> = set.into_iter().collect();
             v.sort_unstable();
-            v
+            self.best_teams(state, d, &q, &v, limit)
         };
-        let scored = self.best_teams(state, d, &q, &candidates, limit);
         Ok(spread_map(scored, |(t, s)| {
             (t, s, self.features(state, PairAt::new(d, &q, t, true)))
         }))
+    }
+
+    /// The best `limit` of every team for demand `d` as `(team, score)`, best first: as
+    /// [`Engine::best_teams`] over every team gives them, but each team is first bounded with the upper
+    /// bound of its lexical share that the inverted lists give ([`Engine::team_lexical_bounds`]), so the
+    /// term bags are read only for the teams whose bound can still enter the list.
+    pub(super) fn best_of_all_teams(
+        &self,
+        state: &State,
+        d: usize,
+        q: &Query,
+        limit: usize,
+    ) -> Vec<(usize, f32)> {
+        let bounds = self.team_lexical_bounds(state, &q.lexical, &q.bigrams);
+        let all: Vec<usize> = (0..state.teams.len()).collect();
+        self.best_pairs(
+            &all,
+            limit,
+            |t| {
+                (
+                    self.other_features(state, PairAt::new(d, q, t, false), bounds[t]),
+                    (),
+                )
+            },
+            |t, _, f| {
+                let at = PairAt::new(d, q, t, false);
+                self.add_lexical(state, at, f);
+                self.add_achievements(state, at, f);
+            },
+        )
+    }
+
+    /// The best `limit` of every demand for team `t` as `(demand, score)`, best first: as scoring every
+    /// demand in full gives them, each demand bounded first with the upper bound of its lexical share
+    /// that the demands' inverted lists give ([`Engine::demand_lexical_bounds`]).
+    fn best_of_all_demands(&self, state: &State, t: usize, limit: usize) -> Vec<(usize, f32)> {
+        let all: Vec<usize> = (0..state.demands.len()).collect();
+        let queries: Vec<Arc<Query>> = if spread() {
+            all.par_iter()
+                .with_min_len(256)
+                .map(|&d| self.query(state, d))
+                .collect()
+        } else {
+            all.iter().map(|&d| self.query(state, d)).collect()
+        };
+        let bounds = self.demand_lexical_bounds(state, t, |d| {
+            (queries[d].lexical.upper, queries[d].bigrams.upper)
+        });
+        self.best_pairs(
+            &all,
+            limit,
+            |d| {
+                let at = PairAt::new(d, &queries[d], t, false);
+                (self.other_features(state, at, bounds[d]), ())
+            },
+            |d, _, f| {
+                let at = PairAt::new(d, &queries[d], t, false);
+                self.add_lexical(state, at, f);
+                self.add_achievements(state, at, f);
+            },
+        )
     }
 
     /// The best `lexical_candidates` (at least `limit`) documents of `postings` for the `query_terms`
@@ -283,8 +346,8 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<(usize, f32, PairFeatures)>, MatchError> {
         let r = &self.config.retrieval;
-        let candidates: Vec<usize> = if state.demands.len() <= r.exhaustive_below {
-            (0..state.demands.len()).collect()
+        let scored = if state.demands.len() <= r.exhaustive_below {
+            self.best_of_all_demands(state, t, limit)
         } else {
             let team = &state.teams[t];
             let lexical = || {
@@ -309,17 +372,16 @@ impl Engine {
             set.extend(semantic);
             let mut v: Vec<usize> = set.into_iter().collect();
             v.sort_unstable();
-            v
+            self.best_pairs(
+                &v,
+                limit,
+                |d| {
+                    let q = self.query(state, d);
+                    (self.base_features(state, PairAt::new(d, &q, t, false)), q)
+                },
+                |d, q, f| self.add_achievements(state, PairAt::new(d, q, t, false), f),
+            )
         };
-        let scored = self.best_pairs(
-            &candidates,
-            limit,
-            |d| {
-                let q = self.query(state, d);
-                (self.base_features(state, PairAt::new(d, &q, t, false)), q)
-            },
-            |d, q, f| self.add_achievements(state, PairAt::new(d, q, t, false), f),
-        );
         Ok(spread_map(scored, |(d, s)| {
             let q = self.query(state, d);
             (d, s, self.features(state, PairAt::new(d, &q, t, true)))

@@ -126,8 +126,7 @@ impl Engine {
                     None => Vec::new(),
                     Some(d) if exhaustive => {
                         let q = self.query(&state, *d);
-                        let all: Vec<usize> = (0..state.teams.len()).collect();
-                        self.best_teams(&state, *d, &q, &all, limit)
+                        self.best_of_all_teams(&state, *d, &q, limit)
                     }
                     Some(d) => self.rank_in_pools(&state, &pools, *d, limit, shortlist),
                 })
