@@ -25,9 +25,10 @@
 //!
 //! The score of a pair is the same whichever direction it is asked from: the demand is always the query.
 //! Candidates come from the text index (BM25 over all fields) and from the latent space (the nearest
-//! clusters), then every candidate is scored in full; below `exhaustive_below` documents all are scored,
-//! each first bounded through the inverted lists so that only those that can enter the list are read in
-//! full.
+//! clusters), then every candidate is scored in full; up to `exhaustive_below` teams a demand's ranking
+//! scores all, and a team's ranking scores every demand when that is estimated cheaper. Scoring all, each
+//! document is first bounded through the inverted lists so that only those that can enter the list are
+//! read in full.
 //!
 //! Where things are: [`open`] brings the engine up ([`build`] is its parallel analysis of every text);
 //! [`state`] is the in-memory view of the dataset; [`query`] turns a demand into weighted terms and its

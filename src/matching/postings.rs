@@ -177,6 +177,17 @@ impl Postings {
         self.len_sum -= f64::from(self.lens.swap_remove(slot));
     }
 
+    /// How many entries the lists of `terms` hold: what a BM25 pass over them reads.
+    pub(super) fn entries(&self, terms: &[(u32, f32)]) -> usize {
+        terms
+            .iter()
+            .map(|&(t, _)| {
+                self.lists.get(t as usize).map_or(0, Vec::len)
+                    + self.spill.get(&t).map_or(0, Vec::len)
+            })
+            .sum()
+    }
+
     /// The `n` slots of highest BM25 for `terms` (`(term, weight)`; weights carry the query weight and the
     /// idf), best first; documents without any of the terms are never returned.
     pub(super) fn top(&self, terms: &[(u32, f32)], n: usize, k1: f32, b: f32) -> Vec<usize> {

@@ -93,7 +93,7 @@ impl Engine {
         progress(0, demands.len());
         for chunk in order.chunks(CHUNK) {
             let state = self.read()?;
-            let exhaustive = state.teams.len() <= self.config.retrieval.exhaustive_below;
+            let exhaustive = self.teams_exhaustive(&state);
             let slots: Vec<Option<usize>> = chunk
                 .iter()
                 .map(|&i| state.demand_slots.get(demands[i].as_str()))
