@@ -33,6 +33,9 @@ pub const FEATURES: [&str; N_FEATURES] = [
     "capacity",
 ];
 
+/// Position of `lexical` in [`FEATURES`].
+pub(crate) const LEXICAL: usize = 0;
+
 /// Position of `achievements` in [`FEATURES`].
 pub(crate) const ACHIEVEMENTS: usize = 3;
 
@@ -267,8 +270,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn achievements_position() {
+    fn feature_positions() {
         assert_eq!(FEATURES[ACHIEVEMENTS], "achievements");
+        assert_eq!(FEATURES[LEXICAL], "lexical");
     }
 
     #[test]

@@ -180,15 +180,36 @@ impl Engine {
 
     /// Every feature but `achievements`, which is left at 0 (see [`Engine::add_achievements`]).
     pub(super) fn base_features(&self, state: &State, at: PairAt<'_>) -> PairFeatures {
-        let PairAt { d, q, t, detail } = at;
-        let demand = &state.demands[d];
-        let team = &state.teams[t];
+        let mut f = self.other_features(state, at, 0.0);
+        self.add_lexical(state, at, &mut f);
+        f
+    }
+
+    /// The `lexical` feature (with the matched profile terms when `at.detail`).
+    pub(super) fn add_lexical(&self, state: &State, at: PairAt<'_>, f: &mut PairFeatures) {
+        let PairAt { q, t, detail, .. } = at;
         let mut profile_terms = Vec::new();
-        let lexical = self.lexical(state, &q.lexical, &q.bigrams, team, |t, s| {
+        let lexical = self.lexical(state, &q.lexical, &q.bigrams, &state.teams[t], |t, s| {
             if detail {
                 profile_terms.push((t, s));
             }
         });
+        f.values[config::LEXICAL] = lexical.clamp(0.0, 1.0);
+        f.profile_terms = profile_terms;
+    }
+
+    /// Every feature but `lexical`, which is set to `lexical` (an upper bound of it, to be replaced by
+    /// [`Engine::add_lexical`]), and `achievements`, left at 0: the features that cost a few dot products.
+    pub(super) fn other_features(
+        &self,
+        state: &State,
+        at: PairAt<'_>,
+        lexical: f32,
+    ) -> PairFeatures {
+        let PairAt { d, q, t, .. } = at;
+        let demand = &state.demands[d];
+        let team = &state.teams[t];
+        let profile_terms = Vec::new();
         let feedback = if q.expansion.vec.is_empty() {
             0.0
         } else {

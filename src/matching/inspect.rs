@@ -96,6 +96,7 @@ impl Engine {
             ("demand bigram bags", 0),
             ("demand vectors", 0),
             ("feedback expansions", 0),
+            ("kept demand queries", 0),
         ];
         for t in &state.teams {
             parts[0].1 += bag(&t.bags.profile);
@@ -115,6 +116,7 @@ impl Engine {
             parts[7].1 += bag(&d.bags.bigrams);
             parts[8].1 += floats(&d.vec);
             parts[9].1 += d.expanded.get().map_or(0, |e| e.teams.capacity() * 4);
+            parts[10].1 += d.query.get().map_or(0, |q| q.bytes());
         }
         parts.push(("term table", state.interner.bytes()));
         parts.push((
@@ -126,6 +128,9 @@ impl Engine {
             parts.push(("team bigram postings", p.bytes()));
         }
         parts.push(("demand postings", state.demand_postings.bytes()));
+        if let Some(p) = &state.demand_bigram_postings {
+            parts.push(("demand bigram postings", p.bytes()));
+        }
         parts.push(("cluster member copies", self.members.bytes()));
         Ok(parts)
     }

@@ -79,8 +79,15 @@ fn quantise(v: &[f32], row: &mut Vec<i8>) -> f32 {
 }
 
 /// Identifies the side a scan is over: its document count and the address of its first vector (the vectors
-/// of one side live as long as the engine state they belong to, and every update clears the cache).
-type MemberKey = (usize, usize);
+/// of one side live as long as the engine state they belong to, and every write to a side drops its
+/// entry, see [`MemberCache::forget`]).
+pub(super) type MemberKey = (usize, usize);
+
+/// The key of the members of `docs` (none when there are no documents), `vec` reading a document's vector.
+pub(super) fn key<T>(docs: &[T], vec: impl Fn(&T) -> &Vec<f32>) -> Option<MemberKey> {
+    docs.first()
+        .map(|doc| (docs.len(), vec(doc).as_ptr() as usize))
+}
 
 impl MemberCache {
     /// Heap bytes of the cached member lists and vector copies.
@@ -96,9 +103,10 @@ impl MemberCache {
         })
     }
 
-    pub(super) fn clear(&self) {
-        if let Ok(mut e) = self.entries.write() {
-            e.clear();
+    /// Drops the members cached under `key` (a side about to change).
+    pub(super) fn forget(&self, key: Option<MemberKey>) {
+        if let (Some(key), Ok(mut e)) = (key, self.entries.write()) {
+            e.retain(|(k, _)| *k != key);
         }
     }
 }

@@ -25,7 +25,10 @@
 //!
 //! The score of a pair is the same whichever direction it is asked from: the demand is always the query.
 //! Candidates come from the text index (BM25 over all fields) and from the latent space (the nearest
-//! clusters), then every candidate is scored in full; below `exhaustive_below` documents all are scored.
+//! clusters), then every candidate is scored in full; up to `exhaustive_below` teams a demand's ranking
+//! scores all, and a team's ranking scores every demand when that is estimated cheaper. Scoring all, each
+//! document is first bounded through the inverted lists so that only those that can enter the list are
+//! read in full.
 //!
 //! Where things are: [`open`] brings the engine up ([`build`] is its parallel analysis of every text);
 //! [`state`] is the in-memory view of the dataset; [`query`] turns a demand into weighted terms and its
@@ -136,7 +139,7 @@ pub struct Engine {
     index: TextIndex,
     state: RwLock<State>,
     writer: Mutex<()>,
-    /// Cluster members of each side, for the current state (emptied by every `write`).
+    /// Cluster members of each side, for the current state (a side's are dropped by every write to it).
     members: MemberCache,
     /// Whether a team write recomputes every demand's feedback before returning (else it is computed on
     /// first use, or by [`Engine::settle`]).
@@ -157,10 +160,18 @@ impl Engine {
         self.state.read().map_err(|_| MatchError::Poisoned)
     }
 
-    /// The state, for changing it (clears the cluster members, which belong to the state before).
-    fn write(&self) -> Result<RwLockWriteGuard<'_, State>, MatchError> {
+    /// The state, for changing the documents of `side` (`None`: neither): the cached cluster members of
+    /// that side belong to the state before and are dropped; the other side's stay valid.
+    fn write(&self, side: Option<DocKind>) -> Result<RwLockWriteGuard<'_, State>, MatchError> {
         let state = self.state.write().map_err(|_| MatchError::Poisoned)?;
-        self.members.clear();
+        match side {
+            Some(DocKind::Team) => self.members.forget(members::key(&state.teams, |r| &r.vec)),
+            Some(DocKind::Demand) => {
+                self.members
+                    .forget(members::key(&state.demands, |r| &r.vec));
+            }
+            None => {}
+        }
         Ok(state)
     }
 }

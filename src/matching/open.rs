@@ -194,7 +194,10 @@ impl Engine {
             team_df,
             reference_year,
             hashes.sum,
-            data.teams.len() <= config.retrieval.exhaustive_below,
+            (
+                data.teams.len() <= config.retrieval.exhaustive_below,
+                data.demands.len() <= config.retrieval.exhaustive_below,
+            ),
         )?;
         let engine = Engine {
             analyzer,
@@ -588,6 +591,7 @@ impl Records<'_> {
                     self.place(&zone_city, demand.zone_id.as_str(), &demand.track_ids, &vec);
                 DemandRec {
                     expanded: OnceLock::new(),
+                    query: OnceLock::new(),
                     city,
                     cluster,
                     tracks,

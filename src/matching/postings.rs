@@ -177,6 +177,17 @@ impl Postings {
         self.len_sum -= f64::from(self.lens.swap_remove(slot));
     }
 
+    /// How many entries the lists of `terms` hold: what a BM25 pass over them reads.
+    pub(super) fn entries(&self, terms: &[(u32, f32)]) -> usize {
+        terms
+            .iter()
+            .map(|&(t, _)| {
+                self.lists.get(t as usize).map_or(0, Vec::len)
+                    + self.spill.get(&t).map_or(0, Vec::len)
+            })
+            .sum()
+    }
+
     /// The `n` slots of highest BM25 for `terms` (`(term, weight)`; weights carry the query weight and the
     /// idf), best first; documents without any of the terms are never returned.
     pub(super) fn top(&self, terms: &[(u32, f32)], n: usize, k1: f32, b: f32) -> Vec<usize> {
@@ -221,6 +232,46 @@ impl Postings {
                         touched.push(slot);
                     }
                     scores[s] += w * tf / (tf + norm(s));
+                }
+            }
+            touched
+                .drain(..)
+                .map(|s| {
+                    let s = s as usize;
+                    (s, std::mem::take(&mut scores[s]))
+                })
+                .collect()
+        })
+    }
+}
+
+impl Postings {
+    /// `(slot, Σ w·tf)` for every document with at least one of `terms`, in no particular order; each
+    /// document's sum is taken in the order of `terms`.
+    pub(super) fn linear(&self, terms: &[(u32, f32)]) -> Vec<(usize, f32)> {
+        SCRATCH.with_borrow_mut(|(scores, touched)| {
+            if scores.len() < self.lens.len() {
+                scores.resize(self.lens.len(), 0.0);
+            }
+            for &(t, w) in terms {
+                if w <= 0.0 {
+                    continue;
+                }
+                let list = self.lists.get(t as usize).map_or(&[][..], Vec::as_slice);
+                let listed = list
+                    .iter()
+                    .map(|&e| (entry_slot(e) as u32, self.listed[(e >> 24) as usize]));
+                let spilled = if self.spill.is_empty() {
+                    None
+                } else {
+                    self.spill.get(&t)
+                };
+                for (slot, tf) in listed.chain(spilled.into_iter().flatten().copied()) {
+                    let s = slot as usize;
+                    if scores[s] == 0.0 {
+                        touched.push(slot);
+                    }
+                    scores[s] += w * tf;
                 }
             }
             touched
@@ -287,6 +338,15 @@ impl KeyedPostings {
         let (old, last) = (self.terms(old), self.terms(last));
         self.postings
             .swap_remove_terms(slot, old.into_iter(), last.into_iter());
+    }
+
+    /// [`Postings::linear`] for `(key, weight)` terms.
+    pub(super) fn linear(&self, terms: &[(u32, f32)]) -> Vec<(usize, f32)> {
+        let ids: Vec<(u32, f32)> = terms
+            .iter()
+            .filter_map(|&(k, w)| self.ids.get(&k).map(|&id| (id, w)))
+            .collect();
+        self.postings.linear(&ids)
     }
 
     /// [`Postings::bm25`] for `(key, weight)` terms; with keys in ascending order each document's sum is

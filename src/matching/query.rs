@@ -2,6 +2,8 @@
 //! teams of a lexical first pass, cached per demand until the teams change, and the latent expansion made
 //! from them).
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -90,6 +92,15 @@ pub(super) struct Expansion {
     pub(super) confidence: f32,
 }
 
+impl Query {
+    /// Heap and inline bytes of the query (for [`Engine::memory`](super::Engine::memory)).
+    pub(super) fn bytes(&self) -> usize {
+        std::mem::size_of::<Query>()
+            + (self.lexical.terms.capacity() + self.bigrams.terms.capacity()) * 8
+            + (self.expansion.vec.capacity() + self.cluster_vec.capacity()) * 4
+    }
+}
+
 /// Per-request view of a demand as a query.
 pub(super) struct Query {
     /// Word terms, `(term, qw × idf)`.
@@ -102,8 +113,23 @@ pub(super) struct Query {
     pub(super) cluster_vec: Vec<f32>,
 }
 
+/// Most demands whose queries are kept between rankings (about 3 KB each): up to this many, a ranking of
+/// a team's demands reads every demand's query without building it again; above, a team is ranked among
+/// a few hundred candidates, whose queries are built on the way.
+pub(super) const KEPT_QUERIES: usize = 50_000;
+
 impl Engine {
-    pub(super) fn query(&self, state: &State, d: usize) -> Query {
+    /// Demand `d` as a query: kept in its record while there are at most [`KEPT_QUERIES`] demands (until
+    /// the teams change), else built for the caller.
+    pub(super) fn query(&self, state: &State, d: usize) -> Arc<Query> {
+        if state.demands.len() <= KEPT_QUERIES {
+            let kept = &state.demands[d].query;
+            return Arc::clone(kept.get_or_init(|| Arc::new(self.build_query(state, d))));
+        }
+        Arc::new(self.build_query(state, d))
+    }
+
+    fn build_query(&self, state: &State, d: usize) -> Query {
         let demand = &state.demands[d];
         let lexical = Terms::weighted(demand.bags.query.iter(), |t| state.team_df.idf(t));
         let bigrams = Terms::weighted(demand.bags.bigrams.iter(), |k| state.team_bigrams.idf(k));
@@ -219,6 +245,100 @@ impl Engine {
             })
             .collect();
         self.complete_first_pass(state, words, bigrams, bounded, n)
+    }
+
+    /// An upper bound of the lexical share of every team (by slot) for a demand's `words` and `bigrams`,
+    /// from the inverted lists: the sums of [`Engine::first_pass_all`], with its margin, where the bigram
+    /// lists are kept, else every bigram counted as matched. A team that shares no term gets a bound of
+    /// its bigrams alone (0 with the bigram lists).
+    pub(super) fn team_lexical_bounds(
+        &self,
+        state: &State,
+        words: &Terms,
+        bigrams: &Terms,
+    ) -> Vec<f32> {
+        let teams = &state.teams;
+        let cfg = &self.config.bm25;
+        let mut word = vec![0f32; teams.len()];
+        let word_norm = |t: usize| self.profile_norm(state, teams[t].bags.profile_len);
+        for (t, w) in state.team_postings.bm25(&words.terms, word_norm) {
+            word[t] = w;
+        }
+        let bigram = match &state.team_bigram_postings {
+            Some(postings) if cfg.bigram_weight > 0.0 => {
+                let mut bigram = vec![0f32; teams.len()];
+                let avg = state.team_bigrams.avg_len();
+                let norm = |t: usize| bm25_norm(cfg, teams[t].bags.bigram_len, avg);
+                for (t, b) in postings.bm25(&bigrams.terms, norm) {
+                    bigram[t] = b;
+                }
+                bigram
+            }
+            _ => vec![bigrams.upper; teams.len()],
+        };
+        word.iter()
+            .zip(&bigram)
+            .map(|(&w, &b)| self.lexical_share(words, bigrams, w, b) * BOUND_MARGIN + f32::EPSILON)
+            .collect()
+    }
+
+    /// An upper bound of the lexical share of team `t` for every demand (by slot), from the inverted
+    /// lists of the demands: the team's profile terms weighted `idf × tf / (tf + norm)` and summed over
+    /// each demand's query weights (in term order, as [`Engine::lexical`] sums them, though rounded in
+    /// another order, hence the margin), and the team's bigrams likewise over the demands' bigram lists
+    /// where they are kept (else every bigram of the demand counts as matched). `upper(d)` is the
+    /// demand's `(Σ word weights, Σ bigram weights)` as its [`Query`] has them.
+    pub(super) fn demand_lexical_bounds(
+        &self,
+        state: &State,
+        t: usize,
+        upper: impl Fn(usize) -> (f32, f32),
+    ) -> Vec<f32> {
+        let team = &state.teams[t];
+        let norm = self.profile_norm(state, team.bags.profile_len);
+        let terms: Vec<(u32, f32)> = team
+            .bags
+            .profile
+            .iter()
+            .map(|(term, tf)| (term, state.team_df.idf(term) * (tf / (tf + norm))))
+            .collect();
+        let mut word = vec![0f32; state.demands.len()];
+        for (d, w) in state.demand_postings.linear(&terms) {
+            word[d] = w;
+        }
+        let cfg = &self.config.bm25;
+        let w = cfg.bigram_weight;
+        let bigram = state
+            .demand_bigram_postings
+            .as_ref()
+            .filter(|_| w > 0.0)
+            .map(|postings| {
+                let norm = bm25_norm(cfg, team.bags.bigram_len, state.team_bigrams.avg_len());
+                let keys: Vec<(u32, f32)> = team
+                    .bags
+                    .bigrams
+                    .iter()
+                    .map(|(k, tf)| (k, state.team_bigrams.idf(k) * (tf / (tf + norm))))
+                    .collect();
+                let mut bigram = vec![0f32; state.demands.len()];
+                for (d, b) in postings.linear(&keys) {
+                    bigram[d] = b;
+                }
+                bigram
+            });
+        word.iter()
+            .enumerate()
+            .map(|(d, &part)| {
+                let (words, bigrams) = upper(d);
+                let total = words + w * bigrams;
+                if total <= 0.0 {
+                    return 0.0;
+                }
+                let matched = bigram.as_ref().map_or(bigrams, |b| b[d]);
+                let bigram_part = if w <= 0.0 { 0.0 } else { w * matched };
+                ((part + bigram_part) / total) * BOUND_MARGIN + f32::EPSILON
+            })
+            .collect()
     }
 
     /// The best `n` positive shares of `bounded` (`(team, bound of its share, ())`).

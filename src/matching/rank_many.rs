@@ -93,7 +93,7 @@ impl Engine {
         progress(0, demands.len());
         for chunk in order.chunks(CHUNK) {
             let state = self.read()?;
-            let exhaustive = state.teams.len() <= self.config.retrieval.exhaustive_below;
+            let exhaustive = self.teams_exhaustive(&state);
             let slots: Vec<Option<usize>> = chunk
                 .iter()
                 .map(|&i| state.demand_slots.get(demands[i].as_str()))
@@ -126,8 +126,7 @@ impl Engine {
                     None => Vec::new(),
                     Some(d) if exhaustive => {
                         let q = self.query(&state, *d);
-                        let all: Vec<usize> = (0..state.teams.len()).collect();
-                        self.best_teams(&state, *d, &q, &all, limit)
+                        self.best_of_all_teams(&state, *d, &q, limit)
                     }
                     Some(d) => self.rank_in_pools(&state, &pools, *d, limit, shortlist),
                 })

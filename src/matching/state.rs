@@ -16,7 +16,7 @@ use super::MatchError;
 use super::bigrams;
 use super::corpus::{self, Frequencies, Interner, PackedDemandBags, PackedTeamBags, QVec, dot};
 use super::postings;
-use super::query::Feedback;
+use super::query::{Feedback, Query};
 
 /// A team as the engine scores it.
 pub(super) struct TeamRec {
@@ -42,6 +42,11 @@ pub(super) struct DemandRec {
     pub(super) vec: Vec<f32>,
     /// Pseudo-relevance feedback of the demand, computed on first use and reset when teams change.
     pub(super) expanded: OnceLock<Feedback>,
+    /// The demand as a query, kept (while the demands are few enough, see [`Engine::query`]) until the
+    /// teams change, as `expanded` is: its term weights carry the teams' idf.
+    ///
+    /// [`Engine::query`]: super::Engine
+    pub(super) query: OnceLock<Arc<Query>>,
     pub(super) cluster: Option<usize>,
     pub(super) tracks: Vec<usize>,
     pub(super) city: Option<String>,
@@ -78,6 +83,9 @@ pub(super) struct State {
     /// Inverted lists of the team bigram bags, kept while the first pass of feedback reads every team
     /// (none on larger datasets, whose first pass reads a demand's latent neighbours only).
     pub(super) team_bigram_postings: Option<postings::KeyedPostings>,
+    /// Inverted lists of the demand bigram bags, kept while a team's ranking reads every demand (they
+    /// bound the bigram part of each demand's lexical share).
+    pub(super) demand_bigram_postings: Option<postings::KeyedPostings>,
     pub(super) profile_len_sum: f64,
     pub(super) achievement_len_sum: f64,
     pub(super) achievements: usize,
@@ -245,7 +253,7 @@ impl State {
         team_df: Frequencies,
         reference_year: i32,
         fingerprint_sum: u128,
-        bigram_postings: bool,
+        (bigram_postings, demand_bigram_postings): (bool, bool),
     ) -> Result<State, MatchError> {
         let mut state = State {
             data,
@@ -269,6 +277,13 @@ impl State {
             team_bigram_postings: bigram_postings.then(|| {
                 postings::KeyedPostings::new(
                     teams.iter().map(|r| (&r.bags.bigrams, r.bags.bigram_len)),
+                )
+            }),
+            demand_bigram_postings: demand_bigram_postings.then(|| {
+                postings::KeyedPostings::new(
+                    demands
+                        .iter()
+                        .map(|r| (&r.bags.bigrams, r.bags.bigrams.weight_sum())),
                 )
             }),
             profile_len_sum: 0.0,
@@ -351,10 +366,11 @@ impl State {
     }
 
     /// Team changes alter every demand's first pass (its BM25 statistics move with every team): feedback
-    /// is recomputed on next use.
+    /// is recomputed on next use, and so are the kept queries (their idf moved too).
     pub(super) fn reset_feedback(&mut self) {
         for d in &mut self.demands {
             d.expanded = OnceLock::new();
+            d.query = OnceLock::new();
         }
     }
 

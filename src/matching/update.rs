@@ -13,7 +13,7 @@ use crate::text_index::{FieldTokens, IndexDoc};
 impl Engine {
     /// Records how many projects a team already carries (lowers its `capacity` feature).
     pub fn set_team_load(&self, team: &TeamId, load: u32) -> Result<(), MatchError> {
-        let mut state = self.write()?;
+        let mut state = self.write(None)?;
         state.team_slot(team)?;
         state.loads.insert(team.0.clone(), load);
         Ok(())
@@ -29,7 +29,7 @@ impl Engine {
             |data| data.universities.iter().any(|u| u.id == team.university_id),
         )?;
         let analysed = corpus::analyse_team(&self.analyzer, &team);
-        let mut state = self.write()?;
+        let mut state = self.write(Some(DocKind::Team))?;
         let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
         state.sync_columns(&self.models);
         let replaced = state.team_slots.get(team.id.as_str());
@@ -77,7 +77,7 @@ impl Engine {
     /// Deletes a team (its pairs disappear from every ranking).
     pub fn delete_team(&self, team: &TeamId) -> Result<(), MatchError> {
         let _writer = self.lock_writer()?;
-        let mut state = self.write()?;
+        let mut state = self.write(Some(DocKind::Team))?;
         let slot = state.team_slot(team)?;
         let old_all = self.team_all(&state, slot);
         let old = state.teams.swap_remove(slot);
@@ -109,12 +109,13 @@ impl Engine {
             data.zones.iter().any(|z| z.id == demand.zone_id)
         })?;
         let analysed = corpus::analyse_demand(&self.analyzer, &demand);
-        let mut state = self.write()?;
+        let mut state = self.write(Some(DocKind::Demand))?;
         let bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
         state.sync_columns(&self.models);
         let vec = self.embed(&state, &bags.all);
         let rec = DemandRec {
             expanded: OnceLock::new(),
+            query: OnceLock::new(),
             cluster: self.cluster(&vec),
             tracks: resolve_tracks(&self.tracks, &demand.track_ids, &vec),
             city: city_of(&state.data.zones, |z| z.id == demand.zone_id, |z| &z.city),
@@ -131,6 +132,10 @@ impl Engine {
                 let new = &st.demands[slot].bags.query;
                 st.demand_postings
                     .replace(slot, &old.bags.query, new, new.weight_sum());
+                if let Some(p) = &mut st.demand_bigram_postings {
+                    let new = &st.demands[slot].bags.bigrams;
+                    p.replace(slot, &old.bags.bigrams, new, new.weight_sum());
+                }
                 state.demand_df.remove(old.bags.query.terms());
                 state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
                 Arc::make_mut(&mut state.data).demands[slot] = demand.clone();
@@ -139,6 +144,9 @@ impl Engine {
                 let slot = state.demands.len();
                 let len = rec.bags.query.weight_sum();
                 state.demand_postings.push(&rec.bags.query, len);
+                if let Some(p) = &mut state.demand_bigram_postings {
+                    p.push(&rec.bags.bigrams, rec.bags.bigrams.weight_sum());
+                }
                 state.demands.push(rec);
                 Arc::make_mut(&mut state.data).demands.push(demand.clone());
                 state.demand_slots.insert(demand.id.as_str(), slot);
@@ -157,12 +165,16 @@ impl Engine {
     /// Deletes a demand.
     pub fn delete_demand(&self, demand: &DemandId) -> Result<(), MatchError> {
         let _writer = self.lock_writer()?;
-        let mut state = self.write()?;
+        let mut state = self.write(Some(DocKind::Demand))?;
         let slot = state.demand_slot(demand)?;
         let old = state.demands.swap_remove(slot);
         let st = &mut *state;
         let last = moved_or(&st.demands, slot, &old.bags.query, |r| &r.bags.query);
         st.demand_postings.swap_remove(slot, &old.bags.query, last);
+        if let Some(p) = &mut st.demand_bigram_postings {
+            let last = moved_or(&st.demands, slot, &old.bags.bigrams, |r| &r.bags.bigrams);
+            p.swap_remove(slot, &old.bags.bigrams, last);
+        }
         state.demand_df.remove(old.bags.query.terms());
         state.fingerprint_sum = state.fingerprint_sum.wrapping_sub(old.hash);
         let st = &mut *state;
