@@ -15,6 +15,7 @@ pub mod http;
 pub mod matching;
 pub mod models;
 pub mod outcome;
+pub mod outcome_report;
 pub mod pairing;
 pub mod review;
 pub mod spreadsheet;

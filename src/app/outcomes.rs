@@ -4,10 +4,13 @@
 use serde::Serialize;
 use tracing::instrument;
 
-use super::{App, AppError, MAX_COMMENT_CHARS, Page, PageRequest, Result, actor};
+use super::{
+    App, AppError, ExportFile, ExportFormat, MAX_COMMENT_CHARS, Page, PageRequest, Result, actor,
+};
 use crate::auth::{Principal, Role};
 use crate::domain::{DemandId, TrackId, UniversityId, ZoneId};
 use crate::outcome::{Date, OutcomeDetail, OutcomeError, OutcomeKind, OutcomeStatus, Verification};
+use crate::outcome_report::{ReportRow, report_xlsx};
 use crate::store::{NewOutcome, OutcomeFilter, OutcomeHistoryEntry, OutcomeRecord};
 
 /// Outcome list filters as a caller gives them.
@@ -177,6 +180,68 @@ impl App {
             total,
             limit: page.limit,
             offset: page.offset,
+        })
+    }
+
+    /// The annual progress report (年度进展) as XLSX: the outcomes the caller may see (as
+    /// [`App::outcomes`] scopes them) that happened in `year` (all years when `None`), oldest first.
+    pub async fn outcome_report(
+        &self,
+        who: &Principal,
+        query: OutcomeQuery,
+        year: Option<i32>,
+    ) -> Result<ExportFile> {
+        let mut rows = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = self
+                .outcomes(
+                    who,
+                    query.clone(),
+                    PageRequest {
+                        limit: super::MAX_LIMIT,
+                        offset,
+                    },
+                )
+                .await?;
+            let n = page.items.len() as u64;
+            rows.extend(page.items);
+            offset += n;
+            if n == 0 || offset >= page.total {
+                break;
+            }
+        }
+        rows.retain(|o| year.is_none_or(|y| o.detail.date().is_some_and(|d| d.year == y)));
+        rows.sort_by(|a, b| {
+            (a.detail.date(), &a.created_at, &a.id).cmp(&(b.detail.date(), &b.created_at, &b.id))
+        });
+        let report: Vec<ReportRow> = {
+            let c = self.catalog();
+            rows.into_iter()
+                .map(|o| ReportRow {
+                    zone: c.zone_name(&o.zone_id),
+                    university: c.university_name(&o.university_id),
+                    track: c
+                        .track(&o.track_id)
+                        .map(|t| t.name.clone())
+                        .unwrap_or_else(|| o.track_id.to_string()),
+                    detail: o.detail,
+                    status: o.status,
+                    recorded_by: o.recorded_by.name,
+                    recorded_at: crate::pairing::export::china_date(&o.created_at),
+                })
+                .collect()
+        };
+        let bytes = report_xlsx(&report).map_err(|e| AppError::Task(e.to_string()))?;
+        let suffix = year.map_or_else(|| "全部".to_owned(), |y| y.to_string());
+        Ok(ExportFile {
+            bytes,
+            format: ExportFormat::Xlsx,
+            filename: format!("年度进展-{suffix}.xlsx"),
+            ascii_filename: format!(
+                "outcomes-{}.xlsx",
+                year.map_or("all".to_owned(), |y| y.to_string())
+            ),
         })
     }
 

@@ -132,6 +132,7 @@ impl Modify for MergeFlattened {
         handlers::record_outcome,
         handlers::pairing_outcomes,
         handlers::outcomes,
+        handlers::outcome_report,
         handlers::outcome,
         handlers::verify_outcome,
         handlers::create_proposal,

@@ -165,3 +165,20 @@ pub struct VerifyRequest {
     #[serde(default)]
     pub comment: String,
 }
+
+/// `GET /v1/outcomes/export` filters.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutcomeReportQuery {
+    /// Only outcomes that happened in this year (all years when absent).
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    pub zone_id: Option<String>,
+    pub university_id: Option<String>,
+    pub track_id: Option<String>,
+    #[param(inline)]
+    pub kind: Option<OutcomeKind>,
+    #[param(inline)]
+    pub status: Option<OutcomeStatus>,
+}

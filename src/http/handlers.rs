@@ -586,6 +586,46 @@ pub async fn outcomes(
     Ok(Json(state.app.outcomes(&who, query, p).await?).into_response())
 }
 
+/// The annual progress report (年度进展) as an XLSX attachment: one sheet with the headers 序号, 高新区,
+/// 高校, 赛道, 成果类型, 内容, 金额（万元）, 日期, 状态, 登记单位, 登记时间; the outcomes the caller may see,
+/// oldest first.
+#[utoipa::path(get, path = "/v1/outcomes/export", tag = "outcomes", params(dto::OutcomeReportQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "the file, as an attachment",
+            content((String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        BadRequest, Unauthorized, Forbidden))]
+pub async fn outcome_report(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(q): ApiQuery<dto::OutcomeReportQuery>,
+) -> ApiResult<Response> {
+    if let Some(year) = q.year.filter(|y| !(2000..=2100).contains(y)) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("year must be from 2000 to 2100, found {year}"),
+        )
+        .with_field("year"));
+    }
+    let query = OutcomeQuery {
+        zone_id: q.zone_id.map(ZoneId),
+        university_id: q.university_id.map(UniversityId),
+        track_id: q.track_id.map(TrackId),
+        kind: q.kind,
+        status: q.status,
+    };
+    let file = state.app.outcome_report(&who, query, q.year).await?;
+    let disposition = content_disposition(&file);
+    Ok((
+        [
+            (CONTENT_TYPE, file.format.content_type().to_owned()),
+            (CONTENT_DISPOSITION, disposition),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}
+
 /// One outcome with its history, oldest first (department, or a party to its pairing).
 #[utoipa::path(get, path = "/v1/outcomes/{id}", tag = "outcomes",
     params(("id" = String, Path, description = "outcome id")), security(("bearer" = [])),

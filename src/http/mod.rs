@@ -142,6 +142,7 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
             get(h::pairing_outcomes).post(h::record_outcome),
         )
         .route("/v1/outcomes", get(h::outcomes))
+        .route("/v1/outcomes/export", get(h::outcome_report))
         .route("/v1/outcomes/{id}", get(h::outcome))
         .route(
             "/v1/outcomes/{id}/verify",

@@ -415,3 +415,57 @@ async fn a_planted_transferable_patent_finds_the_demand_it_answers_first() {
         .unwrap_err();
     assert_eq!(unknown.code(), "not_found");
 }
+
+/// The annual progress report: the zone's outcomes of the year as XLSX, sheet 年度进展 with the Chinese
+/// headers, amounts as numbers, a formula-leading text neutralised, other years left out.
+#[tokio::test]
+async fn the_annual_report_is_an_xlsx_sheet_with_chinese_headers() {
+    use calamine::{Data, Reader, Xlsx};
+    use std::io::Cursor;
+
+    let t = spawn_app().await;
+    approve(&t, "p-z1-u1").await;
+    let mut risky = contract(500.0);
+    risky["enterprise"] = json!("=HYPERLINK(\"http://x\")某公司");
+    recorded(&t, &t.zone1, "p-z1-u1", &risky).await;
+    let mut older = platform();
+    older["built_on"] = json!("2025-06-01");
+    recorded(&t, &t.zone1, "p-z1-u1", &older).await;
+
+    let res = t
+        .client
+        .get(t.url("/v1/outcomes/export?year=2026"))
+        .bearer_auth(&t.zone1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("outcomes-2026.xlsx")
+    );
+    let bytes = res.bytes().await.unwrap();
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(wb.sheet_names(), [shuanggao::outcome_report::SHEET]);
+    let range = wb
+        .worksheet_range(shuanggao::outcome_report::SHEET)
+        .unwrap();
+    let rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(header, shuanggao::outcome_report::HEADERS);
+    assert_eq!(rows.len(), 2, "only 2026's outcome: {rows:?}");
+    let row: Vec<String> = rows[1].iter().map(|c| c.to_string()).collect();
+    assert_eq!(row[1], "苏州高新区");
+    assert_eq!(row[4], "技术合同");
+    assert!(row[5].starts_with("'="), "neutralised: {}", row[5]);
+    assert_eq!(rows[1][6], Data::Float(500.0));
+    assert_eq!(row[8], "待核实");
+
+    let bad = t.get("/v1/outcomes/export?year=1999", &t.zone1).await;
+    assert_eq!(
+        (bad.status, bad.code()),
+        (StatusCode::BAD_REQUEST, "invalid_parameter")
+    );
+}
