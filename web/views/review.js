@@ -12,6 +12,7 @@ import * as refs from '../refs.js';
 import { pick, nameOf } from '../refs.js';
 import { explanation } from '../explain.js';
 import { gradeBadge, toBuild, toBuildMark } from '../bundle.js';
+import { outcomesPanel } from './outcomes.js';
 
 const ACTION_LABELS = {
   propose: '提出',
@@ -277,6 +278,7 @@ export async function renderPairing(ctx) {
         panel('“五个一”配对内容', h('p', { class: 'quality-line' }, h('span', { class: 'muted' }, '配对质量 '), scoreBar(pick(p, 'quality'), { label: '配对质量' })), fiveInOne(p, maps)),
         panel('匹配依据', explanationBlock(ex)),
         panel('标杆项目明细', projectTable(p, maps)),
+        p.status === 'approved' ? outcomesPanel(p, me) : null,
       ),
       h('aside', {}, reviewPanel, panel('审核记录', historyBox), panel('评论', commentsBox, commentForm(p, commentsBox))),
     ),
