@@ -62,9 +62,8 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             );
             println!("{}: {} teams", dataset::TEAMS_FILE, ds.teams.len());
             println!("{}: {} demands", dataset::DEMANDS_FILE, ds.demands.len());
-            if targets.is_empty() {
-                println!("{}: absent (optional)", dataset::TARGETS_FILE);
-            } else {
+            // targets.jsonl is optional and newer than the other files: named only when present.
+            if !targets.is_empty() {
                 println!(
                     "{}: {} targets; baselines: {} zones, {} universities",
                     dataset::TARGETS_FILE,
