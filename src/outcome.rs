@@ -234,7 +234,7 @@ wire_enum!(
 
 wire_enum!(
     /// The degree of jointly trained graduate students.
-    Degree, OutcomeError::UnknownStatus, {
+    StudentDegree, OutcomeError::UnknownStatus, {
         Master = "master",
         Doctoral = "doctoral",
     }
@@ -301,7 +301,7 @@ pub enum OutcomeDetail {
     /// Graduate students trained jointly in a year.
     Students {
         year: i32,
-        degree: Degree,
+        degree: StudentDegree,
         count: u32,
     },
 }

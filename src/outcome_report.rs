@@ -6,7 +6,7 @@
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use crate::outcome::{
-    ConversionMode, Degree, OutcomeDetail, OutcomeKind, OutcomeStatus, ProjectStage,
+    ConversionMode, OutcomeDetail, OutcomeKind, OutcomeStatus, ProjectStage, StudentDegree,
 };
 use crate::pairing::neutralise;
 
@@ -122,8 +122,8 @@ pub fn describe(detail: &OutcomeDetail) -> String {
             ..
         } => {
             let degree = match degree {
-                Degree::Master => "硕士",
-                Degree::Doctoral => "博士",
+                StudentDegree::Master => "硕士",
+                StudentDegree::Doctoral => "博士",
             };
             format!("{year} 年{degree}研究生 {count} 人")
         }
