@@ -158,6 +158,9 @@ pub struct Zone {
     pub platforms: Vec<Platform>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub funds: Vec<Fund>,
+    /// The zone's figures at the programme's base year (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
 }
 
 /// Research university or applied (teaching-oriented) university.
@@ -181,6 +184,47 @@ pub struct University {
     pub disciplines: Vec<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// The university's figures at the programme's base year (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
+}
+
+/// A university's or zone's figures at the programme's base year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub year: i32,
+    #[serde(default)]
+    pub patents_granted: u32,
+    #[serde(default)]
+    pub patents_converted: u32,
+    /// Technology-conversion contract payments received in the base year, in 万元.
+    #[serde(default)]
+    pub contract_payments_wan_yuan: f64,
+}
+
+impl Baseline {
+    /// The problems of this baseline as `(field, message)`.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if !(2000..=2100).contains(&self.year) {
+            out.push(("baseline.year", "must be from 2000 to 2100".to_owned()));
+        }
+        if self.patents_converted > self.patents_granted {
+            out.push((
+                "baseline.patents_converted",
+                "must not be above patents_granted".to_owned(),
+            ));
+        }
+        let p = self.contract_payments_wan_yuan;
+        if !p.is_finite() || p < 0.0 {
+            out.push((
+                "baseline.contract_payments_wan_yuan",
+                "must be zero or positive".to_owned(),
+            ));
+        }
+        out
+    }
 }
 
 /// A team's leading talent (领军人才).
@@ -216,6 +260,15 @@ pub struct Achievement {
     pub r#abstract: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
+    /// A patent's number (专利号), e.g. ZL202310123456.7.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patent_no: Option<String>,
+    /// A patent's legal status as the university reports it, e.g. 有效, 审中.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_status: Option<String>,
+    /// Whether the university offers the patent for transfer (可转化).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transferable: Option<bool>,
 }
 
 /// Default number of projects a team can carry at once.

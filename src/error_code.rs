@@ -68,6 +68,10 @@ error_codes! {
     /// The triple (zone, university, track) already has an active pairing (proposed, changes requested
     /// or approved, and not superseded).
     PairingExists = "pairing_exists" => 409,
+    /// Outcomes are recorded on approved pairings only.
+    PairingNotApproved = "pairing_not_approved" => 409,
+    /// The outcome was verified or rejected already; a correction is a new outcome.
+    OutcomeDecided = "outcome_decided" => 409,
     // What the request asks for, checked against the catalog and the proposal rules.
     ContractViolation = "contract_violation" => 422,
     NoTracks = "no_tracks" => 422,
@@ -76,6 +80,10 @@ error_codes! {
     UnknownUniversity = "unknown_university" => 422,
     InvalidConfig = "invalid_config" => 422,
     ConflictingTriple = "conflicting_triple" => 422,
+    /// An outcome record breaks its kind's rules (amount, date, text, count), with the field.
+    InvalidOutcome = "invalid_outcome" => 422,
+    /// A payment would bring its contract's payments above the contract's amount.
+    PaymentAboveContract = "payment_above_contract" => 422,
     /// A spreadsheet refused whole: formulas, macros, hidden sheets, not XLSX or readable CSV.
     SpreadsheetRefused = "spreadsheet_refused" => 422,
     /// An import with problems in its rows, not written (the body lists them).
@@ -230,6 +238,8 @@ mod tests {
             ("job_not_done", 409),
             ("pairing_superseded", 409),
             ("pairing_exists", 409),
+            ("pairing_not_approved", 409),
+            ("outcome_decided", 409),
             ("payload_too_large", 413),
             ("uri_too_long", 414),
             ("unsupported_media_type", 415),
@@ -241,6 +251,8 @@ mod tests {
             ("unknown_university", 422),
             ("invalid_config", 422),
             ("conflicting_triple", 422),
+            ("invalid_outcome", 422),
+            ("payment_above_contract", 422),
             ("not_ready", 503),
             ("overloaded", 503),
         ];

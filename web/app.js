@@ -14,6 +14,8 @@ import * as reviewViews from './views/review.js';
 import * as heatmapViews from './views/heatmap.js';
 import * as importViews from './views/imports.js';
 import * as pageViews from './views/pages.js';
+import * as outcomeViews from './views/outcomes.js';
+import * as conversionViews from './views/conversions.js';
 
 const ROLE_LABELS = { department: '省级管理部门', zone: '高新区管理员', university: '高校联络员' };
 
@@ -36,8 +38,10 @@ export function normaliseMe(raw) {
 const NAV = {
   department: [
     { path: 'dashboard', label: '项目看板' },
+    { path: 'targets', label: '目标进度' },
     { path: 'proposals', label: '配对方案' },
     { path: 'review', label: '审核队列' },
+    { path: 'outcomes', label: '成果核实' },
     { path: 'heatmap', label: '配对质量热力图' },
     { path: 'candidates', label: '园区候选高校' },
     { path: 'imports', label: '批量导入' },
@@ -47,6 +51,7 @@ const NAV = {
     { path: 'zone', label: '园区概况与需求' },
     { path: 'candidates', label: '候选高校与团队' },
     { path: 'pairings', label: '我的配对' },
+    { path: 'patents', label: '可对接专利' },
     { path: 'imports', label: '批量导入需求' },
     { path: 'search', label: '检索' },
   ],
@@ -54,6 +59,7 @@ const NAV = {
     { path: 'demands', label: '适配企业需求' },
     { path: 'teams', label: '本校团队' },
     { path: 'pairings', label: '我的配对' },
+    { path: 'conversions', label: '可转化成果' },
     { path: 'imports', label: '批量导入团队' },
     { path: 'search', label: '检索' },
   ],
@@ -62,6 +68,8 @@ const NAV = {
 const ROUTES = {
   department: [
     ['dashboard', dashboardViews.renderDashboard],
+    ['targets', outcomeViews.renderTargets],
+    ['outcomes', outcomeViews.renderOutcomeQueue],
     ['proposals', proposalViews.renderProposals],
     ['review', reviewViews.renderQueue],
     ['review/:id', reviewViews.renderPairing],
@@ -81,6 +89,7 @@ const ROUTES = {
     ['demands/new', zoneViews.renderDemandForm],
     ['demands/:id/edit', zoneViews.renderDemandForm],
     ['pairings', reviewViews.renderQueue],
+    ['patents', conversionViews.renderZonePatents],
     ['review/:id', reviewViews.renderPairing],
     ['imports', importViews.renderImport],
     ['imports/:kind', importViews.renderImport],
@@ -96,6 +105,7 @@ const ROUTES = {
     ['teams/new', universityViews.renderTeamForm],
     ['teams/:id/edit', universityViews.renderTeamForm],
     ['pairings', reviewViews.renderQueue],
+    ['conversions', conversionViews.renderConversions],
     ['review/:id', reviewViews.renderPairing],
     ['imports', importViews.renderImport],
     ['imports/:kind', importViews.renderImport],

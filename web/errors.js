@@ -50,6 +50,10 @@ const BY_CODE = {
   job_panicked: '方案计算意外中止，错误已记录。请重新发起，或联系系统管理员。',
   export_failed: '导出文件生成失败，请稍后重试。',
   infeasible: '在当前约束条件下找不到满足要求的配对方案。请放宽约束后重试。',
+  invalid_outcome: '成果信息不符合要求（金额须为正数且不超过 100 亿元，日期须为 2000 年以后且不晚于今天），请按字段旁的提示修改。',
+  payment_above_contract: '到账金额累计将超过所属合同金额，请核对到账金额或所属合同。',
+  pairing_not_approved: '只有审核通过的配对才能登记成果。',
+  outcome_decided: '这条成果已核实或已退回，不能再次处理；如需更正，请登记一条新成果。',
 };
 
 const BY_STATUS = {

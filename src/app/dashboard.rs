@@ -3,15 +3,18 @@
 //! involved), overall, per track and per city (a pairing counts in its zone's city).
 //!
 //! Figures come from the approved pairings' stored bundles, read leniently: a bundle without a field
-//! simply does not count towards it.
+//! simply does not count towards it. The 2027 targets (`targets`) come from verified outcomes
+//! ([`super::progress`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::progress::{TargetProgress, progress};
 use super::{App, Result};
 use crate::auth::Principal;
 use crate::domain::{TrackId, UniversityId, ZoneId};
+use crate::outcome::{Date, OutcomeStatus};
 use crate::review::PairingStatus;
 use crate::store::PairingRecord;
 
@@ -34,6 +37,9 @@ pub struct Dashboard {
     pub funds: Funds,
     pub by_track: Vec<TrackRow>,
     pub by_city: Vec<CityRow>,
+    /// The programme's 2027 targets with baseline, actual (verified outcomes only), projection and
+    /// breakdowns; empty when the dataset states no targets.
+    pub targets: Vec<TargetProgress>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -281,7 +287,7 @@ impl App {
         if !who.role.is_department() {
             return Err(who.role.forbidden("see the programme dashboard").into());
         }
-        let (approved, counts) = self
+        let (approved, counts, verified, specs) = self
             .blocking(|app| {
                 let store = &app.inner.store;
                 let mut counts = StatusCounts::default();
@@ -293,10 +299,18 @@ impl App {
                         PairingStatus::ChangesRequested => &mut counts.changes_requested,
                     } = n;
                 }
-                Ok((store.pairings_with_status(PairingStatus::Approved)?, counts))
+                Ok((
+                    store.pairings_with_status(PairingStatus::Approved)?,
+                    counts,
+                    store.outcomes_with_status(OutcomeStatus::Verified)?,
+                    store.programme_targets()?,
+                ))
             })
             .await?;
-        Ok(self.summarise(&once_per_triple(approved), counts))
+        let approved = once_per_triple(approved);
+        let mut dashboard = self.summarise(&approved, counts);
+        dashboard.targets = progress(&specs, &verified, &approved, &self.catalog(), Date::today());
+        Ok(dashboard)
     }
 
     fn summarise(&self, approved: &[PairingRecord], counts: StatusCounts) -> Dashboard {
@@ -453,6 +467,7 @@ impl App {
             },
             by_track,
             by_city,
+            targets: Vec::new(),
         }
     }
 }

@@ -54,6 +54,10 @@ pub enum AppError {
     Superseded { id: String, by: String },
     #[error("{triple} already has an active pairing (proposed, changes requested or approved)")]
     PairingExists { triple: String },
+    #[error(transparent)]
+    Outcome(#[from] crate::outcome::OutcomeError),
+    #[error("pairing {id} is {status}, not approved; outcomes are recorded on approved pairings")]
+    NotApproved { id: String, status: String },
     #[error("the matching engine missed committed writes ({}); it is retried at the next write and rebuilt from the store at the next start", .0.join(", "))]
     EngineBehind(Vec<String>),
 }
@@ -66,6 +70,8 @@ impl From<StoreError> for AppError {
             StoreError::Review(err) => AppError::Review(err),
             StoreError::Superseded { id, by } => AppError::Superseded { id, by },
             StoreError::PairingExists { triple } => AppError::PairingExists { triple },
+            StoreError::Outcome(err) => AppError::Outcome(err),
+            StoreError::NotApproved { id, status } => AppError::NotApproved { id, status },
             other => AppError::Store(other),
         }
     }
@@ -93,6 +99,8 @@ impl AppError {
             AppError::Superseded { .. } => ErrorCode::PairingSuperseded,
             AppError::PairingExists { .. } => ErrorCode::PairingExists,
             AppError::EngineBehind(_) => ErrorCode::EngineBehind,
+            AppError::Outcome(err) => err.code(),
+            AppError::NotApproved { .. } => ErrorCode::PairingNotApproved,
         }
     }
 
@@ -102,6 +110,7 @@ impl AppError {
             AppError::Contract(v) => Some(&v.field),
             AppError::InvalidParameter { name, .. } => Some(name),
             AppError::Pairing { field, .. } => field.as_deref(),
+            AppError::Outcome(err) => err.field(),
             _ => None,
         }
     }

@@ -12,11 +12,12 @@
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 //!
 //! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
-//! (team and demand writes), `imports` (spreadsheet imports through those writes), `lists` (the per-item rankings writes patch), `pairings` (the review workflow), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
-//! `dashboard`, `diversity` (no one team fills a university's first page), `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
+//! (team and demand writes), `imports` (spreadsheet imports through those writes), `lists` (the per-item rankings writes patch), `pairings` (the review workflow), `outcomes` (what approved pairings achieve, and its verification), `conversions` (transferable patents and the demands that fit them), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
+//! `dashboard` (with `progress`, its 2027 targets), `diversity` (no one team fills a university's first page), `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
 //! matching engine) and `engine` (that, over [`crate::matching::Engine`]).
 
 mod catalog;
+mod conversions;
 pub mod dashboard;
 mod diversity;
 mod engine;
@@ -25,7 +26,9 @@ mod imports;
 mod jobs;
 mod lists;
 mod matcher;
+mod outcomes;
 mod pairings;
+pub mod progress;
 pub mod proposals;
 mod rankings;
 mod records;
@@ -33,6 +36,7 @@ mod scorer;
 mod stats;
 mod views;
 
+pub use conversions::{ConversionFit, DemandPatents, PatentFit, TransferableAchievement};
 pub use error::{AppError, Result, Violation};
 pub use imports::{
     Column, DEMAND_COLUMNS, ImportKind, ImportPreview, ImportProblem, ImportReport, PreviewRow,
@@ -43,6 +47,7 @@ pub use jobs::{
     JobState, ProposalJob, ProposalRequest,
 };
 pub use matcher::{Matcher, MatcherError, MatcherResult, SearchHit};
+pub use outcomes::{OutcomeDecision, OutcomeQuery, OutcomeView};
 pub use scorer::MatcherScorer;
 pub use stats::Stats;
 pub use views::{

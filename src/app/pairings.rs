@@ -59,7 +59,7 @@ impl App {
         })
     }
 
-    async fn visible_pairing(&self, who: &Principal, id: &str) -> Result<PairingRecord> {
+    pub(super) async fn visible_pairing(&self, who: &Principal, id: &str) -> Result<PairingRecord> {
         let key = id.to_owned();
         let record = self
             .blocking(move |app| Ok(app.inner.store.pairing(&key)?))

@@ -107,6 +107,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "dataset imported"
         );
     }
+    // The programme's targets are read at every start, so that a changed targets file takes effect; a
+    // dataset folder without one keeps the targets kept before.
+    match dataset::load_targets(&args.data) {
+        Ok(targets) if !targets.is_empty() => store.set_programme_targets(&targets)?,
+        Ok(_) => {}
+        Err(err) => {
+            eprintln!(
+                "error: targets of dataset {} are not valid:\n{err}",
+                args.data.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+    }
     if store.active_token_count()? == 0 {
         let (_, token) = auth::create_token(&store, &Role::Department, "bootstrap")?;
         println!("department token (shown once, keep it safe): {token}");

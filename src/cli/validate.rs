@@ -22,6 +22,19 @@ pub struct ValidateArgs {
 }
 
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let targets = match dataset::load_targets(&args.dir) {
+        Ok(targets) => targets,
+        Err(DatasetError::Invalid(problems)) => {
+            println!("{problems}");
+            eprintln!(
+                "error: {} has invalid targets: {} problems",
+                args.dir.display(),
+                problems.len()
+            );
+            return Ok(ExitCode::from(2));
+        }
+        Err(err) => return Err(err.into()),
+    };
     match dataset::load(&args.dir) {
         Ok(ds) => {
             if ds.tracks.is_empty() && !args.dir.join(dataset::TRACKS_FILE).exists() {
@@ -49,6 +62,19 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             );
             println!("{}: {} teams", dataset::TEAMS_FILE, ds.teams.len());
             println!("{}: {} demands", dataset::DEMANDS_FILE, ds.demands.len());
+            // targets.jsonl is optional and newer than the other files: named only when present.
+            if !targets.is_empty() {
+                println!(
+                    "{}: {} targets; baselines: {} zones, {} universities",
+                    dataset::TARGETS_FILE,
+                    targets.len(),
+                    ds.zones.iter().filter(|z| z.baseline.is_some()).count(),
+                    ds.universities
+                        .iter()
+                        .filter(|u| u.baseline.is_some())
+                        .count()
+                );
+            }
             if args.realism && !realism::report(&ds)? {
                 eprintln!("error: {} fails the realism check", args.dir.display());
                 return Ok(ExitCode::from(2));

@@ -97,6 +97,12 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn baseline(&mut self, baseline: Option<&crate::domain::Baseline>) {
+        for (field, message) in baseline.map(|b| b.problems()).unwrap_or_default() {
+            self.push(field, message);
+        }
+    }
+
     fn done(self) -> Vec<FieldProblem> {
         self.out
     }
@@ -152,12 +158,14 @@ record!(Zone, ZONES_FILE, "zone", |r, c, refs| {
             &fund.university_ids,
         );
     }
+    c.baseline(r.baseline.as_ref());
 });
 
 record!(University, UNIVERSITIES_FILE, "university", |r, c, refs| {
     c.text("name", &r.name);
     c.text("city", &r.city);
     c.texts("disciplines", &r.disciplines);
+    c.baseline(r.baseline.as_ref());
 });
 
 record!(Team, TEAMS_FILE, "team", |r, c, refs| {
@@ -190,6 +198,24 @@ record!(Team, TEAMS_FILE, "team", |r, c, refs| {
         {
             let message = format!("impossible year {year} (expected {MIN_YEAR} to {max_year})");
             c.push(format!("achievements[{i}].year"), message);
+        }
+        let patent = achievement.kind == crate::domain::AchievementKind::Patent;
+        for (name, given) in [
+            ("patent_no", achievement.patent_no.as_deref()),
+            ("legal_status", achievement.legal_status.as_deref()),
+        ] {
+            if let Some(value) = given {
+                c.text(&format!("achievements[{i}].{name}"), value);
+                if !patent {
+                    c.push(format!("achievements[{i}].{name}"), "only a patent has one");
+                }
+            }
+        }
+        if achievement.transferable.is_some() && !patent {
+            c.push(
+                format!("achievements[{i}].transferable"),
+                "only a patent is marked transferable",
+            );
         }
     }
     if !has_text {

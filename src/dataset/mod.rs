@@ -25,6 +25,7 @@ mod json_errors;
 mod problems;
 mod read;
 mod record;
+mod targets;
 #[cfg(test)]
 mod tests;
 mod write;
@@ -36,6 +37,7 @@ pub(crate) use read::parse_lines;
 pub use record::{
     Record, Refs, parse_record, parse_record_value, validate_record, validate_record_value,
 };
+pub use targets::{TARGETS_FILE, load_targets};
 pub use write::{write, write_records};
 
 /// File of the track taxonomy (optional).

@@ -117,6 +117,7 @@ pub fn extra_zones(
                     size_wan_yuan: f64::from(between(&mut rng, 5, 50) * 1000),
                     ..Default::default()
                 }],
+                baseline: None,
             }
         })
         .collect()
@@ -186,6 +187,7 @@ pub fn extra_universities(
                 }),
                 disciplines,
                 description,
+                baseline: None,
             };
             (university, affinity)
         })

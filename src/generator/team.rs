@@ -478,12 +478,18 @@ fn achievements(rng: &mut Rng, topic: &Topic, fields: &[&str]) -> Vec<Achievemen
                 title: m.papers[i].title.clone(),
                 r#abstract: m.papers[i].r#abstract.clone(),
                 year,
+                patent_no: None,
+                legal_status: None,
+                transferable: None,
             }),
             30..=49 => patents.pop().map(|i| Achievement {
                 kind: AchievementKind::Patent,
                 title: m.patents[i].title.clone(),
                 r#abstract: m.patents[i].r#abstract.clone(),
                 year,
+                patent_no: None,
+                legal_status: None,
+                transferable: None,
             }),
             50..=71 => synthetic_paper(rng, topic, year),
             72..=87 => synthetic_patent(rng, topic, fields, year),
@@ -598,6 +604,9 @@ fn synthetic_paper(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Option<Ac
         title,
         r#abstract: summary,
         year,
+        patent_no: None,
+        legal_status: None,
+        transferable: None,
     })
 }
 
@@ -645,6 +654,9 @@ fn synthetic_patent(
         title,
         r#abstract: summary,
         year,
+        patent_no: None,
+        legal_status: None,
+        transferable: None,
     })
 }
 
@@ -677,6 +689,9 @@ fn project(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Option<Achievemen
         title,
         r#abstract: summary,
         year,
+        patent_no: None,
+        legal_status: None,
+        transferable: None,
     })
 }
 
@@ -698,6 +713,9 @@ fn award(rng: &mut Rng, topic: &Topic, fields: &[&str], year: Option<i32>) -> Ac
         title,
         r#abstract: String::new(),
         year,
+        patent_no: None,
+        legal_status: None,
+        transferable: None,
     }
 }
 
@@ -713,5 +731,8 @@ fn standard(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achievement {
         title: format!("{kind}《{object}{name}》"),
         r#abstract: String::new(),
         year,
+        patent_no: None,
+        legal_status: None,
+        transferable: None,
     }
 }

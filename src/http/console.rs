@@ -61,6 +61,8 @@ static ASSETS: &[Asset] = &[
     asset!("views/heatmap.js", JS),
     asset!("views/imports.js", JS),
     asset!("views/pages.js", JS),
+    asset!("views/outcomes.js", JS),
+    asset!("views/conversions.js", JS),
 ];
 
 /// Strong ETags, one per asset, computed once.

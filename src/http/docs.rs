@@ -92,7 +92,8 @@ impl Modify for MergeFlattened {
         title = "shuanggao",
         description = "Matchmaking between Jiangsu high-tech zones and universities (双高协同): \
                        catalog, rankings with explanations, pairing proposals with five-in-one bundles, \
-                       the department's review, exports and the programme dashboard. \
+                       the department's review, outcomes of approved pairings and their verification, exports and \
+                       the programme dashboard with its 2027 targets. \
                        Errors are `{\"code\", \"message\", \"field\"?}` with stable codes.",
     ),
     paths(
@@ -113,6 +114,8 @@ impl Modify for MergeFlattened {
         handlers::university_demands,
         handlers::demand_teams,
         handlers::team_demands,
+        handlers::university_conversions,
+        handlers::zone_transferable_patents,
         handlers::search,
         handlers::create_team,
         handlers::update_team,
@@ -126,6 +129,12 @@ impl Modify for MergeFlattened {
         handlers::history,
         handlers::comments,
         handlers::comment,
+        handlers::record_outcome,
+        handlers::pairing_outcomes,
+        handlers::outcomes,
+        handlers::outcome_report,
+        handlers::outcome,
+        handlers::verify_outcome,
         handlers::create_proposal,
         handlers::proposals,
         handlers::proposal_preview,
@@ -144,6 +153,9 @@ impl Modify for MergeFlattened {
         (name = "matching", description = "rankings with explanations, and search"),
         (name = "writes", description = "adding, changing and deleting teams and demands"),
         (name = "pairings", description = "pairings, the review workflow and comments"),
+        (name = "outcomes", description = "what approved pairings achieve (contracts, payments, \
+                                            conversions, platforms, talents, students, projects), and \
+                                            the department's verification"),
         (name = "proposals", description = "pairing proposals (background jobs), re-proposals, \
                                              exports and the programme dashboard"),
         (name = "imports", description = "spreadsheet imports of demands and teams, and their templates"),

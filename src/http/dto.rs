@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::{ExportFormat, SearchKind};
+use crate::outcome::{OutcomeKind, OutcomeStatus, Verification};
 use crate::review::{Decision, PairingStatus};
 
 /// `limit`/`offset` of a list.
@@ -133,4 +134,51 @@ pub struct ExportQuery {
 pub struct PreviewQuery {
     /// Comma-separated ids of the tracks a new proposal would cover (at least one).
     pub track_ids: Option<String>,
+}
+
+/// `GET /v1/outcomes` filters.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutcomesQuery {
+    pub zone_id: Option<String>,
+    pub university_id: Option<String>,
+    pub track_id: Option<String>,
+    #[param(inline)]
+    pub kind: Option<OutcomeKind>,
+    #[param(inline)]
+    pub status: Option<OutcomeStatus>,
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+    /// Items to skip (default 0; at most 2^63 − 1).
+    #[param(minimum = 0)]
+    pub offset: Option<u64>,
+}
+
+/// `POST /v1/outcomes/{id}/verify`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub decision: Verification,
+    /// Required (non-blank) for `reject`; at most 4000 characters.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// `GET /v1/outcomes/export` filters.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutcomeReportQuery {
+    /// Only outcomes that happened in this year (all years when absent).
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    pub zone_id: Option<String>,
+    pub university_id: Option<String>,
+    pub track_id: Option<String>,
+    #[param(inline)]
+    pub kind: Option<OutcomeKind>,
+    #[param(inline)]
+    pub status: Option<OutcomeStatus>,
 }

@@ -13,13 +13,14 @@ use super::dto::{self, PageQuery, PairingsQuery, RankQuery, SearchQuery};
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Caller, ContractJson};
 use super::responses::{
-    AlreadyExists, BadRequest, ContractViolation, Forbidden, NotFound, PayloadTooLarge,
-    Unauthorized, UnsupportedMediaType,
+    AlreadyExists, BadRequest, ContractViolation, Forbidden, NotFound, OutcomeRejected,
+    PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
 use crate::app::dashboard::Dashboard;
 use crate::app::{
-    AppError, DemandFit, ExportFile, Page, PageRequest, PairingQuery, PairingView, ProposalJob,
-    ProposalRequest, RankedDemand, RankedTeam, ReviewOutcome, SearchResult, UniversityCandidate,
+    AppError, DemandFit, DemandPatents, ExportFile, OutcomeDecision, OutcomeQuery, OutcomeView,
+    Page, PageRequest, PairingQuery, PairingView, ProposalJob, ProposalRequest, RankedDemand,
+    RankedTeam, ReviewOutcome, SearchResult, TransferableAchievement, UniversityCandidate,
     UniversityView, ZoneView,
 };
 use crate::auth::Role;
@@ -27,7 +28,8 @@ use crate::domain::{
     Demand, DemandId, Team, TeamId, Track, TrackId, University, UniversityId, Zone, ZoneId,
 };
 use crate::error_code::ErrorCode;
-use crate::store::{CommentRecord, HistoryEntry};
+use crate::outcome::OutcomeDetail;
+use crate::store::{CommentRecord, HistoryEntry, OutcomeRecord};
 
 type ApiResult<T> = Result<T, ApiError>;
 
@@ -492,6 +494,171 @@ pub async fn comment(
 ) -> ApiResult<Response> {
     let out = state.app.comment(&who, &id, body.body).await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+// ---- Achievement conversion ----
+
+/// A university's transferable patents (可转化成果), each with the enterprise demands that could take it
+/// up, ranked and explained by the engine with the achievement as the query (department, or the
+/// university itself).
+#[utoipa::path(get, path = "/v1/universities/{id}/conversions", tag = "matching",
+    params(("id" = String, Path, description = "university id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = Vec<TransferableAchievement>), BadRequest,
+        Unauthorized, Forbidden, NotFound))]
+pub async fn university_conversions(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.conversions(&who, &UniversityId(id)).await?).into_response())
+}
+
+/// A zone's demands, each with the transferable patents of any university that fit it, best first;
+/// demands no transferable patent fits are left out (department, or the zone itself).
+#[utoipa::path(get, path = "/v1/zones/{id}/transferable-patents", tag = "matching",
+    params(("id" = String, Path, description = "zone id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = Vec<DemandPatents>), BadRequest,
+        Unauthorized, Forbidden, NotFound))]
+pub async fn zone_transferable_patents(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.zone_transferable(&who, &ZoneId(id)).await?).into_response())
+}
+
+// ---- Outcomes of approved pairings ----
+
+/// Records an outcome on an approved pairing (its zone or university only): a project's progress, a
+/// contract, a payment received on a contract, a patent conversion, a platform, a leading talent or
+/// jointly trained graduate students. It is `pending` until the department verifies it; only verified
+/// outcomes count toward the programme's targets.
+#[utoipa::path(post, path = "/v1/pairings/{id}/outcomes", tag = "outcomes",
+    request_body = OutcomeDetail,
+    params(("id" = String, Path, description = "pairing id")), security(("bearer" = [])),
+    responses((status = 201, description = "recorded, pending verification", body = OutcomeRecord),
+        BadRequest, Unauthorized, UnsupportedMediaType, PayloadTooLarge, Forbidden, NotFound,
+        (status = 409, description = "pairing_not_approved or pairing_superseded", body = ErrorBody),
+        OutcomeRejected))]
+pub async fn record_outcome(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath,
+    ApiJson(body): ApiJson<OutcomeDetail>,
+) -> ApiResult<Response> {
+    let out = state.app.record_outcome(&who, &id, body).await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// The outcomes of a pairing, newest first (department, or a party to it).
+#[utoipa::path(get, path = "/v1/pairings/{id}/outcomes", tag = "outcomes",
+    params(("id" = String, Path, description = "pairing id"), PageQuery), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = Page<OutcomeRecord>), BadRequest,
+        Unauthorized, Forbidden, NotFound))]
+pub async fn pairing_outcomes(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Response> {
+    let p = page(q.limit, q.offset)?;
+    Ok(Json(state.app.pairing_outcomes(&who, &id, p).await?).into_response())
+}
+
+/// Outcomes, newest first: all for the department (its verification queue is `status=pending`), a
+/// zone's or university's own otherwise.
+#[utoipa::path(get, path = "/v1/outcomes", tag = "outcomes", params(dto::OutcomesQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = Page<OutcomeRecord>), BadRequest,
+        Unauthorized, Forbidden))]
+pub async fn outcomes(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(q): ApiQuery<dto::OutcomesQuery>,
+) -> ApiResult<Response> {
+    let p = page(q.limit, q.offset)?;
+    let query = OutcomeQuery {
+        zone_id: q.zone_id.map(ZoneId),
+        university_id: q.university_id.map(UniversityId),
+        track_id: q.track_id.map(TrackId),
+        kind: q.kind,
+        status: q.status,
+    };
+    Ok(Json(state.app.outcomes(&who, query, p).await?).into_response())
+}
+
+/// The annual progress report (年度进展) as an XLSX attachment: one sheet with the headers 序号, 高新区,
+/// 高校, 赛道, 成果类型, 内容, 金额（万元）, 日期, 状态, 登记单位, 登记时间; the outcomes the caller may see,
+/// oldest first.
+#[utoipa::path(get, path = "/v1/outcomes/export", tag = "outcomes", params(dto::OutcomeReportQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "the file, as an attachment",
+            content((String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        BadRequest, Unauthorized, Forbidden))]
+pub async fn outcome_report(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiQuery(q): ApiQuery<dto::OutcomeReportQuery>,
+) -> ApiResult<Response> {
+    if let Some(year) = q.year.filter(|y| !(2000..=2100).contains(y)) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameter,
+            format!("year must be from 2000 to 2100, found {year}"),
+        )
+        .with_field("year"));
+    }
+    let query = OutcomeQuery {
+        zone_id: q.zone_id.map(ZoneId),
+        university_id: q.university_id.map(UniversityId),
+        track_id: q.track_id.map(TrackId),
+        kind: q.kind,
+        status: q.status,
+    };
+    let file = state.app.outcome_report(&who, query, q.year).await?;
+    let disposition = content_disposition(&file);
+    Ok((
+        [
+            (CONTENT_TYPE, file.format.content_type().to_owned()),
+            (CONTENT_DISPOSITION, disposition),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}
+
+/// One outcome with its history, oldest first (department, or a party to its pairing).
+#[utoipa::path(get, path = "/v1/outcomes/{id}", tag = "outcomes",
+    params(("id" = String, Path, description = "outcome id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = OutcomeView), BadRequest, Unauthorized,
+        Forbidden, NotFound))]
+pub async fn outcome(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath,
+) -> ApiResult<Response> {
+    Ok(Json(state.app.outcome(&who, &id).await?).into_response())
+}
+
+/// Verifies or rejects a pending outcome (department only; a rejection needs a comment). A decided
+/// outcome is final: a correction is recorded as a new outcome.
+#[utoipa::path(post, path = "/v1/outcomes/{id}/verify", tag = "outcomes",
+    request_body = dto::VerifyRequest,
+    params(("id" = String, Path, description = "outcome id")), security(("bearer" = [])),
+    responses((status = 200, description = "ok", body = OutcomeDecision), BadRequest,
+        Unauthorized, UnsupportedMediaType, PayloadTooLarge, Forbidden, NotFound,
+        (status = 409, description = "outcome_decided: verified or rejected already", body = ErrorBody)))]
+pub async fn verify_outcome(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath,
+    ApiJson(body): ApiJson<dto::VerifyRequest>,
+) -> ApiResult<Response> {
+    let out = state
+        .app
+        .verify_outcome(&who, &id, body.decision, body.comment)
+        .await?;
+    Ok(Json(out).into_response())
 }
 
 // ---- Proposals and the dashboard ----

@@ -106,6 +106,14 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
         .route("/v1/universities", get(h::universities))
         .route("/v1/universities/{id}", get(h::university))
         .route("/v1/universities/{id}/demands", get(h::university_demands))
+        .route(
+            "/v1/universities/{id}/conversions",
+            get(h::university_conversions),
+        )
+        .route(
+            "/v1/zones/{id}/transferable-patents",
+            get(h::zone_transferable_patents),
+        )
         .route("/v1/teams", axum::routing::post(h::create_team))
         .route(
             "/v1/teams/{id}",
@@ -128,6 +136,17 @@ pub fn router(app: App, config: &HttpConfig) -> Router {
         .route(
             "/v1/pairings/{id}/comments",
             get(h::comments).post(h::comment),
+        )
+        .route(
+            "/v1/pairings/{id}/outcomes",
+            get(h::pairing_outcomes).post(h::record_outcome),
+        )
+        .route("/v1/outcomes", get(h::outcomes))
+        .route("/v1/outcomes/export", get(h::outcome_report))
+        .route("/v1/outcomes/{id}", get(h::outcome))
+        .route(
+            "/v1/outcomes/{id}/verify",
+            axum::routing::post(h::verify_outcome),
         )
         .route("/v1/proposals", get(h::proposals).post(h::create_proposal))
         .route("/v1/proposals/preview", get(h::proposal_preview))

@@ -35,4 +35,6 @@ error_responses! {
     UnsupportedMediaType, 415, "unsupported_media_type: body is not application/json";
     /// 422: a team or demand breaks the dataset contract.
     ContractViolation, 422, "contract_violation, with the field";
+    /// 422: an outcome record breaks its kind's rules, or a payment its contract.
+    OutcomeRejected, 422, "invalid_outcome (amount not positive or above 1,000,000 万元, date not YYYY-MM-DD, before 2000 or in the future, blank text, count out of range, unknown contract or demand), with the field; or payment_above_contract";
 }

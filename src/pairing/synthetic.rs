@@ -162,6 +162,7 @@ pub fn synthetic(spec: &SyntheticSpec) -> (Dataset, SyntheticScorer) {
                         ..Default::default()
                     },
                 ],
+                baseline: None,
             }
         })
         .collect();
@@ -177,6 +178,7 @@ pub fn synthetic(spec: &SyntheticSpec) -> (Dataset, SyntheticScorer) {
                 kind: None,
                 disciplines: vec![],
                 description: String::new(),
+                baseline: None,
             }
         })
         .collect();
@@ -226,6 +228,9 @@ pub fn synthetic(spec: &SyntheticSpec) -> (Dataset, SyntheticScorer) {
                     title: format!("一种赛道{t:02}关键部件的制备方法（{i}）"),
                     r#abstract: String::new(),
                     year: Some(2020 + (i % 5) as i32),
+                    patent_no: None,
+                    legal_status: None,
+                    transferable: None,
                 }],
                 capacity: rng.gen_range(2..=5),
                 members: None,

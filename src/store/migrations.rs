@@ -134,6 +134,50 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX pairings_active_triple ON pairings (zone_id, university_id, track_id)
         WHERE superseded_by IS NULL AND status IN ('proposed', 'changes_requested', 'approved');
     "#,
+    // 4: outcomes of approved pairings (recorded by the zone or university, verified by the
+    // department) and their append-only history. The triple is copied from the pairing, whose triple
+    // never changes; amount and contract are columns so that payments are summed in SQL.
+    r#"
+    CREATE TABLE outcomes (
+        id TEXT PRIMARY KEY,
+        pairing_id TEXT NOT NULL REFERENCES pairings (id),
+        zone_id TEXT NOT NULL,
+        university_id TEXT NOT NULL,
+        track_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('project', 'contract', 'payment', 'patent_conversion',
+            'platform', 'talent', 'students')),
+        detail TEXT NOT NULL,
+        amount_wan_yuan REAL CHECK (amount_wan_yuan IS NULL OR amount_wan_yuan > 0),
+        contract_id TEXT REFERENCES outcomes (id),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'verified', 'rejected')),
+        recorded_by_name TEXT NOT NULL,
+        recorded_by_role TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX outcomes_pairing ON outcomes (pairing_id, created_at);
+    CREATE INDEX outcomes_status ON outcomes (status, kind);
+    CREATE INDEX outcomes_contract ON outcomes (contract_id) WHERE contract_id IS NOT NULL;
+    CREATE TABLE outcome_history (
+        id INTEGER PRIMARY KEY,
+        outcome_id TEXT NOT NULL REFERENCES outcomes (id),
+        at TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        actor_role TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('record', 'verify', 'reject')),
+        from_status TEXT,
+        to_status TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        comment TEXT NOT NULL
+    );
+    CREATE INDEX outcome_history_outcome ON outcome_history (outcome_id, id);
+    CREATE TRIGGER outcome_history_no_update BEFORE UPDATE ON outcome_history
+        BEGIN SELECT RAISE(ABORT, 'outcome history is append-only'); END;
+    CREATE TRIGGER outcome_history_no_delete BEFORE DELETE ON outcome_history
+        BEGIN SELECT RAISE(ABORT, 'outcome history is append-only'); END;
+    CREATE TRIGGER outcomes_no_delete BEFORE DELETE ON outcomes
+        BEGIN SELECT RAISE(ABORT, 'outcomes are never deleted'); END;
+    "#,
 ];
 
 /// The schema version this binary writes.

@@ -7,7 +7,8 @@
 //! - WAL journal with `synchronous=FULL`: a call that returned `Ok` from a write has been fsynced, so an
 //!   acknowledged write survives a crash or `kill -9` at any later moment;
 //! - every write goes through one writer connection; reads use a small pool of read-only connections;
-//! - review history is append-only (triggers refuse UPDATE and DELETE on it);
+//! - review history and outcome history are append-only (triggers refuse UPDATE and DELETE on them),
+//!   and outcomes are never deleted;
 //! - a zone × university × track triple has at most one active pairing (`proposed`,
 //!   `changes_requested` or `approved`, not superseded): a partial unique index refuses a second one,
 //!   answered as [`StoreError::PairingExists`];
@@ -18,7 +19,8 @@
 //!
 //! One file per table group, each with its own `impl Store` block: [`migrations`] (the schema and
 //! its versions), [`catalog`] (tracks, zones, universities, teams, demands), [`tokens`],
-//! [`pairings`] (pairings, their review history and comments), [`jobs`] (proposal jobs) and
+//! [`pairings`] (pairings, their review history and comments), [`outcomes`] (what approved pairings
+//! achieve, and its history), [`jobs`] (proposal jobs) and
 //! [`backup`] (online backup and restore). This
 //! file holds the handle, its connections and the error type.
 
@@ -26,6 +28,7 @@ mod backup;
 mod catalog;
 mod jobs;
 mod migrations;
+mod outcomes;
 mod pairings;
 mod tokens;
 
@@ -46,6 +49,7 @@ pub use backup::{BackupReport, backup, restore};
 pub use catalog::{Change, ImportCounts, StoredRecord};
 pub use jobs::{FinishedJob, JobRecord, NewJob};
 pub use migrations::SCHEMA_VERSION;
+pub use outcomes::{NewOutcome, OutcomeFilter, OutcomeHistoryEntry, OutcomeRecord};
 pub use pairings::{CommentRecord, HistoryEntry, NewPairing, PairingFilter, PairingRecord};
 pub use tokens::TokenRecord;
 
@@ -79,6 +83,11 @@ pub enum StoreError {
     /// A second active pairing for a triple: the partial unique index `pairings_active_triple` refused it.
     #[error("{triple} already has an active pairing")]
     PairingExists { triple: String },
+    #[error(transparent)]
+    Outcome(#[from] crate::outcome::OutcomeError),
+    /// Outcomes are recorded on approved pairings only.
+    #[error("pairing {id} is {status}, not approved; outcomes are recorded on approved pairings")]
+    NotApproved { id: String, status: String },
 }
 
 impl StoreError {
@@ -94,6 +103,8 @@ impl StoreError {
             StoreError::Review(err) => err.code(),
             StoreError::Superseded { .. } => ErrorCode::PairingSuperseded,
             StoreError::PairingExists { .. } => ErrorCode::PairingExists,
+            StoreError::Outcome(err) => err.code(),
+            StoreError::NotApproved { .. } => ErrorCode::PairingNotApproved,
         }
     }
 }
@@ -254,6 +265,7 @@ mod testkit {
                 description: String::new(),
                 platforms: vec![],
                 funds: vec![],
+                baseline: None,
             }],
             universities: vec![University {
                 id: "u1".into(),
@@ -262,6 +274,7 @@ mod testkit {
                 kind: None,
                 disciplines: vec![],
                 description: String::new(),
+                baseline: None,
             }],
             teams: vec![team("team1", "u1")],
             demands: vec![demand("d1", "z1")],

@@ -5,7 +5,9 @@
 // approved pairing; a re-proposal keeps it approved after a confirmation that says how many open pairings
 // it supersedes, and a new proposal for the same track asks the same and starts once confirmed; a zone manager sees the zone's candidates with an
 // explanation and no review buttons; pages link (team, demand, zone and university pages from every mention),
-// lists page and sort honestly and keep both in the address; a university groups its fitting demands by team. Screenshots of each role's main view go to tests/artifacts/. Any
+// lists page and sort honestly and keep both in the address; a university groups its fitting demands by team;
+// a zone records outcomes, the department verifies them and 目标进度 shows every target's baseline, actual,
+// target and projection. Screenshots of each role's main view go to tests/artifacts/. Any
 // request leaving 127.0.0.1 fails the run.
 
 import { test, before, after } from 'node:test';
@@ -616,6 +618,84 @@ test('zone manager imports a spreadsheet: the error shows on its cell, the fixed
   assert.equal(got.status, 200, JSON.stringify(got.json));
   assert.equal(got.json.budget_wan_yuan, 10);
   assert.equal(got.json.zone_id, tokens.zoneId);
+});
+
+test('a zone records outcomes, the department verifies them, and 目标进度 shows every target', async (t) => {
+  const { page } = browser;
+  // An approved pairing of the zone the zone token acts for (approved here if none is yet).
+  const mine = await api('department', 'GET', `/v1/pairings?zone_id=${encodeURIComponent(tokens.zoneId)}&limit=100`);
+  let pairing = itemsOf(mine.json).find((p) => p.status === 'approved') || itemsOf(mine.json).find((p) => p.status === 'proposed');
+  if (!pairing) {
+    t.skip('the zone has no pairing');
+    return;
+  }
+  if (pairing.status !== 'approved') {
+    const ok = await api('department', 'POST', `/v1/pairings/${encodeURIComponent(pairing.id)}/reviews`, { decision: 'approve', version: pairing.version });
+    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  }
+  const before = await api('department', 'GET', '/v1/dashboard');
+  const actualOf = (d, key) => d.json.targets.find((e) => e.key === key).actual;
+
+  // The zone records a platform through the form; a bad amount is said in Chinese next to its field.
+  await signIn(page, base, tokens.zone);
+  await page.goto(`${base}/#/review/${encodeURIComponent(pairing.id)}`);
+  const form = page.locator('form.outcome-form');
+  await form.waitFor();
+  await form.getByLabel('成果类型').selectOption('contract');
+  await form.getByLabel('签约企业').fill('e2e 储能科技有限公司');
+  await form.getByLabel('合同金额（万元）').fill('-5');
+  await form.getByLabel('签订日期').fill('2026-03-02');
+  await form.getByRole('button', { name: '提交登记' }).click();
+  assert.match(await form.locator('.field.has-error .field-error').first().innerText(), /金额须为大于 0 的数字/);
+  await shot(page, 'zone-outcome-form-error');
+  await form.getByLabel('成果类型').selectOption('platform');
+  await form.getByLabel('平台名称').fill('e2e 联合实验室');
+  await form.getByLabel('平台类型（如联合实验室、中试基地）').fill('联合实验室');
+  await form.getByLabel('平台级别（如国家级、省级、市级）').fill('省级');
+  await form.getByLabel('建成日期').fill('2026-04-01');
+  await form.getByRole('button', { name: '提交登记' }).click();
+  await page.locator('table.data', { hasText: 'e2e 联合实验室' }).waitFor();
+  const contract = await api('zone', 'POST', `/v1/pairings/${encodeURIComponent(pairing.id)}/outcomes`, { kind: 'contract', enterprise: 'e2e 储能科技有限公司', amount_wan_yuan: 500, signed_on: '2026-03-02' });
+  assert.equal(contract.status, 201, JSON.stringify(contract.json));
+  const payment = await api('zone', 'POST', `/v1/pairings/${encodeURIComponent(pairing.id)}/outcomes`, { kind: 'payment', contract_id: contract.json.id, amount_wan_yuan: 300, received_on: '2026-05-20' });
+  assert.equal(payment.status, 201, JSON.stringify(payment.json));
+  await page.reload();
+  await page.locator('table.data', { hasText: '到账 300 万元' }).waitFor();
+  await shot(page, 'zone-pairing-outcomes');
+  const pending = await api('department', 'GET', '/v1/dashboard');
+  assert.equal(actualOf(pending, 'platforms'), actualOf(before, 'platforms'), 'pending outcomes do not count');
+
+  // The department verifies every pending outcome from its queue.
+  await signIn(page, base, tokens.department);
+  await page.goto(`${base}/#/outcomes`);
+  await page.getByRole('heading', { level: 1, name: '成果核实' }).waitFor();
+  await shot(page, 'department-outcome-queue');
+  for (let i = 0; i < 3; i += 1) {
+    const button = page.getByRole('button', { name: '核实', exact: true }).first();
+    await button.waitFor();
+    await button.click();
+    await page.waitForFunction((n) => document.querySelectorAll('main button[data-decision="verify"]').length <= n, 2 - i);
+  }
+  const after = await api('department', 'GET', '/v1/dashboard');
+  assert.equal(actualOf(after, 'platforms') - actualOf(before, 'platforms'), 1);
+  assert.equal(actualOf(after, 'contract_payments') - actualOf(before, 'contract_payments'), 300);
+
+  // 目标进度: every target shows baseline, actual, target and projection, as the API answers them.
+  await page.goto(`${base}/#/targets`);
+  await page.getByRole('heading', { level: 1, name: '目标进度' }).waitFor();
+  assert.equal(after.json.targets.length, 4);
+  for (const e of after.json.targets) {
+    const card = page.locator(`.target-card[data-target="${e.key}"]`);
+    await card.waitFor();
+    for (const figure of ['baseline', 'actual', 'target', 'projected']) {
+      assert.ok(e[figure] !== null && e[figure] !== undefined, `${e.key}.${figure} in the API`);
+      const text = await card.locator(`dd[data-figure="${figure}"]`).innerText();
+      assert.match(text, new RegExp(`^[0-9][0-9,.]* ${e.unit.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`), `${e.key} ${figure}: ${text}`);
+    }
+    assert.ok((await card.locator('svg.trend-chart polyline').count()) === 1, `${e.key} has its quarterly trend`);
+    assert.match(await card.innerText(), /测算方法：线性外推/);
+  }
+  await shot(page, 'department-targets');
 });
 
 test('no request left 127.0.0.1 and no script error occurred', () => {

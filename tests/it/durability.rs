@@ -195,3 +195,146 @@ async fn acknowledged_writes_survive_kill_9() {
         assert!(text.contains(&needle), "{path}: {text}");
     }
 }
+
+#[derive(Debug, Clone)]
+enum OutcomeAck {
+    Recorded(String),
+    Verified(String),
+}
+
+/// Outcomes recorded by a zone and verified by the department while the server is SIGKILLed: every
+/// acknowledged record and verification is in the database afterwards, with its history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_outcomes_and_their_history_survive_kill_9() {
+    use shuanggao::outcome::{OutcomeAction, OutcomeStatus};
+    use shuanggao::review::Decision;
+
+    let dir = tempfile::tempdir().unwrap();
+    write_dataset(&dir.path().join("data"), &dataset());
+    let pairings = 300;
+    let (zone, department) = {
+        let store = seeded_store(&dir.path().join("var/shuanggao.db"));
+        let seed = crate::support::seed_actor();
+        for i in 0..pairings {
+            let id = format!("o-{i}");
+            seed_pairing(&store, &id, "z1", &format!("u-o-{i}"), "f-storage");
+            store
+                .review_pairing(&id, &seed, Decision::Approve, "", 1)
+                .unwrap();
+        }
+        let token = |role: Role| auth::create_token(&store, &role, "writer").unwrap().1;
+        (token(Role::Zone("z1".into())), token(Role::Department))
+    };
+
+    let server = start(dir.path());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let acks = Arc::new(Mutex::new(Vec::<OutcomeAck>::new()));
+    let acked = Arc::new(AtomicUsize::new(0));
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut writers = Vec::new();
+    for _ in 0..4 {
+        let (client, base) = (client.clone(), server.base.clone());
+        let (zone, department) = (zone.clone(), department.clone());
+        let (acks, acked, next) = (acks.clone(), acked.clone(), next.clone());
+        writers.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= pairings {
+                    return;
+                }
+                let body = json!({"kind": "contract", "enterprise": "苏州某公司",
+                    "amount_wan_yuan": 100 + i, "signed_on": "2026-03-01"});
+                let res = client
+                    .post(format!("{base}/v1/pairings/o-{i}/outcomes"))
+                    .bearer_auth(&zone)
+                    .json(&body)
+                    .send()
+                    .await;
+                let id = match res {
+                    Ok(res) if res.status() == reqwest::StatusCode::CREATED => {
+                        let v: serde_json::Value = match res.json().await {
+                            Ok(v) => v,
+                            Err(_) => return,
+                        };
+                        let id = v["id"].as_str().expect("id").to_owned();
+                        acks.lock().await.push(OutcomeAck::Recorded(id.clone()));
+                        acked.fetch_add(1, Ordering::SeqCst);
+                        id
+                    }
+                    Ok(res) => panic!("unexpected status {}", res.status()),
+                    Err(_) => return,
+                };
+                if i % 2 == 0 {
+                    match client
+                        .post(format!("{base}/v1/outcomes/{id}/verify"))
+                        .bearer_auth(&department)
+                        .json(&json!({"decision": "verify"}))
+                        .send()
+                        .await
+                    {
+                        Ok(res) if res.status().is_success() => {
+                            acks.lock().await.push(OutcomeAck::Verified(id));
+                            acked.fetch_add(1, Ordering::SeqCst);
+                        }
+                        Ok(res) => panic!("unexpected status {}", res.status()),
+                        Err(_) => return,
+                    }
+                }
+            }
+        }));
+    }
+    while acked.load(Ordering::SeqCst) < 120 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let mut server = server;
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().unwrap();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let acks = acks.lock().await.clone();
+    let recorded = acks
+        .iter()
+        .filter(|a| matches!(a, OutcomeAck::Recorded(_)))
+        .count();
+    assert!(
+        acks.len() >= 120 && recorded < pairings,
+        "killed mid-stream ({} acks)",
+        acks.len()
+    );
+
+    let store = Store::open(&dir.path().join("var/shuanggao.db")).unwrap();
+    for ack in &acks {
+        let (id, status, steps) = match ack {
+            OutcomeAck::Recorded(id) => (id, None, 1),
+            OutcomeAck::Verified(id) => (id, Some(OutcomeStatus::Verified), 2),
+        };
+        let o = store.outcome(id).unwrap().expect("outcome");
+        if let Some(status) = status {
+            assert_eq!(o.status, status, "{id}");
+        }
+        let history = store.outcome_history(id).unwrap();
+        assert!(history.len() >= steps, "{id}: {history:?}");
+        assert_eq!(history[0].action, OutcomeAction::Record, "{id}");
+        if status.is_some() {
+            assert_eq!(history[1].action, OutcomeAction::Verify, "{id}");
+        }
+    }
+    drop(store);
+
+    // And through a restarted server on the same database.
+    let server = start(dir.path());
+    for ack in acks.iter().take(40) {
+        let (OutcomeAck::Recorded(id) | OutcomeAck::Verified(id)) = ack;
+        let res = client
+            .get(format!("{}/v1/outcomes/{id}", server.base))
+            .bearer_auth(&zone)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{id}");
+    }
+}

@@ -426,7 +426,7 @@ async fn openapi_documents_limits_and_the_400_and_415_answers() {
             }
         }
     }
-    assert_eq!(paged, 12, "every paged route documents its limit");
+    assert_eq!(paged, 14, "every paged route documents its limit");
 }
 
 /// A write whose engine update fails after the store committed it: the update is retried; if it keeps

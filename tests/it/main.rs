@@ -16,6 +16,7 @@ mod generator;
 mod golden;
 mod imports;
 mod monotonicity;
+mod outcomes;
 mod pairing;
 mod programme_rules;
 mod proposals;

@@ -32,6 +32,9 @@ const STEPS: [Step; 6] = [
             title: d.title.clone(),
             r#abstract: d.description.clone(),
             year: Some(year),
+            patent_no: None,
+            legal_status: None,
+            transferable: None,
         })
     }),
     ("description", |t, d, _| {

@@ -232,6 +232,7 @@ fn zone(id: &str, name: &str) -> Zone {
             size_wan_yuan: 10000.0,
             ..Default::default()
         }],
+        baseline: None,
     }
 }
 
@@ -243,6 +244,7 @@ fn university(id: &str, name: &str) -> University {
         kind: None,
         disciplines: vec![],
         description: String::new(),
+        baseline: None,
     }
 }
 
@@ -270,6 +272,9 @@ fn team(id: &str, univ: &str, capacity: u32) -> Team {
             title: format!("电解水制氢电极{id}"),
             r#abstract: String::new(),
             year: Some(2024),
+            patent_no: None,
+            legal_status: None,
+            transferable: None,
         }],
         capacity,
         members: None,

@@ -186,6 +186,12 @@ pub fn seed_pairing(store: &Store, id: &str, zone: &str, university: &str, track
         .expect("seed pairing");
 }
 
+/// The programme targets of the shipped dataset (`datasets/jiangsu/targets.jsonl`).
+pub fn shipped_targets() -> Vec<shuanggao::targets::TargetSpec> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/jiangsu");
+    shuanggao::dataset::load_targets(&dir).expect("shipped targets")
+}
+
 /// A database at `path` with the fixture imported.
 pub fn seeded_store(path: &Path) -> Store {
     let store = Store::open(path).expect("open store");
@@ -264,6 +270,9 @@ pub async fn spawn_app_with(config: HttpConfig) -> TestApp {
     for (id, zone, university, track) in PAIRINGS {
         seed_pairing(&store, id, zone, university, track);
     }
+    store
+        .set_programme_targets(&shipped_targets())
+        .expect("targets");
     let matcher = Arc::new(OverlapMatcher::new(&store.load_dataset().unwrap()));
     let app = App::new(store, matcher.clone()).expect("app");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

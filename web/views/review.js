@@ -14,6 +14,7 @@ import { explanation } from '../explain.js';
 import { gradeBadge, toBuild, toBuildMark } from '../bundle.js';
 import { zoneLink, universityLink, demandLink, teamLink } from './pages.js';
 import { pagedList, listState, compareBy } from './shared.js';
+import { outcomesPanel } from './outcomes.js';
 
 const ACTION_LABELS = {
   propose: '提出',
@@ -293,6 +294,7 @@ export async function renderPairing(ctx) {
         panel('“五个一”配对内容', h('p', { class: 'quality-line' }, h('span', { class: 'muted' }, '配对质量 '), scoreBar(pick(p, 'quality'), { label: '配对质量' })), fiveInOne(p, maps)),
         panel('匹配依据', explanationBlock(ex)),
         panel('标杆项目明细', projectTable(p, maps)),
+        p.status === 'approved' ? outcomesPanel(p, me) : null,
       ),
       h('aside', {}, reviewPanel, panel('审核记录', historyBox), panel('评论', commentsBox, commentForm(p, commentsBox))),
     ),
