@@ -364,6 +364,12 @@ impl Engine {
         let mut heaviest = terms.to_vec();
         top_k(&mut heaviest, r.query_terms);
         let pool = r.lexical_candidates.max(limit) + r.semantic_candidates.max(limit);
+        // A deep ranking (the service keeps 100 rows per team) scores every demand: a pool of a few times
+        // its depth would miss good demands near its end (planted, team to demand, recall@100 falls from
+        // 0.9528 to 0.7397 on candidates).
+        if pool < DEEP_POOL * limit {
+            return true;
+        }
         !candidates_cheaper(n, pool, state.demand_postings.entries(&heaviest))
     }
 
@@ -427,6 +433,10 @@ impl Engine {
         }))
     }
 }
+
+/// How many times its depth a candidate pool must be for a team's ranking to take it rather than every
+/// demand.
+const DEEP_POOL: usize = 5;
 
 /// Cost of scoring one candidate in full, with its share of the candidate search (the BM25 pass aside),
 /// in units of the cost of bounding one document on the exhaustive path. Calibrated on the generated
