@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::{App, AppError, Result, SearchKind};
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::domain::{Achievement, AchievementKind, DemandId, TeamId, UniversityId, ZoneId};
 
 /// How many demands are kept per achievement.
@@ -91,15 +91,11 @@ impl App {
         who: &Principal,
         university: &UniversityId,
     ) -> Result<Vec<TransferableAchievement>> {
-        match &who.role {
-            Role::Department => {}
-            Role::University(own) if own == university => {}
-            _ => {
-                return Err(who
-                    .role
-                    .forbidden("see another university's transferable achievements")
-                    .into());
-            }
+        if !who.role.owns_university(university) {
+            return Err(who
+                .role
+                .forbidden("see another university's transferable achievements")
+                .into());
         }
         let teams = {
             let c = self.catalog();
@@ -168,15 +164,11 @@ impl App {
         who: &Principal,
         zone: &ZoneId,
     ) -> Result<Vec<DemandPatents>> {
-        match &who.role {
-            Role::Department => {}
-            Role::Zone(own) if own == zone => {}
-            _ => {
-                return Err(who
-                    .role
-                    .forbidden("see another zone's fitting patents")
-                    .into());
-            }
+        if !who.role.owns_zone(zone) {
+            return Err(who
+                .role
+                .forbidden("see another zone's fitting patents")
+                .into());
         }
         let (demands, wanted) = {
             let c = self.catalog();
