@@ -64,7 +64,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Restore a backup as the service's database (where none exists yet).
     Restore(backup::RestoreArgs),
-    /// Import demands or teams from an XLSX or CSV file (the service stopped), or write a template.
+    /// Import demands, teams or outcomes from an XLSX or CSV file (the service stopped), or write a
+    /// template.
     Import(import::ImportArgs),
     /// Propose zone–university pairings with five-in-one bundles for the given tracks.
     Propose(propose::ProposeArgs),

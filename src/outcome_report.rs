@@ -66,18 +66,39 @@ pub fn status_label(status: OutcomeStatus) -> &'static str {
     }
 }
 
+/// The Chinese name of a project stage.
+pub fn stage_label(stage: ProjectStage) -> &'static str {
+    match stage {
+        ProjectStage::Planned => "计划",
+        ProjectStage::Contracted => "已签约",
+        ProjectStage::InProgress => "实施中",
+        ProjectStage::Accepted => "已验收",
+        ProjectStage::Terminated => "已终止",
+    }
+}
+
+/// The Chinese name of a conversion mode.
+pub fn mode_label(mode: ConversionMode) -> &'static str {
+    match mode {
+        ConversionMode::Transfer => "转让",
+        ConversionMode::Licence => "许可",
+        ConversionMode::Equity => "作价入股",
+    }
+}
+
+/// The Chinese name of a student degree.
+pub fn degree_label(degree: StudentDegree) -> &'static str {
+    match degree {
+        StudentDegree::Master => "硕士",
+        StudentDegree::Doctoral => "博士",
+    }
+}
+
 /// What an outcome says, in one Chinese line.
 pub fn describe(detail: &OutcomeDetail) -> String {
     match detail {
         OutcomeDetail::Project { title, stage, .. } => {
-            let stage = match stage {
-                ProjectStage::Planned => "计划",
-                ProjectStage::Contracted => "已签约",
-                ProjectStage::InProgress => "实施中",
-                ProjectStage::Accepted => "已验收",
-                ProjectStage::Terminated => "已终止",
-            };
-            format!("{title}（{stage}）")
+            format!("{title}（{}）", stage_label(*stage))
         }
         OutcomeDetail::Contract {
             enterprise, title, ..
@@ -93,11 +114,7 @@ pub fn describe(detail: &OutcomeDetail) -> String {
             enterprise,
             ..
         } => {
-            let mode = match mode {
-                ConversionMode::Transfer => "转让",
-                ConversionMode::Licence => "许可",
-                ConversionMode::Equity => "作价入股",
-            };
+            let mode = mode_label(*mode);
             let what = patent_no
                 .as_ref()
                 .or(achievement.as_ref())
@@ -121,11 +138,7 @@ pub fn describe(detail: &OutcomeDetail) -> String {
             count,
             ..
         } => {
-            let degree = match degree {
-                StudentDegree::Master => "硕士",
-                StudentDegree::Doctoral => "博士",
-            };
-            format!("{year} 年{degree}研究生 {count} 人")
+            format!("{year} 年{}研究生 {count} 人", degree_label(*degree))
         }
     }
 }

@@ -52,7 +52,7 @@ const NAV = {
     { path: 'candidates', label: '候选高校与团队' },
     { path: 'pairings', label: '我的配对' },
     { path: 'patents', label: '可对接专利' },
-    { path: 'imports', label: '批量导入需求' },
+    { path: 'imports', label: '批量导入' },
     { path: 'search', label: '检索' },
   ],
   university: [
@@ -60,7 +60,7 @@ const NAV = {
     { path: 'teams', label: '本校团队' },
     { path: 'pairings', label: '我的配对' },
     { path: 'conversions', label: '可转化成果' },
-    { path: 'imports', label: '批量导入团队' },
+    { path: 'imports', label: '批量导入' },
     { path: 'search', label: '检索' },
   ],
 };

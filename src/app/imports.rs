@@ -4,7 +4,8 @@
 //!
 //! Rows are numbered as the spreadsheet shows them (the header is row 1); every problem names its row,
 //! its column header and the contract field, in Chinese. A caller imports only into what it owns: a file
-//! that names another zone's demand (or another university's team) is refused whole.
+//! that names another zone's demand (or another university's team) is refused whole. Outcomes are read
+//! from the same kind of file, with the same rows and report, by [`super::outcome_import`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -24,6 +25,8 @@ use crate::spreadsheet::{self, SheetOut, Table};
 pub enum ImportKind {
     Demands,
     Teams,
+    /// Outcomes of approved pairings ([`super::outcome_import`]).
+    Outcomes,
 }
 
 /// The file format of a template.
@@ -69,7 +72,7 @@ pub struct PreviewRow {
 }
 
 impl ImportPreview {
-    fn of(table: &Table) -> ImportPreview {
+    pub(super) fn of(table: &Table) -> ImportPreview {
         ImportPreview {
             header: table.rows.first().cloned().unwrap_or_default(),
             rows: table
@@ -110,7 +113,7 @@ pub struct Column {
     pub example: &'static str,
 }
 
-const fn col(
+pub(super) const fn col(
     header: &'static str,
     field: &'static str,
     required: bool,
@@ -128,7 +131,7 @@ const fn col(
 
 /// The separators of a cell holding several values.
 const SEPARATORS: &[char] = &['、', '；', ';', '，', ',', '\n', '|'];
-const MULTI: &str = "多个值用“、”或“；”分隔";
+pub(super) const MULTI: &str = "多个值用“、”或“；”分隔";
 
 /// The columns of a demand import, in template order.
 pub const DEMAND_COLUMNS: &[Column] = &[
@@ -263,13 +266,15 @@ impl ImportKind {
         match self {
             ImportKind::Demands => DEMAND_COLUMNS,
             ImportKind::Teams => TEAM_COLUMNS,
+            ImportKind::Outcomes => super::outcome_import::OUTCOME_COLUMNS,
         }
     }
 
-    fn sheet(self) -> &'static str {
+    pub(super) fn sheet(self) -> &'static str {
         match self {
             ImportKind::Demands => "需求",
             ImportKind::Teams => "团队",
+            ImportKind::Outcomes => "成果",
         }
     }
 
@@ -278,6 +283,7 @@ impl ImportKind {
         let stem = match self {
             ImportKind::Demands => "demands-template",
             ImportKind::Teams => "teams-template",
+            ImportKind::Outcomes => "outcomes-template",
         };
         let ext = match format {
             TemplateFormat::Xlsx => "xlsx",
@@ -318,14 +324,14 @@ impl Lookup {
 
 /// One data row being read: its number, its cells by field, and its problems.
 pub(super) struct Row<'a> {
-    number: usize,
-    cells: HashMap<&'static str, &'a str>,
-    columns: &'static [Column],
-    problems: Vec<ImportProblem>,
+    pub(super) number: usize,
+    pub(super) cells: HashMap<&'static str, &'a str>,
+    pub(super) columns: &'static [Column],
+    pub(super) problems: Vec<ImportProblem>,
 }
 
 impl<'a> Row<'a> {
-    fn text(&self, field: &str) -> String {
+    pub(super) fn text(&self, field: &str) -> String {
         self.cells
             .get(field)
             .map(|s| s.trim().to_owned())
@@ -345,11 +351,21 @@ impl<'a> Row<'a> {
             .collect()
     }
 
-    fn problem(&mut self, field: &str, message: impl Into<String>) {
+    pub(super) fn problem(&mut self, field: &str, message: impl Into<String>) {
+        self.problem_at(field, field, message);
+    }
+
+    /// A problem in the column of `column_field`, naming the contract field `field` it fills.
+    pub(super) fn problem_at(
+        &mut self,
+        column_field: &str,
+        field: &str,
+        message: impl Into<String>,
+    ) {
         let column = self
             .columns
             .iter()
-            .find(|c| c.field == field)
+            .find(|c| c.field == column_field)
             .map_or("", |c| c.header);
         self.problems.push(ImportProblem {
             row: self.number,
@@ -372,7 +388,7 @@ impl<'a> Row<'a> {
     }
 
     /// A number cell: empty is `None`; a trailing unit (`万元`, `万`, `项`, `人`) is allowed.
-    fn number(&mut self, field: &str, what: &str) -> Option<f64> {
+    pub(super) fn number(&mut self, field: &str, what: &str) -> Option<f64> {
         let text = self.text(field);
         if text.is_empty() {
             return None;
@@ -392,7 +408,7 @@ impl<'a> Row<'a> {
         }
     }
 
-    fn count(&mut self, field: &str, what: &str) -> Option<u32> {
+    pub(super) fn count(&mut self, field: &str, what: &str) -> Option<u32> {
         let v = self.number(field, what)?;
         if v.fract() != 0.0 || v > f64::from(u32::MAX) {
             self.problem(field, format!("{what}应为整数，读到“{}”", self.text(field)));
@@ -644,7 +660,7 @@ struct Plan<R> {
 }
 
 /// Matches the header row to columns: every problem is on row 1.
-fn header_fields(
+pub(super) fn header_fields(
     table: &Table,
     columns: &'static [Column],
     problems: &mut Vec<ImportProblem>,
@@ -767,7 +783,7 @@ fn plan<R: Importable>(who: &Principal, c: &Catalog, table: &Table) -> Result<Pl
         let id = if id_text.is_empty() {
             let prefix = match R::KIND {
                 ImportKind::Demands => "d-imp",
-                ImportKind::Teams => "t-imp",
+                _ => "t-imp",
             };
             let id = fresh_id(prefix, &|id| {
                 seen_ids.contains_key(id) || R::existing(c, &R::make_id(id.to_owned())).is_some()
@@ -822,6 +838,7 @@ impl App {
         match kind {
             ImportKind::Demands => self.import_kind::<Demand>(who, bytes, dry_run).await,
             ImportKind::Teams => self.import_kind::<Team>(who, bytes, dry_run).await,
+            ImportKind::Outcomes => self.import_outcomes(who, bytes, dry_run).await,
         }
     }
 
@@ -854,24 +871,26 @@ impl App {
 
     /// The template of an import: headers, one example row, and sheets explaining each column and
     /// listing the values list columns take (XLSX); headers and the example row (CSV, UTF-8 with BOM).
-    /// The example row names the caller's own zone or university.
+    /// The example row names the caller's own zone, university or pairing.
     pub async fn import_template(
         &self,
         who: &Principal,
         kind: ImportKind,
         format: TemplateFormat,
     ) -> Result<Vec<u8>> {
+        if kind == ImportKind::Outcomes {
+            return self.outcome_template(who, format).await;
+        }
         let role = who.role.clone();
         self.blocking(move |app| {
             let c = app.catalog();
             let columns = kind.columns();
-            let header: Vec<String> = columns.iter().map(|c| c.header.to_owned()).collect();
             let mut example: Vec<String> = columns.iter().map(|c| c.example.to_owned()).collect();
             let owner = match (kind, &role) {
                 (ImportKind::Demands, Role::Zone(z)) => c.zone(z).map(|z| z.name.clone()),
                 (ImportKind::Demands, _) => c.zones.first().map(|z| z.name.clone()),
                 (ImportKind::Teams, Role::University(u)) => c.university(u).map(|u| u.name.clone()),
-                (ImportKind::Teams, _) => c.universities.first().map(|u| u.name.clone()),
+                (_, _) => c.universities.first().map(|u| u.name.clone()),
             };
             example[1] = owner.unwrap_or_default();
             if let Some(i) = columns.iter().position(|c| c.field == "track_ids")
@@ -879,77 +898,99 @@ impl App {
             {
                 example[i] = track.name.clone();
             }
-            let data = vec![header, example];
-            match format {
-                TemplateFormat::Csv => Ok(spreadsheet::write_csv(&data)),
-                TemplateFormat::Xlsx => {
-                    let widths = columns.iter().map(|c| if c.help.len() > 30 { 28.0 } else { 16.0 });
-                    let mut help = vec![vec![
-                        "列名".to_owned(),
-                        "是否必填".to_owned(),
-                        "填写说明".to_owned(),
-                        "示例".to_owned(),
-                    ]];
-                    help.extend(columns.iter().map(|c| {
-                        vec![
-                            c.header.to_owned(),
-                            if c.required { "必填" } else { "选填" }.to_owned(),
-                            c.help.to_owned(),
-                            c.example.to_owned(),
-                        ]
-                    }));
-                    help.push(vec![
-                        "（整体）".to_owned(),
-                        String::new(),
-                        "第 1 行为表头，请勿改动；从第 2 行起每行一条；不要使用公式、宏或隐藏的工作表；只读取第一个工作表".to_owned(),
-                        String::new(),
-                    ]);
-                    let mut tracks = vec![vec!["编号".to_owned(), "名称".to_owned()]];
-                    tracks.extend(c.tracks.iter().map(|t| vec![t.id.0.clone(), t.name.clone()]));
-                    let mut owners = vec![vec!["编号".to_owned(), "名称".to_owned()]];
-                    let owner_sheet = match kind {
-                        ImportKind::Demands => {
-                            owners.extend(c.zones.iter().map(|z| vec![z.id.0.clone(), z.name.clone()]));
-                            "高新区"
-                        }
-                        ImportKind::Teams => {
-                            owners.extend(
-                                c.universities
-                                    .iter()
-                                    .map(|u| vec![u.id.0.clone(), u.name.clone()]),
-                            );
-                            "高校"
-                        }
-                    };
-                    let sheets = [
-                        SheetOut {
-                            name: kind.sheet(),
-                            rows: data,
-                            widths: widths.collect(),
-                        },
-                        SheetOut {
-                            name: "填写说明",
-                            rows: help,
-                            widths: vec![16.0, 10.0, 60.0, 30.0],
-                        },
-                        SheetOut {
-                            name: "产业方向",
-                            rows: tracks,
-                            widths: vec![24.0, 30.0],
-                        },
-                        SheetOut {
-                            name: owner_sheet,
-                            rows: owners,
-                            widths: vec![24.0, 30.0],
-                        },
-                    ];
-                    spreadsheet::write_xlsx(&sheets)
-                        .map_err(|e| AppError::Task(format!("cannot write the template: {e}")))
-                }
-            }
+            let tracks = id_name_sheet(c.tracks.iter().map(|t| (t.id.as_str(), t.name.as_str())));
+            let owners = match kind {
+                ImportKind::Demands => SheetOut {
+                    name: "高新区",
+                    rows: id_name_sheet(c.zones.iter().map(|z| (z.id.as_str(), z.name.as_str()))),
+                    widths: vec![24.0, 30.0],
+                },
+                _ => SheetOut {
+                    name: "高校",
+                    rows: id_name_sheet(
+                        c.universities
+                            .iter()
+                            .map(|u| (u.id.as_str(), u.name.as_str())),
+                    ),
+                    widths: vec![24.0, 30.0],
+                },
+            };
+            let lists = vec![
+                SheetOut {
+                    name: "产业方向",
+                    rows: tracks,
+                    widths: vec![24.0, 30.0],
+                },
+                owners,
+            ];
+            template(kind, format, example, lists)
         })
         .await
     }
+}
+
+/// A sheet of ids and names, with its header row.
+pub(super) fn id_name_sheet<'a>(
+    items: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Vec<Vec<String>> {
+    let mut rows = vec![vec!["编号".to_owned(), "名称".to_owned()]];
+    rows.extend(items.map(|(id, name)| vec![id.to_owned(), name.to_owned()]));
+    rows
+}
+
+/// A template's bytes: the header and `example` row; in XLSX, then the 填写说明 sheet explaining each
+/// column, then the `lists` sheets of values columns take.
+pub(super) fn template(
+    kind: ImportKind,
+    format: TemplateFormat,
+    example: Vec<String>,
+    lists: Vec<SheetOut<'_>>,
+) -> Result<Vec<u8>> {
+    let columns = kind.columns();
+    let header: Vec<String> = columns.iter().map(|c| c.header.to_owned()).collect();
+    let data = vec![header, example];
+    if format == TemplateFormat::Csv {
+        return Ok(spreadsheet::write_csv(&data));
+    }
+    let widths = columns
+        .iter()
+        .map(|c| if c.help.len() > 30 { 28.0 } else { 16.0 });
+    let mut help = vec![vec![
+        "列名".to_owned(),
+        "是否必填".to_owned(),
+        "填写说明".to_owned(),
+        "示例".to_owned(),
+    ]];
+    help.extend(columns.iter().map(|c| {
+        vec![
+            c.header.to_owned(),
+            if c.required { "必填" } else { "选填" }.to_owned(),
+            c.help.to_owned(),
+            c.example.to_owned(),
+        ]
+    }));
+    help.push(vec![
+        "（整体）".to_owned(),
+        String::new(),
+        "第 1 行为表头，请勿改动；从第 2 行起每行一条；不要使用公式、宏或隐藏的工作表；只读取第一个工作表"
+            .to_owned(),
+        String::new(),
+    ]);
+    let mut sheets = vec![
+        SheetOut {
+            name: kind.sheet(),
+            rows: data,
+            widths: widths.collect(),
+        },
+        SheetOut {
+            name: "填写说明",
+            rows: help,
+            widths: vec![16.0, 10.0, 60.0, 30.0],
+        },
+    ];
+    sheets.extend(lists);
+    spreadsheet::write_xlsx(&sheets)
+        .map_err(|e| AppError::Task(format!("cannot write the template: {e}")))
 }
 
 #[cfg(test)]

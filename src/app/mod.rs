@@ -12,7 +12,7 @@
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 //!
 //! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
-//! (team and demand writes), `imports` (spreadsheet imports through those writes), `lists` (the per-item rankings writes patch), `pairings` (the review workflow), `outcomes` (what approved pairings achieve, and its verification), `conversions` (transferable patents and the demands that fit them), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
+//! (team and demand writes), `imports` (spreadsheet imports through those writes), `lists` (the per-item rankings writes patch), `pairings` (the review workflow), `outcomes` (what approved pairings achieve, and its verification) and `outcome_import` (outcomes from spreadsheets), `conversions` (transferable patents and the demands that fit them), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
 //! `dashboard` (with `progress`, its 2027 targets), `diversity` (no one team fills a university's first page), `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
 //! matching engine) and `engine` (that, over [`crate::matching::Engine`]).
 
@@ -26,6 +26,7 @@ mod imports;
 mod jobs;
 mod lists;
 mod matcher;
+mod outcome_import;
 mod outcomes;
 mod pairings;
 pub mod progress;

@@ -37,7 +37,7 @@ pub struct OutcomeView {
     pub history: Vec<OutcomeHistoryEntry>,
 }
 
-fn new_outcome_id() -> String {
+pub(super) fn new_outcome_id() -> String {
     format!("o-{:016x}", rand::random::<u64>())
 }
 

@@ -1,4 +1,4 @@
-//! `shuanggao import`: imports demands or teams from an XLSX or CSV file into the service's database
+//! `shuanggao import`: imports demands, teams or outcomes from an XLSX or CSV file into the service's database
 //! while the service is stopped, through the same checks and all-or-nothing write as
 //! `POST /v1/imports/{kind}`; prints every problem by row and column. Also writes the templates.
 
@@ -19,6 +19,8 @@ use shuanggao::store::Store;
 pub enum Kind {
     Demands,
     Teams,
+    /// Outcomes of approved pairings (as the pairing's zone or university).
+    Outcomes,
 }
 
 #[derive(Debug, clap::Args)]
@@ -33,7 +35,8 @@ pub struct ImportArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Import as this role (`department`, `zone:<id>`, `university:<id>`): a zone imports only its own
-    /// demands, a university only its own teams.
+    /// demands, a university only its own teams; outcomes are imported by a pairing's zone or
+    /// university.
     #[arg(long = "as", default_value = "department")]
     pub role: String,
     /// Write the template (XLSX, or CSV when the name ends in .csv) to this file instead of importing.
@@ -58,6 +61,7 @@ pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let kind = match args.kind {
         Kind::Demands => ImportKind::Demands,
         Kind::Teams => ImportKind::Teams,
+        Kind::Outcomes => ImportKind::Outcomes,
     };
     let _lock = match DataLock::acquire(
         &[&args.db, &args.index, &args.models],

@@ -158,7 +158,7 @@ impl Modify for MergeFlattened {
                                             the department's verification"),
         (name = "proposals", description = "pairing proposals (background jobs), re-proposals, \
                                              exports and the programme dashboard"),
-        (name = "imports", description = "spreadsheet imports of demands and teams, and their templates"),
+        (name = "imports", description = "spreadsheet imports of demands, teams and outcomes, and their templates"),
     )
 )]
 pub struct ApiDoc;

@@ -1,5 +1,5 @@
-//! Handlers of spreadsheet imports: the template of each kind, and the import of a file (XLSX or CSV) with
-//! or without a dry run.
+//! Handlers of spreadsheet imports (demands, teams, outcomes): the template of each kind, and the import
+//! of a file (XLSX or CSV) with or without a dry run.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -62,14 +62,18 @@ fn kind_of(path: &str) -> Result<ImportKind, ApiError> {
     match path {
         "demands" => Ok(ImportKind::Demands),
         "teams" => Ok(ImportKind::Teams),
-        _ => Err(ApiError::not_found("imports are of demands or teams")),
+        "outcomes" => Ok(ImportKind::Outcomes),
+        _ => Err(ApiError::not_found(
+            "imports are of demands, teams or outcomes",
+        )),
     }
 }
 
 /// The spreadsheet template of an import: Chinese headers, one example row, and (XLSX) a sheet
-/// explaining each column (list values, units, separators) and sheets of the values list columns take.
+/// explaining each column (list values, units, separators) and sheets of the values list columns take
+/// (for outcomes: the caller's approved pairings, the columns each kind fills, recorded contracts).
 #[utoipa::path(get, path = "/v1/imports/{kind}/template", tag = "imports",
-    params(("kind" = String, Path, description = "`demands` or `teams`"), TemplateQuery),
+    params(("kind" = String, Path, description = "`demands`, `teams` or `outcomes`"), TemplateQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "the template, as an attachment",
             content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
@@ -153,9 +157,13 @@ impl<S: Send + Sync> FromRequest<S> for SpreadsheetBody {
 /// them (the header is row 1). An id names the record a row updates (its owner's only); rows without one
 /// are created with a new id. With `dry_run=true` nothing is written; with any problem nothing is
 /// written either, and without a dry run the answer is 422 with the same list. A file naming another
-/// zone's demand or another university's team is refused whole (403).
+/// zone's demand or another university's team is refused whole (403). Outcomes (the pairings' zone or
+/// university only) are recorded pending verification, all or none: a payment names its contract by
+/// outcome id or by the contract's row in the same file (`第 2 行`), and a row equal to an outcome
+/// already recorded is counted as unchanged, not recorded twice; a file naming a pairing the caller is
+/// not party to is refused whole (403).
 #[utoipa::path(post, path = "/v1/imports/{kind}", tag = "imports",
-    params(("kind" = String, Path, description = "`demands` or `teams`"), ImportQuery),
+    params(("kind" = String, Path, description = "`demands`, `teams` or `outcomes`"), ImportQuery),
     request_body(description = "the file, XLSX or CSV",
         content((String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))),
     security(("bearer" = [])),

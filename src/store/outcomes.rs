@@ -87,77 +87,21 @@ impl Store {
     /// entry. A payment must name a contract of the same pairing that is not rejected, and with the
     /// contract's other payments (rejected ones aside) stay within its amount.
     pub fn record_outcome(&self, new: &NewOutcome, actor: &Actor) -> Result<OutcomeRecord> {
+        self.write(|tx| insert_outcome(tx, new, actor))
+    }
+
+    /// Records several outcomes in one transaction, in the order given, each as
+    /// [`Store::record_outcome`] would: all are written or, at the first refusal, none. A payment may
+    /// name a contract recorded earlier in the same call.
+    pub fn record_outcomes(
+        &self,
+        news: &[NewOutcome],
+        actor: &Actor,
+    ) -> Result<Vec<OutcomeRecord>> {
         self.write(|tx| {
-            let pairing: Option<(String, String, String, String, Option<String>)> = tx
-                .query_row(
-                    "SELECT zone_id, university_id, track_id, status, superseded_by
-                     FROM pairings WHERE id = ?1",
-                    [&new.pairing_id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                )
-                .optional()?;
-            let (zone, university, track, status, superseded_by) =
-                pairing.ok_or_else(|| StoreError::NotFound {
-                    what: "pairing",
-                    id: new.pairing_id.clone(),
-                })?;
-            if let Some(by) = superseded_by {
-                return Err(StoreError::Superseded {
-                    id: new.pairing_id.clone(),
-                    by,
-                });
-            }
-            if status != PairingStatus::Approved.as_str() {
-                return Err(StoreError::NotApproved {
-                    id: new.pairing_id.clone(),
-                    status,
-                });
-            }
-            let amount = new.detail.amount_wan_yuan();
-            if let (Some(contract_id), Some(amount)) = (new.detail.contract_id(), amount) {
-                check_payment(tx, &new.pairing_id, contract_id, amount)?;
-            }
-            let n = tx.execute(
-                &format!(
-                    "INSERT INTO outcomes (id, pairing_id, zone_id, university_id, track_id, kind,
-                        detail, amount_wan_yuan, contract_id, status, recorded_by_name,
-                        recorded_by_role, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, {NOW}, {NOW})
-                     ON CONFLICT (id) DO NOTHING"
-                ),
-                params![
-                    new.id,
-                    new.pairing_id,
-                    zone,
-                    university,
-                    track,
-                    new.detail.kind().as_str(),
-                    to_json(&new.detail)?,
-                    amount,
-                    new.detail.contract_id(),
-                    actor.name,
-                    actor.role,
-                ],
-            )?;
-            if n == 0 {
-                return Err(StoreError::AlreadyExists {
-                    what: "outcome",
-                    id: new.id.clone(),
-                });
-            }
-            append_history(
-                tx,
-                &new.id,
-                actor,
-                OutcomeAction::Record,
-                None,
-                OutcomeStatus::Pending,
-                "",
-            )?;
-            get_outcome(tx, &new.id)?.ok_or_else(|| StoreError::NotFound {
-                what: "outcome",
-                id: new.id.clone(),
-            })
+            news.iter()
+                .map(|new| insert_outcome(tx, new, actor))
+                .collect()
         })
     }
 
@@ -228,6 +172,25 @@ impl Store {
         })
     }
 
+    /// Every outcome of these pairings, oldest first.
+    pub fn outcomes_of_pairings(&self, pairing_ids: &[String]) -> Result<Vec<OutcomeRecord>> {
+        self.read(|c| {
+            let mut out = Vec::new();
+            for chunk in pairing_ids.chunks(500) {
+                let marks = vec!["?"; chunk.len()].join(", ");
+                let mut stmt = c.prepare(&format!(
+                    "SELECT {OUTCOME_COLUMNS} FROM outcomes WHERE pairing_id IN ({marks})
+                     ORDER BY created_at, id"
+                ))?;
+                let rows = stmt.query_map(rusqlite::params_from_iter(chunk.iter()), raw_outcome)?;
+                for row in rows {
+                    out.push(row?.decode()?);
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// Every outcome in `status`, oldest first (what the dashboard sums).
     pub fn outcomes_with_status(&self, status: OutcomeStatus) -> Result<Vec<OutcomeRecord>> {
         self.read(|c| {
@@ -270,6 +233,80 @@ impl Store {
             Ok(out)
         })
     }
+}
+
+/// Inserts an outcome as `pending` with its first history entry (see [`Store::record_outcome`]).
+fn insert_outcome(tx: &Transaction<'_>, new: &NewOutcome, actor: &Actor) -> Result<OutcomeRecord> {
+    let pairing: Option<(String, String, String, String, Option<String>)> = tx
+        .query_row(
+            "SELECT zone_id, university_id, track_id, status, superseded_by
+                 FROM pairings WHERE id = ?1",
+            [&new.pairing_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let (zone, university, track, status, superseded_by) =
+        pairing.ok_or_else(|| StoreError::NotFound {
+            what: "pairing",
+            id: new.pairing_id.clone(),
+        })?;
+    if let Some(by) = superseded_by {
+        return Err(StoreError::Superseded {
+            id: new.pairing_id.clone(),
+            by,
+        });
+    }
+    if status != PairingStatus::Approved.as_str() {
+        return Err(StoreError::NotApproved {
+            id: new.pairing_id.clone(),
+            status,
+        });
+    }
+    let amount = new.detail.amount_wan_yuan();
+    if let (Some(contract_id), Some(amount)) = (new.detail.contract_id(), amount) {
+        check_payment(tx, &new.pairing_id, contract_id, amount)?;
+    }
+    let n = tx.execute(
+        &format!(
+            "INSERT INTO outcomes (id, pairing_id, zone_id, university_id, track_id, kind,
+                    detail, amount_wan_yuan, contract_id, status, recorded_by_name,
+                    recorded_by_role, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, {NOW}, {NOW})
+                 ON CONFLICT (id) DO NOTHING"
+        ),
+        params![
+            new.id,
+            new.pairing_id,
+            zone,
+            university,
+            track,
+            new.detail.kind().as_str(),
+            to_json(&new.detail)?,
+            amount,
+            new.detail.contract_id(),
+            actor.name,
+            actor.role,
+        ],
+    )?;
+    if n == 0 {
+        return Err(StoreError::AlreadyExists {
+            what: "outcome",
+            id: new.id.clone(),
+        });
+    }
+    append_history(
+        tx,
+        &new.id,
+        actor,
+        OutcomeAction::Record,
+        None,
+        OutcomeStatus::Pending,
+        "",
+    )?;
+    get_outcome(tx, &new.id)?.ok_or_else(|| StoreError::NotFound {
+        what: "outcome",
+        id: new.id.clone(),
+    })
 }
 
 /// A payment of `amount` on `contract_id`: the contract must be an outcome of `pairing_id`, a contract,

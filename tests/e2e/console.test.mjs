@@ -7,7 +7,7 @@
 // explanation and no review buttons; pages link (team, demand, zone and university pages from every mention),
 // lists page and sort honestly and keep both in the address; a university groups its fitting demands by team;
 // a zone records outcomes, the department verifies them and 目标进度 shows every target's baseline, actual,
-// target and projection. Screenshots of each role's main view go to tests/artifacts/. Any
+// target and projection; a zone imports outcomes from a spreadsheet, a broken cell marked first. Screenshots of each role's main view go to tests/artifacts/. Any
 // request leaving 127.0.0.1 fails the run.
 
 import { test, before, after } from 'node:test';
@@ -696,6 +696,46 @@ test('a zone records outcomes, the department verifies them, and 目标进度 sh
     assert.match(await card.innerText(), /测算方法：线性外推/);
   }
   await shot(page, 'department-targets');
+});
+
+test('a zone imports outcomes from a spreadsheet: the broken cell is marked, the fixed file records them', async (t) => {
+  const { page } = browser;
+  const mine = await api('zone', 'GET', '/v1/pairings?limit=100');
+  const pairing = itemsOf(mine.json).find((p) => p.status === 'approved');
+  if (!pairing) {
+    t.skip('the zone has no approved pairing');
+    return;
+  }
+  await signIn(page, base, tokens.zone);
+  await page.goto(`${base}/#/imports/outcomes`);
+  await page.getByRole('heading', { level: 1, name: '批量导入成果' }).waitFor();
+  const stamp = Date.now();
+  const header = '对接编号,成果类型,名称,企业,金额（万元）,日期,所属合同,年份,学位,人数';
+  const rows = (degree) => [
+    `${pairing.id},技术合同,e2e 导入合同 ${stamp},e2e 导入企业,200,2026-06-01,,,,`,
+    `${pairing.id},合同到账,,,120,2026-07-01,第 2 行,,,`,
+    `${pairing.id},联合培养研究生,,,,,,2026,${degree},${(stamp % 40) + 1}`,
+  ];
+  const file = (degree) => ({ name: 'outcomes.csv', mimeType: 'text/csv', buffer: Buffer.from(`${header}\n${rows(degree).join('\n')}\n`, 'utf8') });
+  await page.locator('[data-test="import-file"]').setInputFiles(file('本科'));
+  await page.locator('[data-test="import-problems"]').waitFor();
+  const bad = page.locator('tr.row-error .cell-error');
+  await bad.waitFor();
+  assert.match(await bad.innerText(), /本科[\s\S]*未知的学位/);
+  assert.equal(await page.locator('[data-test="import-confirm"]').isDisabled(), true);
+  await shot(page, 'zone-outcome-import-error');
+  await page.locator('[data-test="import-file"]').setInputFiles(file('博士'));
+  await page.locator('[data-test="import-clean"]').waitFor();
+  await page.locator('[data-test="import-confirm"]').click();
+  const done = page.locator('[data-test="import-done"]');
+  await done.waitFor({ timeout: 60_000 });
+  assert.match(await done.innerText(), /新成果 3 条（待省厅核实）/);
+  await shot(page, 'zone-outcome-import-done');
+  const listed = itemsOf((await api('zone', 'GET', `/v1/pairings/${encodeURIComponent(pairing.id)}/outcomes?limit=100`)).json);
+  const contract = listed.find((o) => o.kind === 'contract' && o.detail.title === `e2e 导入合同 ${stamp}`);
+  assert.ok(contract, 'the imported contract is recorded');
+  assert.equal(contract.status, 'pending');
+  assert.ok(listed.some((o) => o.kind === 'payment' && o.detail.contract_id === contract.id && o.detail.amount_wan_yuan === 120), 'the payment is on the contract of row 2');
 });
 
 test('no request left 127.0.0.1 and no script error occurred', () => {

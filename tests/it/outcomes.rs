@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shuanggao::auth::{self, Role};
 
-use crate::support::{TestApp, spawn_app};
+use crate::support::{Reply, TestApp, spawn_app};
 
 /// The dashboard's target entry for `key`.
 async fn target(t: &TestApp, key: &str) -> Value {
@@ -468,4 +468,385 @@ async fn the_annual_report_is_an_xlsx_sheet_with_chinese_headers() {
         (bad.status, bad.code()),
         (StatusCode::BAD_REQUEST, "invalid_parameter")
     );
+}
+
+/// The outcome import's header, in template order.
+const OUTCOME_HEADER: [&str; 18] = [
+    "对接编号",
+    "成果类型",
+    "名称",
+    "企业",
+    "金额（万元）",
+    "日期",
+    "所属合同",
+    "项目阶段",
+    "需求编号",
+    "专利号",
+    "成果名称",
+    "转化方式",
+    "平台类型",
+    "平台级别",
+    "职称",
+    "年份",
+    "学位",
+    "人数",
+];
+
+/// An outcome row: the pairing, the kind, and the other cells by header.
+fn outcome_row(pairing: &str, kind: &str, cells: &[(&str, &str)]) -> Vec<String> {
+    OUTCOME_HEADER
+        .iter()
+        .map(|h| match *h {
+            "对接编号" => pairing.to_owned(),
+            "成果类型" => kind.to_owned(),
+            _ => cells
+                .iter()
+                .find(|(k, _)| k == h)
+                .map_or_else(String::new, |(_, v)| (*v).to_owned()),
+        })
+        .collect()
+}
+
+fn outcome_xlsx(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let header: Vec<String> = OUTCOME_HEADER.iter().map(|s| s.to_string()).collect();
+    for (r, row) in std::iter::once(&header).chain(rows).enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+async fn import_outcomes(t: &TestApp, token: &str, body: Vec<u8>, dry: bool) -> Reply {
+    t.send_raw(
+        reqwest::Method::POST,
+        &format!("/v1/imports/outcomes?dry_run={dry}"),
+        token,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        body,
+    )
+    .await
+}
+
+/// The (row, column) of every problem of an import answer.
+fn import_problems(r: &Reply) -> Vec<(u64, String)> {
+    r.body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no errors: {}", r.text))
+        .iter()
+        .map(|e| {
+            (
+                e["row"].as_u64().unwrap(),
+                e["column"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn outcome_total(t: &TestApp) -> u64 {
+    let r = t.get("/v1/outcomes?limit=100", &t.department).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["total"].as_u64().unwrap()
+}
+
+/// Six outcomes of six kinds, a payment naming its contract by row.
+fn six_outcomes() -> Vec<Vec<String>> {
+    vec![
+        outcome_row(
+            "p-z1-u1",
+            "技术合同",
+            &[
+                ("名称", "储能电池热失控预警系统联合开发"),
+                ("企业", "苏州某储能科技有限公司"),
+                ("金额（万元）", "500"),
+                ("日期", "2026-03-02"),
+            ],
+        ),
+        outcome_row(
+            "p-z1-u1",
+            "合同到账",
+            &[
+                ("所属合同", "第 2 行"),
+                ("金额（万元）", "300"),
+                ("日期", "2026-05-20"),
+            ],
+        ),
+        outcome_row(
+            "p-z1-u1",
+            "共建平台",
+            &[
+                ("名称", "储能安全联合实验室"),
+                ("平台类型", "联合实验室"),
+                ("平台级别", "省级"),
+                ("日期", "2026-04-01"),
+            ],
+        ),
+        outcome_row(
+            "p-z1-u1",
+            "联合培养研究生",
+            &[("年份", "2026"), ("学位", "硕士"), ("人数", "12")],
+        ),
+        outcome_row(
+            "p-z1-u1",
+            "标杆项目进展",
+            &[
+                ("名称", "储能电站热失控预警示范"),
+                ("项目阶段", "实施中"),
+                ("日期", "2026-06-01"),
+            ],
+        ),
+        outcome_row(
+            "p-z1-u1",
+            "专利转化",
+            &[
+                ("专利号", "ZL202310123456.6"),
+                ("转化方式", "许可"),
+                ("金额（万元）", "80"),
+                ("企业", "苏州某储能科技有限公司"),
+                ("日期", "2026-07-01"),
+            ],
+        ),
+    ]
+}
+
+/// A zone imports six outcomes from one spreadsheet: a broken file names each broken cell and records
+/// nothing; the fixed one records all six pending (the payment on the contract of row 2); uploading it
+/// again records nothing twice; verified, they move the dashboard by exactly what they carry.
+#[tokio::test]
+async fn outcomes_import_from_one_spreadsheet_all_or_none_and_only_once() {
+    let t = spawn_app().await;
+    approve(&t, "p-z1-u1").await;
+    let (payments0, platforms0) = (
+        target(&t, "contract_payments").await,
+        target(&t, "platforms").await,
+    );
+
+    let mut broken = six_outcomes();
+    broken[1] = outcome_row(
+        "p-z1-u1",
+        "合同到账",
+        &[
+            ("所属合同", "第 2 行"),
+            ("金额（万元）", "600"),
+            ("日期", "2026-05-20"),
+        ],
+    );
+    broken[2][4] = "20".into(); // an amount on a platform
+    broken[3][16] = "本科".into();
+    let mut unknown = broken[2].clone();
+    unknown[0] = "p-nope".into();
+    unknown[4] = String::new();
+    broken.push(unknown);
+    broken.push(outcome_row(
+        "p-z1-u1",
+        "领军人才",
+        &[("名称", "王某"), ("日期", "2099-01-01")],
+    ));
+    broken.push(outcome_row("p-z1-u1", "奖励", &[]));
+    broken.push(outcome_row(
+        "p-z1-u2",
+        "共建平台",
+        &[
+            ("名称", "平台"),
+            ("平台类型", "中试基地"),
+            ("平台级别", "市级"),
+            ("日期", "2026-04-01"),
+        ],
+    ));
+    let expected: Vec<(u64, String)> = [
+        (3, "金额（万元）"),
+        (4, "金额（万元）"),
+        (5, "学位"),
+        (8, "对接编号"),
+        (9, "日期"),
+        (10, "成果类型"),
+        (11, "对接编号"),
+    ]
+    .iter()
+    .map(|(r, c)| (*r, (*c).to_owned()))
+    .collect();
+    for dry in [true, false] {
+        let r = import_outcomes(&t, &t.zone1, outcome_xlsx(&broken), dry).await;
+        let status = if dry {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        assert_eq!(r.status, status, "{}", r.text);
+        assert_eq!(import_problems(&r), expected, "{}", r.text);
+        let messages: Vec<&str> = r.body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["message"].as_str().unwrap())
+            .collect();
+        assert!(messages[0].contains("超过合同金额 500"), "{messages:?}");
+        assert!(messages[1].contains("不适用于共建平台"), "{messages:?}");
+        assert!(messages[4].contains("不能晚于今天"), "{messages:?}");
+        assert!(messages[6].contains("尚未批准"), "{messages:?}");
+    }
+    assert_eq!(
+        outcome_total(&t).await,
+        0,
+        "a rejected file records nothing"
+    );
+
+    let dry = import_outcomes(&t, &t.zone1, outcome_xlsx(&six_outcomes()), true).await;
+    assert_eq!(
+        (dry.status, dry.body["created"].clone()),
+        (StatusCode::OK, json!(6)),
+        "{}",
+        dry.text
+    );
+    assert_eq!(outcome_total(&t).await, 0, "a dry run records nothing");
+    let done = import_outcomes(&t, &t.zone1, outcome_xlsx(&six_outcomes()), false).await;
+    assert_eq!(
+        (
+            done.status,
+            done.body["created"].clone(),
+            done.body["errors"].clone()
+        ),
+        (StatusCode::OK, json!(6), json!([])),
+        "{}",
+        done.text
+    );
+    let listed = t
+        .get("/v1/pairings/p-z1-u1/outcomes?limit=100", &t.zone1)
+        .await;
+    let items = listed.body["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 6);
+    assert!(items.iter().all(|o| o["status"] == "pending"));
+    assert!(
+        items.iter().all(|o| o["recorded_by"]["role"] == "zone:z1"),
+        "{}",
+        listed.text
+    );
+    let of = |kind: &str| items.iter().find(|o| o["kind"] == kind).unwrap().clone();
+    let contract = of("contract");
+    assert_eq!(of("payment")["detail"]["contract_id"], contract["id"]);
+
+    let again = import_outcomes(&t, &t.zone1, outcome_xlsx(&six_outcomes()), false).await;
+    assert_eq!(
+        (
+            again.body["created"].clone(),
+            again.body["unchanged"].clone()
+        ),
+        (json!(0), json!(6)),
+        "{}",
+        again.text
+    );
+    assert_eq!(outcome_total(&t).await, 6, "nothing recorded twice");
+
+    // A later file names the contract by its id; its payments stay within what remains.
+    let contract_id = contract["id"].as_str().unwrap();
+    let later = |amount: &str| {
+        outcome_xlsx(&[outcome_row(
+            "p-z1-u1",
+            "到账",
+            &[
+                ("所属合同", contract_id),
+                ("金额（万元）", amount),
+                ("日期", "2026-08-01"),
+            ],
+        )])
+    };
+    let over = import_outcomes(&t, &t.zone1, later("200.01"), false).await;
+    assert_eq!(
+        over.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        over.text
+    );
+    assert_eq!(import_problems(&over), [(2, "金额（万元）".to_owned())]);
+    let fits = import_outcomes(&t, &t.zone1, later("200"), false).await;
+    assert_eq!(fits.body["created"], 1, "{}", fits.text);
+
+    // Imported outcomes count once verified, by exactly what they carry.
+    for o in &items {
+        verify(&t, o["id"].as_str().unwrap()).await;
+    }
+    let payments1 = target(&t, "contract_payments").await;
+    let platforms1 = target(&t, "platforms").await;
+    assert!((number(&payments1["actual"]) - number(&payments0["actual"]) - 300.0).abs() < 1e-9);
+    assert!((number(&platforms1["actual"]) - number(&platforms0["actual"]) - 1.0).abs() < 1e-9);
+}
+
+/// Only the pairings' parties import outcomes: a file naming another's pairing is refused whole, the
+/// department records none, and the template lists the caller's own approved pairings.
+#[tokio::test]
+async fn an_outcome_file_naming_anothers_pairing_is_refused_whole() {
+    use calamine::{Reader, Xlsx};
+
+    let t = spawn_app().await;
+    approve(&t, "p-z1-u1").await;
+    approve(&t, "p-z2-u2").await;
+    let platform_row = |p: &str| {
+        outcome_row(
+            p,
+            "共建平台",
+            &[
+                ("名称", "联合实验室"),
+                ("平台类型", "联合实验室"),
+                ("平台级别", "省级"),
+                ("日期", "2026-04-01"),
+            ],
+        )
+    };
+    let mixed = outcome_xlsx(&[platform_row("p-z1-u1"), platform_row("p-z2-u2")]);
+    let r = import_outcomes(&t, &t.zone1, mixed.clone(), true).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "forbidden"),
+        "{}",
+        r.text
+    );
+    let r = import_outcomes(&t, &t.department, mixed, false).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "forbidden"),
+        "{}",
+        r.text
+    );
+    assert_eq!(outcome_total(&t).await, 0);
+
+    // The university party imports on the same pairing.
+    let own = outcome_xlsx(&[platform_row("p-z1-u1")]);
+    let r = import_outcomes(&t, &t.university1, own, false).await;
+    assert_eq!(r.body["created"], 1, "{}", r.text);
+
+    let res = t
+        .client
+        .get(t.url("/v1/imports/outcomes/template"))
+        .bearer_auth(&t.zone1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        ["成果", "填写说明", "对接", "成果类型", "可填的值", "合同"]
+    );
+    let sheet = |wb: &mut Xlsx<_>, name: &str| -> Vec<Vec<String>> {
+        wb.worksheet_range(name)
+            .unwrap()
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    };
+    let first = sheet(&mut wb, "成果");
+    assert_eq!(first[0], OUTCOME_HEADER);
+    assert_eq!(
+        first[1][0], "p-z1-u1",
+        "the example names the zone's pairing"
+    );
+    let pairings: Vec<String> = sheet(&mut wb, "对接")
+        .iter()
+        .skip(1)
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(pairings, ["p-z1-u1"], "only the zone's approved pairings");
 }

@@ -1,25 +1,49 @@
-// Spreadsheet import of demands (zones, the department) and teams (universities, the department): the
-// template, an upload that is checked first (a dry run) and shown as a table with each problem on its
-// cell, then 确认导入, which writes every row or none.
+// Spreadsheet import of demands (zones, the department), teams (universities, the department) and
+// outcomes of approved pairings (their zones and universities): the template, an upload that is checked
+// first (a dry run) and shown as a table with each problem on its cell, then 确认导入, which writes every
+// row or none.
 
 import { download, upload } from '../api.js';
 import { h, mount, pageHeader, panel, table, toast, busy, errorNotice } from '../ui.js';
 import { pagedList } from './shared.js';
 
 const KINDS = {
-  demands: { noun: '需求', title: '批量导入需求', back: 'zone', backLabel: '返回园区需求' },
-  teams: { noun: '团队', title: '批量导入团队', back: 'teams', backLabel: '返回本校团队' },
+  demands: {
+    noun: '需求',
+    title: '批量导入需求',
+    back: 'zone',
+    backLabel: '返回园区需求',
+    help: '模板第一张表是需求表（第 1 行为表头，另有一行示例），“填写说明”表列出每一列的含义、单位和多值分隔符；产业方向和高新区可填编号或名称。',
+  },
+  teams: {
+    noun: '团队',
+    title: '批量导入团队',
+    back: 'teams',
+    backLabel: '返回本校团队',
+    help: '模板第一张表是团队表（第 1 行为表头，另有一行示例），“填写说明”表列出每一列的含义、单位和多值分隔符；产业方向和高校可填编号或名称。',
+  },
+  outcomes: {
+    noun: '成果',
+    title: '批量导入成果',
+    back: 'pairings',
+    backLabel: '返回我的配对',
+    help: '每行登记一项成果（技术合同、合同到账、专利转化、共建平台、领军人才、联合培养研究生或标杆项目进展），只填该类型用到的列（见“成果类型”表）。“对接”表列出可登记的已批准对接；合同到账的“所属合同”可填“合同”表中的编号，或本文件中合同所在的行（如“第 2 行”）。与已登记成果完全相同的行不会重复登记；导入的成果经省厅核实后计入目标进度。',
+  },
 };
 
 /** The kinds a role imports. */
 export function importKinds(me) {
-  if (me.kind === 'zone') return ['demands'];
-  if (me.kind === 'university') return ['teams'];
+  if (me.kind === 'zone') return ['demands', 'outcomes'];
+  if (me.kind === 'university') return ['teams', 'outcomes'];
   return ['demands', 'teams'];
 }
 
-function summaryLine(report, committed) {
+function summaryLine(report, committed, kind) {
   const verb = committed ? '已导入' : '将导入';
+  if (kind === 'outcomes') {
+    const same = report.unchanged ? `；${report.unchanged} 条与已登记的成果相同，不重复登记` : '';
+    return `共 ${report.rows} 行：${verb}新成果 ${report.created} 条（待省厅核实）${same}`;
+  }
   return `共 ${report.rows} 行：${verb}新增 ${report.created} 条、修改 ${report.updated} 条，未变 ${report.unchanged} 条`;
 }
 
@@ -76,9 +100,9 @@ function previewTable(report) {
 }
 
 export async function renderImport(ctx) {
-  const kind = KINDS[ctx.params.kind] ? ctx.params.kind : importKinds(ctx.me)[0];
-  const spec = KINDS[kind];
   const allowed = importKinds(ctx.me);
+  const kind = allowed.includes(ctx.params.kind) ? ctx.params.kind : allowed[0];
+  const spec = KINDS[kind];
   const tabs = allowed.length > 1
     ? h('p', { class: 'tabs' }, allowed.map((k) => h('a', { href: `#/imports/${k}`, 'aria-current': k === kind ? 'page' : undefined }, KINDS[k].title)))
     : null;
@@ -121,10 +145,10 @@ export async function renderImport(ctx) {
             mount(result, h('p', { class: 'notice notice-error' }, `${done.errors.length} 处问题，未导入任何一行`), previewTable(done));
             return;
           }
-          toast(summaryLine(done, true));
+          toast(summaryLine(done, true, kind));
           mount(
             result,
-            h('p', { class: 'notice notice-info', 'data-test': 'import-done' }, summaryLine(done, true)),
+            h('p', { class: 'notice notice-info', 'data-test': 'import-done' }, summaryLine(done, true, kind)),
             h('p', {}, h('a', { href: `#/${spec.back}` }, spec.backLabel)),
           );
         } catch (err) {
@@ -136,7 +160,7 @@ export async function renderImport(ctx) {
       result,
       errors.length
         ? h('p', { class: 'notice notice-error', 'data-test': 'import-problems' }, `发现 ${errors.length} 处问题（标红的单元格），请在表格里改正后重新选择文件；改正前不会导入任何一行。`)
-        : h('p', { class: 'notice notice-info', 'data-test': 'import-clean' }, `检查通过。${summaryLine(report, false)}。`),
+        : h('p', { class: 'notice notice-info', 'data-test': 'import-clean' }, `检查通过。${summaryLine(report, false, kind)}。`),
       h('div', { class: 'form-actions' }, confirm),
       previewTable(report),
     );
@@ -153,7 +177,7 @@ export async function renderImport(ctx) {
     tabs,
     panel(
       '1. 下载模板',
-      h('p', {}, `模板第一张表是${spec.noun}表（第 1 行为表头，另有一行示例），“填写说明”表列出每一列的含义、单位和多值分隔符；产业方向和${kind === 'demands' ? '高新区' : '高校'}可填编号或名称。`),
+      h('p', {}, spec.help),
       h('div', { class: 'form-actions' }, templateButton('xlsx'), templateButton('csv')),
     ),
     panel(

@@ -280,6 +280,7 @@ export function outcomesPanel(p, me) {
           )
         : emptyState({ title: '还没有登记成果', body: department ? '园区或高校登记成果后，将在这里核实。' : '签订合同、到账、专利转化、共建平台、聘任人才、联合培养研究生后，请在下方登记。' }),
       department ? null : h('h3', { class: 'subhead' }, '登记新成果'),
+      department ? null : h('p', { class: 'muted' }, '成果较多时，可用 ', h('a', { href: '#/imports/outcomes' }, '批量导入成果'), ' 从 Excel 一次登记。'),
       department ? null : recordForm(p, contracts, reload),
     );
   };
