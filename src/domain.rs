@@ -260,7 +260,7 @@ pub struct Achievement {
     pub r#abstract: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub year: Option<i32>,
-    /// A patent's number (专利号), e.g. ZL202310123456.7.
+    /// A patent's number (专利号), e.g. ZL202310123456.6.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patent_no: Option<String>,
     /// A patent's legal status as the university reports it, e.g. 有效, 审中.

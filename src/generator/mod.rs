@@ -36,7 +36,8 @@ use crate::dataset::{self, DatasetError};
 use crate::domain::{Track, TrackId, University, Zone};
 use crate::error_code::ErrorCode;
 use text::{
-    Rng, STREAM_DEMAND, STREAM_PLAN, STREAM_TEAM, chance, pick_ref, record_rng, shuffle, weighted,
+    Rng, STREAM_DEMAND, STREAM_PATENT, STREAM_PLAN, STREAM_TEAM, chance, pick_ref, record_rng,
+    shuffle, weighted,
 };
 
 /// Seed of the shipped `datasets/jiangsu` teams and demands.
@@ -168,7 +169,14 @@ pub fn generate(material: &Material, params: &Params, out: &Path) -> Result<Summ
         out,
         params.seed,
         params.teams,
-        |rng, id, i| world.team(rng, id, team_topics[i]),
+        |rng, id, i| {
+            let mut team = world.team(rng, id, team_topics[i]);
+            team::file_patents(
+                &mut record_rng(params.seed, STREAM_PATENT, i as u64),
+                &mut team,
+            );
+            team
+        },
         |team| team::make_name_unique(team, &mut team_names),
     )?;
     DEMANDS.write(

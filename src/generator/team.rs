@@ -16,6 +16,50 @@ use super::text::{
     pick_ref, sample, sample_between, sample_indices, short_track_name, shuffle, similar, weighted,
 };
 
+/// Files a team's patents: each gets a number (专利号 with its check digit, `ZL` once granted), a legal
+/// status by its age, and about a third of the granted ones are offered for transfer (可转化). Drawn from
+/// its own stream, so the rest of the team is the same with or without it.
+pub fn file_patents(rng: &mut Rng, team: &mut Team) {
+    for a in team
+        .achievements
+        .iter_mut()
+        .filter(|a| a.kind == AchievementKind::Patent)
+    {
+        let year = a.year.unwrap_or(2020);
+        let applied = year - i32::from(chance(rng, 0.4));
+        let invention = a.title.contains("方法") || chance(rng, 0.5);
+        let serial = between(rng, 0, 9_999_999);
+        let digits = format!("{applied:04}{}{serial:07}", if invention { 1 } else { 2 });
+        let pending = chance(rng, if year >= 2024 { 0.6 } else { 0.1 });
+        let lapsed = !pending && year < 2020 && chance(rng, 0.2);
+        let status = match (pending, lapsed) {
+            (true, _) => "审中",
+            (_, true) => "失效",
+            _ => "有效",
+        };
+        let prefix = if pending { "" } else { "ZL" };
+        a.patent_no = Some(format!("{prefix}{digits}.{}", check_digit(&digits)));
+        a.legal_status = Some(status.to_owned());
+        a.transferable = (status == "有效" && chance(rng, 0.35)).then_some(true);
+    }
+}
+
+/// The check digit of a 12-digit Chinese patent application number: the digits weighted 2–9, 2–5 in
+/// turn, summed modulo 11; 10 is written X.
+fn check_digit(digits: &str) -> char {
+    const WEIGHTS: [u32; 12] = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5];
+    let sum: u32 = digits
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .zip(WEIGHTS)
+        .map(|(d, w)| d * w)
+        .sum();
+    match sum % 11 {
+        10 => 'X',
+        d => char::from_digit(d, 10).unwrap_or('0'),
+    }
+}
+
 /// What a team is composed from.
 pub struct TeamInput<'a> {
     pub id: String,
@@ -734,5 +778,20 @@ fn standard(rng: &mut Rng, topic: &Topic, year: Option<i32>) -> Achievement {
         patent_no: None,
         legal_status: None,
         transferable: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patent_numbers_carry_their_check_digit() {
+        // 2·2 + 0·3 + 2·4 + 3·5 + 1·6 + 0·7 + 1·8 + 2·9 + 3·2 + 4·3 + 5·4 + 6·5 = 127 ≡ 6 (mod 11)
+        assert_eq!(check_digit("202310123456"), '6');
+        // 2·2 + 0·3 + 2·4 + 0·5 + 1·6 + 0·7 + 0·8 + 0·9 + 0·2 + 0·3 + 0·4 + 9·5 = 63 ≡ 8
+        assert_eq!(check_digit("202010000009"), '8');
+        // A sum ≡ 10 is written X: 2·5 = 10 in the first place, the rest zero.
+        assert_eq!(check_digit("500000000000"), 'X');
     }
 }

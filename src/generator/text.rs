@@ -13,6 +13,8 @@ pub const STREAM_TEAM: u64 = 2;
 pub const STREAM_DEMAND: u64 = 3;
 pub const STREAM_ZONE: u64 = 4;
 pub const STREAM_UNIVERSITY: u64 = 5;
+/// Patent numbers and statuses, drawn apart so the rest of a team does not depend on them.
+pub const STREAM_PATENT: u64 = 6;
 
 /// The random stream of record `index` of `stream` under `seed`: records can be composed in any order or in
 /// parallel and still come out the same.
