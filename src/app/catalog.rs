@@ -28,6 +28,10 @@ pub(super) struct Catalog {
     pub(super) demands: HashMap<DemandId, Arc<Demand>>,
     pub(super) teams_by_university: HashMap<UniversityId, BTreeMap<TeamId, ()>>,
     pub(super) demands_by_zone: HashMap<ZoneId, BTreeMap<DemandId, ()>>,
+    /// Moved by every team filed or taken out under a university, and every demand under a zone: a view
+    /// that walked an owner's records stands while its stamp does.
+    university_stamps: HashMap<UniversityId, u64>,
+    zone_stamps: HashMap<ZoneId, u64>,
     /// What a team or demand may refer to (tracks, zones and universities do not change while serving).
     pub(super) refs: dataset::Refs,
     pub(super) generation: u64,
@@ -71,6 +75,7 @@ impl Catalog {
         Filing {
             records: &mut self.teams,
             by_owner: &mut self.teams_by_university,
+            stamps: &mut self.university_stamps,
             owner: |t| &t.university_id,
         }
     }
@@ -80,8 +85,19 @@ impl Catalog {
         Filing {
             records: &mut self.demands,
             by_owner: &mut self.demands_by_zone,
+            stamps: &mut self.zone_stamps,
             owner: |d| &d.zone_id,
         }
+    }
+
+    /// The stamp of a zone's demands: it moves whenever one is filed or taken out.
+    pub(super) fn zone_stamp(&self, zone: &ZoneId) -> u64 {
+        self.zone_stamps.get(zone).copied().unwrap_or(0)
+    }
+
+    /// The stamp of a university's teams: it moves whenever one is filed or taken out.
+    pub(super) fn university_stamp(&self, university: &UniversityId) -> u64 {
+        self.university_stamps.get(university).copied().unwrap_or(0)
     }
 
     pub(super) fn zone_name(&self, id: &ZoneId) -> String {
@@ -136,6 +152,7 @@ fn copy_of<T: Clone>(found: Option<&Arc<T>>, noun: &'static str, id: impl ToStri
 pub(super) struct Filing<'c, K, O, V> {
     records: &'c mut HashMap<K, Arc<V>>,
     by_owner: &'c mut HashMap<O, BTreeMap<K, ()>>,
+    stamps: &'c mut HashMap<O, u64>,
     owner: fn(&V) -> &O,
 }
 
@@ -144,6 +161,7 @@ impl<K: Hash + Ord + Clone, O: Hash + Eq + Clone, V> Filing<'_, K, O, V> {
     pub(super) fn put(&mut self, id: K, record: V) {
         self.remove(&id);
         let owner = (self.owner)(&record).clone();
+        *self.stamps.entry(owner.clone()).or_default() += 1;
         self.by_owner
             .entry(owner)
             .or_default()
@@ -153,10 +171,12 @@ impl<K: Hash + Ord + Clone, O: Hash + Eq + Clone, V> Filing<'_, K, O, V> {
 
     /// Takes out the record of `id` and its filing under its owner.
     pub(super) fn remove(&mut self, id: &K) {
-        if let Some(old) = self.records.remove(id)
-            && let Some(set) = self.by_owner.get_mut((self.owner)(&old))
-        {
-            set.remove(id);
+        if let Some(old) = self.records.remove(id) {
+            let owner = (self.owner)(&old);
+            *self.stamps.entry(owner.clone()).or_default() += 1;
+            if let Some(set) = self.by_owner.get_mut(owner) {
+                set.remove(id);
+            }
         }
     }
 }

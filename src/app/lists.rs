@@ -14,15 +14,16 @@
 //!
 //! Lists are immutable once published (`Arc<List>`); a patch builds new ones and publishes them together,
 //! so a reader sees every list either before a patch or after it. A list computed by a reader is kept only
-//! when no write was taken while it was computed (`version`).
+//! when no write was taken while it was computed (`version`). A view built from lists notes which it read
+//! ([`Sources`]); it is served from the cache for as long as those lists are the ones held.
 
 use std::collections::HashMap;
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use super::{App, Matcher, MatcherError, RANKING_DEPTH, Result};
-use crate::domain::{DemandId, TeamId};
+use crate::domain::{DemandId, TeamId, UniversityId, ZoneId};
 use crate::matching::PairMatch;
 
 /// How many rows a list keeps: as deep as any ranking page looks.
@@ -41,6 +42,37 @@ pub(super) struct List {
     complete: bool,
     /// The statistics epoch its scores were computed under.
     epoch: u64,
+}
+
+/// The best rows of a list, as read: the list is shared, not copied.
+pub(super) struct Head {
+    list: Arc<List>,
+    n: usize,
+}
+
+impl Head {
+    pub(super) fn rows(&self) -> &[PairMatch] {
+        &self.list.rows[..self.n.min(self.list.rows.len())]
+    }
+}
+
+/// What a ranking was computed from: the lists it read, and the zones' and universities' records it
+/// walked (by their stamps, [`super::catalog::Catalog::zone_stamp`]). While all of them stand, so does
+/// the ranking, whatever else was written.
+#[derive(Debug, Default)]
+pub(super) struct Sources {
+    lists: Vec<(Subject, Weak<List>)>,
+    pub(super) zones: Vec<(ZoneId, u64)>,
+    pub(super) universities: Vec<(UniversityId, u64)>,
+    /// A list was read that was not kept (a write was published meanwhile): only the catalog
+    /// generation the ranking was computed at vouches for it.
+    pub(super) untracked: bool,
+}
+
+impl Sources {
+    fn read(&mut self, subject: &Subject, list: &Arc<List>) {
+        self.lists.push((subject.clone(), Arc::downgrade(list)));
+    }
 }
 
 /// What a list ranks: the teams of a demand or the demands of a team.
@@ -246,30 +278,51 @@ impl App {
     }
 
     /// The best `n` rows of `subject`'s ranking, from its list or, when that is missing or too short,
-    /// ranked afresh (and kept unless a write was published meanwhile). Blocking.
+    /// ranked afresh (and kept unless a write was published meanwhile). The list read is noted in
+    /// `sources` (a list ranked afresh and not kept leaves them untracked). Blocking.
     pub(super) fn list_head(
         &self,
         subject: &Subject,
         n: usize,
-    ) -> Result<Vec<PairMatch>, MatcherError> {
+        sources: &mut Sources,
+    ) -> Result<Head, MatcherError> {
         let (version, epoch) = {
             let lists = self.lists();
-            if let Some(head) = lists.lists.get(subject).and_then(|l| l.head(n)) {
-                return Ok(head.to_vec());
+            if let Some(list) = lists.lists.get(subject)
+                && list.head(n).is_some()
+            {
+                sources.read(subject, list);
+                return Ok(Head {
+                    list: list.clone(),
+                    n,
+                });
             }
             (lists.version, lists.epoch)
         };
-        let list = List::fresh(
+        let list = Arc::new(List::fresh(
             subject,
             subject.compute(self.inner.matcher.as_ref())?,
             epoch,
-        );
-        let head = list.head(n).map(<[PairMatch]>::to_vec).unwrap_or_default();
+        ));
         let mut lists = self.lists();
         if lists.version == version {
-            lists.lists.insert(subject.clone(), Arc::new(list));
+            lists.lists.insert(subject.clone(), list.clone());
+            sources.read(subject, &list);
+        } else {
+            sources.untracked = true;
         }
-        Ok(head)
+        Ok(Head { list, n })
+    }
+
+    /// Whether every list `sources` read is still the one held for its subject.
+    pub(super) fn lists_stand(&self, sources: &Sources) -> bool {
+        let lists = self.lists();
+        sources.lists.iter().all(|(subject, read)| {
+            lists
+                .lists
+                .get(subject)
+                .is_some_and(|held| std::ptr::eq(Arc::as_ptr(held), read.as_ptr()))
+        })
     }
 
     /// Marks the lists as about to change: a list a reader is ranking now, from the matcher as it stands

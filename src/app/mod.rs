@@ -6,8 +6,8 @@
 //!   write to the store has committed, all under one write lane so they see writes in the same order;
 //! - blocking work (SQLite, matcher calls) runs on tokio's blocking pool, never on the async runtime;
 //! - every ranking is built from per-item lists (a demand's best teams, a team's best demands) that a
-//!   write patches with the written item's own pairs (`lists`); the pages built from them are cached per
-//!   catalog generation, which every write and list refresh advances; requests that miss the cache for
+//!   write patches with the written item's own pairs (`lists`); the pages built from them are cached with
+//!   the lists they read and served while those stand (`rankings`); requests that miss the cache for
 //!   the same ranking at once share one computation, dropped when all of them have gone;
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 //!
@@ -90,7 +90,7 @@ struct Inner {
     write_lane: Mutex<()>,
     /// Team and demand writes waiting for the lane; the next writer to take it makes them all.
     pending: Mutex<Vec<records::Pending>>,
-    cache: Mutex<HashMap<String, (u64, Cached)>>,
+    cache: Mutex<HashMap<String, rankings::CacheEntry>>,
     /// Per-item rankings the views are built from, patched by writes.
     lists: Mutex<lists::Lists>,
     /// Writes taken into the lists whose pairs are yet to be patched in, the signal that wakes the

@@ -1,6 +1,7 @@
 //! Rankings and search: universities for a zone, demands for a university, teams for a demand,
-//! demands for a team, and free-text search. Each ranking is computed off the async runtime and cached
-//! for the catalog generation it was computed from.
+//! demands for a team, and free-text search. Each ranking is computed off the async runtime from the
+//! per-item lists and cached with what it read ([`Sources`]): it is served again for as long as those
+//! lists and the owners' records it walked stand, so a write rebuilds only the views it can change.
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
@@ -13,7 +14,7 @@ const FIRST_PAGE: usize = 20;
 
 use super::catalog::{Catalog, track_matches};
 use super::diversity;
-use super::lists::Subject;
+use super::lists::{Head, Sources, Subject};
 use super::{
     App, AppError, CACHE_ENTRIES, CANDIDATES_PER_DEMAND, DEMANDS_PER_TEAM, DemandFit, MatcherError,
     Page, PageRequest, RANKING_DEPTH, RankedDemand, RankedTeam, Result, SearchKind, SearchResult,
@@ -23,15 +24,38 @@ use crate::auth::Principal;
 use crate::domain::{DemandId, TeamId, TrackId, UniversityId, ZoneId};
 use crate::matching::{Degree, PairMatch};
 
-/// A cached ranking (the `Arc<Vec<_>>` of its rows), valid for one catalog generation.
+/// A cached ranking (the `Arc<Vec<_>>` of its rows).
 pub(super) type Cached = Arc<dyn Any + Send + Sync>;
 
-/// A ranking of something the matcher does not know is empty.
-fn known<T>(ranked: Result<Vec<T>, MatcherError>) -> Result<Vec<T>, MatcherError> {
-    ranked.or_else(|err| match err {
-        MatcherError::Unknown(_) => Ok(Vec::new()),
-        other => Err(other),
-    })
+/// A cached ranking with what vouches for it: the catalog generation it was last known good at, and
+/// what it was computed from.
+pub(super) struct CacheEntry {
+    generation: u64,
+    sources: Arc<Sources>,
+    value: Cached,
+}
+
+/// What a ranking's computation is given: whether anyone still waits for it, and where it notes what
+/// it reads.
+pub(super) struct Reads<'w> {
+    wanted: &'w dyn Fn() -> bool,
+    pub(super) sources: Sources,
+}
+
+/// The head of a list, `None` for something the matcher does not know (its ranking is empty; such a
+/// ranking is vouched for by its generation only).
+fn known(
+    head: Result<Head, MatcherError>,
+    sources: &mut Sources,
+) -> Result<Option<Head>, MatcherError> {
+    match head {
+        Ok(head) => Ok(Some(head)),
+        Err(MatcherError::Unknown(_)) => {
+            sources.untracked = true;
+            Ok(None)
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Refuses `who` unless `allowed`, naming the `action` it may not take.
@@ -50,7 +74,7 @@ fn ranking_key(kind: &str, subject: &str, track: Option<&TrackId>) -> String {
 }
 
 /// Keeps `m` under `key` unless a pair at least as good is kept already.
-fn keep_best<K: Ord>(best: &mut BTreeMap<K, PairMatch>, key: K, m: PairMatch) {
+fn keep_best<'m, K: Ord>(best: &mut BTreeMap<K, &'m PairMatch>, key: K, m: &'m PairMatch) {
     match best.get(&key) {
         Some(old) if old.score >= m.score => {}
         _ => {
@@ -80,32 +104,73 @@ impl App {
         }
     }
 
-    fn cached<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<Vec<T>>> {
-        let generation = self.catalog().generation;
-        let cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache
-            .get(key)
-            .filter(|(g, _)| *g == generation)
-            .and_then(|(_, v)| v.clone().downcast::<Vec<T>>().ok())
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, CacheEntry>> {
+        self.inner.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn remember(&self, key: String, generation: u64, value: Cached) {
-        let mut cache = self.inner.cache.lock().unwrap_or_else(|p| p.into_inner());
+    /// The ranking cached under `key` if it still stands: computed at this catalog generation, or from
+    /// lists and owners' records that are all still as it read them.
+    fn cached<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<Vec<T>>> {
+        let generation = self.catalog().generation;
+        let (at, sources, value) = {
+            let cache = self.cache();
+            let e = cache.get(key)?;
+            (e.generation, e.sources.clone(), e.value.clone())
+        };
+        if at != generation {
+            if !self.stands(&sources) {
+                return None;
+            }
+            if let Some(e) = self.cache().get_mut(key)
+                && Arc::ptr_eq(&e.sources, &sources)
+            {
+                e.generation = e.generation.max(generation);
+            }
+        }
+        value.downcast::<Vec<T>>().ok()
+    }
+
+    /// Whether everything a ranking was computed from is as it was read.
+    fn stands(&self, sources: &Sources) -> bool {
+        if sources.untracked {
+            return false;
+        }
+        {
+            let c = self.catalog();
+            let zones = sources.zones.iter().all(|(z, s)| c.zone_stamp(z) == *s);
+            let universities = sources
+                .universities
+                .iter()
+                .all(|(u, s)| c.university_stamp(u) == *s);
+            if !zones || !universities {
+                return false;
+            }
+        }
+        self.lists_stand(sources)
+    }
+
+    fn remember(&self, key: String, generation: u64, sources: Sources, value: Cached) {
+        let mut cache = self.cache();
         if cache.len() >= CACHE_ENTRIES {
             cache.clear();
         }
-        cache.insert(key, (generation, value));
+        let entry = CacheEntry {
+            generation,
+            sources: Arc::new(sources),
+            value,
+        };
+        cache.insert(key, entry);
     }
 
     /// The page of the ranking cached under `key`, or else `compute`d off the async runtime and cached
-    /// for the catalog generation it was computed from. Identical requests that miss the cache together
-    /// wait for one computation. `compute` is told whether anyone still waits for it (`wanted`): when
-    /// every requester has gone it stops, and its work is dropped.
+    /// with what it read. Identical requests that miss the cache together wait for one computation.
+    /// `compute` notes what it reads in its [`Reads`], and asks them whether anyone still waits for it:
+    /// when every requester has gone it stops, and its work is dropped.
     async fn ranking<T: Clone + Send + Sync + 'static>(
         &self,
         key: String,
         page: PageRequest,
-        compute: impl FnOnce(&App, &dyn Fn() -> bool) -> Result<Vec<T>> + Send + 'static,
+        compute: impl FnOnce(&App, &mut Reads<'_>) -> Result<Vec<T>> + Send + 'static,
     ) -> Result<Page<T>> {
         let cached = self.cached::<T>(&key);
         self.inner.counters.cache_lookup(cached.is_some());
@@ -128,10 +193,14 @@ impl App {
             .get_or_try_init(|| {
                 self.blocking(move |app| {
                     let wanted = || waiting.strong_count() > 1;
-                    let all = compute(app, &wanted);
+                    let mut reads = Reads {
+                        wanted: &wanted,
+                        sources: Sources::default(),
+                    };
+                    let all = compute(app, &mut reads);
                     app.land(&flight, &waiting);
                     let all: Cached = Arc::new(all?);
-                    app.remember(key, generation, all.clone());
+                    app.remember(key, generation, reads.sources, all.clone());
                     Ok(all)
                 })
             })
@@ -159,8 +228,8 @@ impl App {
     }
 
     /// `Err(Abandoned)` once nobody waits for a computation any more.
-    fn still_wanted(&self, wanted: &dyn Fn() -> bool) -> Result<()> {
-        if wanted() {
+    fn still_wanted(&self, reads: &Reads<'_>) -> Result<()> {
+        if (reads.wanted)() {
             Ok(())
         } else {
             self.inner.counters.abandoned();
@@ -178,21 +247,24 @@ impl App {
         owner(&self.catalog()).ok_or_else(|| AppError::not_found(noun, id))
     }
 
-    /// The ranking cached under `key` of the matcher's pairs (those of something it does not know: none),
-    /// in its order, each made a row by `row` with its rank among the rows kept (`row` drops a pair by
-    /// returning `None`).
+    /// The ranking cached under `key` of the head of one list (that of something the matcher does not
+    /// know: none), in its order, each pair made a row by `row` with its rank among the rows kept (`row`
+    /// drops a pair by returning `None`).
     async fn numbered<T: Clone + Send + Sync + 'static>(
         &self,
         key: String,
         page: PageRequest,
-        matches: impl FnOnce(&App) -> Result<Vec<PairMatch>, MatcherError> + Send + 'static,
-        row: impl Fn(&Catalog, PairMatch, usize) -> Option<T> + Send + 'static,
+        head: impl FnOnce(&App, &mut Sources) -> Result<Head, MatcherError> + Send + 'static,
+        row: impl Fn(&Catalog, &PairMatch, usize) -> Option<T> + Send + 'static,
     ) -> Result<Page<T>> {
-        self.ranking(key, page, move |app, _| {
-            let matches = known(matches(app))?;
+        self.ranking(key, page, move |app, reads| {
+            let head = head(app, &mut reads.sources);
+            let Some(head) = known(head, &mut reads.sources)? else {
+                return Ok(Vec::new());
+            };
             let c = app.catalog();
             let mut out = Vec::new();
-            for m in matches {
+            for m in head.rows() {
                 if let Some(r) = row(&c, m, out.len() + 1) {
                     out.push(r);
                 }
@@ -220,8 +292,8 @@ impl App {
         self.check_track(track.as_ref())?;
         let key = ranking_key("zc", zone.as_str(), track.as_ref());
         let zone = zone.clone();
-        self.ranking(key, page, move |app, wanted| {
-            app.compute_candidates(&zone, track.as_ref(), wanted)
+        self.ranking(key, page, move |app, reads| {
+            app.compute_candidates(&zone, track.as_ref(), reads)
         })
         .await
     }
@@ -230,30 +302,39 @@ impl App {
         &self,
         zone: &ZoneId,
         track: Option<&TrackId>,
-        wanted: &dyn Fn() -> bool,
+        reads: &mut Reads<'_>,
     ) -> Result<Vec<UniversityCandidate>> {
-        let mut demands = self.catalog().demands_of(zone);
-        demands.retain(|d| track_matches(track, &d.track_ids));
-        // Per university: best pair per demand.
-        let mut best: HashMap<UniversityId, BTreeMap<DemandId, PairMatch>> = HashMap::new();
-        for demand in &demands {
-            self.still_wanted(wanted)?;
-            let subject = Subject::TeamsOf(demand.id.clone());
-            let matches = known(self.list_head(&subject, CANDIDATES_PER_DEMAND))?;
+        let mut demands = {
             let c = self.catalog();
-            for m in matches {
+            reads.sources.zones.push((zone.clone(), c.zone_stamp(zone)));
+            c.demands_of(zone)
+        };
+        demands.retain(|d| track_matches(track, &d.track_ids));
+        let mut heads = Vec::with_capacity(demands.len());
+        for demand in &demands {
+            self.still_wanted(reads)?;
+            let subject = Subject::TeamsOf(demand.id.clone());
+            let head = self.list_head(&subject, CANDIDATES_PER_DEMAND, &mut reads.sources);
+            if let Some(head) = known(head, &mut reads.sources)? {
+                heads.push((demand, head));
+            }
+        }
+        let c = self.catalog();
+        // Per university: best pair per demand.
+        let mut best: HashMap<&UniversityId, BTreeMap<&DemandId, &PairMatch>> = HashMap::new();
+        for (demand, head) in &heads {
+            for m in head.rows() {
                 let Some(team) = c.teams.get(&m.team_id) else {
                     continue;
                 };
                 if demand.excluded_university_ids.contains(&team.university_id) {
                     continue;
                 }
-                let per_demand = best.entry(team.university_id.clone()).or_default();
-                keep_best(per_demand, demand.id.clone(), m);
+                let per_demand = best.entry(&team.university_id).or_default();
+                keep_best(per_demand, &demand.id, m);
             }
         }
         let considered = demands.len();
-        let c = self.catalog();
         let mut out: Vec<UniversityCandidate> = best
             .into_iter()
             .map(|(university_id, per_demand)| {
@@ -273,11 +354,11 @@ impl App {
                 let mut best_teams: Vec<TeamFit> = teams.into_values().collect();
                 best_teams.iter_mut().for_each(TeamFit::set_degree);
                 best_first(&mut best_teams, 3, |t| (t.score, &t.team_id));
-                let mut top: Vec<PairMatch> = per_demand.values().cloned().collect();
+                let mut top: Vec<&PairMatch> = per_demand.values().copied().collect();
                 best_first(&mut top, 3, |m| (m.score, &m.demand_id));
                 UniversityCandidate {
-                    university_name: c.university_name(&university_id),
-                    university_id,
+                    university_name: c.university_name(university_id),
+                    university_id: university_id.clone(),
                     score: if considered == 0 {
                         0.0
                     } else {
@@ -287,7 +368,7 @@ impl App {
                     demands_considered: considered,
                     degree: Degree::of(total / per_demand.len().max(1) as f32),
                     best_teams,
-                    top_matches: top,
+                    top_matches: top.into_iter().cloned().collect(),
                 }
             })
             .collect();
@@ -314,29 +395,39 @@ impl App {
         self.check_track(track.as_ref())?;
         let key = ranking_key("ud", university.as_str(), track.as_ref());
         let university = university.clone();
-        self.ranking(key, page, move |app, wanted| {
-            let teams = app.catalog().teams_of(&university);
-            let mut best: BTreeMap<DemandId, PairMatch> = BTreeMap::new();
-            for team in &teams {
-                app.still_wanted(wanted)?;
-                let subject = Subject::DemandsOf(team.id.clone());
-                let matches = known(app.list_head(&subject, DEMANDS_PER_TEAM))?;
+        self.ranking(key, page, move |app, reads| {
+            let teams = {
                 let c = app.catalog();
-                for m in matches {
-                    let Some(d) = c.demands.get(&m.demand_id) else {
-                        continue;
-                    };
-                    if d.excluded_university_ids.contains(&university)
-                        || !track_matches(track.as_ref(), &d.track_ids)
-                    {
-                        continue;
-                    }
-                    keep_best(&mut best, m.demand_id.clone(), m);
+                let stamp = c.university_stamp(&university);
+                reads.sources.universities.push((university.clone(), stamp));
+                c.teams_of(&university)
+            };
+            let mut heads = Vec::with_capacity(teams.len());
+            for team in &teams {
+                app.still_wanted(reads)?;
+                let subject = Subject::DemandsOf(team.id.clone());
+                let head = app.list_head(&subject, DEMANDS_PER_TEAM, &mut reads.sources);
+                if let Some(head) = known(head, &mut reads.sources)? {
+                    heads.push(head);
                 }
             }
             let c = app.catalog();
-            let mut out: Vec<DemandFit> = best
-                .into_values()
+            let mut best: BTreeMap<&DemandId, &PairMatch> = BTreeMap::new();
+            for m in heads.iter().flat_map(Head::rows) {
+                let Some(d) = c.demands.get(&m.demand_id) else {
+                    continue;
+                };
+                if d.excluded_university_ids.contains(&university)
+                    || !track_matches(track.as_ref(), &d.track_ids)
+                {
+                    continue;
+                }
+                keep_best(&mut best, &m.demand_id, m);
+            }
+            let mut kept: Vec<&PairMatch> = best.into_values().collect();
+            best_first(&mut kept, RANKING_DEPTH, |m| (m.score, &m.demand_id));
+            let mut out: Vec<DemandFit> = kept
+                .into_iter()
                 .filter_map(|m| {
                     let d = c.demands.get(&m.demand_id)?;
                     Some(DemandFit {
@@ -344,15 +435,14 @@ impl App {
                         zone_name: c.zone_name(&d.zone_id),
                         zone_id: d.zone_id.clone(),
                         best_team_name: c.team_name(&m.team_id),
-                        best_team_id: m.team_id,
-                        demand_id: m.demand_id,
+                        best_team_id: m.team_id.clone(),
+                        demand_id: m.demand_id.clone(),
                         score: m.score,
-                        explanation: m.explanation,
+                        explanation: m.explanation.clone(),
                     })
                 })
                 .collect();
             drop(c);
-            best_first(&mut out, RANKING_DEPTH, |d| (d.score, &d.demand_id));
             diversity::spread(&mut out, FIRST_PAGE, |d| d.best_team_id.clone());
             Ok(out)
         })
@@ -379,7 +469,7 @@ impl App {
         self.numbered(
             key,
             page,
-            move |app| app.list_head(&Subject::TeamsOf(query), RANKING_DEPTH),
+            move |app, sources| app.list_head(&Subject::TeamsOf(query), RANKING_DEPTH, sources),
             move |c, m, rank| {
                 let t = c.teams.get(&m.team_id)?;
                 let excluded = c
@@ -388,12 +478,12 @@ impl App {
                     .is_some_and(|d| d.excluded_university_ids.contains(&t.university_id));
                 (!excluded).then(|| RankedTeam {
                     rank,
-                    team_id: m.team_id,
+                    team_id: m.team_id.clone(),
                     team_name: t.name.clone(),
                     university_name: c.university_name(&t.university_id),
                     university_id: t.university_id.clone(),
                     score: m.score,
-                    explanation: m.explanation,
+                    explanation: m.explanation.clone(),
                 })
             },
         )
@@ -419,17 +509,17 @@ impl App {
         self.numbered(
             key,
             page,
-            move |app| app.list_head(&Subject::DemandsOf(team), RANKING_DEPTH),
+            move |app, sources| app.list_head(&Subject::DemandsOf(team), RANKING_DEPTH, sources),
             move |c, m, rank| {
                 let d = c.demands.get(&m.demand_id)?;
                 (!d.excluded_university_ids.contains(&university)).then(|| RankedDemand {
                     rank,
-                    demand_id: m.demand_id,
+                    demand_id: m.demand_id.clone(),
                     demand_title: d.title.clone(),
                     zone_name: c.zone_name(&d.zone_id),
                     zone_id: d.zone_id.clone(),
                     score: m.score,
-                    explanation: m.explanation,
+                    explanation: m.explanation.clone(),
                 })
             },
         )

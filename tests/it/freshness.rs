@@ -2,8 +2,9 @@
 //! once; once the write's pairs are patched into the other lists, after a demand write every ranking the
 //! service answers equals the one a fresh service over the same store and engine computes, and after a
 //! team write the team's pairs are exact and everything else is once the refresh has run. The lists are
-//! patched, not dropped: only the written item's own list is ranked again. Concurrent writes are made together
-//! in batches, each write succeeding or failing on its own.
+//! patched, not dropped: only the written item's own list is ranked again, and only the views built on
+//! lists the write changed are built again. Concurrent writes are made together in batches, each write
+//! succeeding or failing on its own.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -141,6 +142,21 @@ async fn demand_writes_leave_every_ranking_as_a_fresh_one() {
     assert_eq!(own, own_fresh);
     f.app.patch_rankings();
     assert_eq!(f.app.stats().ranking_lists, held, "patched, not dropped");
+    // Views the write cannot change are served from the cache: every other zone's candidates (their
+    // demands' lists are untouched); the written demand's zone's are built again.
+    let hits = f.app.stats().ranking_cache_hits;
+    for z in &f.data.zones {
+        f.app
+            .zone_candidates(&who, &z.id, None, full())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        f.app.stats().ranking_cache_hits - hits,
+        f.data.zones.len() as u64 - 1,
+        "only zone {}'s candidates are built again",
+        changed.zone_id
+    );
     assert_as_fresh(&f.app, &f.db, &f.engine, "a demand update").await;
 
     let mut added: Demand = f.data.demands[3].clone();
