@@ -201,6 +201,9 @@ pub(crate) fn summaries(
 // The explanation of a scored pair, from its features.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap;
 
 use super::config::{FEATURES, N_FEATURES};
 use super::corpus;
@@ -210,8 +213,46 @@ use super::state::State;
 use super::{Engine, PairMatch};
 use crate::text_index;
 
-/// A demand's whole words: term → the text it stands for in the demand.
-pub(super) type DemandWords = HashMap<String, String>;
+/// What explaining a demand's pairs reads of the demand, once for all its pairs.
+pub(super) struct DemandWords {
+    /// Its whole words: term → the text it stands for in the demand.
+    surfaces: HashMap<String, String>,
+    /// The [`text_index::term_hash`]es of its query's terms, which an achievement's snippet highlights.
+    query_terms: HashSet<u64>,
+}
+
+/// Most achievement texts whose tokens are kept; past it the cache starts again.
+const SNIPPET_TOKENS_MAX: usize = 16_384;
+
+/// The tokens of achievement texts, by the text's hash: an achievement is explained for many demands,
+/// and reading its text again for each was most of an explanation's cost.
+#[derive(Debug, Default)]
+pub(super) struct SnippetTokens {
+    entries: Mutex<FxHashMap<u64, Arc<text_index::Tokens>>>,
+}
+
+impl SnippetTokens {
+    /// The tokens of `text`, read once.
+    fn get(&self, analyzer: &crate::analysis::Analyzer, text: &str) -> Arc<text_index::Tokens> {
+        let key = text_index::term_hash(text);
+        let held = self
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(tokens) = held {
+            return tokens;
+        }
+        let tokens = Arc::new(text_index::tokens(analyzer, text));
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= SNIPPET_TOKENS_MAX {
+            entries.clear();
+        }
+        entries.insert(key, tokens.clone());
+        tokens
+    }
+}
 
 impl Engine {
     /// The pair of demand `d` and team `t` with its score and its explanation, from the pair's features
@@ -226,7 +267,8 @@ impl Engine {
         words: &DemandWords,
     ) -> PairMatch {
         let q = self.query(state, d);
-        let matched_terms = matched_terms(state, self.matched_shares(state, &q, t, f), words);
+        let matched_terms =
+            matched_terms(state, self.matched_shares(state, &q, t, f), &words.surfaces);
         let best = f.achievements.first().copied();
         let best_value = best.map_or(0.0, |b| b.1);
         let relevant = f
@@ -236,7 +278,7 @@ impl Engine {
             .count();
         let best_achievement = best
             .filter(|(_, r)| *r > 0.0)
-            .and_then(|(i, r)| self.achievement_evidence(state, &q, t, i, r));
+            .and_then(|(i, r)| self.achievement_evidence(state, &words.query_terms, t, i, r));
         let shared_track = f.shared_track.map(|(k, exact)| TrackRef {
             id: self.tracks.ids[k].clone(),
             name: self.tracks.names[k].clone(),
@@ -272,7 +314,7 @@ impl Engine {
     /// each with the text it first stands for.
     pub(super) fn demand_words(&self, state: &State, d: usize) -> DemandWords {
         let demand = &state.data.demands[d];
-        let mut words = DemandWords::new();
+        let mut words = HashMap::new();
         let texts = std::iter::once(demand.title.as_str())
             .chain(demand.keywords.iter().map(String::as_str))
             .chain(std::iter::once(demand.description.as_str()));
@@ -281,7 +323,17 @@ impl Engine {
                 words.entry(term).or_insert(surface);
             }
         }
-        words
+        let query_terms = self
+            .query(state, d)
+            .lexical
+            .terms
+            .iter()
+            .map(|(t, _)| text_index::term_hash(state.interner.term(*t)))
+            .collect();
+        DemandWords {
+            surfaces: words,
+            query_terms,
+        }
     }
 
     /// What each feature contributed: its value times its weight.
@@ -329,30 +381,21 @@ impl Engine {
     fn achievement_evidence(
         &self,
         state: &State,
-        q: &Query,
+        terms: &HashSet<u64>,
         t: usize,
         i: usize,
         r: f32,
     ) -> Option<AchievementEvidence> {
         let a = state.data.teams[t].achievements.get(i)?;
-        let terms: HashSet<String> = q
-            .lexical
-            .terms
-            .iter()
-            .map(|(t, _)| state.interner.term(*t).to_owned())
-            .collect();
+        let text = corpus::achievement_text(a);
+        let tokens = self.snippet_tokens.get(&self.analyzer, &text);
         Some(AchievementEvidence {
             index: i,
             kind: a.kind,
             title: a.title.clone(),
             year: a.year,
             relevance: r,
-            snippet: text_index::highlight(
-                &self.analyzer,
-                &corpus::achievement_text(a),
-                &terms,
-                120,
-            ),
+            snippet: text_index::highlight_tokens(&text, &tokens, terms, 120),
         })
     }
 
@@ -429,7 +472,7 @@ const SHOWN_TERMS: usize = 8;
 fn matched_terms(
     state: &State,
     shares: HashMap<u32, f32>,
-    words: &DemandWords,
+    words: &HashMap<String, String>,
 ) -> Vec<MatchedTerm> {
     let mut matched: Vec<(u32, f32)> = shares.into_iter().collect();
     matched.sort_by(|a, b| {

@@ -144,6 +144,8 @@ pub struct Engine {
     /// Whether a team write recomputes every demand's feedback before returning (else it is computed on
     /// first use, or by [`Engine::settle`]).
     eager_feedback: std::sync::atomic::AtomicBool,
+    /// Achievement texts' tokens, by the text's hash, for their snippets in explanations.
+    snippet_tokens: explain::SnippetTokens,
 }
 
 impl std::fmt::Debug for Engine {

@@ -209,6 +209,7 @@ impl Engine {
             writer: Mutex::new(()),
             members: MemberCache::default(),
             eager_feedback: std::sync::atomic::AtomicBool::new(true),
+            snippet_tokens: super::explain::SnippetTokens::default(),
         };
         let t_expansions = Instant::now();
         if options.precompute_feedback {

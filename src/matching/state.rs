@@ -367,11 +367,19 @@ impl State {
 
     /// Team changes alter every demand's first pass (its BM25 statistics move with every team): feedback
     /// is recomputed on next use, and so are the kept queries (their idf moved too).
-    pub(super) fn reset_feedback(&mut self) {
-        for d in &mut self.demands {
-            d.expanded = OnceLock::new();
-            d.query = OnceLock::new();
-        }
+    /// Forgets every demand's feedback and query; returns them, to be dropped once the state's write lock
+    /// is released (freeing thousands of queries under it would keep every reader waiting).
+    #[must_use = "drop the old feedback after releasing the write lock"]
+    pub(super) fn reset_feedback(&mut self) -> Vec<(OnceLock<Feedback>, OnceLock<Arc<Query>>)> {
+        self.demands
+            .iter_mut()
+            .map(|d| {
+                (
+                    std::mem::take(&mut d.expanded),
+                    std::mem::take(&mut d.query),
+                )
+            })
+            .collect()
     }
 
     pub(super) fn sync_columns(&mut self, models: &Models) {

@@ -66,9 +66,10 @@ impl Engine {
                 state.team_slots.insert(team.id.as_str(), slot);
             }
         }
-        state.reset_feedback();
+        let old_feedback = state.reset_feedback();
         let fp = state.fingerprint();
         drop(state);
+        drop(old_feedback);
         self.index
             .upsert(DocKind::Team, &index_doc(team.id.as_str(), &analysed), &fp)?;
         self.refresh_feedback()
@@ -95,9 +96,10 @@ impl Engine {
         st.team_slots
             .swap_remove_doc(&mut data.teams, team.as_str(), slot, |t| t.id.as_str());
         state.loads.remove(team.as_str());
-        state.reset_feedback();
+        let old_feedback = state.reset_feedback();
         let fp = state.fingerprint();
         drop(state);
+        drop(old_feedback);
         self.index.delete(DocKind::Team, team.as_str(), &fp)?;
         self.refresh_feedback()
     }

@@ -26,7 +26,7 @@ mod tests;
 mod tokenizer;
 
 pub use build::{IndexBuilder, TextIndex};
-pub use snippets::{Snippet, highlight};
+pub use snippets::{Snippet, Tokens, highlight, highlight_tokens, term_hash, tokens};
 pub use tokenizer::{SgTokenStream, SgTokenizer, TermsTokenStream, TermsTokenizer, join_terms};
 
 /// Bumped whenever the fields or their options change; part of the manifest.

@@ -1,6 +1,8 @@
-//! Snippets: fragments of a text with the matched terms marked.
+//! Snippets: fragments of a text with the matched terms marked, from the text itself or from its tokens
+//! read once ([`tokens`], then [`highlight_tokens`] for each set of terms).
 
 use std::collections::HashSet;
+use std::hash::Hasher;
 
 use serde::Serialize;
 
@@ -29,6 +31,45 @@ pub fn highlight(
             spans.push((start, end));
         }
     });
+    fragment(text, spans, max_chars)
+}
+
+/// A text's tokens as highlighting reads them: each term's [`term_hash`] and byte range.
+pub type Tokens = Vec<(u64, u32, u32)>;
+
+/// The hash a term is known by in [`Tokens`].
+pub fn term_hash(term: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(term.as_bytes());
+    h.finish()
+}
+
+/// The tokens of `text`, to highlight it for several sets of terms without reading it again.
+pub fn tokens(analyzer: &Analyzer, text: &str) -> Tokens {
+    let mut out = Tokens::new();
+    analyzer.for_each_token(text, |term, start, end| {
+        out.push((term_hash(term), start as u32, end as u32));
+    });
+    out
+}
+
+/// [`highlight`] from the text's [`tokens`] and the [`term_hash`]es of the terms: the same snippet.
+pub fn highlight_tokens(
+    text: &str,
+    tokens: &[(u64, u32, u32)],
+    terms: &HashSet<u64>,
+    max_chars: usize,
+) -> Snippet {
+    let spans = tokens
+        .iter()
+        .filter(|(h, _, _)| terms.contains(h))
+        .map(|&(_, s, e)| (s as usize, e as usize))
+        .collect();
+    fragment(text, spans, max_chars)
+}
+
+/// The fragment of `text` holding the most of `spans`, with them marked.
+fn fragment(text: &str, mut spans: Vec<(usize, usize)>, max_chars: usize) -> Snippet {
     spans.sort_unstable();
     let mut merged: Vec<(usize, usize)> = Vec::new();
     for (s, e) in spans {
