@@ -708,20 +708,19 @@ pub(super) fn header_fields(
     out
 }
 
-/// Reads every row of `table` into records the caller may write, with every problem.
-fn plan<R: Importable>(who: &Principal, c: &Catalog, table: &Table) -> Result<Plan<R>> {
-    let columns = R::KIND.columns();
-    let mut report = ImportReport::default();
-    let fields = header_fields(table, columns, &mut report.errors);
-    let lookup = Lookup::of(c);
-    let mut seen_ids: HashMap<String, usize> = HashMap::new();
-    let (mut created, mut updated) = (Vec::new(), Vec::new());
-    for (index, cells) in table.rows.iter().enumerate().skip(1) {
-        if cells.iter().all(|s| s.trim().is_empty()) {
-            continue;
-        }
-        report.rows += 1;
-        let mut row = Row {
+/// The data rows of `table` (empty ones skipped), their cells by the field of their column.
+pub(super) fn data_rows<'t>(
+    table: &'t Table,
+    fields: &'t [Option<&'static str>],
+    columns: &'static [Column],
+) -> impl Iterator<Item = Row<'t>> {
+    table
+        .rows
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, cells)| cells.iter().any(|s| !s.trim().is_empty()))
+        .map(move |(index, cells)| Row {
             number: index + 1,
             cells: fields
                 .iter()
@@ -730,7 +729,19 @@ fn plan<R: Importable>(who: &Principal, c: &Catalog, table: &Table) -> Result<Pl
                 .collect(),
             columns,
             problems: Vec::new(),
-        };
+        })
+}
+
+/// Reads every row of `table` into records the caller may write, with every problem.
+fn plan<R: Importable>(who: &Principal, c: &Catalog, table: &Table) -> Result<Plan<R>> {
+    let columns = R::KIND.columns();
+    let mut report = ImportReport::default();
+    let fields = header_fields(table, columns, &mut report.errors);
+    let lookup = Lookup::of(c);
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
+    let (mut created, mut updated) = (Vec::new(), Vec::new());
+    for mut row in data_rows(table, &fields, columns) {
+        report.rows += 1;
         for c in columns.iter().filter(|c| c.required) {
             if row.text(c.field).is_empty() {
                 row.problem(c.field, format!("“{}”必填，不能为空", c.header));

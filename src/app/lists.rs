@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use super::{App, Matcher, MatcherError, RANKING_DEPTH, Result};
@@ -189,6 +189,9 @@ impl List {
 #[derive(Default)]
 pub(super) struct Lists {
     lists: HashMap<Subject, Arc<List>>,
+    /// Lists being ranked by a reader: another reader of the same list waits for it rather than ranking
+    /// it a second time.
+    ranking: HashMap<Subject, Arc<Mutex<()>>>,
     /// Bumped by every published patch and refresh.
     version: u64,
     /// Bumped by every team write (the statistics every pair shares have moved).
@@ -286,19 +289,54 @@ impl App {
         n: usize,
         sources: &mut Sources,
     ) -> Result<Head, MatcherError> {
+        let held = |sources: &mut Sources| {
+            let lists = self.lists();
+            let list = lists.lists.get(subject).filter(|l| l.head(n).is_some())?;
+            sources.read(subject, list);
+            Some(Head {
+                list: list.clone(),
+                n,
+            })
+        };
+        if let Some(head) = held(sources) {
+            return Ok(head);
+        }
+        // One reader ranks a missing list; the others wait for it and read what it kept.
+        let turn = self
+            .lists()
+            .ranking
+            .entry(subject.clone())
+            .or_default()
+            .clone();
+        let _turn = turn.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(head) = held(sources) {
+            return Ok(head);
+        }
         let (version, epoch) = {
             let lists = self.lists();
-            if let Some(list) = lists.lists.get(subject)
-                && list.head(n).is_some()
-            {
-                sources.read(subject, list);
-                return Ok(Head {
-                    list: list.clone(),
-                    n,
-                });
-            }
             (lists.version, lists.epoch)
         };
+        let ranked = self.rank_list(subject, version, epoch, n, sources);
+        let mut lists = self.lists();
+        if lists
+            .ranking
+            .get(subject)
+            .is_some_and(|t| Arc::ptr_eq(t, &turn))
+        {
+            lists.ranking.remove(subject);
+        }
+        ranked
+    }
+
+    /// Ranks `subject`'s list afresh and keeps it unless a write was taken since `version`.
+    fn rank_list(
+        &self,
+        subject: &Subject,
+        version: u64,
+        epoch: u64,
+        n: usize,
+        sources: &mut Sources,
+    ) -> Result<Head, MatcherError> {
         let list = Arc::new(List::fresh(
             subject,
             subject.compute(self.inner.matcher.as_ref())?,
@@ -579,6 +617,7 @@ pub(super) fn start_refresh(app: &App, tick: Duration) {
     let spawned = std::thread::Builder::new()
         .name("list-refresh".into())
         .spawn(move || {
+            super::rankers::lower_priority();
             loop {
                 std::thread::sleep(tick);
                 let Some(inner) = weak.upgrade() else { return };
@@ -605,6 +644,7 @@ pub(super) fn start_patcher(app: &App) {
     let spawned = std::thread::Builder::new()
         .name("list-patcher".into())
         .spawn(move || {
+            super::rankers::lower_priority();
             loop {
                 let Some(inner) = weak.upgrade() else { return };
                 let app = App { inner };

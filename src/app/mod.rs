@@ -12,7 +12,7 @@
 //! - nothing here knows about HTTP; errors carry stable codes that `http::error` maps to statuses.
 //!
 //! Files: `catalog` (the in-memory catalog and its reads), `rankings` (rankings and search), `records`
-//! (team and demand writes), `imports` (spreadsheet imports through those writes), `lists` (the per-item rankings writes patch), `pairings` (the review workflow), `outcomes` (what approved pairings achieve, and its verification) and `outcome_import` (outcomes from spreadsheets), `conversions` (transferable patents and the demands that fit them), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
+//! (team and demand writes), `imports` (spreadsheet imports through those writes), `lists` (the per-item rankings writes patch), `pairings` (the review workflow), `outcomes` (what approved pairings achieve, and its verification) and `outcome_import` (outcomes from spreadsheets), `conversions` (transferable patents and the demands that fit them), `rankers` (the lower-priority threads rankings run on), `proposals` (proposal jobs) and `jobs` (how clients see them), `scorer` (their pair scores),
 //! `dashboard` (with `progress`, its 2027 targets), `diversity` (no one team fills a university's first page), `views` (what the app answers with), `stats` (counters for metrics), `error`, `matcher` (what the app needs from a
 //! matching engine) and `engine` (that, over [`crate::matching::Engine`]).
 
@@ -31,6 +31,8 @@ mod outcomes;
 mod pairings;
 pub mod progress;
 pub mod proposals;
+mod rankers;
+pub use rankers::lower_global_pool;
 mod rankings;
 mod records;
 mod scorer;
@@ -100,6 +102,8 @@ struct Inner {
     patch_lane: Mutex<()>,
     /// Rankings being computed, by cache key and generation: identical requests wait for one computation.
     in_flight: Mutex<HashMap<(String, u64), Flight>>,
+    /// The lower-priority threads rankings are computed on.
+    rankers: rankers::Rankers,
     jobs: proposals::Jobs,
     counters: stats::Counters,
     /// Matcher updates that failed after their writes were committed, oldest first.
@@ -149,6 +153,7 @@ impl App {
                 patch_signal: std::sync::Condvar::new(),
                 patch_lane: Mutex::new(()),
                 in_flight: Mutex::new(HashMap::new()),
+                rankers: rankers::Rankers::new()?,
                 jobs,
                 counters: stats::Counters::default(),
                 missed_updates: Mutex::new(Vec::new()),

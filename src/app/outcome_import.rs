@@ -17,7 +17,7 @@ use tracing::instrument;
 use super::catalog::Catalog;
 use super::imports::{
     Column, ImportKind, ImportPreview, ImportProblem, ImportReport, Row, TemplateFormat, col,
-    header_fields, template,
+    data_rows, header_fields, template,
 };
 use super::outcomes::new_outcome_id;
 use super::{App, AppError, Result, actor};
@@ -489,21 +489,8 @@ pub(super) fn plan(
     let fields = header_fields(table, OUTCOME_COLUMNS, &mut report.errors);
     let mut parsed: Vec<Parsed> = Vec::new();
     let mut failed: HashSet<usize> = HashSet::new();
-    for (index, cells) in table.rows.iter().enumerate().skip(1) {
-        if cells.iter().all(|s| s.trim().is_empty()) {
-            continue;
-        }
+    for mut row in data_rows(table, &fields, OUTCOME_COLUMNS) {
         report.rows += 1;
-        let mut row = Row {
-            number: index + 1,
-            cells: fields
-                .iter()
-                .zip(cells)
-                .filter_map(|(f, v)| f.map(|f| (f, v.as_str())))
-                .collect(),
-            columns: OUTCOME_COLUMNS,
-            problems: Vec::new(),
-        };
         let pairing_id = row.text("pairing_id");
         let pairing = if pairing_id.is_empty() {
             row.problem("pairing_id", "“对接编号”必填，不能为空");

@@ -191,13 +191,14 @@ impl App {
         let waiting = Arc::downgrade(&cell);
         let computed = cell
             .get_or_try_init(|| {
-                self.blocking(move |app| {
+                let app = self.clone();
+                self.inner.rankers.run(move || {
                     let wanted = || waiting.strong_count() > 1;
                     let mut reads = Reads {
                         wanted: &wanted,
                         sources: Sources::default(),
                     };
-                    let all = compute(app, &mut reads);
+                    let all = compute(&app, &mut reads);
                     app.land(&flight, &waiting);
                     let all: Cached = Arc::new(all?);
                     app.remember(key, generation, reads.sources, all.clone());

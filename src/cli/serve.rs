@@ -72,6 +72,13 @@ fn build_matcher(data: &Dataset, index: &Path, models: &Path) -> anyhow::Result<
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    // Rankings' parallel parts run on rayon's pool: at their priority, below the writes'.
+    if !shuanggao::app::lower_global_pool() {
+        tracing::warn!(
+            code = "priority_not_lowered",
+            "rayon's pool was started before; rankings' parallel parts keep the default priority"
+        );
+    }
     let pid = std::process::id();
     let mut lock = match DataLock::acquire(
         &[&args.db, &args.index, &args.models],
