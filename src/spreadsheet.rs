@@ -134,7 +134,8 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
-fn number_text(f: f64) -> String {
+/// A number as a cell shows it: whole numbers without a decimal point.
+pub fn number_text(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 1e15 {
         format!("{}", f as i64)
     } else {

@@ -520,7 +520,7 @@ pub(super) fn plan(
                         "pairing_id",
                         format!(
                             "该对接尚未批准（当前：{}），批准后才能登记成果",
-                            pairing_status_label(p.status)
+                            super::proposals::label(p.status, false, false)
                         ),
                     );
                     None
@@ -737,15 +737,6 @@ fn pairing_ids(table: &Table) -> Vec<String> {
         .collect()
 }
 
-fn pairing_status_label(status: PairingStatus) -> &'static str {
-    match status {
-        PairingStatus::Proposed => "拟推荐",
-        PairingStatus::Approved => "已批准",
-        PairingStatus::Rejected => "已驳回",
-        PairingStatus::ChangesRequested => "需修改",
-    }
-}
-
 impl App {
     /// Imports outcomes from an XLSX or CSV file: with `dry_run`, or with any problem, nothing is
     /// recorded and the report lists what would be; else every new row is recorded, pending the
@@ -898,8 +889,8 @@ impl App {
                     o.id.clone(),
                     o.pairing_id.clone(),
                     enterprise,
-                    spreadsheet_number(o.detail.amount_wan_yuan().unwrap_or_default()),
-                    spreadsheet_number(paid),
+                    spreadsheet::number_text(o.detail.amount_wan_yuan().unwrap_or_default()),
+                    spreadsheet::number_text(paid),
                     status_label(o.status).to_owned(),
                 ]);
             }
@@ -928,15 +919,6 @@ impl App {
             template(ImportKind::Outcomes, format, example, lists)
         })
         .await
-    }
-}
-
-/// A number as a spreadsheet cell shows it: whole numbers without a decimal point.
-fn spreadsheet_number(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x}")
     }
 }
 

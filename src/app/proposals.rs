@@ -273,7 +273,8 @@ fn department_only(who: &Principal, action: &str) -> Result<()> {
     }
 }
 
-fn label(status: PairingStatus, superseded: bool, forced: bool) -> String {
+/// A pairing's status in the console's words.
+pub(super) fn label(status: PairingStatus, superseded: bool, forced: bool) -> String {
     if superseded {
         return "已由新方案取代".to_owned();
     }

@@ -209,46 +209,22 @@ impl Postings {
         terms: &[(u32, f32)],
         norm: impl Fn(usize) -> f32,
     ) -> Vec<(usize, f32)> {
-        SCRATCH.with_borrow_mut(|(scores, touched)| {
-            if scores.len() < self.lens.len() {
-                scores.resize(self.lens.len(), 0.0);
-            }
-            for &(t, w) in terms {
-                if w <= 0.0 {
-                    continue;
-                }
-                let list = self.lists.get(t as usize).map_or(&[][..], Vec::as_slice);
-                let listed = list
-                    .iter()
-                    .map(|&e| (entry_slot(e) as u32, self.listed[(e >> 24) as usize]));
-                let spilled = if self.spill.is_empty() {
-                    None
-                } else {
-                    self.spill.get(&t)
-                };
-                for (slot, tf) in listed.chain(spilled.into_iter().flatten().copied()) {
-                    let s = slot as usize;
-                    if scores[s] == 0.0 {
-                        touched.push(slot);
-                    }
-                    scores[s] += w * tf / (tf + norm(s));
-                }
-            }
-            touched
-                .drain(..)
-                .map(|s| {
-                    let s = s as usize;
-                    (s, std::mem::take(&mut scores[s]))
-                })
-                .collect()
-        })
+        self.accumulate(terms, |w, tf, s| w * tf / (tf + norm(s)))
     }
-}
 
-impl Postings {
     /// `(slot, Σ w·tf)` for every document with at least one of `terms`, in no particular order; each
     /// document's sum is taken in the order of `terms`.
     pub(super) fn linear(&self, terms: &[(u32, f32)]) -> Vec<(usize, f32)> {
+        self.accumulate(terms, |w, tf, _| w * tf)
+    }
+
+    /// `(slot, Σ part(w, tf, slot))` over the listed entries of every term of positive weight, summed in
+    /// the order of `terms`, for every document with at least one.
+    fn accumulate(
+        &self,
+        terms: &[(u32, f32)],
+        part: impl Fn(f32, f32, usize) -> f32,
+    ) -> Vec<(usize, f32)> {
         SCRATCH.with_borrow_mut(|(scores, touched)| {
             if scores.len() < self.lens.len() {
                 scores.resize(self.lens.len(), 0.0);
@@ -271,7 +247,7 @@ impl Postings {
                     if scores[s] == 0.0 {
                         touched.push(slot);
                     }
-                    scores[s] += w * tf;
+                    scores[s] += part(w, tf, s);
                 }
             }
             touched
