@@ -12,7 +12,9 @@
 //!   queries from one client thread per core at once (throughput under load);
 //! - *after a write*: for each kind of write (team upsert, team delete, demand upsert, demand delete),
 //!   `--writes` writes, each followed by exactly one query (directions alternate), so every measured query
-//!   is the first after a write.
+//!   is the first after a write. Where team writes keep the demands' feedback at earlier statistics (above
+//!   `exhaustive_below` teams), the rankings of a sample of demands and teams are then compared with the
+//!   same rankings once [`Engine::settle`] brought every feedback to the current statistics.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -134,6 +136,23 @@ struct AfterWrites {
     team_to_demands: Latency,
 }
 
+/// Rankings with feedback kept from before the writes against the same rankings after settling.
+#[derive(Debug, Serialize)]
+struct Settled {
+    /// How long settling took.
+    seconds: f64,
+    /// Rankings compared (half demands, half teams).
+    lists: usize,
+    /// Rankings with the same ids in the same order.
+    same_order: usize,
+    /// Rankings equal in ids, order and scores.
+    identical: usize,
+    /// Mean share of the top `limit` ids found in both.
+    mean_overlap: f64,
+    /// Largest change of a score in both.
+    max_score_change: f32,
+}
+
 #[derive(Debug, Serialize)]
 struct Build {
     documents: usize,
@@ -176,6 +195,7 @@ struct Report {
     demand_to_teams_load: Load,
     team_to_demands_load: Load,
     after_writes: Vec<AfterWrites>,
+    settled: Settled,
     peak_rss_bytes: u64,
     seed: u64,
     /// The warm sample (what `scripts/bench_bm25s.py` queries).
@@ -206,10 +226,20 @@ fn cpu_seconds() -> f64 {
 
 /// Peak resident set size of this process (`VmHWM`), in bytes.
 fn peak_rss() -> u64 {
+    status_bytes("VmHWM:")
+}
+
+/// The resident set size now.
+fn rss() -> u64 {
+    status_bytes("VmRSS:")
+}
+
+/// A size in `/proc/self/status` (`field` with its colon), in bytes.
+fn status_bytes(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
 }
@@ -495,8 +525,9 @@ fn bench(args: &BenchArgs, name: &str, data: Dataset, started: Instant) -> anyho
         );
     }
     println!(
-        "peak RSS after build   {:.0} MiB",
-        peak_rss() as f64 / 1048576.0
+        "peak RSS after build   {:.0} MiB (resident now {:.0} MiB)",
+        peak_rss() as f64 / 1048576.0,
+        rss() as f64 / 1048576.0
     );
     let teams_of = |id: &DemandId| Ok(engine.teams_for_demand(id, args.limit)?.len());
     let demands_of = |id: &TeamId| Ok(engine.demands_for_team(id, args.limit)?.len());
@@ -535,7 +566,8 @@ fn bench(args: &BenchArgs, name: &str, data: Dataset, started: Instant) -> anyho
     let team_to_demands_load = time_load(warm_t, cores, demands_of)?;
     print_load(&format!("team → top {}", args.limit), &team_to_demands_load);
 
-    // 4. Writes of each kind, each followed by one query.
+    // 4. Writes of each kind, each followed by one query; then what settling changes.
+    let mut writes = writes;
     let after_writes = writes.run(&engine, &mut rng, args.limit)?;
     for a in &after_writes {
         println!(
@@ -552,6 +584,20 @@ fn bench(args: &BenchArgs, name: &str, data: Dataset, started: Instant) -> anyho
             a.team_to_demands.max_ms,
         );
     }
+
+    let settled = writes.settle(&engine, &mut rng, args.limit, args.queries.min(100))?;
+    println!(
+        "settling               {:.2} s; of {} rankings (half demand → top {}, half team → top {}) {} in the same order, {} with the same scores too, top-{} overlap {:.4}, largest score change {:.6}",
+        settled.seconds,
+        settled.lists,
+        args.limit,
+        args.limit,
+        settled.same_order,
+        settled.identical,
+        args.limit,
+        settled.mean_overlap,
+        settled.max_score_change,
+    );
 
     let memory = engine.memory()?;
     let total: usize = memory.iter().map(|(_, b)| b).sum();
@@ -587,6 +633,7 @@ fn bench(args: &BenchArgs, name: &str, data: Dataset, started: Instant) -> anyho
         demand_to_teams_load,
         team_to_demands_load,
         after_writes,
+        settled,
         peak_rss_bytes: peak,
         seed: args.seed,
         sample: Sample {
@@ -654,7 +701,7 @@ impl Writes {
     /// Runs every write, each followed by one timed query (demand → teams after even writes, team →
     /// demands after odd ones), and returns the figures per kind of write.
     fn run(
-        mut self,
+        &mut self,
         engine: &Engine,
         rng: &mut Xoshiro256PlusPlus,
         limit: usize,
@@ -680,6 +727,64 @@ impl Writes {
             });
         }
         Ok(out)
+    }
+
+    /// Ranks `count` live demands and `count` live teams, settles the engine and ranks them again.
+    fn settle(
+        &self,
+        engine: &Engine,
+        rng: &mut Xoshiro256PlusPlus,
+        limit: usize,
+        count: usize,
+    ) -> anyhow::Result<Settled> {
+        let demands = pick(rng, self.live_demands.len(), count, |i| {
+            self.live_demands[i].clone()
+        });
+        let teams = pick(rng, self.live_teams.len(), count, |i| {
+            self.live_teams[i].clone()
+        });
+        let rank = || -> anyhow::Result<Vec<Vec<(String, f32)>>> {
+            let mut lists = Vec::new();
+            for d in &demands {
+                let ranked = engine.rank_teams(d, limit)?;
+                lists.push(ranked.into_iter().map(|(t, s)| (t.0, s)).collect());
+            }
+            for t in &teams {
+                let ranked = engine.rank_demands(t, limit)?;
+                lists.push(ranked.into_iter().map(|(d, s)| (d.0, s)).collect());
+            }
+            Ok(lists)
+        };
+        let before = rank()?;
+        let started = Instant::now();
+        engine.settle()?;
+        let seconds = started.elapsed().as_secs_f64();
+        let after = rank()?;
+        let (mut same_order, mut identical, mut overlap, mut max_change) = (0, 0, 0.0, 0f32);
+        for (b, a) in before.iter().zip(&after) {
+            identical += usize::from(b == a);
+            same_order += usize::from(b.iter().map(|x| &x.0).eq(a.iter().map(|x| &x.0)));
+            let common = b.iter().filter_map(|(id, s)| {
+                a.iter()
+                    .find(|(other, _)| other == id)
+                    .map(|(_, t)| (s - t).abs())
+            });
+            let (mut n, mut largest) = (0, 0f32);
+            for change in common {
+                n += 1;
+                largest = largest.max(change);
+            }
+            overlap += n as f64 / b.len().max(a.len()).max(1) as f64;
+            max_change = max_change.max(largest);
+        }
+        Ok(Settled {
+            seconds,
+            lists: before.len(),
+            same_order,
+            identical,
+            mean_overlap: overlap / before.len().max(1) as f64,
+            max_score_change: max_change,
+        })
     }
 
     /// The `i`-th write of `kind`, timed. Upserts alternate between a new record (the text of a sampled

@@ -131,7 +131,10 @@ impl Engine {
         if let Some(p) = &state.demand_bigram_postings {
             parts.push(("demand bigram postings", p.bytes()));
         }
-        parts.push(("cluster member copies", self.members.bytes()));
+        parts.push((
+            "cluster member copies",
+            state.team_members.bytes() + state.demand_members.bytes(),
+        ));
         Ok(parts)
     }
 }

@@ -1,47 +1,153 @@
-//! Nearest documents in the latent space: the members of every cluster with their vectors side by side
-//! (cached between queries instead of being gathered over all documents on every call), a dot product for
-//! scanning many vectors, and [`Engine::nearest`], which scans the clusters nearest to a vector.
-
-use std::sync::{Arc, RwLock};
+//! Nearest documents in the latent space: the members of every cluster with 8-bit copies of their vectors
+//! side by side ([`Members`], kept in the engine state and changed with every write, so that no query
+//! gathers them again), a dot product for scanning many vectors, and [`Engine::nearest`], which scans the
+//! clusters nearest to a vector.
 
 use super::Engine;
 use super::topk::top_k;
 
-/// Documents of one side grouped by cluster, for one state of the engine (cleared on every update).
-#[derive(Debug, Default)]
-pub(super) struct MemberCache {
-    entries: RwLock<Vec<(MemberKey, Arc<Members>)>>,
-}
-
-/// The documents of every cluster, with an 8-bit copy of their vectors stored contiguously (row-major, one
-/// scale per row) so that a scan over a cluster streams through memory: a quarter of the size of `f32`
-/// copies, and precise enough to choose candidates (which are then scored with the real vectors).
+/// The documents of one side grouped by cluster, with an 8-bit copy of their vectors stored contiguously
+/// (row-major, one scale per row) so that a scan over a cluster streams through memory: a quarter of the
+/// size of `f32` copies, and precise enough to choose candidates (which are then scored with the real
+/// vectors). Documents without a cluster, or whose vector has another length than the first one's, are
+/// left out. Written documents are moved in place; the order of a cluster's members never changes what a
+/// scan finds (ties rank by document).
 #[derive(Debug, Default)]
 pub(super) struct Members {
-    ids: Vec<Vec<u32>>,
-    rows: Vec<Vec<i8>>,
-    scales: Vec<Vec<f32>>,
-    dims: usize,
+    lists: Vec<List>,
+    /// Where each document (by slot) is: `(cluster, position in its list)`, [`NOWHERE`] when left out.
+    at: Vec<(u32, u32)>,
+    /// The length of the vectors, set by the first document.
+    dims: Option<usize>,
 }
 
+/// The members of one cluster.
+#[derive(Debug, Default)]
+struct List {
+    ids: Vec<u32>,
+    rows: Vec<i8>,
+    scales: Vec<f32>,
+}
+
+/// The place of a document that is in no list.
+const NOWHERE: (u32, u32) = (u32::MAX, u32::MAX);
+
 impl Members {
-    /// Appends `(document, v · its vector)` for every member of cluster `k` (the 8-bit approximation).
-    pub(super) fn scan(&self, k: usize, v: &[f32], out: &mut Vec<(usize, f32)>) {
-        let (Some(ids), Some(rows), Some(scales)) =
-            (self.ids.get(k), self.rows.get(k), self.scales.get(k))
-        else {
+    /// The members of `k` clusters among `docs` (`(cluster, vector)` of each document, by slot), each
+    /// list allocated at its size.
+    pub(super) fn new<'a>(
+        k: usize,
+        docs: impl Iterator<Item = (Option<usize>, &'a [f32])> + Clone,
+    ) -> Members {
+        let dims = docs.clone().next().map_or(0, |(_, v)| v.len());
+        let mut sizes = vec![0usize; k];
+        let mut count = 0;
+        for (cluster, _) in docs.clone() {
+            count += 1;
+            if let Some(n) = cluster.and_then(|c| sizes.get_mut(c)) {
+                *n += 1;
+            }
+        }
+        let mut members = Members {
+            lists: sizes
+                .iter()
+                .map(|&n| List {
+                    ids: Vec::with_capacity(n),
+                    rows: Vec::with_capacity(n * dims),
+                    scales: Vec::with_capacity(n),
+                })
+                .collect(),
+            at: Vec::with_capacity(count),
+            dims: None,
+        };
+        for (slot, (cluster, v)) in docs.enumerate() {
+            members.insert(slot, cluster, v);
+        }
+        members
+    }
+
+    /// Adds the document in `slot` (the next slot, or one left empty by [`Members::remove`]).
+    pub(super) fn insert(&mut self, slot: usize, cluster: Option<usize>, v: &[f32]) {
+        if self.at.len() <= slot {
+            self.at.resize(slot + 1, NOWHERE);
+        }
+        let dims = *self.dims.get_or_insert(v.len());
+        let Some(c) = cluster.filter(|&c| c < self.lists.len() && v.len() == dims) else {
             return;
         };
-        if self.dims == 0 {
-            out.extend(ids.iter().map(|&i| (i as usize, 0.0)));
+        let list = &mut self.lists[c];
+        self.at[slot] = (c as u32, list.ids.len() as u32);
+        list.ids.push(slot as u32);
+        list.scales.push(quantise(v, &mut list.rows));
+    }
+
+    /// Takes the document in `slot` out of its list (the slot stays, empty).
+    pub(super) fn remove(&mut self, slot: usize) {
+        let Some(place) = self.at.get_mut(slot) else {
+            return;
+        };
+        let (c, i) = std::mem::replace(place, NOWHERE);
+        if (c, i) == NOWHERE {
+            return;
+        }
+        let (list, dims) = (&mut self.lists[c as usize], self.dims.unwrap_or(0));
+        let (i, last) = (i as usize, list.ids.len() - 1);
+        list.ids.swap_remove(i);
+        list.scales.swap_remove(i);
+        if i != last {
+            let (head, tail) = list.rows.split_at_mut(last * dims);
+            head[i * dims..(i + 1) * dims].copy_from_slice(&tail[..dims]);
+            self.at[list.ids[i] as usize].1 = i as u32;
+        }
+        list.rows.truncate(last * dims);
+    }
+
+    /// The document in `slot` changed: its cluster or vector is taken again.
+    pub(super) fn replace(&mut self, slot: usize, cluster: Option<usize>, v: &[f32]) {
+        self.remove(slot);
+        self.insert(slot, cluster, v);
+    }
+
+    /// The document in `slot` was removed and the last document moved into its place (`Vec::swap_remove`).
+    pub(super) fn swap_remove(&mut self, slot: usize) {
+        self.remove(slot);
+        let last = self.at.len() - 1;
+        if slot != last {
+            let (c, i) = self.at[last];
+            if (c, i) != NOWHERE {
+                self.lists[c as usize].ids[i as usize] = slot as u32;
+            }
+            self.at[slot] = (c, i);
+        }
+        self.at.pop();
+    }
+
+    /// Heap bytes of the member lists and vector copies.
+    pub(super) fn bytes(&self) -> usize {
+        self.at.capacity() * 8
+            + self
+                .lists
+                .iter()
+                .map(|l| l.ids.capacity() * 4 + l.rows.capacity() + l.scales.capacity() * 4)
+                .sum::<usize>()
+    }
+
+    /// Appends `(document, v · its vector)` for every member of cluster `k` (the 8-bit approximation).
+    pub(super) fn scan(&self, k: usize, v: &[f32], out: &mut Vec<(usize, f32)>) {
+        let Some(list) = self.lists.get(k) else {
+            return;
+        };
+        let dims = self.dims.unwrap_or(0);
+        if dims == 0 {
+            out.extend(list.ids.iter().map(|&i| (i as usize, 0.0)));
             return;
         }
         vectorised(
             #[inline(always)]
             || {
-                out.reserve(ids.len());
-                for ((&i, row), &scale) in ids.iter().zip(rows.chunks_exact(self.dims)).zip(scales)
-                {
+                out.reserve(list.ids.len());
+                let rows = list.rows.chunks_exact(dims);
+                for ((&i, row), &scale) in list.ids.iter().zip(rows).zip(&list.scales) {
                     out.push((i as usize, scale * dot_i8(v, row)));
                 }
             },
@@ -78,39 +184,6 @@ fn quantise(v: &[f32], row: &mut Vec<i8>) -> f32 {
     scale
 }
 
-/// Identifies the side a scan is over: its document count and the address of its first vector (the vectors
-/// of one side live as long as the engine state they belong to, and every write to a side drops its
-/// entry, see [`MemberCache::forget`]).
-pub(super) type MemberKey = (usize, usize);
-
-/// The key of the members of `docs` (none when there are no documents), `vec` reading a document's vector.
-pub(super) fn key<T>(docs: &[T], vec: impl Fn(&T) -> &Vec<f32>) -> Option<MemberKey> {
-    docs.first()
-        .map(|doc| (docs.len(), vec(doc).as_ptr() as usize))
-}
-
-impl MemberCache {
-    /// Heap bytes of the cached member lists and vector copies.
-    pub(super) fn bytes(&self) -> usize {
-        self.entries.read().map_or(0, |e| {
-            e.iter()
-                .map(|(_, m)| {
-                    m.ids.iter().map(|v| v.capacity() * 4).sum::<usize>()
-                        + m.rows.iter().map(Vec::capacity).sum::<usize>()
-                        + m.scales.iter().map(|v| v.capacity() * 4).sum::<usize>()
-                })
-                .sum()
-        })
-    }
-
-    /// Drops the members cached under `key` (a side about to change).
-    pub(super) fn forget(&self, key: Option<MemberKey>) {
-        if let (Some(key), Ok(mut e)) = (key, self.entries.write()) {
-            e.retain(|(k, _)| *k != key);
-        }
-    }
-}
-
 /// Dot product of two vectors of equal length, summed in eight lanes (vectorises; the rounding differs from a
 /// left-to-right sum in the last bits, so it only ranks candidates, never scores them).
 #[inline(always)]
@@ -138,61 +211,16 @@ fn dot_in_lanes<T: Copy>(a: &[f32], b: &[T], value: impl Fn(T) -> f32) -> f32 {
 }
 
 impl Engine {
-    /// The documents of every cluster (`k` clusters) with their vectors, gathered once per engine state.
-    pub(super) fn members<'s>(
-        &self,
-        count: usize,
-        k: usize,
-        doc: &impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
-    ) -> Arc<Members> {
-        let key: MemberKey = (count, doc(0).1.as_ptr() as usize);
-        if let Ok(entries) = self.members.entries.read()
-            && let Some((_, m)) = entries.iter().find(|(k, _)| *k == key)
-        {
-            return m.clone();
-        }
-        let dims = doc(0).1.len();
-        let mut ids: Vec<Vec<u32>> = vec![Vec::new(); k];
-        for i in 0..count {
-            if let (Some(c), v) = doc(i)
-                && v.len() == dims
-                && let Some(list) = ids.get_mut(c)
-            {
-                list.push(i as u32);
-            }
-        }
-        let mut rows: Vec<Vec<i8>> = Vec::with_capacity(k);
-        let mut scales: Vec<Vec<f32>> = Vec::with_capacity(k);
-        for list in &ids {
-            let mut row = Vec::with_capacity(list.len() * dims);
-            scales.push(
-                list.iter()
-                    .map(|&i| quantise(doc(i as usize).1, &mut row))
-                    .collect(),
-            );
-            rows.push(row);
-        }
-        let members = Arc::new(Members {
-            ids,
-            rows,
-            scales,
-            dims,
-        });
-        if let Ok(mut entries) = self.members.entries.write() {
-            entries.retain(|(k, _)| *k != key);
-            entries.push((key, members.clone()));
-        }
-        members
-    }
-
-    /// Indices of the `n` documents nearest to `v` in the latent space, scanning the nearest clusters until
-    /// at least `4n` documents were seen (all documents when there are no clusters).
+    /// Indices of the `n` documents nearest to `v` in the latent space, scanning the clusters of `members`
+    /// nearest to `v` until at least `4n` documents were seen (all `count` documents, `vec` reading each
+    /// one's vector, when there are no clusters).
     pub(super) fn nearest<'s>(
         &self,
         v: &[f32],
+        members: &Members,
         count: usize,
         n: usize,
-        doc: impl Fn(usize) -> (Option<usize>, &'s Vec<f32>),
+        vec: impl Fn(usize) -> &'s Vec<f32>,
     ) -> Vec<usize> {
         let mut scored: Vec<(usize, f32)> = match &self.models.clusters {
             Some(c) if count > 0 => {
@@ -203,7 +231,6 @@ impl Engine {
                         .partial_cmp(&sims[a])
                         .unwrap_or(std::cmp::Ordering::Equal)
                 });
-                let members = self.members(count, sims.len(), &doc);
                 let mut out = Vec::new();
                 for (probed, &k) in order.iter().enumerate() {
                     if probed >= 2 && out.len() >= 4 * n {
@@ -213,7 +240,7 @@ impl Engine {
                 }
                 out
             }
-            _ => (0..count).map(|i| (i, dot(v, doc(i).1))).collect(),
+            _ => (0..count).map(|i| (i, dot(v, vec(i)))).collect(),
         };
         top_k(&mut scored, n);
         scored.into_iter().map(|(i, _)| i).collect()
@@ -236,6 +263,60 @@ mod tests {
         assert!((f64::from(dot(&a, &b)) - exact).abs() < 1e-4);
         assert_eq!(dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
         assert_eq!(dot(&[], &[]), 0.0);
+    }
+
+    /// Members changed write by write (a document added, moved to another cluster, removed with the last
+    /// one moved into its slot) scan as members gathered from the documents as they end up.
+    #[test]
+    fn members_changed_in_place_scan_as_members_gathered_again() {
+        let vec =
+            |i: usize| -> Vec<f32> { (0..12).map(|j| ((i * 7 + j) as f32 * 0.3).sin()).collect() };
+        let mut docs: Vec<(Option<usize>, Vec<f32>)> =
+            (0..40).map(|i| (Some(i % 3), vec(i))).collect();
+        docs[5].0 = None;
+        let gathered = |docs: &[(Option<usize>, Vec<f32>)]| {
+            Members::new(3, docs.iter().map(|(c, v)| (*c, v.as_slice())))
+        };
+        let mut members = gathered(&docs);
+        let change =
+            |members: &mut Members, docs: &mut Vec<(Option<usize>, Vec<f32>)>, step: usize| {
+                match step % 4 {
+                    0 => {
+                        docs.push((Some(step % 3), vec(100 + step)));
+                        let (c, v) = docs.last().expect("pushed");
+                        members.insert(docs.len() - 1, *c, v);
+                    }
+                    1 => {
+                        let slot = (step * 5) % docs.len();
+                        docs[slot] = (Some((step + 1) % 3), vec(200 + step));
+                        members.replace(slot, docs[slot].0, &docs[slot].1);
+                    }
+                    2 => {
+                        let slot = (step * 11) % docs.len();
+                        docs.swap_remove(slot);
+                        members.swap_remove(slot);
+                    }
+                    _ => {
+                        let slot = docs.len() - 1;
+                        docs.pop();
+                        members.swap_remove(slot);
+                    }
+                }
+            };
+        let probe = vec(999);
+        for step in 0..60 {
+            change(&mut members, &mut docs, step);
+            let want = gathered(&docs);
+            assert_eq!(members.at.len(), docs.len());
+            for k in 0..3 {
+                let (mut got, mut expected) = (Vec::new(), Vec::new());
+                members.scan(k, &probe, &mut got);
+                want.scan(k, &probe, &mut expected);
+                got.sort_by_key(|&(i, _)| i);
+                expected.sort_by_key(|&(i, _)| i);
+                assert_eq!(got, expected, "step {step}, cluster {k}");
+            }
+        }
     }
 
     #[test]

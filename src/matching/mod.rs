@@ -66,7 +66,6 @@ use crate::analysis::Analyzer;
 use crate::domain::{DemandId, TeamId};
 use crate::models::{ModelError, Models};
 use crate::text_index::{IndexError, TextIndex};
-use members::MemberCache;
 use state::{State, Tracks};
 
 pub use crate::text_index::{DocKind, Snippet};
@@ -139,10 +138,8 @@ pub struct Engine {
     index: TextIndex,
     state: RwLock<State>,
     writer: Mutex<()>,
-    /// Cluster members of each side, for the current state (a side's are dropped by every write to it).
-    members: MemberCache,
-    /// Whether a team write recomputes every demand's feedback before returning (else it is computed on
-    /// first use, or by [`Engine::settle`]).
+    /// Whether a team write recomputes every demand's feedback before returning where the write takes it
+    /// all (else it is computed on first use, or by [`Engine::settle`]).
     eager_feedback: std::sync::atomic::AtomicBool,
     /// Achievement texts' tokens, by the text's hash, for their snippets in explanations.
     snippet_tokens: explain::SnippetTokens,
@@ -162,18 +159,8 @@ impl Engine {
         self.state.read().map_err(|_| MatchError::Poisoned)
     }
 
-    /// The state, for changing the documents of `side` (`None`: neither): the cached cluster members of
-    /// that side belong to the state before and are dropped; the other side's stay valid.
-    fn write(&self, side: Option<DocKind>) -> Result<RwLockWriteGuard<'_, State>, MatchError> {
-        let state = self.state.write().map_err(|_| MatchError::Poisoned)?;
-        match side {
-            Some(DocKind::Team) => self.members.forget(members::key(&state.teams, |r| &r.vec)),
-            Some(DocKind::Demand) => {
-                self.members
-                    .forget(members::key(&state.demands, |r| &r.vec));
-            }
-            None => {}
-        }
-        Ok(state)
+    /// The state, for changing.
+    fn write(&self) -> Result<RwLockWriteGuard<'_, State>, MatchError> {
+        self.state.write().map_err(|_| MatchError::Poisoned)
     }
 }

@@ -22,7 +22,6 @@ use crate::text_index::{IndexBuilder, TextIndex};
 use super::build;
 use super::config::ScoringConfig;
 use super::corpus::{self, Bag, Interner, PackedDemandBags, PackedTeamBags, QVec, TeamBags};
-use super::members::MemberCache;
 use super::packed::Packed;
 use super::state::{
     DemandRec, State, TeamRec, Tracks, dataset_hash, embed_pairs, fingerprint_hex,
@@ -187,6 +186,7 @@ impl Engine {
         let reference_year = records.reference_year;
         let state = State::new(
             Arc::clone(&shared),
+            models.clusters.as_ref().map_or(0, |c| c.centroids.k()),
             interner,
             columns,
             teams,
@@ -207,7 +207,6 @@ impl Engine {
             index: texts.index,
             state: RwLock::new(state),
             writer: Mutex::new(()),
-            members: MemberCache::default(),
             eager_feedback: std::sync::atomic::AtomicBool::new(true),
             snippet_tokens: super::explain::SnippetTokens::default(),
         };
@@ -539,7 +538,8 @@ impl Records<'_> {
                 per_team.push(v);
             }
         }
-        data.teams
+        let records = data
+            .teams
             .par_iter()
             .zip(bags)
             .zip(hashes)
@@ -568,8 +568,8 @@ impl Records<'_> {
                     achievement_vecs,
                     hash,
                 }
-            })
-            .collect()
+            });
+        with_headroom(records)
     }
 
     /// The demand records, in dataset order (`all`: each demand's `all` bag, for its vector).
@@ -581,12 +581,8 @@ impl Records<'_> {
     ) -> Vec<DemandRec> {
         let data = self.data;
         let zone_city = cities(&data.zones, |z| (z.id.as_str(), z.city.as_str()));
-        data.demands
-            .par_iter()
-            .zip(bags)
-            .zip(all)
-            .zip(hashes)
-            .map(|(((demand, bags), all), hash)| {
+        let records = data.demands.par_iter().zip(bags).zip(all).zip(hashes).map(
+            |(((demand, bags), all), hash)| {
                 let vec = self.embed(&all);
                 let (city, cluster, tracks) =
                     self.place(&zone_city, demand.zone_id.as_str(), &demand.track_ids, &vec);
@@ -600,7 +596,18 @@ impl Records<'_> {
                     vec,
                     hash,
                 }
-            })
-            .collect()
+            },
+        );
+        with_headroom(records)
     }
+}
+
+/// The items of `iter` in a vector with room for a few percent more, so that the first records added after
+/// opening do not move every record to a new allocation (at 100,000 teams that would touch tens of MiB
+/// more at once; room never written to is not resident).
+fn with_headroom<T: Send>(iter: impl IndexedParallelIterator<Item = T>) -> Vec<T> {
+    let n = iter.len();
+    let mut v = Vec::with_capacity(n + n / 32 + 64);
+    v.par_extend(iter);
+    v
 }

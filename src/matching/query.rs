@@ -1,20 +1,23 @@
 //! A demand as a query: its weighted word and bigram terms, and its pseudo-relevance feedback (the best
-//! teams of a lexical first pass, cached per demand until the teams change, and the latent expansion made
-//! from them).
+//! teams of a lexical first pass, cached per demand and kept across team writes as
+//! [`State::team_written`] says, and the latent expansion made from them).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::features::bm25_norm;
-use super::state::State;
+use super::state::{State, Taken, TeamSlots};
 use super::topk::top_by_bound;
 use super::{Engine, MatchError};
 
 /// Relative margin on a share summed from the inverted lists, which makes it an upper bound of the share
 /// [`Engine::lexical`] computes even if their roundings differed.
 const BOUND_MARGIN: f32 = 1.0 + 1e-4;
+
+/// Chunks of [`Engine::refresh_kept_feedback`] computed again in a row because team writes kept coming.
+const SETTLE_RETRIES: usize = 3;
 
 /// Words of the bit filter of [`Terms`] (4,096 bits).
 pub(super) const FILTER_WORDS: usize = 64;
@@ -76,12 +79,35 @@ impl Terms {
     }
 }
 
-/// Pseudo-relevance feedback of a demand as cached: the best teams of its lexical first pass (slots, valid
-/// until the teams change, which resets every cache) and the best team's lexical share.
+/// Pseudo-relevance feedback of a demand as cached: the best teams of its lexical first pass (slots) and
+/// the best team's lexical share, at the team statistics of `epoch` (see [`State::team_written`]).
 #[derive(Default)]
 pub(super) struct Feedback {
     pub(super) teams: Vec<u32>,
     pub(super) confidence: f32,
+    pub(super) epoch: u64,
+}
+
+impl Feedback {
+    /// Follows a team write that keeps this feedback: false when the feedback names the written team
+    /// (it must be computed again); a team moved into a removed one's slot is renamed.
+    pub(super) fn renamed(&mut self, change: TeamSlots) -> bool {
+        match change {
+            TeamSlots::Added => true,
+            TeamSlots::Replaced(slot) => !self.teams.contains(&(slot as u32)),
+            TeamSlots::Removed { slot, last } => {
+                if self.teams.contains(&(slot as u32)) {
+                    return false;
+                }
+                for t in &mut self.teams {
+                    if *t == last as u32 {
+                        *t = slot as u32;
+                    }
+                }
+                true
+            }
+        }
+    }
 }
 
 /// What pseudo-relevance feedback knows about a demand: the unit mean vector of the best teams of a
@@ -129,10 +155,17 @@ impl Engine {
         Arc::new(self.build_query(state, d))
     }
 
-    fn build_query(&self, state: &State, d: usize) -> Query {
+    /// Demand `d`'s word and bigram terms weighted by the teams' idf.
+    fn query_terms(&self, state: &State, d: usize) -> (Terms, Terms) {
         let demand = &state.demands[d];
         let lexical = Terms::weighted(demand.bags.query.iter(), |t| state.team_df.idf(t));
         let bigrams = Terms::weighted(demand.bags.bigrams.iter(), |k| state.team_bigrams.idf(k));
+        (lexical, bigrams)
+    }
+
+    fn build_query(&self, state: &State, d: usize) -> Query {
+        let demand = &state.demands[d];
+        let (lexical, bigrams) = self.query_terms(state, d);
         let feedback = demand
             .expanded
             .get_or_init(|| self.feedback(state, d, &lexical, &bigrams));
@@ -166,8 +199,12 @@ impl Engine {
         bigrams: &Terms,
     ) -> Feedback {
         let n = self.config.feedback.documents;
+        let epoch = state.team_epoch;
         if n == 0 || state.teams.is_empty() {
-            return Feedback::default();
+            return Feedback {
+                epoch,
+                ..Feedback::default()
+            };
         }
         let r = &self.config.retrieval;
         // Above `exhaustive_below` teams the first pass reads the demand's latent neighbours only: a text
@@ -177,9 +214,10 @@ impl Engine {
         } else {
             let mut v = self.nearest(
                 &state.demands[d].vec,
+                &state.team_members,
                 state.teams.len(),
                 r.semantic_candidates,
-                |t| (state.teams[t].cluster, &state.teams[t].vec),
+                |t| &state.teams[t].vec,
             );
             v.sort_unstable();
             self.first_pass_among(state, words, bigrams, v.into_iter(), n)
@@ -188,6 +226,7 @@ impl Engine {
         Feedback {
             teams: scored.iter().map(|&(t, _)| t as u32).collect(),
             confidence,
+            epoch,
         }
     }
 
@@ -358,34 +397,96 @@ impl Engine {
         scored
     }
 
-    /// Called after every team write, which resets every demand's feedback (see
-    /// [`State::reset_feedback`]): where the first pass reads every team through the inverted lists it
-    /// costs little, and the feedback of every demand is computed again at once, outside the state's
-    /// write lock, so that no query pays for it; on larger datasets it is computed on first use.
+    /// Called after every team write: where the first pass reads every team through the inverted lists
+    /// (the write took every demand's feedback, see [`State::team_written`]) it costs little, and the
+    /// feedback of every demand is computed again at once, outside the state's write lock, so that no
+    /// query pays for it. On larger datasets the write kept the feedback that does not name the written
+    /// team, and [`Engine::settle`] brings it to the new statistics.
     pub(super) fn refresh_feedback(&self) -> Result<(), MatchError> {
-        if self
+        let eager = self
             .eager_feedback
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            self.settle()?;
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if eager && self.read()?.team_bigram_postings.is_some() {
+            self.precompute_feedback()?;
         }
         Ok(())
     }
 
-    /// Leaves the feedback a team write resets to be computed on first use or by [`Engine::settle`],
+    /// Leaves the feedback a team write takes to be computed on first use or by [`Engine::settle`],
     /// so that a write returns without paying for every demand's (a service settles when writes pause).
     pub fn defer_feedback(&self) {
         self.eager_feedback
             .store(false, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Computes again the feedback team writes reset, where the first pass reads every team through the
-    /// inverted lists (on larger datasets it is computed on first use).
+    /// Computes again the feedback team writes left behind: every demand's where the first pass reads
+    /// every team (a team write takes it all), the feedback kept at earlier statistics on larger datasets
+    /// (see [`State::team_written`]). A service calls it in the background once writes pause.
     pub fn settle(&self) -> Result<(), MatchError> {
         if self.read()?.team_bigram_postings.is_some() {
             self.precompute_feedback()?;
+        } else {
+            self.refresh_kept_feedback()?;
         }
         Ok(())
+    }
+
+    /// Computes again every feedback kept from before the latest team write, a chunk of demands at a time
+    /// under the read lock, and swaps each chunk in under the write lock: unless a team write came in
+    /// between (the chunk is computed again, at most [`SETTLE_RETRIES`] times in a row before giving up
+    /// until the next call), and only for demands not written since. Returns how many were swapped in.
+    pub(super) fn refresh_kept_feedback(&self) -> Result<usize, MatchError> {
+        const CHUNK: usize = 512;
+        let (mut start, mut retries, mut refreshed) = (0, 0, 0);
+        loop {
+            let (epoch, end, computed) = {
+                let state = self.read()?;
+                if start >= state.demands.len() {
+                    return Ok(refreshed);
+                }
+                let (epoch, end) = (state.team_epoch, (start + CHUNK).min(state.demands.len()));
+                let kept: Vec<usize> = (start..end)
+                    .filter(|&d| {
+                        state.demands[d]
+                            .expanded
+                            .get()
+                            .is_some_and(|f| f.epoch < epoch)
+                    })
+                    .collect();
+                let computed: Vec<(usize, u128, Feedback)> = kept
+                    .par_iter()
+                    .with_min_len(16)
+                    .map(|&d| {
+                        let (words, bigrams) = self.query_terms(&state, d);
+                        let f = self.feedback(&state, d, &words, &bigrams);
+                        (d, state.demands[d].hash, f)
+                    })
+                    .collect();
+                (epoch, end, computed)
+            };
+            let mut taken: Taken = Vec::with_capacity(computed.len());
+            let mut state = self.write()?;
+            if state.team_epoch != epoch {
+                drop(state);
+                retries += 1;
+                if retries > SETTLE_RETRIES {
+                    return Ok(refreshed);
+                }
+                continue;
+            }
+            for (d, hash, f) in computed {
+                if let Some(rec) = state.demands.get_mut(d)
+                    && rec.hash == hash
+                {
+                    let old = std::mem::replace(&mut rec.expanded, OnceLock::from(f));
+                    taken.push((old, std::mem::take(&mut rec.query)));
+                    refreshed += 1;
+                }
+            }
+            drop(state);
+            drop(taken);
+            (start, retries) = (end, 0);
+        }
     }
 
     /// The unit mean latent vector of a demand's feedback teams (empty when there are none).
@@ -439,11 +540,8 @@ mod tests {
     use super::*;
     use crate::generator::{self, Material, Params};
 
-    /// The first pass over every team (sums read from the inverted lists of words and bigrams) finds
-    /// exactly the teams and shares that scoring every team in full finds: on a new engine, and after
-    /// team writes have changed the lists (a new team, a changed one, a deleted one).
-    #[test]
-    fn first_pass_over_every_team_equals_scoring_every_team() {
+    /// A generated dataset of 300 teams and 120 demands, in a temporary directory.
+    fn generated() -> (tempfile::TempDir, crate::domain::Dataset) {
         let dir = tempfile::tempdir().expect("temporary directory");
         let material = Material::embedded().expect("embedded material");
         let params = Params {
@@ -454,6 +552,15 @@ mod tests {
         };
         generator::generate(&material, &params, dir.path()).expect("generate");
         let data = crate::dataset::load(dir.path()).expect("load");
+        (dir, data)
+    }
+
+    /// The first pass over every team (sums read from the inverted lists of words and bigrams) finds
+    /// exactly the teams and shares that scoring every team in full finds: on a new engine, and after
+    /// team writes have changed the lists (a new team, a changed one, a deleted one).
+    #[test]
+    fn first_pass_over_every_team_equals_scoring_every_team() {
+        let (dir, data) = generated();
         let (first, second, third) = (
             data.teams[0].clone(),
             data.teams[1].clone(),
@@ -475,6 +582,96 @@ mod tests {
         engine.upsert_team(changed).expect("change a team");
         engine.delete_team(&third.id).expect("delete a team");
         check_first_pass(&engine);
+    }
+
+    /// Where the first pass reads a demand's latent neighbours, team writes keep every feedback that does
+    /// not name the written team (a team moved into a deleted one's slot keeps being named, by its new
+    /// slot) and take the others; settling brings every kept one to what the current state computes.
+    #[test]
+    fn feedback_kept_across_team_writes_names_the_same_teams_and_settles_to_fresh() {
+        let (dir, data) = generated();
+        let mut config = crate::matching::ScoringConfig::default();
+        config.retrieval.exhaustive_below = 50;
+        let options = OpenOptions {
+            config: Some(config),
+            save_models: false,
+            ..OpenOptions::default()
+        };
+        let (index, models) = (dir.path().join("index"), dir.path().join("models"));
+        let (engine, _) = Engine::open(data.clone(), &index, &models, &options).expect("open");
+        let named = |engine: &Engine| -> Vec<Option<String>> {
+            let state = engine.read().expect("state");
+            assert!(state.team_bigram_postings.is_none());
+            state
+                .demands
+                .iter()
+                .map(|d| {
+                    d.expanded
+                        .get()
+                        .and_then(|f| f.teams.first())
+                        .map(|&t| state.data.teams[t as usize].id.0.clone())
+                })
+                .collect()
+        };
+        // Teams named by no feedback are deleted from the end until the last team is named, so that the
+        // deletion below moves a named team into another slot.
+        let mut live = data.teams.clone();
+        while let Some(last) = live.last()
+            && !named(&engine).contains(&Some(last.id.0.clone()))
+        {
+            engine.delete_team(&last.id).expect("delete the last team");
+            live.pop();
+        }
+        let before = named(&engine);
+        let last = live.last().expect("teams").id.0.clone();
+        let mut feedback_teams: Vec<&String> = before.iter().flatten().collect();
+        feedback_teams.sort();
+        feedback_teams.dedup();
+        let mut others = feedback_teams.iter().filter(|id| ***id != last);
+        let deleted = (*others.next().expect("a feedback team")).clone();
+        let replaced = (*others.next().expect("another")).clone();
+
+        engine
+            .delete_team(&crate::domain::TeamId(deleted.clone()))
+            .expect("delete a team");
+        let mut added = data.teams[0].clone();
+        added.id = crate::domain::TeamId("added".into());
+        engine.upsert_team(added).expect("add a team");
+        let mut changed = live
+            .iter()
+            .find(|t| t.id.0 == replaced)
+            .expect("team")
+            .clone();
+        changed.description = data.teams[1].description.clone();
+        engine.upsert_team(changed).expect("change a team");
+
+        let after = named(&engine);
+        for (d, (was, is)) in before.iter().zip(&after).enumerate() {
+            match was {
+                Some(id) if *id == replaced || *id == deleted => {
+                    assert_eq!(is, &None, "demand {d}")
+                }
+                _ => assert_eq!(is, was, "demand {d}"),
+            }
+        }
+        assert!(after.contains(&Some(last)), "the moved team is named still");
+
+        let refreshed = engine.refresh_kept_feedback().expect("settle");
+        assert_eq!(refreshed, after.iter().flatten().count());
+        let state = engine.read().expect("state");
+        for d in 0..state.demands.len() {
+            let Some(kept) = state.demands[d].expanded.get() else {
+                continue;
+            };
+            let (words, bigrams) = engine.query_terms(&state, d);
+            let fresh = engine.feedback(&state, d, &words, &bigrams);
+            assert_eq!(kept.epoch, state.team_epoch);
+            assert_eq!(
+                (&kept.teams, kept.confidence),
+                (&fresh.teams, fresh.confidence),
+                "demand {d}"
+            );
+        }
     }
 
     fn check_first_pass(engine: &Engine) {

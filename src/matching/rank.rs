@@ -256,9 +256,10 @@ impl Engine {
                     .flat_map(|v| {
                         self.nearest(
                             v,
+                            &state.team_members,
                             state.teams.len(),
                             r.semantic_candidates.max(limit),
-                            |t| (state.teams[t].cluster, &state.teams[t].vec),
+                            |t| &state.teams[t].vec,
                         )
                     })
                     .collect::<Vec<usize>>()
@@ -406,9 +407,10 @@ impl Engine {
             let semantic = || {
                 self.nearest(
                     &team.vec,
+                    &state.demand_members,
                     state.demands.len(),
                     r.semantic_candidates.max(limit),
-                    |d| (state.demands[d].cluster, &state.demands[d].vec),
+                    |d| &state.demands[d].vec,
                 )
             };
             let (lexical, semantic) = join(lexical, semantic);

@@ -15,6 +15,7 @@ use crate::text_index;
 use super::MatchError;
 use super::bigrams;
 use super::corpus::{self, Frequencies, Interner, PackedDemandBags, PackedTeamBags, QVec, dot};
+use super::members::Members;
 use super::postings;
 use super::query::{Feedback, Query};
 
@@ -40,10 +41,12 @@ pub(super) struct DemandRec {
     /// same terms as all its text while no query field weighs 0).
     pub(super) bags: PackedDemandBags,
     pub(super) vec: Vec<f32>,
-    /// Pseudo-relevance feedback of the demand, computed on first use and reset when teams change.
+    /// Pseudo-relevance feedback of the demand, computed on first use. A team write resets it where the
+    /// first pass reads every team; on larger datasets it is kept unless it names the written team, and
+    /// [`Engine::settle`](super::Engine::settle) computes it again at the new statistics.
     pub(super) expanded: OnceLock<Feedback>,
     /// The demand as a query, kept (while the demands are few enough, see [`Engine::query`]) until the
-    /// teams change, as `expanded` is: its term weights carry the teams' idf.
+    /// teams change or its feedback is computed again: its term weights carry the teams' idf.
     ///
     /// [`Engine::query`]: super::Engine
     pub(super) query: OnceLock<Arc<Query>>,
@@ -86,6 +89,9 @@ pub(super) struct State {
     /// Inverted lists of the demand bigram bags, kept while a team's ranking reads every demand (they
     /// bound the bigram part of each demand's lexical share).
     pub(super) demand_bigram_postings: Option<postings::KeyedPostings>,
+    /// The teams and the demands of every cluster, for the nearest documents in the latent space.
+    pub(super) team_members: Members,
+    pub(super) demand_members: Members,
     pub(super) profile_len_sum: f64,
     pub(super) achievement_len_sum: f64,
     pub(super) achievements: usize,
@@ -93,7 +99,24 @@ pub(super) struct State {
     pub(super) loads: FxHashMap<String, u32>,
     /// Sum of all record hashes: the dataset fingerprint, kept up to date on every change.
     pub(super) fingerprint_sum: u128,
+    /// Team writes so far: the statistics a feedback was computed at ([`Feedback::epoch`]).
+    pub(super) team_epoch: u64,
 }
+
+/// What a team write did to the team slots.
+#[derive(Clone, Copy)]
+pub(super) enum TeamSlots {
+    /// A team was added in a new slot.
+    Added,
+    /// The team in this slot was replaced.
+    Replaced(usize),
+    /// The team in `slot` was removed and the last team, in slot `last`, moved there.
+    Removed { slot: usize, last: usize },
+}
+
+/// Feedback and kept queries a team write took from the demands, to be dropped once the state's write lock
+/// is released (freeing thousands of queries under it would keep every reader waiting).
+pub(super) type Taken = Vec<(OnceLock<Feedback>, OnceLock<Arc<Query>>)>;
 
 /// The slot of every document of one side, by id and by the key of its id in the text index.
 #[derive(Default)]
@@ -242,10 +265,12 @@ pub(super) fn embed_pairs(
 }
 
 impl State {
-    /// The state of `data` from its records (in dataset order); fails when ids repeat.
+    /// The state of `data` from its records (in dataset order), with the members of `clusters` clusters;
+    /// fails when ids repeat.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
         data: Arc<Dataset>,
+        clusters: usize,
         interner: Interner,
         columns: Vec<u32>,
         teams: Vec<TeamRec>,
@@ -286,12 +311,15 @@ impl State {
                         .map(|r| (&r.bags.bigrams, r.bags.bigrams.weight_sum())),
                 )
             }),
+            team_members: Members::new(clusters, teams.iter().map(|r| (r.cluster, &r.vec[..]))),
+            demand_members: Members::new(clusters, demands.iter().map(|r| (r.cluster, &r.vec[..]))),
             profile_len_sum: 0.0,
             achievement_len_sum: 0.0,
             achievements: 0,
             reference_year,
             loads: FxHashMap::default(),
             fingerprint_sum,
+            team_epoch: 0,
         };
         let data = Arc::clone(&state.data);
         for (i, (team, rec)) in data.teams.iter().zip(&teams).enumerate() {
@@ -365,21 +393,33 @@ impl State {
         (self.achievement_len_sum / self.achievements.max(1) as f64) as f32
     }
 
-    /// Team changes alter every demand's first pass (its BM25 statistics move with every team): feedback
-    /// is recomputed on next use, and so are the kept queries (their idf moved too).
-    /// Forgets every demand's feedback and query; returns them, to be dropped once the state's write lock
-    /// is released (freeing thousands of queries under it would keep every reader waiting).
-    #[must_use = "drop the old feedback after releasing the write lock"]
-    pub(super) fn reset_feedback(&mut self) -> Vec<(OnceLock<Feedback>, OnceLock<Arc<Query>>)> {
-        self.demands
-            .iter_mut()
-            .map(|d| {
-                (
-                    std::mem::take(&mut d.expanded),
-                    std::mem::take(&mut d.query),
-                )
-            })
-            .collect()
+    /// A team write (`change`) moved the statistics every demand's first pass and query weights are
+    /// computed with. Where the first pass reads every team (the team bigram lists are kept) every
+    /// feedback and kept query is taken, to be computed again exactly. On larger datasets, where a first
+    /// pass reads a demand's latent neighbours and costs a query dear, a feedback is taken only when it
+    /// names the written team (slots moved by a removal are renamed); the others are kept, computed at an
+    /// earlier epoch, until [`Engine::settle`](super::Engine::settle) computes them again. Kept queries are
+    /// always taken: their term weights carry the teams' idf.
+    #[must_use = "drop what was taken after releasing the write lock"]
+    pub(super) fn team_written(&mut self, change: TeamSlots) -> Taken {
+        self.team_epoch += 1;
+        let exact = self.team_bigram_postings.is_some();
+        let mut taken = Vec::new();
+        for d in &mut self.demands {
+            let named = d
+                .expanded
+                .get_mut()
+                .is_some_and(|f| exact || !f.renamed(change));
+            if named || d.query.get().is_some() {
+                let feedback = if named {
+                    std::mem::take(&mut d.expanded)
+                } else {
+                    OnceLock::new()
+                };
+                taken.push((feedback, std::mem::take(&mut d.query)));
+            }
+        }
+        taken
     }
 
     pub(super) fn sync_columns(&mut self, models: &Models) {

@@ -5,7 +5,7 @@ use std::sync::{Arc, MutexGuard, OnceLock};
 
 use super::corpus::{self, Analysed, Bag, QVec, TeamBags};
 use super::packed::Packed;
-use super::state::{DemandRec, State, TeamRec, embed_pairs, resolve_tracks};
+use super::state::{DemandRec, State, TeamRec, TeamSlots, embed_pairs, resolve_tracks};
 use super::{DocKind, Engine, MatchError};
 use crate::domain::{Dataset, Demand, DemandId, Team, TeamId, TrackId};
 use crate::text_index::{FieldTokens, IndexDoc};
@@ -13,7 +13,7 @@ use crate::text_index::{FieldTokens, IndexDoc};
 impl Engine {
     /// Records how many projects a team already carries (lowers its `capacity` feature).
     pub fn set_team_load(&self, team: &TeamId, load: u32) -> Result<(), MatchError> {
-        let mut state = self.write(None)?;
+        let mut state = self.write()?;
         state.team_slot(team)?;
         state.loads.insert(team.0.clone(), load);
         Ok(())
@@ -29,7 +29,7 @@ impl Engine {
             |data| data.universities.iter().any(|u| u.id == team.university_id),
         )?;
         let analysed = corpus::analyse_team(&self.analyzer, &team);
-        let mut state = self.write(Some(DocKind::Team))?;
+        let mut state = self.write()?;
         let bags = corpus::team_bags(&mut state.interner, &self.config, &team, &analysed);
         state.sync_columns(&self.models);
         let replaced = state.team_slots.get(team.id.as_str());
@@ -42,7 +42,9 @@ impl Engine {
             Some(slot) => {
                 let old = std::mem::replace(&mut state.teams[slot], rec);
                 let st = &mut *state;
-                let new = &st.teams[slot].bags;
+                let new = &st.teams[slot];
+                st.team_members.replace(slot, new.cluster, &new.vec);
+                let new = &new.bags;
                 st.team_postings
                     .replace(slot, &old.bags.profile, &new.profile, new.profile_len);
                 if let Some(p) = &mut st.team_bigram_postings {
@@ -55,6 +57,7 @@ impl Engine {
             }
             None => {
                 let slot = state.teams.len();
+                state.team_members.insert(slot, rec.cluster, &rec.vec);
                 state
                     .team_postings
                     .push(&rec.bags.profile, rec.bags.profile_len);
@@ -66,7 +69,8 @@ impl Engine {
                 state.team_slots.insert(team.id.as_str(), slot);
             }
         }
-        let old_feedback = state.reset_feedback();
+        let change = replaced.map_or(TeamSlots::Added, TeamSlots::Replaced);
+        let old_feedback = state.team_written(change);
         let fp = state.fingerprint();
         drop(state);
         drop(old_feedback);
@@ -78,11 +82,12 @@ impl Engine {
     /// Deletes a team (its pairs disappear from every ranking).
     pub fn delete_team(&self, team: &TeamId) -> Result<(), MatchError> {
         let _writer = self.lock_writer()?;
-        let mut state = self.write(Some(DocKind::Team))?;
+        let mut state = self.write()?;
         let slot = state.team_slot(team)?;
         let old_all = self.team_all(&state, slot);
         let old = state.teams.swap_remove(slot);
         let st = &mut *state;
+        st.team_members.swap_remove(slot);
         let last = moved_or(&st.teams, slot, &old.bags.profile, |r| &r.bags.profile);
         st.team_postings.swap_remove(slot, &old.bags.profile, last);
         if let Some(p) = &mut st.team_bigram_postings {
@@ -96,7 +101,8 @@ impl Engine {
         st.team_slots
             .swap_remove_doc(&mut data.teams, team.as_str(), slot, |t| t.id.as_str());
         state.loads.remove(team.as_str());
-        let old_feedback = state.reset_feedback();
+        let last = state.teams.len();
+        let old_feedback = state.team_written(TeamSlots::Removed { slot, last });
         let fp = state.fingerprint();
         drop(state);
         drop(old_feedback);
@@ -111,7 +117,7 @@ impl Engine {
             data.zones.iter().any(|z| z.id == demand.zone_id)
         })?;
         let analysed = corpus::analyse_demand(&self.analyzer, &demand);
-        let mut state = self.write(Some(DocKind::Demand))?;
+        let mut state = self.write()?;
         let bags = corpus::demand_bags(&mut state.interner, &self.config, &demand, &analysed);
         state.sync_columns(&self.models);
         let vec = self.embed(&state, &bags.all);
@@ -131,7 +137,9 @@ impl Engine {
             Some(slot) => {
                 let old = std::mem::replace(&mut state.demands[slot], rec);
                 let st = &mut *state;
-                let new = &st.demands[slot].bags.query;
+                let new = &st.demands[slot];
+                st.demand_members.replace(slot, new.cluster, &new.vec);
+                let new = &new.bags.query;
                 st.demand_postings
                     .replace(slot, &old.bags.query, new, new.weight_sum());
                 if let Some(p) = &mut st.demand_bigram_postings {
@@ -144,6 +152,7 @@ impl Engine {
             }
             None => {
                 let slot = state.demands.len();
+                state.demand_members.insert(slot, rec.cluster, &rec.vec);
                 let len = rec.bags.query.weight_sum();
                 state.demand_postings.push(&rec.bags.query, len);
                 if let Some(p) = &mut state.demand_bigram_postings {
@@ -167,10 +176,11 @@ impl Engine {
     /// Deletes a demand.
     pub fn delete_demand(&self, demand: &DemandId) -> Result<(), MatchError> {
         let _writer = self.lock_writer()?;
-        let mut state = self.write(Some(DocKind::Demand))?;
+        let mut state = self.write()?;
         let slot = state.demand_slot(demand)?;
         let old = state.demands.swap_remove(slot);
         let st = &mut *state;
+        st.demand_members.swap_remove(slot);
         let last = moved_or(&st.demands, slot, &old.bags.query, |r| &r.bags.query);
         st.demand_postings.swap_remove(slot, &old.bags.query, last);
         if let Some(p) = &mut st.demand_bigram_postings {
