@@ -406,7 +406,7 @@ impl Engine {
         let eager = self
             .eager_feedback
             .load(std::sync::atomic::Ordering::Relaxed);
-        if eager && self.read()?.team_bigram_postings.is_some() {
+        if eager && self.read()?.first_pass_reads_every_team() {
             self.precompute_feedback()?;
         }
         Ok(())
@@ -423,7 +423,7 @@ impl Engine {
     /// every team (a team write takes it all), the feedback kept at earlier statistics on larger datasets
     /// (see [`State::team_written`]). A service calls it in the background once writes pause.
     pub fn settle(&self) -> Result<(), MatchError> {
-        if self.read()?.team_bigram_postings.is_some() {
+        if self.read()?.first_pass_reads_every_team() {
             self.precompute_feedback()?;
         } else {
             self.refresh_kept_feedback()?;

@@ -403,23 +403,32 @@ impl State {
     #[must_use = "drop what was taken after releasing the write lock"]
     pub(super) fn team_written(&mut self, change: TeamSlots) -> Taken {
         self.team_epoch += 1;
-        let exact = self.team_bigram_postings.is_some();
+        let exact = self.first_pass_reads_every_team();
         let mut taken = Vec::new();
         for d in &mut self.demands {
-            let named = d
+            let stale = d
                 .expanded
                 .get_mut()
                 .is_some_and(|f| exact || !f.renamed(change));
-            if named || d.query.get().is_some() {
-                let feedback = if named {
-                    std::mem::take(&mut d.expanded)
-                } else {
-                    OnceLock::new()
-                };
-                taken.push((feedback, std::mem::take(&mut d.query)));
+            let feedback = if stale {
+                std::mem::take(&mut d.expanded)
+            } else {
+                OnceLock::new()
+            };
+            let query = std::mem::take(&mut d.query);
+            if stale || query.get().is_some() {
+                taken.push((feedback, query));
             }
         }
         taken
+    }
+
+    /// Whether a demand's feedback reads every team through the team bigram lists (kept up to
+    /// `exhaustive_below` teams), so that a team write computes all feedback again exactly; else a first
+    /// pass reads the demand's latent neighbours and team writes keep feedback (see
+    /// [`State::team_written`]).
+    pub(super) fn first_pass_reads_every_team(&self) -> bool {
+        self.team_bigram_postings.is_some()
     }
 
     pub(super) fn sync_columns(&mut self, models: &Models) {

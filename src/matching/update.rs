@@ -42,9 +42,9 @@ impl Engine {
             Some(slot) => {
                 let old = std::mem::replace(&mut state.teams[slot], rec);
                 let st = &mut *state;
-                let new = &st.teams[slot];
-                st.team_members.replace(slot, new.cluster, &new.vec);
-                let new = &new.bags;
+                let (cluster, vec) = (st.teams[slot].cluster, &st.teams[slot].vec);
+                st.team_members.replace(slot, cluster, vec);
+                let new = &st.teams[slot].bags;
                 st.team_postings
                     .replace(slot, &old.bags.profile, &new.profile, new.profile_len);
                 if let Some(p) = &mut st.team_bigram_postings {
@@ -137,9 +137,9 @@ impl Engine {
             Some(slot) => {
                 let old = std::mem::replace(&mut state.demands[slot], rec);
                 let st = &mut *state;
-                let new = &st.demands[slot];
-                st.demand_members.replace(slot, new.cluster, &new.vec);
-                let new = &new.bags.query;
+                let (cluster, vec) = (st.demands[slot].cluster, &st.demands[slot].vec);
+                st.demand_members.replace(slot, cluster, vec);
+                let new = &st.demands[slot].bags.query;
                 st.demand_postings
                     .replace(slot, &old.bags.query, new, new.weight_sum());
                 if let Some(p) = &mut st.demand_bigram_postings {
