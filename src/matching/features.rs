@@ -4,7 +4,7 @@
 
 use super::Engine;
 use super::config::{self, Bm25, N_FEATURES};
-use super::corpus::dot;
+use super::corpus::{dot, dot2};
 use super::packed::Packed;
 use super::query::{Query, Terms};
 use super::state::{State, TeamRec, Tracks};
@@ -210,22 +210,24 @@ impl Engine {
         let demand = &state.demands[d];
         let team = &state.teams[t];
         let profile_terms = Vec::new();
-        let feedback = if q.expansion.vec.is_empty() {
-            0.0
+        let (feedback, semantic) = if q.expansion.vec.is_empty() {
+            (0.0, dot(&demand.vec, &team.vec))
         } else {
-            dot(&q.expansion.vec, &team.vec).max(0.0) * q.expansion.confidence
+            let (feedback, semantic) = dot2(&q.expansion.vec, &demand.vec, &team.vec);
+            (feedback.max(0.0) * q.expansion.confidence, semantic)
         };
-        let semantic = dot(&demand.vec, &team.vec).max(0.0);
+        let semantic = semantic.max(0.0);
         let shared_track = shared_track(&self.tracks, &demand.tracks, &team.tracks);
         let track = match shared_track {
             Some((_, true)) => 1.0,
             Some((_, false)) => 0.5,
             None => 0.0,
         };
-        let cluster = match (&self.models.clusters, team.cluster) {
-            (Some(c), Some(k)) => dot(&q.cluster_vec, c.centroids.centroid(k)).max(0.0),
-            _ => 0.0,
-        };
+        let cluster = team
+            .cluster
+            .and_then(|k| q.cluster_sims.get(k))
+            .copied()
+            .unwrap_or(0.0);
         let proximity = match (&demand.city, &team.city) {
             (Some(a), Some(b)) if a == b => 1.0,
             _ => 0.0,

@@ -4,6 +4,7 @@
 //! clusters nearest to a vector.
 
 use super::Engine;
+use super::corpus::{dot, dot_in_lanes};
 use super::topk::top_k;
 
 /// The documents of one side grouped by cluster, with an 8-bit copy of their vectors stored contiguously
@@ -182,32 +183,6 @@ fn quantise(v: &[f32], row: &mut Vec<i8>) -> f32 {
             .map(|x| (x / scale).round().clamp(-127.0, 127.0) as i8),
     );
     scale
-}
-
-/// Dot product of two vectors of equal length, summed in eight lanes (vectorises; the rounding differs from a
-/// left-to-right sum in the last bits, so it only ranks candidates, never scores them).
-#[inline(always)]
-pub(super) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    dot_in_lanes(a, b, |y| y)
-}
-
-/// `a · b` with `b`'s elements read as `f32` by `value`, summed in eight lanes plus the tail.
-#[inline(always)]
-fn dot_in_lanes<T: Copy>(a: &[f32], b: &[T], value: impl Fn(T) -> f32) -> f32 {
-    let mut lanes = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, &y)| x * value(y))
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            lanes[i] += x[i] * value(y[i]);
-        }
-    }
-    lanes.iter().sum::<f32>() + tail
 }
 
 impl Engine {

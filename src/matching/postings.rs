@@ -212,6 +212,31 @@ impl Postings {
         self.accumulate(terms, |w, tf, s| w * tf / (tf + norm(s)))
     }
 
+    /// [`Postings::bm25`] for every document at once: adds each document's sum to `out[slot]` (`out` as
+    /// long as the side), where the norm of a document is `norm(its length)`, taken once per document.
+    /// With `out` at 0, each sum is the very one [`Postings::bm25`] gives.
+    pub(super) fn bm25_into(
+        &self,
+        terms: &[(u32, f32)],
+        norm: impl Fn(f32) -> f32,
+        out: &mut [f32],
+    ) {
+        let norms: Vec<f32> = self.lens.iter().map(|&len| norm(len)).collect();
+        for &(t, w) in terms {
+            if w <= 0.0 {
+                continue;
+            }
+            for &e in self.lists.get(t as usize).map_or(&[][..], Vec::as_slice) {
+                let (s, tf) = (entry_slot(e), self.listed[(e >> 24) as usize]);
+                out[s] += w * tf / (tf + norms[s]);
+            }
+            for &(s, tf) in self.spill.get(&t).into_iter().flatten() {
+                let s = s as usize;
+                out[s] += w * tf / (tf + norms[s]);
+            }
+        }
+    }
+
     /// `(slot, Σ w·tf)` for every document with at least one of `terms`, in no particular order; each
     /// document's sum is taken in the order of `terms`.
     pub(super) fn linear(&self, terms: &[(u32, f32)]) -> Vec<(usize, f32)> {
@@ -318,11 +343,25 @@ impl KeyedPostings {
 
     /// [`Postings::linear`] for `(key, weight)` terms.
     pub(super) fn linear(&self, terms: &[(u32, f32)]) -> Vec<(usize, f32)> {
-        let ids: Vec<(u32, f32)> = terms
+        self.postings.linear(&self.ids_of(terms))
+    }
+
+    /// [`Postings::bm25_into`] for `(key, weight)` terms.
+    pub(super) fn bm25_into(
+        &self,
+        terms: &[(u32, f32)],
+        norm: impl Fn(f32) -> f32,
+        out: &mut [f32],
+    ) {
+        self.postings.bm25_into(&self.ids_of(terms), norm, out);
+    }
+
+    /// `(term id, weight)` of the keys that have a list.
+    fn ids_of(&self, terms: &[(u32, f32)]) -> Vec<(u32, f32)> {
+        terms
             .iter()
             .filter_map(|&(k, w)| self.ids.get(&k).map(|&id| (id, w)))
-            .collect();
-        self.postings.linear(&ids)
+            .collect()
     }
 
     /// [`Postings::bm25`] for `(key, weight)` terms; with keys in ascending order each document's sum is
@@ -332,11 +371,7 @@ impl KeyedPostings {
         terms: &[(u32, f32)],
         norm: impl Fn(usize) -> f32,
     ) -> Vec<(usize, f32)> {
-        let ids: Vec<(u32, f32)> = terms
-            .iter()
-            .filter_map(|&(k, w)| self.ids.get(&k).map(|&id| (id, w)))
-            .collect();
-        self.postings.bm25(&ids, norm)
+        self.postings.bm25(&self.ids_of(terms), norm)
     }
 }
 

@@ -207,11 +207,58 @@ impl Engine {
         B: Fn(usize) -> (PairFeatures, X) + Sync,
         C: Fn(usize, &X, &mut PairFeatures) + Sync,
     {
+        self.best_by_bound(
+            items,
+            limit,
+            |i| {
+                let (f, x) = base(i);
+                (self.upper_total(&f), (f, x))
+            },
+            |i, (mut f, x)| {
+                complete(i, &x, &mut f);
+                self.total(&f.values)
+            },
+        )
+    }
+
+    /// [`Engine::best_pairs`] over many items: `bound(i)` gives only an item's bound (its score with
+    /// `achievements` at 1 and `lexical` at an upper bound of it), and `score(i)` its score in full, so
+    /// that what is kept of each item while the bounds are ordered is its slot and bound alone.
+    pub(super) fn best_of_bounded(
+        &self,
+        items: &[usize],
+        limit: usize,
+        bound: impl Fn(usize) -> PairFeatures + Sync,
+        score: impl Fn(usize) -> f32 + Sync,
+    ) -> Vec<(usize, f32)> {
+        self.best_by_bound(
+            items,
+            limit,
+            |i| (self.upper_total(&bound(i)), ()),
+            |i, ()| score(i),
+        )
+    }
+
+    /// The total of `f` with `achievements` at 1: an upper bound of the score of features `f` completes
+    /// (rounding is monotonic, so the bound holds in floating point too).
+    fn upper_total(&self, f: &PairFeatures) -> f32 {
+        let mut upper = f.values;
+        upper[config::ACHIEVEMENTS] = 1.0;
+        self.total(&upper)
+    }
+
+    /// Every item bounded by `bound(i)` (`(bound, what completing it needs)`), over the pool when the items
+    /// are many, then completed by `complete` in order of their bounds ([`top_by_bound`]).
+    fn best_by_bound<X: Send>(
+        &self,
+        items: &[usize],
+        limit: usize,
+        bound: impl Fn(usize) -> (f32, X) + Sync,
+        complete: impl Fn(usize, X) -> f32 + Sync,
+    ) -> Vec<(usize, f32)> {
         let bound = |i: usize| {
-            let (f, x) = base(i);
-            let mut upper = f.values;
-            upper[config::ACHIEVEMENTS] = 1.0;
-            (i, self.total(&upper), (f, x))
+            let (b, x) = bound(i);
+            (i, b, x)
         };
         let spread = spread();
         let chunk = if items.len() > 2048 {
@@ -221,7 +268,7 @@ impl Engine {
         } else {
             0
         };
-        let bounded: Vec<(usize, f32, (PairFeatures, X))> = if chunk > 0 {
+        let bounded: Vec<(usize, f32, X)> = if chunk > 0 {
             items
                 .par_chunks(chunk)
                 .flat_map_iter(|c| c.iter().map(|&i| bound(i)).collect::<Vec<_>>())
@@ -230,10 +277,7 @@ impl Engine {
             items.iter().map(|&i| bound(i)).collect()
         };
         let batch = if spread { SPREAD_BATCH } else { 1 };
-        top_by_bound(bounded, limit, batch, |i, (mut f, x)| {
-            complete(i, &x, &mut f);
-            self.total(&f.values)
-        })
+        top_by_bound(bounded, limit, batch, complete)
     }
 
     pub(super) fn rank_teams_in(
@@ -290,20 +334,11 @@ impl Engine {
     ) -> Vec<(usize, f32)> {
         let bounds = self.team_lexical_bounds(state, &q.lexical, &q.bigrams);
         let all: Vec<usize> = (0..state.teams.len()).collect();
-        self.best_pairs(
+        self.best_of_bounded(
             &all,
             limit,
-            |t| {
-                (
-                    self.other_features(state, PairAt::new(d, q, t, false), bounds[t]),
-                    (),
-                )
-            },
-            |t, _, f| {
-                let at = PairAt::new(d, q, t, false);
-                self.add_lexical(state, at, f);
-                self.add_achievements(state, at, f);
-            },
+            |t| self.other_features(state, PairAt::new(d, q, t, false), bounds[t]),
+            |t| self.total(&self.features(state, PairAt::new(d, q, t, false)).values),
         )
     }
 
@@ -323,17 +358,13 @@ impl Engine {
         let bounds = self.demand_lexical_bounds(state, t, |d| {
             (queries[d].lexical.upper, queries[d].bigrams.upper)
         });
-        self.best_pairs(
+        self.best_of_bounded(
             &all,
             limit,
+            |d| self.other_features(state, PairAt::new(d, &queries[d], t, false), bounds[d]),
             |d| {
                 let at = PairAt::new(d, &queries[d], t, false);
-                (self.other_features(state, at, bounds[d]), ())
-            },
-            |d, _, f| {
-                let at = PairAt::new(d, &queries[d], t, false);
-                self.add_lexical(state, at, f);
-                self.add_achievements(state, at, f);
+                self.total(&self.features(state, at).values)
             },
         )
     }

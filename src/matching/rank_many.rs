@@ -15,7 +15,8 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::members::{dot, vectorised};
+use super::corpus::dot;
+use super::members::vectorised;
 use super::query::{Query, Terms};
 use super::state::State;
 use super::topk::{top_k, top_k_of};
