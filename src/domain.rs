@@ -314,6 +314,25 @@ pub struct Enterprise {
     pub size: String,
 }
 
+impl Team {
+    /// Gives back the spare capacity of the team's lists (a parser grows them by doubling, which at
+    /// national scale leaves tens of megabytes unused).
+    pub fn shrink_to_fit(&mut self) {
+        self.fields.shrink_to_fit();
+        self.keywords.shrink_to_fit();
+        self.track_ids.shrink_to_fit();
+        self.achievements.shrink_to_fit();
+        self.platforms.shrink_to_fit();
+        for p in &mut self.platforms {
+            p.track_ids.shrink_to_fit();
+            p.university_ids.shrink_to_fit();
+        }
+        if let Some(leader) = &mut self.leader {
+            leader.honors.shrink_to_fit();
+        }
+    }
+}
+
 /// An enterprise technology demand (技术需求) raised in a zone, the demand side of a match.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -336,6 +355,15 @@ pub struct Demand {
     pub deadline: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_university_ids: Vec<UniversityId>,
+}
+
+impl Demand {
+    /// Gives back the spare capacity of the demand's lists (see [`Team::shrink_to_fit`]).
+    pub fn shrink_to_fit(&mut self) {
+        self.keywords.shrink_to_fit();
+        self.track_ids.shrink_to_fit();
+        self.excluded_university_ids.shrink_to_fit();
+    }
 }
 
 /// A whole dataset, every file parsed and every reference resolved (built by `dataset::load`).

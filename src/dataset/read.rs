@@ -22,8 +22,11 @@ pub fn load(dir: &Path) -> Result<Dataset, DatasetError> {
     let zones = read_file::<Zone>(dir, true, &mut problems, &mut failed_ids.zones);
     let universities =
         read_file::<University>(dir, true, &mut problems, &mut failed_ids.universities);
-    let teams = read_file::<Team>(dir, true, &mut problems, &mut Vec::new());
-    let demands = read_file::<Demand>(dir, true, &mut problems, &mut Vec::new());
+    // Each file's records are trimmed before the next is read, which reuses the memory given back.
+    let mut teams = read_file::<Team>(dir, true, &mut problems, &mut Vec::new());
+    teams.par_iter_mut().for_each(|(_, t)| t.shrink_to_fit());
+    let mut demands = read_file::<Demand>(dir, true, &mut problems, &mut Vec::new());
+    demands.par_iter_mut().for_each(|(_, d)| d.shrink_to_fit());
 
     let mut refs = Refs {
         tracks: tracks.iter().map(|(_, t)| t.id.0.clone()).collect(),

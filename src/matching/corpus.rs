@@ -480,23 +480,6 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     dot_in_lanes(a, b, |y| y)
 }
 
-/// `(a · v, b · v)` in one pass over `v`, each summed exactly as [`dot`] sums it (so bit for bit the
-/// same), the two sums interleaved.
-#[inline(always)]
-pub(crate) fn dot2(a: &[f32], b: &[f32], v: &[f32]) -> (f32, f32) {
-    let (mut la, mut lb) = ([0f32; 8], [0f32; 8]);
-    let (ca, cb, cv) = (a.chunks_exact(8), b.chunks_exact(8), v.chunks_exact(8));
-    let tail = |r: &[f32]| -> f32 { r.iter().zip(cv.remainder()).map(|(x, y)| x * y).sum() };
-    let (ta, tb) = (tail(ca.remainder()), tail(cb.remainder()));
-    for ((x, y), z) in ca.zip(cb).zip(cv) {
-        for i in 0..8 {
-            la[i] += x[i] * z[i];
-            lb[i] += y[i] * z[i];
-        }
-    }
-    (la.iter().sum::<f32>() + ta, lb.iter().sum::<f32>() + tb)
-}
-
 /// `a · b` with `b`'s elements read as `f32` by `value`, summed in eight lanes plus the tail.
 #[inline(always)]
 pub(crate) fn dot_in_lanes<T: Copy>(a: &[f32], b: &[T], value: impl Fn(T) -> f32) -> f32 {
@@ -519,24 +502,6 @@ pub(crate) fn dot_in_lanes<T: Copy>(a: &[f32], b: &[T], value: impl Fn(T) -> f32
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dot2_sums_each_pair_as_dot_does() {
-        let v: Vec<f32> = (0..150)
-            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 70.0)
-            .collect();
-        let a: Vec<f32> = (0..150)
-            .map(|i| ((i * 13 % 89) as f32 - 44.0) / 31.0)
-            .collect();
-        let b: Vec<f32> = (0..150)
-            .map(|i| ((i * 71 % 97) as f32 - 48.0) / 53.0)
-            .collect();
-        for n in [0, 5, 8, 150] {
-            let (x, y) = dot2(&a[..n], &b[..n], &v[..n]);
-            assert_eq!(x.to_bits(), dot(&a[..n], &v[..n]).to_bits());
-            assert_eq!(y.to_bits(), dot(&b[..n], &v[..n]).to_bits());
-        }
-    }
 
     #[test]
     fn quantised_dot_is_close() {

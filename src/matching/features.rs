@@ -4,13 +4,14 @@
 
 use super::Engine;
 use super::config::{self, Bm25, N_FEATURES};
-use super::corpus::{dot, dot2};
+use super::corpus::dot;
 use super::packed::Packed;
 use super::query::{Query, Terms};
 use super::state::{State, TeamRec, Tracks};
 
 /// The pair whose features are computed: demand `d` with its query `q`, team `t`, and whether the
-/// details behind the features (matched terms and achievements) are wanted.
+/// pair is explained (`detail`: the matched terms and achievements behind the features, and the
+/// features of no weight, which a score alone leaves at 0).
 #[derive(Clone, Copy)]
 pub(super) struct PairAt<'q> {
     pub d: usize,
@@ -206,28 +207,29 @@ impl Engine {
         at: PairAt<'_>,
         lexical: f32,
     ) -> PairFeatures {
-        let PairAt { d, q, t, .. } = at;
+        let PairAt { d, q, t, detail } = at;
         let demand = &state.demands[d];
         let team = &state.teams[t];
         let profile_terms = Vec::new();
-        let (feedback, semantic) = if q.expansion.vec.is_empty() {
-            (0.0, dot(&demand.vec, &team.vec))
+        let feedback = if q.expansion.vec.is_empty() {
+            0.0
         } else {
-            let (feedback, semantic) = dot2(&q.expansion.vec, &demand.vec, &team.vec);
-            (feedback.max(0.0) * q.expansion.confidence, semantic)
+            dot(&q.expansion.vec, &team.vec).max(0.0) * q.expansion.confidence
         };
-        let semantic = semantic.max(0.0);
+        let semantic = dot(&demand.vec, &team.vec).max(0.0);
         let shared_track = shared_track(&self.tracks, &demand.tracks, &team.tracks);
         let track = match shared_track {
             Some((_, true)) => 1.0,
             Some((_, false)) => 0.5,
             None => 0.0,
         };
-        let cluster = team
-            .cluster
-            .and_then(|k| q.cluster_sims.get(k))
-            .copied()
-            .unwrap_or(0.0);
+        // A feature of no weight changes no score: it is computed for explanations only.
+        let cluster = match (&self.models.clusters, team.cluster) {
+            (Some(c), Some(k)) if detail || self.config.weights.cluster > 0.0 => {
+                dot(&q.cluster_vec, c.centroids.centroid(k)).max(0.0)
+            }
+            _ => 0.0,
+        };
         let proximity = match (&demand.city, &team.city) {
             (Some(a), Some(b)) if a == b => 1.0,
             _ => 0.0,
@@ -235,6 +237,8 @@ impl Engine {
         let team_data = &state.data.teams[t];
         let capacity = if team_data.capacity == 0 {
             0.0
+        } else if state.loads.is_empty() {
+            1.0
         } else {
             let load = state.loads.get(team_data.id.as_str()).copied().unwrap_or(0);
             team_data.capacity.saturating_sub(load) as f32 / team_data.capacity as f32

@@ -5,6 +5,7 @@
 
 use super::Engine;
 use super::corpus::{dot, dot_in_lanes};
+use super::postings::{push_gently, reserve_gently};
 use super::topk::top_k;
 
 /// The documents of one side grouped by cluster, with an 8-bit copy of their vectors stored contiguously
@@ -78,8 +79,10 @@ impl Members {
         };
         let list = &mut self.lists[c];
         self.at[slot] = (c as u32, list.ids.len() as u32);
-        list.ids.push(slot as u32);
-        list.scales.push(quantise(v, &mut list.rows));
+        push_gently(&mut list.ids, slot as u32);
+        reserve_gently(&mut list.rows, dims);
+        let scale = quantise(v, &mut list.rows);
+        push_gently(&mut list.scales, scale);
     }
 
     /// Takes the document in `slot` out of its list (the slot stays, empty).

@@ -112,7 +112,12 @@ impl Engine {
         models_dir: &Path,
         options: &OpenOptions<'_>,
     ) -> Result<(Engine, OpenReport), MatchError> {
-        let shared: Arc<Dataset> = data.into();
+        let mut shared: Arc<Dataset> = data.into();
+        if let Some(data) = Arc::get_mut(&mut shared) {
+            // Room for the records added after opening (see `with_headroom`), made while memory is low.
+            data.teams.reserve_exact(headroom(data.teams.len()));
+            data.demands.reserve_exact(headroom(data.demands.len()));
+        }
         let data: &Dataset = &shared;
         let analyzer = Analyzer::shared();
         let config = match options.config {
@@ -607,7 +612,12 @@ impl Records<'_> {
 /// more at once; room never written to is not resident).
 fn with_headroom<T: Send>(iter: impl IndexedParallelIterator<Item = T>) -> Vec<T> {
     let n = iter.len();
-    let mut v = Vec::with_capacity(n + n / 32 + 64);
+    let mut v = Vec::with_capacity(n + headroom(n));
     v.par_extend(iter);
     v
+}
+
+/// Spare room for records added after opening `n`: a few percent.
+fn headroom(n: usize) -> usize {
+    n / 32 + 64
 }

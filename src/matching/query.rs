@@ -7,7 +7,6 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use super::corpus::dot;
 use super::features::bm25_norm;
 use super::state::{State, Taken, TeamSlots};
 use super::topk::top_by_bound;
@@ -124,7 +123,7 @@ impl Query {
     pub(super) fn bytes(&self) -> usize {
         std::mem::size_of::<Query>()
             + (self.lexical.terms.capacity() + self.bigrams.terms.capacity()) * 8
-            + (self.expansion.vec.capacity() + self.cluster_sims.capacity()) * 4
+            + (self.expansion.vec.capacity() + self.cluster_vec.capacity()) * 4
     }
 }
 
@@ -135,10 +134,9 @@ pub(super) struct Query {
     /// Character-bigram terms, `(key, qw × idf)`.
     pub(super) bigrams: Terms,
     pub(super) expansion: Expansion,
-    /// The `cluster` feature against a team of each cluster: the cosine of the demand's latent vector
-    /// over the cluster model's dimensions with the cluster's centroid, at least 0 (empty without a
-    /// cluster model).
-    pub(super) cluster_sims: Vec<f32>,
+    /// The demand's latent vector over the cluster model's dimensions, at unit length (empty without a
+    /// cluster model), for the `cluster` feature.
+    pub(super) cluster_vec: Vec<f32>,
 }
 
 /// Most demands whose queries are kept between rankings (about 3 KB each): up to this many, a ranking of
@@ -172,7 +170,7 @@ impl Engine {
             .expanded
             .get_or_init(|| self.feedback(state, d, &lexical, &bigrams));
         let expansion = self.expansion(state, d, feedback);
-        let cluster_sims = self.models.clusters.as_ref().map_or_else(Vec::new, |c| {
+        let cluster_vec = self.models.clusters.as_ref().map_or_else(Vec::new, |c| {
             let mut v: Vec<f32> = demand
                 .vec
                 .iter()
@@ -180,15 +178,13 @@ impl Engine {
                 .copied()
                 .collect();
             crate::models::normalise(&mut v);
-            (0..c.centroids.k())
-                .map(|k| dot(&v, c.centroids.centroid(k)).max(0.0))
-                .collect()
+            v
         });
         Query {
             lexical,
             bigrams,
             expansion,
-            cluster_sims,
+            cluster_vec,
         }
     }
 
@@ -302,12 +298,13 @@ impl Engine {
     ) -> Vec<f32> {
         let n = state.teams.len();
         let cfg = &self.config.bm25;
-        let mut word = vec![0f32; n];
-        let word_norm = |len: f32| self.profile_norm(state, len);
-        state
-            .team_postings
-            .bm25_into(&words.terms, word_norm, &mut word);
-        let bigram = match &state.team_bigram_postings {
+        let word = || {
+            let mut word = vec![0f32; n];
+            let norm = |len: f32| self.profile_norm(state, len);
+            state.team_postings.bm25_into(&words.terms, norm, &mut word);
+            word
+        };
+        let bigram = || match &state.team_bigram_postings {
             Some(postings) if cfg.bigram_weight > 0.0 => {
                 let mut bigram = vec![0f32; n];
                 let avg = state.team_bigrams.avg_len();
@@ -316,6 +313,11 @@ impl Engine {
                 bigram
             }
             _ => vec![bigrams.upper; n],
+        };
+        let (word, bigram) = if super::rank::spread() {
+            rayon::join(word, bigram)
+        } else {
+            (word(), bigram())
         };
         word.iter()
             .zip(&bigram)

@@ -5,6 +5,7 @@ use std::sync::{Arc, MutexGuard, OnceLock};
 
 use super::corpus::{self, Analysed, Bag, QVec, TeamBags};
 use super::packed::Packed;
+use super::postings::push_gently;
 use super::state::{DemandRec, State, TeamRec, TeamSlots, embed_pairs, resolve_tracks};
 use super::{DocKind, Engine, MatchError};
 use crate::domain::{Dataset, Demand, DemandId, Team, TeamId, TrackId};
@@ -64,8 +65,8 @@ impl Engine {
                 if let Some(p) = &mut state.team_bigram_postings {
                     p.push(&rec.bags.bigrams, rec.bags.bigram_len);
                 }
-                state.teams.push(rec);
-                Arc::make_mut(&mut state.data).teams.push(team.clone());
+                push_gently(&mut state.teams, rec);
+                push_gently(&mut Arc::make_mut(&mut state.data).teams, team.clone());
                 state.team_slots.insert(team.id.as_str(), slot);
             }
         }
@@ -158,8 +159,8 @@ impl Engine {
                 if let Some(p) = &mut state.demand_bigram_postings {
                     p.push(&rec.bags.bigrams, rec.bags.bigrams.weight_sum());
                 }
-                state.demands.push(rec);
-                Arc::make_mut(&mut state.data).demands.push(demand.clone());
+                push_gently(&mut state.demands, rec);
+                push_gently(&mut Arc::make_mut(&mut state.data).demands, demand.clone());
                 state.demand_slots.insert(demand.id.as_str(), slot);
             }
         }

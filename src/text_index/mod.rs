@@ -46,7 +46,9 @@ const _: () = assert!(TERM_SEPARATOR.is_ascii());
 const MANIFEST: &str = "manifest.json";
 const KEY_FIELD: &str = "key";
 const BUILD_MEMORY: usize = 128 << 20;
-const UPDATE_MEMORY: usize = 32 << 20;
+/// Memory of the writer a side keeps for single-document writes between refreshes (tantivy's least is
+/// 15 MB): more would only hold more of the process's memory for a few documents at a time.
+const UPDATE_MEMORY: usize = 16 << 20;
 
 /// Which side of the matching a document belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
