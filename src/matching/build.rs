@@ -6,7 +6,8 @@
 //! its terms), which also remembers jieba's segments with their terms: a segment seen before costs one
 //! lookup instead of the rules of [`Analyzer::term`]. A feeder thread merges each chunk's terms into the
 //! engine's interner, in chunk order, and hands the chunk's documents to the text index, while the workers
-//! analyse the next chunks. Last, every bag is renumbered to the engine's term ids, in parallel.
+//! analyse the next chunks. The feeder then renumbers the chunk's bags to the engine's term ids (in
+//! parallel) and hands each document's bags to the caller's `finish`, which packs them.
 //!
 //! The result is the same as analysing the documents one by one with [`corpus::team_bags`] and
 //! [`corpus::demand_bags`]: terms get the same ids (first occurrence over teams, then demands, each document
@@ -427,11 +428,20 @@ fn remap_team(b: &mut TeamBags, map: &[u32]) {
     }
 }
 
-/// Everything the analysis of a dataset yields.
-pub(super) struct Analysed {
+/// Everything the analysis of a dataset yields: the term table, and what `finish` made of each team's and
+/// demand's bags, in dataset order.
+pub(super) struct Analysed<T, D> {
     pub interner: Interner,
-    pub team_bags: Vec<TeamBags>,
-    pub demand_bags: Vec<DemandBags>,
+    pub team_bags: Vec<T>,
+    pub demand_bags: Vec<D>,
+}
+
+/// What becomes of each document's bags once they carry the engine's term ids: `team` and `demand` are
+/// applied as each chunk arrives (in parallel within the chunk), so that the bags of the whole dataset
+/// never wait together in their unpacked form.
+pub(super) struct Finish<FT, FD> {
+    pub team: FT,
+    pub demand: FD,
 }
 
 enum Work {
@@ -440,13 +450,15 @@ enum Work {
 }
 
 /// Interns a chunk's new terms in the engine's interner, in the chunk's order, records their engine ids in
-/// its worker's map (`maps`, per worker: its ids to the engine's), keeps its bags in `bags` and returns its
-/// documents.
-fn merge_chunk<B>(
+/// its worker's map (`maps`, per worker: its ids to the engine's), renumbers its bags with `remap` and
+/// appends what `finish` makes of each to `out`; returns its documents.
+fn merge_chunk<B: Send, T: Send>(
     interner: &mut Interner,
     maps: &mut [Vec<u32>],
     chunk: Chunk<B>,
-    bags: &mut Vec<(Vec<B>, usize)>,
+    remap: impl Fn(&mut B, &[u32]) + Sync,
+    finish: &(impl Fn(B) -> T + Sync),
+    out: &mut Vec<T>,
 ) -> Result<Vec<IndexedDoc>, MatchError> {
     let Chunk {
         worker,
@@ -476,20 +488,31 @@ fn merge_chunk<B>(
             *known = interner.intern(term);
         }
     }
-    bags.push((chunk_bags, worker));
+    let map = &map[..];
+    out.par_extend(chunk_bags.into_par_iter().map(|mut b| {
+        remap(&mut b, map);
+        finish(b)
+    }));
     Ok(docs)
+}
+
+/// Renumbers a demand's bags (its bigram keys need none).
+fn remap_demand(b: &mut DemandBags, map: &[u32]) {
+    remap(&mut b.query, map);
+    remap(&mut b.all, map);
 }
 
 /// Analyses every team and demand (teams first), feeding `builder` when given; `progress(done)` is called
 /// after each chunk.
-pub(super) fn analyse(
+pub(super) fn analyse<T: Send, D: Send>(
     analyzer: &Analyzer,
     config: &ScoringConfig,
     teams: &[Team],
     demands: &[Demand],
     builder: Option<&mut IndexBuilder>,
+    finish: Finish<impl Fn(TeamBags) -> T + Sync + Send, impl Fn(DemandBags) -> D + Sync + Send>,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<Analysed, MatchError> {
+) -> Result<Analysed<T, D>, MatchError> {
     let threads = rayon::current_num_threads().max(1);
     let team_chunks_total = teams.len().div_ceil(CHUNK);
     let chunks_total = team_chunks_total + demands.len().div_ceil(CHUNK);
@@ -503,8 +526,8 @@ pub(super) fn analyse(
             let mut interner = Interner::default();
             // Per worker: its term ids to the engine's.
             let mut maps: Vec<Vec<u32>> = vec![Vec::new(); threads];
-            let mut team_chunks: Vec<(Vec<TeamBags>, usize)> = Vec::new();
-            let mut demand_chunks: Vec<(Vec<DemandBags>, usize)> = Vec::new();
+            let mut team_bags: Vec<T> = Vec::with_capacity(teams.len());
+            let mut demand_bags: Vec<D> = Vec::with_capacity(demands.len());
             let mut done = 0;
             let mut teams_committed = false;
             let mut waiting: std::collections::BTreeMap<usize, Work> = Default::default();
@@ -516,11 +539,25 @@ pub(super) fn analyse(
                     let (kind, docs_out) = match work {
                         Work::Teams(c) => (
                             DocKind::Team,
-                            merge_chunk(&mut interner, &mut maps, c, &mut team_chunks)?,
+                            merge_chunk(
+                                &mut interner,
+                                &mut maps,
+                                c,
+                                remap_team,
+                                &finish.team,
+                                &mut team_bags,
+                            )?,
                         ),
                         Work::Demands(c) => (
                             DocKind::Demand,
-                            merge_chunk(&mut interner, &mut maps, c, &mut demand_chunks)?,
+                            merge_chunk(
+                                &mut interner,
+                                &mut maps,
+                                c,
+                                remap_demand,
+                                &finish.demand,
+                                &mut demand_bags,
+                            )?,
                         ),
                     };
                     let docs = docs_out.len();
@@ -538,7 +575,11 @@ pub(super) fn analyse(
                     progress(done);
                 }
             }
-            Ok((interner, maps, team_chunks, demand_chunks))
+            Ok(Analysed {
+                interner,
+                team_bags,
+                demand_bags,
+            })
         });
         for worker in 0..threads {
             let (tx, next) = (tx.clone(), &next);
@@ -577,26 +618,9 @@ pub(super) fn analyse(
             });
         }
         drop(tx);
-        let joined = feeder
+        feeder
             .join()
-            .map_err(|_| MatchError::Invalid("analysis feeder panicked".into()))?;
-        let (interner, maps, mut team_chunks, mut demand_chunks) = joined?;
-        team_chunks.par_iter_mut().for_each(|(bags, worker)| {
-            for b in bags.iter_mut() {
-                remap_team(b, &maps[*worker]);
-            }
-        });
-        demand_chunks.par_iter_mut().for_each(|(bags, worker)| {
-            for b in bags.iter_mut() {
-                remap(&mut b.query, &maps[*worker]);
-                remap(&mut b.all, &maps[*worker]);
-            }
-        });
-        Ok(Analysed {
-            interner,
-            team_bags: team_chunks.into_iter().flat_map(|(b, _)| b).collect(),
-            demand_bags: demand_chunks.into_iter().flat_map(|(b, _)| b).collect(),
-        })
+            .map_err(|_| MatchError::Invalid("analysis feeder panicked".into()))?
     })
 }
 
@@ -689,7 +713,12 @@ mod tests {
         };
         let teams: Vec<Team> = (0..700).map(team).collect();
         let demands: Vec<Demand> = (0..600).map(demand).collect();
-        let got = analyse(analyzer, config, &teams, &demands, None, &|_| {}).expect("analyse");
+        let same = Finish {
+            team: |b| b,
+            demand: |b| b,
+        };
+        let got =
+            analyse(analyzer, config, &teams, &demands, None, same, &|_| {}).expect("analyse");
 
         let mut interner = Interner::default();
         let want_teams: Vec<TeamBags> = teams

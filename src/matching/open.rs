@@ -132,8 +132,8 @@ impl Engine {
         // 1. Analyse every text once, feeding the text index when it has to be rebuilt.
         let texts = analyse_texts(data, &analyzer, &config, index_dir, &fp, options)?;
         let mut interner = texts.interner;
-        let (demand_bags, demand_all) = pack_demands(texts.demand_bags);
-        let (team_bags, team_all) = pack_teams(texts.team_bags);
+        let (demand_bags, demand_all): (Vec<_>, Vec<_>) = texts.demand_bags.into_iter().unzip();
+        let (team_bags, team_all) = gather_teams(texts.team_bags);
         let mut team_df = corpus::Frequencies::default();
         for b in team_all.bags() {
             team_df.add(b.iter().map(|&(t, _)| t));
@@ -272,8 +272,10 @@ struct Texts {
     index: TextIndex,
     index_reopened: bool,
     interner: Interner,
-    team_bags: Vec<TeamBags>,
-    demand_bags: Vec<corpus::DemandBags>,
+    /// Each team's packed bags and its `all` bag.
+    team_bags: Vec<(PackedTeamBags, Bag)>,
+    /// Each demand's packed bags and its packed `all` bag.
+    demand_bags: Vec<(PackedDemandBags, Packed)>,
     seconds_analysis: f32,
     seconds_index: f32,
 }
@@ -307,6 +309,10 @@ fn analyse_texts(
         &data.teams,
         &data.demands,
         builder.as_mut(),
+        build::Finish {
+            team: |mut b: TeamBags| (b.pack(), std::mem::take(&mut b.all)),
+            demand: |b: corpus::DemandBags| (b.pack(), Packed::new(&b.all)),
+        },
         &|done| options.progress("analyse", done, total),
     )?;
     let seconds_analysis = t_analysis.elapsed().as_secs_f32();
@@ -331,14 +337,6 @@ fn analyse_texts(
     })
 }
 
-/// Packs the demands' bags once the text index is written, whose buffers are then given back. A demand's
-/// `all` bag is kept packed beside its bags until its vector is made.
-fn pack_demands(bags: Vec<corpus::DemandBags>) -> (Vec<PackedDemandBags>, Vec<Packed>) {
-    bags.into_par_iter()
-        .map(|b| (b.pack(), Packed::new(&b.all)))
-        .unzip()
-}
-
 /// The teams' `all` bags, needed only until the engine is built (vectors and frequencies): kept in one
 /// allocation, which is given back whole when dropped.
 struct FlatBags {
@@ -355,13 +353,10 @@ impl FlatBags {
     }
 }
 
-/// Packs the teams' bags and gathers their `all` bags into one allocation; the memory of the separate bags
-/// is reused by the vectors made next.
-fn pack_teams(bags: Vec<TeamBags>) -> (Vec<PackedTeamBags>, FlatBags) {
-    let (packed, separate): (Vec<PackedTeamBags>, Vec<Bag>) = bags
-        .into_par_iter()
-        .map(|mut b| (b.pack(), std::mem::take(&mut b.all)))
-        .unzip();
+/// Gathers the teams' `all` bags into one allocation; the memory of the separate bags is reused by the
+/// vectors made next.
+fn gather_teams(bags: Vec<(PackedTeamBags, Bag)>) -> (Vec<PackedTeamBags>, FlatBags) {
+    let (packed, separate): (Vec<PackedTeamBags>, Vec<Bag>) = bags.into_iter().unzip();
     let mut flat: Bag = Vec::with_capacity(separate.iter().map(Vec::len).sum());
     let mut offsets = Vec::with_capacity(separate.len() + 1);
     offsets.push(0);

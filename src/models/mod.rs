@@ -228,6 +228,9 @@ impl Models {
                 .map(|r| lsa.project(r))
                 .collect()
         };
+        // The weighted rows are the largest thing training holds; smoothing and clustering reuse their memory.
+        drop(refs);
+        drop(rows);
         let levels = smooth_levels(&vectors, &params.smooth);
         drop(vectors);
         let vectors = levels.last().map_or(&[][..], Vec::as_slice);
