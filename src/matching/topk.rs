@@ -56,6 +56,9 @@ pub(super) fn insert_ranked<T: Ord>(best: &mut Vec<(T, f32)>, k: usize, x: (T, f
     best.insert(at, x);
 }
 
+/// Largest batch [`top_by_bound`] completes at once.
+const BATCH_MAX: usize = 128;
+
 /// The best `n` items by score (`(item, score)`, best first, ties by item) that [`top_k`] over every item's
 /// score would give, for items that come with an upper bound of their score: items are scored by
 /// `complete(item, x)` in order of their bound, until no bound left can reach the `n`-th best score.
@@ -73,6 +76,9 @@ pub(super) fn top_by_bound<X: Send>(
     bounded.sort_unstable_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
     let mut best: Vec<(usize, f32)> = Vec::with_capacity(n + 1);
     let mut rest = bounded.into_iter().peekable();
+    // Batches double while items keep qualifying (up to `BATCH_MAX`): where bounds prune little, a
+    // ranking completes most items, and a few large batches cost the pool less than many small ones.
+    let mut batch = batch;
     loop {
         // While the list is short every item is completed; after that, items whose bound can still
         // reach its last are taken `batch` at a time.
@@ -81,7 +87,9 @@ pub(super) fn top_by_bound<X: Send>(
         } else if best.len() < n {
             n - best.len()
         } else {
-            batch
+            let size = batch;
+            batch = (batch * 2).min(BATCH_MAX);
+            size
         };
         let mut todo = Vec::with_capacity(size);
         while todo.len() < size {
