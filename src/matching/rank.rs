@@ -499,8 +499,8 @@ pub(super) fn spread() -> bool {
 /// Fewest candidates whose scoring is split over the pool.
 pub(super) const SPREAD_MIN: usize = 64;
 
-/// Candidates completed at once, over the pool, once the list is full (a few more than one at a time
-/// would complete, none of which can enter the list).
+/// Candidates completed at once, over the pool, when the list is first full (a few more than one at a time
+/// would complete, none of which can enter the list); [`top_by_bound`] doubles it while they keep coming.
 pub(super) const SPREAD_BATCH: usize = 8;
 
 /// `f` over `items`, in order, over the pool when [`spread`] says so.
