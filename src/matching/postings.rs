@@ -363,16 +363,6 @@ impl KeyedPostings {
             .filter_map(|&(k, w)| self.ids.get(&k).map(|&id| (id, w)))
             .collect()
     }
-
-    /// [`Postings::bm25`] for `(key, weight)` terms; with keys in ascending order each document's sum is
-    /// the one a merge of its bag with the terms gives.
-    pub(super) fn bm25(
-        &self,
-        terms: &[(u32, f32)],
-        norm: impl Fn(usize) -> f32,
-    ) -> Vec<(usize, f32)> {
-        self.postings.bm25(&self.ids_of(terms), norm)
-    }
 }
 
 /// Pushes `x`, growing a full `v` by an eighth (at least 4) rather than doubling it: lists built at their

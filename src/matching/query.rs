@@ -4,8 +4,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::postings::KeyedPostings;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use super::features::bm25_norm;
 use super::state::{State, Taken, TeamSlots};
@@ -262,28 +262,54 @@ impl Engine {
         let Some(bigram_postings) = &state.team_bigram_postings else {
             return self.first_pass_among(state, words, bigrams, 0..state.teams.len(), n);
         };
-        let teams = &state.teams;
-        let cfg = &self.config.bm25;
-        let mut parts: FxHashMap<usize, (f32, f32)> = FxHashMap::default();
-        let word_norm = |t: usize| self.profile_norm(state, teams[t].bags.profile_len);
-        for (t, w) in state.team_postings.bm25(&words.terms, word_norm) {
-            parts.entry(t).or_default().0 = w;
-        }
-        if cfg.bigram_weight > 0.0 {
-            let avg = state.team_bigrams.avg_len();
-            let bigram_norm = |t: usize| bm25_norm(cfg, teams[t].bags.bigram_len, avg);
-            for (t, b) in bigram_postings.bm25(&bigrams.terms, bigram_norm) {
-                parts.entry(t).or_default().1 = b;
-            }
-        }
-        let bounded = parts
+        let (word, bigram) = self.team_bm25_sums(state, words, bigrams, Some(bigram_postings));
+        let bounded = word
             .into_iter()
+            .zip(bigram)
+            .enumerate()
+            .filter(|&(_, (w, b))| w != 0.0 || b != 0.0)
             .map(|(t, (w, b))| {
                 let share = self.lexical_share(words, bigrams, w, b);
                 (t, share * BOUND_MARGIN + f32::EPSILON, ())
             })
             .collect();
         self.complete_first_pass(state, words, bigrams, bounded, n)
+    }
+
+    /// The BM25 sums of `words` and of `bigrams` in every team (by slot), from the inverted lists, each
+    /// summed term by term in id order. Without `bigram_postings` every bigram counts as matched in full;
+    /// with a bigram weight of 0 the bigram sums are 0.
+    fn team_bm25_sums(
+        &self,
+        state: &State,
+        words: &Terms,
+        bigrams: &Terms,
+        bigram_postings: Option<&KeyedPostings>,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let n = state.teams.len();
+        let cfg = &self.config.bm25;
+        let word = || {
+            let mut word = vec![0f32; n];
+            let norm = |len: f32| self.profile_norm(state, len);
+            state.team_postings.bm25_into(&words.terms, norm, &mut word);
+            word
+        };
+        let bigram = || match bigram_postings {
+            _ if cfg.bigram_weight <= 0.0 => vec![0f32; n],
+            Some(postings) => {
+                let mut bigram = vec![0f32; n];
+                let avg = state.team_bigrams.avg_len();
+                let norm = |len: f32| bm25_norm(cfg, len, avg);
+                postings.bm25_into(&bigrams.terms, norm, &mut bigram);
+                bigram
+            }
+            None => vec![bigrams.upper; n],
+        };
+        if super::rank::spread() {
+            rayon::join(word, bigram)
+        } else {
+            (word(), bigram())
+        }
     }
 
     /// An upper bound of the lexical share of every team (by slot) for a demand's `words` and `bigrams`,
@@ -296,29 +322,8 @@ impl Engine {
         words: &Terms,
         bigrams: &Terms,
     ) -> Vec<f32> {
-        let n = state.teams.len();
-        let cfg = &self.config.bm25;
-        let word = || {
-            let mut word = vec![0f32; n];
-            let norm = |len: f32| self.profile_norm(state, len);
-            state.team_postings.bm25_into(&words.terms, norm, &mut word);
-            word
-        };
-        let bigram = || match &state.team_bigram_postings {
-            Some(postings) if cfg.bigram_weight > 0.0 => {
-                let mut bigram = vec![0f32; n];
-                let avg = state.team_bigrams.avg_len();
-                let norm = |len: f32| bm25_norm(cfg, len, avg);
-                postings.bm25_into(&bigrams.terms, norm, &mut bigram);
-                bigram
-            }
-            _ => vec![bigrams.upper; n],
-        };
-        let (word, bigram) = if super::rank::spread() {
-            rayon::join(word, bigram)
-        } else {
-            (word(), bigram())
-        };
+        let (word, bigram) =
+            self.team_bm25_sums(state, words, bigrams, state.team_bigram_postings.as_ref());
         word.iter()
             .zip(&bigram)
             .map(|(&w, &b)| self.lexical_share(words, bigrams, w, b) * BOUND_MARGIN + f32::EPSILON)
