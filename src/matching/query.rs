@@ -150,7 +150,9 @@ impl Engine {
     pub(super) fn query(&self, state: &State, d: usize) -> Arc<Query> {
         if state.demands.len() <= KEPT_QUERIES {
             let kept = &state.demands[d].query;
-            return Arc::clone(kept.get_or_init(|| Arc::new(self.build_query(state, d))));
+            // Serially: pool threads ranking other demands or teams may be waiting on this very query.
+            let build = || Arc::new(super::rank::serially(|| self.build_query(state, d)));
+            return Arc::clone(kept.get_or_init(build));
         }
         Arc::new(self.build_query(state, d))
     }
@@ -168,7 +170,7 @@ impl Engine {
         let (lexical, bigrams) = self.query_terms(state, d);
         let feedback = demand
             .expanded
-            .get_or_init(|| self.feedback(state, d, &lexical, &bigrams));
+            .get_or_init(|| super::rank::serially(|| self.feedback(state, d, &lexical, &bigrams)));
         let expansion = self.expansion(state, d, feedback);
         let cluster_vec = self.models.clusters.as_ref().map_or_else(Vec::new, |c| {
             let mut v: Vec<f32> = demand
@@ -305,11 +307,7 @@ impl Engine {
             }
             None => vec![bigrams.upper; n],
         };
-        if super::rank::spread() {
-            rayon::join(word, bigram)
-        } else {
-            (word(), bigram())
-        }
+        super::rank::join(word, bigram)
     }
 
     /// An upper bound of the lexical share of every team (by slot) for a demand's `words` and `bigrams`,
@@ -591,6 +589,61 @@ mod tests {
         engine.upsert_team(changed).expect("change a team");
         engine.delete_team(&third.id).expect("delete a team");
         check_first_pass(&engine);
+    }
+
+    /// Demands' queries built at once by a thread outside the pool and by the pool's own threads (a
+    /// ranking and a batch asking for the same demands) all get built: the first to build a query does not
+    /// hand its work to pool threads that are themselves waiting for that query.
+    #[test]
+    fn queries_built_inside_and_outside_the_pool_at_once_all_get_built() {
+        let (dir, data) = generated();
+        let options = OpenOptions {
+            save_models: false,
+            precompute_feedback: false,
+            ..OpenOptions::default()
+        };
+        let (index, models) = (dir.path().join("index"), dir.path().join("models"));
+        let engine = Arc::new(
+            Engine::open(data, &index, &models, &options)
+                .expect("open")
+                .0,
+        );
+        let demands = engine.read().expect("state").demands.len();
+        // Two batches over the pool and four rankings outside it, each going through the demands in an
+        // order of its own, so that builders meet on the same demands.
+        let (done, finished) = std::sync::mpsc::channel();
+        let starts = [
+            (true, 0),
+            (true, 7),
+            (false, 0),
+            (false, 31),
+            (false, 62),
+            (false, 93),
+        ];
+        for (in_pool, start) in starts {
+            let (engine, done) = (Arc::clone(&engine), done.clone());
+            std::thread::spawn(move || {
+                let state = engine.read().expect("state");
+                let order = (0..demands).map(move |i| (i * 7 + start) % demands);
+                if in_pool {
+                    let order: Vec<usize> = order.collect();
+                    order.into_par_iter().with_max_len(1).for_each(|d| {
+                        engine.query(&state, d);
+                    });
+                } else {
+                    order.for_each(|d| {
+                        engine.query(&state, d);
+                    });
+                }
+                done.send(()).expect("send");
+            });
+        }
+        for _ in starts {
+            let waited = finished.recv_timeout(std::time::Duration::from_secs(60));
+            assert!(waited.is_ok(), "queries still being built after a minute");
+        }
+        let state = engine.read().expect("state");
+        assert!(state.demands.iter().all(|d| d.query.get().is_some()));
     }
 
     /// Where the first pass reads a demand's latent neighbours, team writes keep every feedback that does

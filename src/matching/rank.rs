@@ -492,8 +492,31 @@ pub(super) fn candidates_cheaper(n: usize, pool: usize, entries: usize) -> bool 
 /// Whether a ranking spreads its work over the thread pool: yes when it is called from outside the pool
 /// (one request, which wants its answer soon), no on a pool thread (a batch already runs one ranking per
 /// core, and splitting each would only add work).
+///
+/// Never inside [`serially`]: work that other threads may wait on (a demand's kept query, built once under
+/// a `OnceLock` that pool threads ranking other things also read) must not wait on the pool in turn.
 pub(super) fn spread() -> bool {
-    rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1
+    !SERIAL.get() && rayon::current_thread_index().is_none() && rayon::current_num_threads() > 1
+}
+
+thread_local! {
+    /// Whether this thread is inside [`serially`].
+    static SERIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// `f` on this thread alone, [`spread`] off throughout (and on again after, even if `f` panics).
+///
+/// A `OnceLock` initialised from outside the pool must be: were its initialiser to hand work to the pool
+/// while every pool thread waited on that same `OnceLock`, neither would ever go on.
+pub(super) fn serially<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SERIAL.set(self.0);
+        }
+    }
+    let _restore = Restore(SERIAL.replace(true));
+    f()
 }
 
 /// Fewest candidates whose scoring is split over the pool.
@@ -540,5 +563,21 @@ mod tests {
         // bounding every document would cost.
         assert!(candidates_cheaper(2000, 200, 10_000));
         assert!(!candidates_cheaper(2000, 200, 64_000));
+    }
+
+    #[test]
+    fn nothing_spreads_inside_serially_and_spreading_resumes_after() {
+        let outside = std::thread::spawn(|| {
+            let before = spread();
+            let inside = serially(|| (spread(), serially(spread), join(spread, spread)));
+            let after_panic = std::panic::catch_unwind(|| serially(|| panic!("inside")));
+            (before, inside, after_panic.is_err(), spread())
+        });
+        let (before, inside, panicked, after) = outside.join().unwrap();
+        // Spreading is on outside the pool when the pool has threads to spread over.
+        assert_eq!(before, rayon::current_num_threads() > 1);
+        assert_eq!(inside, (false, false, (false, false)));
+        assert!(panicked);
+        assert_eq!(after, before);
     }
 }
