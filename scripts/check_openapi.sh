@@ -41,9 +41,11 @@ BASE=$(sed -n 's/^listening on //p' "$WORK/stdout")
 TOKEN=$(sed -n 's/.*shown once.*: //p' "$WORK/stdout")
 
 echo "== schemathesis against $BASE/openapi.json"
+# One worker: on Python 3.11 before 3.11.8 two threads building syntax trees at once (hypothesis describes
+# its filters that way) can fail with "AST constructor recursion depth mismatch", an error of the tool.
 "$VENV/bin/st" run "$BASE/openapi.json" \
   -H "Authorization: Bearer $TOKEN" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --phases examples,coverage,fuzzing \
-  --max-time "${MAX_TIME:-120}" --seed "${SEED:-1}" --workers 2 \
+  --max-time "${MAX_TIME:-120}" --seed "${SEED:-1}" --workers 1 \
   --warnings off
