@@ -35,6 +35,7 @@ impl Matcher for Engine {
             .map(|h| SearchHit {
                 id: h.id,
                 score: h.score,
+                coverage: h.coverage,
                 snippet: h.snippet.html,
             })
             .collect())

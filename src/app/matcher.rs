@@ -89,6 +89,9 @@ pub struct SearchHit {
     /// Team or demand id.
     pub id: String,
     pub score: f32,
+    /// The share of the query the hit holds, in [0, 1]: of the query's terms found on the searched side,
+    /// weighted by count and rarity there, the part in the hit's text. Common words weigh little.
+    pub coverage: f32,
     /// Text with matched terms wrapped in `<mark>`…`</mark>`.
     pub snippet: String,
 }

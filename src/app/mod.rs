@@ -39,7 +39,9 @@ mod scorer;
 mod stats;
 mod views;
 
-pub use conversions::{ConversionFit, DemandPatents, PatentFit, TransferableAchievement};
+pub use conversions::{
+    ConversionFit, DemandPatents, MIN_COVERAGE, PatentFit, TransferableAchievement,
+};
 pub use error::{AppError, Result, Violation};
 pub use imports::{
     Column, DEMAND_COLUMNS, ImportKind, ImportPreview, ImportProblem, ImportReport, PreviewRow,

@@ -386,7 +386,6 @@ impl Frequencies {
         self.df.capacity() * 4 + self.idf.get().map_or(0, |v| v.capacity() * 4)
     }
 
-    #[cfg(test)]
     pub(crate) fn df(&self, term: u32) -> u32 {
         self.df.get(term as usize).copied().unwrap_or(0)
     }

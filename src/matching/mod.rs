@@ -126,6 +126,10 @@ pub struct SearchHit {
     pub title: String,
     /// BM25 score of the text query.
     pub score: f32,
+    /// The share of the query the hit holds: of the query's terms that occur on its side (each weighted
+    /// by its count and its idf there), the part found in the hit's text, in [0, 1]. A hit sharing only
+    /// common words (问题, 技术) holds little however high its BM25 score.
+    pub coverage: f32,
     pub snippet: Snippet,
 }
 

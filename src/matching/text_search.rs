@@ -41,27 +41,29 @@ impl Engine {
             limit.saturating_mul(4).max(200)
         };
         let hits = self.index.retrieve(kind, &terms, pool)?;
-        let mut tiered: Vec<(usize, f32, u64, f32)> = Vec::with_capacity(hits.len());
+        let weighted = weighted_terms(&state, kind, &terms);
+        let mut tiered: Vec<(usize, f32, u64, f32, f32)> = Vec::with_capacity(hits.len());
         for (i, (key, score)) in hits.iter().enumerate() {
-            let held = match kind {
+            let text = match kind {
                 DocKind::Team => state
                     .team_slots
                     .by_key(*key)
-                    .map(|slot| words_held(&words, &team_text(&state.data.teams[slot]))),
+                    .map(|slot| team_text(&state.data.teams[slot])),
                 DocKind::Demand => state
                     .demand_slots
                     .by_key(*key)
-                    .map(|slot| words_held(&words, &demand_text(&state.data.demands[slot]))),
+                    .map(|slot| demand_text(&state.data.demands[slot])),
             };
-            if let Some(held) = held {
-                tiered.push((held, *score, *key, i as f32));
+            if let Some(text) = text {
+                let held = words_held(&words, &text);
+                tiered.push((held, *score, *key, i as f32, coverage(&weighted, &text)));
             }
         }
         // More whole words first; then the index's order (BM25, ties as the index breaks them).
         tiered.sort_by(|a, b| b.0.cmp(&a.0).then(a.3.total_cmp(&b.3)));
         tiered.truncate(limit);
         let mut out = Vec::with_capacity(tiered.len());
-        for (_, score, key, _) in tiered {
+        for (_, score, key, _, coverage) in tiered {
             let (id, title, body) = match kind {
                 DocKind::Team => {
                     let Some(slot) = state.team_slots.by_key(key) else {
@@ -93,6 +95,7 @@ impl Engine {
                 id,
                 title,
                 score,
+                coverage,
                 snippet,
             });
         }
@@ -116,6 +119,42 @@ fn query_words(analyzer: &Analyzer, text: &str) -> Vec<String> {
 /// How many of `words` occur whole in `text` (lower-cased).
 fn words_held(words: &[String], text: &str) -> usize {
     words.iter().filter(|w| text.contains(w.as_str())).count()
+}
+
+/// The query's `terms` that occur on the `kind` side, lower-cased, each with its weight times its idf
+/// there: what [`coverage`] shares out. A term no document of the side holds can be held by no hit, and
+/// is left out.
+fn weighted_terms(
+    state: &super::state::State,
+    kind: DocKind,
+    terms: &[(String, f32)],
+) -> Vec<(String, f32)> {
+    let df = match kind {
+        DocKind::Team => &state.team_df,
+        DocKind::Demand => &state.demand_df,
+    };
+    terms
+        .iter()
+        .filter_map(|(term, w)| {
+            let id = state.interner.get(term)?;
+            (df.df(id) > 0).then(|| (term.to_lowercase(), w * df.idf(id)))
+        })
+        .collect()
+}
+
+/// The part of the `weighted` query terms' total that occurs in `text` (lower-cased), in [0, 1]; 0 for
+/// a query with no weighted term.
+fn coverage(weighted: &[(String, f32)], text: &str) -> f32 {
+    let total: f32 = weighted.iter().map(|(_, w)| w).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let held: f32 = weighted
+        .iter()
+        .filter(|(t, _)| text.contains(t.as_str()))
+        .map(|(_, w)| w)
+        .sum();
+    (held / total).clamp(0.0, 1.0)
 }
 
 /// A demand's searchable text, lower-cased.
@@ -160,5 +199,27 @@ fn team_search_text(team: &Team, terms: &HashSet<String>, analyzer: &Analyzer) -
         team.name.clone()
     } else {
         best.1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_is_the_weighted_share_of_the_query_the_text_holds() {
+        let weighted = vec![
+            ("氧化石墨烯".to_owned(), 6.0),
+            ("制备".to_owned(), 3.0),
+            ("问题".to_owned(), 1.0),
+        ];
+        let close = (coverage(&weighted, "氧化石墨烯原料降本，需要新的制备路线") - 0.9).abs();
+        assert!(close < 1e-6);
+        // Common words alone hold little of the query.
+        let common = (coverage(&weighted, "解决现场的问题") - 0.1).abs();
+        assert!(common < 1e-6);
+        assert_eq!(coverage(&weighted, "电池热失控"), 0.0);
+        assert_eq!(coverage(&weighted, "问题 制备 氧化石墨烯"), 1.0);
+        assert_eq!(coverage(&[], "任何文本"), 0.0);
     }
 }

@@ -327,6 +327,7 @@ impl Matcher for OverlapMatcher {
                     snippet: body.map(|b| snippet(b, &query)).unwrap_or_default(),
                     id,
                     score,
+                    coverage: score,
                 }
             })
             .collect())

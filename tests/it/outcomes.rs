@@ -387,6 +387,16 @@ async fn a_planted_transferable_patent_finds_the_demand_it_answers_first() {
         "explained by the shared terms: {top:?}"
     );
     assert!(top.snippet.contains("<mark>"), "{top:?}");
+    // The demand written for the patent holds most of its text; no fit shown holds less than the floor.
+    assert!(top.coverage > 0.5, "{top:?}");
+    assert!(
+        first
+            .demands
+            .iter()
+            .all(|f| f.coverage >= shuanggao::app::MIN_COVERAGE),
+        "{:?}",
+        first.demands
+    );
     if let Some(second) = first.demands.get(1) {
         assert!(second.score < top.score, "{:?}", first.demands);
     }
