@@ -12,7 +12,7 @@ use crate::domain::{Achievement, AchievementKind, DemandId, TeamId, UniversityId
 /// How many demands are kept per achievement.
 const DEMANDS_PER_ACHIEVEMENT: usize = 5;
 /// How many demands the engine is asked for per achievement when a university lists its achievements
-/// (those under [`MIN_COVERAGE`] are dropped before [`DEMANDS_PER_ACHIEVEMENT`] are kept).
+/// (those under [`MIN_COVERAGE`] are dropped, then the best [`DEMANDS_PER_ACHIEVEMENT`] kept).
 const UNIVERSITY_DEPTH: usize = 2 * DEMANDS_PER_ACHIEVEMENT;
 /// How many demands the engine is asked for per achievement (zone filters look further down).
 const SEARCH_DEPTH: usize = 50;
@@ -27,6 +27,15 @@ pub const MIN_COVERAGE: f32 = 0.15;
 /// Whether a search hit is shown as a fit for an achievement.
 fn fits(hit: &super::SearchHit) -> bool {
     hit.score > 0.0 && hit.coverage >= MIN_COVERAGE
+}
+
+/// The [`fits`] among an achievement's `hits`, best score first (the order the page shows its scores
+/// in), at most [`DEMANDS_PER_ACHIEVEMENT`].
+fn best_fits(hits: Vec<super::SearchHit>) -> Vec<super::SearchHit> {
+    let mut kept: Vec<_> = hits.into_iter().filter(fits).collect();
+    kept.sort_by(|a, b| b.score.total_cmp(&a.score));
+    kept.truncate(DEMANDS_PER_ACHIEVEMENT);
+    kept
 }
 
 /// A demand that could take up an achievement, and why.
@@ -155,10 +164,8 @@ impl App {
                 team_name: team.name.clone(),
                 university_id: team.university_id.clone(),
                 achievement,
-                demands: hits
+                demands: best_fits(hits)
                     .into_iter()
-                    .filter(fits)
-                    .take(DEMANDS_PER_ACHIEVEMENT)
                     .filter_map(|h| {
                         let d = c.demands.get(&DemandId(h.id.clone()))?;
                         Some(ConversionFit {
@@ -263,6 +270,30 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fits_hold_enough_of_the_patent_and_come_best_score_first() {
+        let hit = |id: &str, score: f32, coverage: f32| super::super::SearchHit {
+            id: id.into(),
+            score,
+            coverage,
+            snippet: String::new(),
+        };
+        let hits = vec![
+            hit("whole-words-first", 48.9, 0.2),
+            hit("common-words-only", 60.0, 0.12),
+            hit("best", 159.1, 0.4),
+            hit("no-score", 0.0, 0.9),
+            hit("at-the-floor", 30.0, MIN_COVERAGE),
+        ];
+        let ids: Vec<String> = best_fits(hits).into_iter().map(|h| h.id).collect();
+        assert_eq!(ids, ["best", "whole-words-first", "at-the-floor"]);
+        let many = (0..8)
+            .map(|i| hit(&format!("d{i}"), i as f32 + 1.0, 0.5))
+            .collect();
+        let ids: Vec<String> = best_fits(many).into_iter().map(|h| h.id).collect();
+        assert_eq!(ids, ["d7", "d6", "d5", "d4", "d3"]);
+    }
 
     #[test]
     fn marked_terms_are_read_once_in_order() {
