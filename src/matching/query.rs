@@ -4,10 +4,10 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::postings::KeyedPostings;
 use rayon::prelude::*;
 
 use super::features::bm25_norm;
+use super::postings::KeyedPostings;
 use super::state::{State, Taken, TeamSlots};
 use super::topk::top_by_bound;
 use super::{Engine, MatchError};

@@ -371,9 +371,10 @@ impl Engine {
 
     /// Whether a demand's ranking scores every team rather than its candidates: up to
     /// `exhaustive_below` teams, always. The candidate path is the cheaper one there as well (about half
-    /// the time at 1,000 teams: warm p50 0.5 ms against 1.0 to 1.2 ms), but it costs quality where these rankings are measured: on the
-    /// planted Jiangsu qrels (900 teams) nDCG@10 falls from 0.9526 to 0.9513 and recall at depth 100 from
-    /// 0.9985 to 0.8430, the planted matches outside the lexical and latent candidates being lost.
+    /// the time at 1,000 teams: warm p50 0.5 ms against 1.0 to 1.2 ms), but it costs quality where these
+    /// rankings are measured: on the planted Jiangsu qrels (900 teams) nDCG@10 falls from 0.9526 to 0.9513
+    /// and recall at depth 100 from 0.9985 to 0.8430, the planted matches outside the lexical and latent
+    /// candidates being lost.
     pub(super) fn teams_exhaustive(&self, state: &State) -> bool {
         state.teams.len() <= self.config.retrieval.exhaustive_below
     }

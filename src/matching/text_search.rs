@@ -41,34 +41,33 @@ impl Engine {
             limit.saturating_mul(4).max(200)
         };
         let hits = self.index.retrieve(kind, &terms, pool)?;
-        let weighted = weighted_terms(&state, kind, &terms);
-        let mut tiered: Vec<(usize, f32, u64, f32, f32)> = Vec::with_capacity(hits.len());
-        for (i, (key, score)) in hits.iter().enumerate() {
-            let text = match kind {
+        // (whole words held, score, slot, rank in the index's order, searchable text)
+        let mut tiered: Vec<(usize, f32, usize, f32, String)> = Vec::with_capacity(hits.len());
+        for (i, &(key, score)) in hits.iter().enumerate() {
+            let found = match kind {
                 DocKind::Team => state
                     .team_slots
-                    .by_key(*key)
-                    .map(|slot| team_text(&state.data.teams[slot])),
+                    .by_key(key)
+                    .map(|slot| (slot, team_text(&state.data.teams[slot]))),
                 DocKind::Demand => state
                     .demand_slots
-                    .by_key(*key)
-                    .map(|slot| demand_text(&state.data.demands[slot])),
+                    .by_key(key)
+                    .map(|slot| (slot, demand_text(&state.data.demands[slot]))),
             };
-            if let Some(text) = text {
-                let held = words_held(&words, &text);
-                tiered.push((held, *score, *key, i as f32, coverage(&weighted, &text)));
+            if let Some((slot, text)) = found {
+                tiered.push((words_held(&words, &text), score, slot, i as f32, text));
             }
         }
         // More whole words first; then the index's order (BM25, ties as the index breaks them).
         tiered.sort_by(|a, b| b.0.cmp(&a.0).then(a.3.total_cmp(&b.3)));
         tiered.truncate(limit);
+        // Coverage for the hits kept only.
+        let weights = QueryWeights::new(&state, kind, &terms);
         let mut out = Vec::with_capacity(tiered.len());
-        for (_, score, key, _, coverage) in tiered {
+        for (_, score, slot, _, text) in tiered {
+            let coverage = weights.coverage(&text);
             let (id, title, body) = match kind {
                 DocKind::Team => {
-                    let Some(slot) = state.team_slots.by_key(key) else {
-                        continue;
-                    };
                     let team = &state.data.teams[slot];
                     (
                         team.id.0.clone(),
@@ -77,9 +76,6 @@ impl Engine {
                     )
                 }
                 DocKind::Demand => {
-                    let Some(slot) = state.demand_slots.by_key(key) else {
-                        continue;
-                    };
                     let demand = &state.data.demands[slot];
                     let body = if demand.description.is_empty() {
                         demand.title.clone()
@@ -121,40 +117,49 @@ fn words_held(words: &[String], text: &str) -> usize {
     words.iter().filter(|w| text.contains(w.as_str())).count()
 }
 
-/// The query's `terms` that occur on the `kind` side, lower-cased, each with its weight times its idf
-/// there: what [`coverage`] shares out. A term no document of the side holds can be held by no hit, and
-/// is left out.
-fn weighted_terms(
-    state: &super::state::State,
-    kind: DocKind,
-    terms: &[(String, f32)],
-) -> Vec<(String, f32)> {
-    let df = match kind {
-        DocKind::Team => &state.team_df,
-        DocKind::Demand => &state.demand_df,
-    };
-    terms
-        .iter()
-        .filter_map(|(term, w)| {
-            let id = state.interner.get(term)?;
-            (df.df(id) > 0).then(|| (term.to_lowercase(), w * df.idf(id)))
-        })
-        .collect()
+/// The query's terms that occur on one side, lower-cased, each with its weight times its idf there, and
+/// their total: what [`QueryWeights::coverage`] shares out. A term no document of the side holds can be
+/// held by no hit, and is left out.
+struct QueryWeights {
+    terms: Vec<(String, f32)>,
+    total: f32,
 }
 
-/// The part of the `weighted` query terms' total that occurs in `text` (lower-cased), in [0, 1]; 0 for
-/// a query with no weighted term.
-fn coverage(weighted: &[(String, f32)], text: &str) -> f32 {
-    let total: f32 = weighted.iter().map(|(_, w)| w).sum();
-    if total <= 0.0 {
-        return 0.0;
+impl QueryWeights {
+    fn new(state: &super::state::State, kind: DocKind, terms: &[(String, f32)]) -> QueryWeights {
+        let df = match kind {
+            DocKind::Team => &state.team_df,
+            DocKind::Demand => &state.demand_df,
+        };
+        let terms: Vec<(String, f32)> = terms
+            .iter()
+            .filter_map(|(term, w)| {
+                let id = state.interner.get(term)?;
+                (df.df(id) > 0).then(|| (term.to_lowercase(), w * df.idf(id)))
+            })
+            .collect();
+        QueryWeights::from_terms(terms)
     }
-    let held: f32 = weighted
-        .iter()
-        .filter(|(t, _)| text.contains(t.as_str()))
-        .map(|(_, w)| w)
-        .sum();
-    (held / total).clamp(0.0, 1.0)
+
+    fn from_terms(terms: Vec<(String, f32)>) -> QueryWeights {
+        let total = terms.iter().map(|(_, w)| w).sum();
+        QueryWeights { terms, total }
+    }
+
+    /// The part of the total that occurs in `text` (lower-cased), in [0, 1]; 0 for a query with no
+    /// weighted term.
+    fn coverage(&self, text: &str) -> f32 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let held: f32 = self
+            .terms
+            .iter()
+            .filter(|(t, _)| text.contains(t.as_str()))
+            .map(|(_, w)| w)
+            .sum();
+        (held / self.total).clamp(0.0, 1.0)
+    }
 }
 
 /// A demand's searchable text, lower-cased.
@@ -208,18 +213,22 @@ mod tests {
 
     #[test]
     fn coverage_is_the_weighted_share_of_the_query_the_text_holds() {
-        let weighted = vec![
+        let weighted = QueryWeights::from_terms(vec![
             ("氧化石墨烯".to_owned(), 6.0),
             ("制备".to_owned(), 3.0),
             ("问题".to_owned(), 1.0),
-        ];
-        let close = (coverage(&weighted, "氧化石墨烯原料降本，需要新的制备路线") - 0.9).abs();
+        ]);
+        let coverage = |text: &str| weighted.coverage(text);
+        let close = (coverage("氧化石墨烯原料降本，需要新的制备路线") - 0.9).abs();
         assert!(close < 1e-6);
         // Common words alone hold little of the query.
-        let common = (coverage(&weighted, "解决现场的问题") - 0.1).abs();
+        let common = (coverage("解决现场的问题") - 0.1).abs();
         assert!(common < 1e-6);
-        assert_eq!(coverage(&weighted, "电池热失控"), 0.0);
-        assert_eq!(coverage(&weighted, "问题 制备 氧化石墨烯"), 1.0);
-        assert_eq!(coverage(&[], "任何文本"), 0.0);
+        assert_eq!(coverage("电池热失控"), 0.0);
+        assert_eq!(coverage("问题 制备 氧化石墨烯"), 1.0);
+        assert_eq!(
+            QueryWeights::from_terms(Vec::new()).coverage("任何文本"),
+            0.0
+        );
     }
 }
