@@ -24,10 +24,13 @@ impl Engine {
         self.analyzer.for_each_token(text, |term, _, _| {
             *counts.entry(term.to_owned()).or_insert(0.0) += 1.0
         });
-        let terms: Vec<(String, f32)> = counts
+        let mut terms: Vec<(String, f32)> = counts
             .into_iter()
             .map(|(t, c)| (t, corpus::dampen(c)))
             .collect();
+        // In term order: the scores and coverages sum term by term, so the same query gives the same
+        // figures, bit for bit, every time (a hash map's order changes from one query to the next).
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
